@@ -1,0 +1,3 @@
+from jobraker.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Who can log in: candidates (projected from their events), auditors and staff."""

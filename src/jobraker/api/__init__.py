@@ -1,0 +1,1 @@
+"""The REST API: commands call the domain service, queries read projections only."""

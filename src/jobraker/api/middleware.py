@@ -1,0 +1,51 @@
+"""Per-request context: request id (→ correlation id of events), logs, read-your-writes wait."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+
+import structlog
+from django.http import HttpRequest, HttpResponse
+
+from jobraker.eventstore.context import caused_by
+from jobraker.projections.candidates import all_projections
+from jobraker.projections.positions import wait_for
+
+REQUEST_ID_HEADER = "X-Request-ID"
+MIN_POSITION_HEADER = "X-Min-Position"
+_SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
+
+log = structlog.get_logger("jobraker.request")
+
+
+class RequestContextMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+        self.projection_names = [p.name for p in all_projections()]
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        supplied = request.headers.get(REQUEST_ID_HEADER, "")
+        request_id = supplied if _SAFE_ID.match(supplied) else str(uuid.uuid4())
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        caught_up = self._wait_for_min_position(request)
+        with caused_by(correlation_id=request_id, causation_id=request_id):
+            response = self.get_response(request)
+        response[REQUEST_ID_HEADER] = request_id
+        if caught_up is False:
+            response["X-Projection-Stale"] = "true"
+        log.info(
+            "request",
+            method=request.method,
+            path=request.path,
+            status=response.status_code,
+        )
+        return response
+
+    def _wait_for_min_position(self, request: HttpRequest) -> bool | None:
+        raw = request.headers.get(MIN_POSITION_HEADER)
+        if raw is None or not raw.isdigit():
+            return None
+        return wait_for(int(raw), self.projection_names)

@@ -1,0 +1,152 @@
+"""The ``jobraker`` command: every process of the deployment is one of its sub-commands."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable
+
+from jobraker.config import ConfigError, Settings, get_settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args) or 0)
+    except ConfigError as exc:
+        print(f"jobraker: error: {exc}", file=sys.stderr)
+        return 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="jobraker", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, handler: Callable[[argparse.Namespace], int | None], help: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help, description=help)
+        sub.set_defaults(handler=handler)
+        return sub
+
+    command("up", cmd_up, "Run everything: embedded PostgreSQL and Redis unless DATABASE_URL/REDIS_URL are set.")
+    serve = command("serve", cmd_serve, "Serve the API with gunicorn.")
+    serve.add_argument("--workers", type=int, default=2)
+    command("migrate", cmd_migrate, "Apply database migrations.")
+    command("projector", cmd_projector, "Follow the event log and update the read models.")
+    command("relay", cmd_relay, "Follow the event log and send messages for events that need a reaction.")
+    worker = command("worker", cmd_worker, "Run Dramatiq workers for the actors.")
+    worker.add_argument("--processes", type=int, default=1)
+    worker.add_argument("--threads", type=int, default=4)
+    command("scheduler", cmd_scheduler, "Send periodic messages.")
+    command("check", cmd_check, "Validate configuration and reach the database and Redis.")
+    manage = command("manage", cmd_manage, "Run a Django management command (e.g. createsuperuser).")
+    manage.add_argument("arguments", nargs=argparse.REMAINDER)
+    return parser
+
+
+def command_names() -> set[str]:
+    parser = build_parser()
+    subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return set(subparsers.choices)
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    from jobraker.runtime.supervisor import up
+
+    return up(get_settings())
+
+
+def _ready_settings() -> Settings:
+    """Settings of a process that needs the database and Redis: both must be given and reachable."""
+    from jobraker.runtime.connectivity import require_reachable
+
+    settings = get_settings()
+    require_reachable(settings)
+    from jobraker.bootstrap import setup_django
+
+    setup_django()
+    return settings
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    _ready_settings()
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+    from jobraker.eventstore.app import get_jobraker
+
+    get_jobraker()  # the recorder creates the event store's tables if they are missing
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    settings = _ready_settings()
+    gunicorn = [
+        sys.executable, "-m", "gunicorn", "jobraker.wsgi:application",
+        "--bind", f"{settings.host}:{settings.port}",
+        "--workers", str(args.workers),
+        "--access-logfile", "-",
+        "--graceful-timeout", "5",
+    ]
+    os.execv(sys.executable, gunicorn)
+
+
+def _until_signalled(run: Callable[[threading.Event], None]) -> int:
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    run(stop)
+    return 0
+
+
+def _follow(projections_path: str) -> int:
+    """Run the projections that ``module:function`` returns until signalled."""
+    settings = _ready_settings()
+    from django.utils.module_loading import import_string
+
+    from jobraker.eventstore.app import get_jobraker
+    from jobraker.projections.base import ProjectionRunner
+
+    runner = ProjectionRunner(get_jobraker(), import_string(projections_path)())
+    return _until_signalled(lambda stop: runner.run_forever(stop, settings.database_url or ""))
+
+
+def cmd_projector(args: argparse.Namespace) -> int:
+    return _follow("jobraker.projections.candidates.all_projections")
+
+
+def cmd_relay(args: argparse.Namespace) -> int:
+    return _follow("jobraker.workers.relay.relay_projections")
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    _ready_settings()
+    dramatiq = [
+        sys.executable, "-m", "dramatiq", "jobraker.workers.actors",
+        "--processes", str(args.processes), "--threads", str(args.threads),
+    ]
+    os.execv(sys.executable, dramatiq)
+
+
+def cmd_scheduler(args: argparse.Namespace) -> int:
+    _ready_settings()
+    from jobraker.workers.scheduler import run_scheduler
+
+    return _until_signalled(run_scheduler)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    settings = _ready_settings()
+    print(f"configuration ok ({settings.env}); database and Redis reachable")
+    return 0
+
+
+def cmd_manage(args: argparse.Namespace) -> int:
+    _ready_settings()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["jobraker manage", *args.arguments])
+    return 0

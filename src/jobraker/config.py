@@ -1,0 +1,177 @@
+"""Jobraker's configuration, read once from the environment and validated.
+
+Every setting has one name in the environment (see the README's table). In
+development, secrets that are missing are generated once and kept in the data
+folder so that restarts keep the same keys; in production
+(``JOBRAKER_ENV=production``) a missing secret stops start-up with a message
+that names it.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SECRETS_FILE = "secrets.json"
+
+# Secrets generated in development when absent: name in the environment → generator.
+GENERATED_SECRETS = {
+    "JOBRAKER_SECRET_KEY": lambda: secrets.token_urlsafe(50),
+    "JOBRAKER_MASTER_KEY": lambda: base64.b64encode(secrets.token_bytes(32)).decode(),
+    "SKYVERN_WEBHOOK_SECRET": lambda: secrets.token_urlsafe(32),
+}
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message names it in one line."""
+
+
+def _env(name: str, *more: str) -> AliasChoices:
+    return AliasChoices(name, *more)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", case_sensitive=True)
+
+    env: Literal["development", "production"] = Field(
+        "development", validation_alias=_env("JOBRAKER_ENV")
+    )
+    data_dir: Path = Field(Path(".jobraker"), validation_alias=_env("JOBRAKER_DATA_DIR"))
+    host: str = Field("127.0.0.1", validation_alias=_env("JOBRAKER_HOST"))
+    port: int = Field(8000, ge=1, le=65535, validation_alias=_env("JOBRAKER_PORT"))
+    allowed_hosts: list[str] = Field(
+        default_factory=lambda: ["localhost", "127.0.0.1", "[::1]"],
+        validation_alias=_env("JOBRAKER_ALLOWED_HOSTS"),
+    )
+    log_level: str = Field("INFO", validation_alias=_env("JOBRAKER_LOG_LEVEL"))
+
+    database_url: str | None = Field(None, validation_alias=_env("DATABASE_URL"))
+    redis_url: str | None = Field(None, validation_alias=_env("REDIS_URL"))
+
+    secret_key: SecretStr | None = Field(None, validation_alias=_env("JOBRAKER_SECRET_KEY"))
+    master_key: SecretStr | None = Field(None, validation_alias=_env("JOBRAKER_MASTER_KEY"))
+
+    adzuna_app_id: str | None = Field(None, validation_alias=_env("ADZUNA_APP_ID"))
+    adzuna_app_key: SecretStr | None = Field(None, validation_alias=_env("ADZUNA_APP_KEY"))
+    skyvern_api_key: SecretStr | None = Field(None, validation_alias=_env("SKYVERN_API_KEY"))
+    skyvern_base_url: str = Field(
+        "https://api.skyvern.com", validation_alias=_env("SKYVERN_BASE_URL")
+    )
+    skyvern_webhook_secret: SecretStr | None = Field(
+        None, validation_alias=_env("SKYVERN_WEBHOOK_SECRET")
+    )
+    openai_api_key: SecretStr | None = Field(None, validation_alias=_env("OPENAI_API_KEY"))
+    openai_base_url: str | None = Field(None, validation_alias=_env("OPENAI_BASE_URL"))
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        if isinstance(value, str) and not value.startswith("["):
+            return [h.strip() for h in value.split(",") if h.strip()]
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str | None) -> str | None:
+        if value is not None and urlsplit(value).scheme not in {"postgres", "postgresql"}:
+            raise ValueError("must be a postgresql:// URL")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _check_redis_url(cls, value: str | None) -> str | None:
+        if value is not None and urlsplit(value).scheme not in {"redis", "rediss", "unix"}:
+            raise ValueError("must be a redis://, rediss:// or unix:// URL")
+        return value
+
+    @field_validator("master_key")
+    @classmethod
+    def _check_master_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            decode_master_key(value.get_secret_value())
+        return value
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def embedded(self) -> bool:
+        """True when Jobraker must start its own PostgreSQL and Redis."""
+        return self.database_url is None or self.redis_url is None
+
+    @property
+    def master_key_bytes(self) -> bytes:
+        assert self.master_key is not None
+        return decode_master_key(self.master_key.get_secret_value())
+
+
+def decode_master_key(text: str) -> bytes:
+    try:
+        key = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError("must be base64 of 32 random bytes") from None
+    if len(key) != 32:
+        raise ValueError(f"must be base64 of 32 bytes (got {len(key)} bytes)")
+    return key
+
+
+def load_settings(environ: dict[str, str] | None = None) -> Settings:
+    """Read and validate settings; fill missing development secrets from the data folder."""
+    environ = dict(os.environ if environ is None else environ)
+    try:
+        settings = Settings.model_validate(environ)
+    except ValidationError as exc:
+        raise ConfigError(_one_line(exc)) from None
+    missing = [name for name in GENERATED_SECRETS if not environ.get(name)]
+    if missing and settings.is_production:
+        raise ConfigError(
+            f"{missing[0]} is not set; JOBRAKER_ENV=production requires it "
+            f"(missing: {', '.join(missing)})"
+        )
+    if missing:
+        environ.update(_development_secrets(settings.data_dir, missing))
+        try:
+            settings = Settings.model_validate(environ)
+        except ValidationError as exc:
+            raise ConfigError(_one_line(exc)) from None
+    return settings
+
+
+def _development_secrets(data_dir: Path, names: list[str]) -> dict[str, str]:
+    """Secrets kept in ``<data_dir>/secrets.json`` (mode 0600), created on first use."""
+    path = data_dir / SECRETS_FILE
+    stored: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+    if any(name not in stored for name in names):
+        for name in names:
+            stored.setdefault(name, GENERATED_SECRETS[name]())
+        data_dir.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(stored, indent=2))
+        tmp.chmod(0o600)
+        tmp.replace(path)
+    return {name: stored[name] for name in names}
+
+
+def _one_line(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    field = Settings.model_fields.get(str(error["loc"][0])) if error["loc"] else None
+    alias = field.validation_alias if field else None
+    name = alias.choices[0] if isinstance(alias, AliasChoices) else error["loc"][0]
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return f"{name}: {message}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

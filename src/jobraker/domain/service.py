@@ -1,0 +1,75 @@
+"""The application service: the commands Jobraker accepts, each one a small transaction.
+
+Every command returns the position of its last stored event, so a client can
+ask a later read to wait until the projections have caught up with it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Callable
+from typing import Any
+from uuid import UUID, uuid5
+
+from eventsourcing.application import Application
+from eventsourcing.persistence import IntegrityError, Mapper, Transcoder
+
+from jobraker.domain.candidate import Candidate
+
+# Namespace of candidate ids; the name inside it is a keyed digest of the e-mail address,
+# so the id reveals nothing without the key, and registering twice is refused by the store.
+CANDIDATE_NAMESPACE = UUID("0f8d7c52-4a0e-4d8b-9d3e-2b8c4c1e7a11")
+
+
+class CandidateAlreadyRegistered(Exception):
+    """A candidate with this e-mail address already exists."""
+
+
+class Jobraker(Application[UUID]):
+    """Jobraker's write side: commands in, events stored."""
+
+    name = "jobraker"
+
+    def __init__(
+        self,
+        env: dict[str, str] | None = None,
+        *,
+        mapper_factory: Callable[[Transcoder], Mapper[UUID]] | None = None,
+        identity_key: bytes = b"",
+    ) -> None:
+        self._mapper_factory = mapper_factory
+        self._identity_key = identity_key
+        super().__init__(env)
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        if self._mapper_factory is None:
+            return super().construct_mapper()
+        return self._mapper_factory(self.construct_transcoder())
+
+    def candidate_id_for(self, email: str) -> UUID:
+        digest = hmac.new(self._identity_key, normalise_email(email).encode(), hashlib.sha256)
+        return uuid5(CANDIDATE_NAMESPACE, digest.hexdigest())
+
+    def register_candidate(self, email: str, name: str, password_hash: str) -> tuple[UUID, int]:
+        candidate = Candidate(
+            id=self.candidate_id_for(email),
+            email=normalise_email(email),
+            name=name,
+            password_hash=password_hash,
+        )
+        try:
+            return candidate.id, self._save(candidate)
+        except IntegrityError:
+            raise CandidateAlreadyRegistered(email) from None
+
+    def get_candidate(self, candidate_id: UUID) -> Candidate:
+        return self.repository.get(candidate_id)
+
+    def _save(self, *aggregates: Any) -> int:
+        recordings = self.save(*aggregates)
+        return max(r.notification.id for r in recordings)
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()

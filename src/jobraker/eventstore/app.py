@@ -1,0 +1,52 @@
+"""Build the Jobraker application service on the real event store."""
+
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+
+from psycopg.conninfo import conninfo_to_dict
+
+from jobraker.config import Settings, get_settings
+from jobraker.domain.service import Jobraker
+from jobraker.eventstore import context
+from jobraker.eventstore.mapper import PersonalDataMapper
+from jobraker.privacy.keyring import Keyring
+from jobraker.privacy.keystore import DatabaseKeyStore
+
+
+def recorder_env(database_url: str) -> dict[str, str]:
+    """The eventsourcing library's Postgres settings, from ``DATABASE_URL``."""
+    parts = conninfo_to_dict(database_url)
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": str(parts.get("dbname", "postgres")),
+        "POSTGRES_HOST": str(parts.get("host", "localhost")),
+        "POSTGRES_PORT": str(parts.get("port", "5432")),
+        "POSTGRES_USER": str(parts.get("user", "postgres")),
+        "POSTGRES_PASSWORD": str(parts.get("password", "")),
+        "POSTGRES_POOL_SIZE": "5",
+        "POSTGRES_MAX_OVERFLOW": "10",
+        "POSTGRES_PRE_PING": "y",
+        # Seconds a writer waits for the table lock that keeps notification ids in commit order.
+        "POSTGRES_LOCK_TIMEOUT": "10",
+        "CREATE_TABLE": "y",
+    }
+
+
+def build_jobraker(settings: Settings) -> Jobraker:
+    assert settings.database_url, "DATABASE_URL is resolved before the event store is built"
+    keyring = Keyring(DatabaseKeyStore(), settings.master_key_bytes)
+    return Jobraker(
+        recorder_env(settings.database_url),
+        mapper_factory=lambda transcoder: PersonalDataMapper(
+            transcoder, keyring, lambda: context.current().as_metadata()
+        ),
+        identity_key=hashlib.sha256(b"jobraker-candidate-id" + settings.master_key_bytes).digest(),
+    )
+
+
+@lru_cache(maxsize=1)
+def get_jobraker() -> Jobraker:
+    """The process's one application service (it owns a connection pool)."""
+    return build_jobraker(get_settings())

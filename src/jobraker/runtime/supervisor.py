@@ -1,0 +1,122 @@
+"""``jobraker up``: the embedded servers plus every Jobraker process, as children.
+
+Ctrl-C (or SIGTERM) stops the children, then Redis and PostgreSQL; their data
+stays in the data folder for the next run.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from jobraker.config import Settings
+from jobraker.runtime import embedded
+
+PROCESSES = ("serve", "projector", "relay", "worker", "scheduler")
+STOP_SECONDS = 10.0
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    # Linux: a child whose supervisor is killed outright gets SIGTERM instead of living on.
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except OSError:
+        pass
+
+
+@dataclass
+class Supervisor:
+    settings: Settings
+    env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
+    children: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    services: list[embedded.RunningServer] = field(default_factory=list)
+    stopping: bool = False
+
+    def run(self) -> int:
+        signal.signal(signal.SIGTERM, self._on_signal)
+        signal.signal(signal.SIGINT, self._on_signal)
+        try:
+            self._start_services()
+            subprocess.run(self._command("migrate"), env=self.env, check=True)
+            for name in PROCESSES:
+                self.children[name] = self._jobraker(name)
+            self._announce()
+            return self._watch()
+        except KeyboardInterrupt:
+            return 0
+        finally:
+            self._stop()
+
+    def _start_services(self) -> None:
+        data_dir = self.settings.data_dir.resolve()
+        self.env["JOBRAKER_DATA_DIR"] = str(data_dir)
+        if self.settings.database_url is None:
+            print(f"starting PostgreSQL (pgvector) in {data_dir / 'postgres'}", flush=True)
+            server = embedded.start_postgres(data_dir)
+            self.env["DATABASE_URL"] = server.url
+            self.services.append(server)
+        if self.settings.redis_url is None:
+            print(f"starting Redis in {data_dir / 'redis'}", flush=True)
+            server = embedded.start_redis(data_dir)
+            self.env["REDIS_URL"] = server.url
+            self.services.append(server)
+
+    def _command(self, *args: str) -> list[str]:
+        return [sys.executable, "-m", "jobraker", *args]
+
+    def _jobraker(self, name: str) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            self._command(name), env=self.env, start_new_session=True, preexec_fn=_die_with_parent
+        )
+
+    def _announce(self) -> None:
+        base = f"http://{self.settings.host}:{self.settings.port}"
+        print(
+            f"\nJobraker is up (data in {self.env['JOBRAKER_DATA_DIR']})\n"
+            f"  API       {base}/api/v1/\n"
+            f"  API docs  {base}/api/docs/\n"
+            f"  admin     {base}/admin/\n"
+            f"  health    {base}/health/ready\n"
+            "Press Ctrl-C to stop.\n",
+            flush=True,
+        )
+
+    def _watch(self) -> int:
+        while not self.stopping:
+            for name, child in self.children.items():
+                if child.poll() is not None:
+                    print(f"jobraker: {name} exited with code {child.returncode}; stopping", file=sys.stderr)
+                    return 1
+            time.sleep(0.5)
+        return 0
+
+    def _on_signal(self, signum: int, frame: object) -> None:
+        self.stopping = True
+
+    def _stop(self) -> None:
+        for child in self.children.values():
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + STOP_SECONDS
+        for child in self.children.values():
+            try:
+                child.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+        for server in reversed(self.services):
+            server.stop()
+        if self.children or self.services:
+            print("jobraker: stopped", flush=True)
+
+
+def up(settings: Settings) -> int:
+    Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
+    return Supervisor(settings).run()

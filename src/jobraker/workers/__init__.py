@@ -1,0 +1,1 @@
+"""Dramatiq actors, the relay (events → messages) and the scheduler."""

@@ -1,0 +1,30 @@
+"""The Redis broker shared by every actor and the relay."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import dramatiq
+import redis
+from dramatiq.brokers.redis import RedisBroker
+
+from jobraker.config import get_settings
+
+
+@lru_cache(maxsize=1)
+def redis_client() -> redis.Redis:
+    return redis.Redis.from_url(_redis_url(), socket_connect_timeout=3, socket_timeout=5)
+
+
+@lru_cache(maxsize=1)
+def broker() -> RedisBroker:
+    instance = RedisBroker(url=_redis_url())
+    dramatiq.set_broker(instance)
+    return instance
+
+
+def _redis_url() -> str:
+    url = get_settings().redis_url
+    if not url:
+        raise RuntimeError("REDIS_URL is resolved before the broker is used")
+    return url

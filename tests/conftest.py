@@ -1,0 +1,148 @@
+"""Test session set-up: real PostgreSQL (pgvector) and Redis, one fresh database per run.
+
+With ``DATABASE_URL`` and ``REDIS_URL`` set, the tests create a fresh database on
+that server; otherwise they start the embedded servers in a temporary folder.
+Tests share the database and are isolated by their own data (fresh e-mail
+addresses and ids), since the event log is append-only.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import threading
+import uuid
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import psycopg
+import pytest
+from psycopg import sql
+
+_services: list = []
+_state: dict[str, str] = {}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if hasattr(config, "workerinput"):
+        return
+    data_dir = Path(tempfile.mkdtemp(prefix="jrt-"))
+    _state["data_dir"] = str(data_dir)
+    from jobraker.runtime import embedded
+
+    server_url = os.environ.get("DATABASE_URL")
+    if not server_url:
+        server = embedded.start_postgres(data_dir)
+        server_url = server.url
+        _services.append(server)
+    if not os.environ.get("REDIS_URL"):
+        redis_server = embedded.start_redis(data_dir)
+        os.environ["REDIS_URL"] = redis_server.url
+        _services.append(redis_server)
+    dbname = f"jobraker_test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
+        _state.update(server_url=server_url, dbname=dbname)
+    database_url = _with_database(server_url, dbname)
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
+    os.environ.update(
+        DATABASE_URL=database_url,
+        JOBRAKER_DATA_DIR=str(data_dir),
+        JOBRAKER_ENV="development",
+        DJANGO_SETTINGS_MODULE="jobraker.settings",
+    )
+    import django
+
+    django.setup()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if "dbname" in _state:
+        from django.db import connections
+
+        connections.close_all()
+        _close_event_store()
+        with psycopg.connect(_state["server_url"], autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(_state["dbname"]))
+            )
+    for server in reversed(_services):
+        server.stop()
+    if "data_dir" in _state:
+        shutil.rmtree(_state["data_dir"], ignore_errors=True)
+
+
+def _close_event_store() -> None:
+    from jobraker.eventstore.app import get_jobraker
+
+    if get_jobraker.cache_info().currsize:
+        get_jobraker().close()
+
+
+def _with_database(url: str, dbname: str) -> str:
+    return urlsplit(url)._replace(path=f"/{dbname}").geturl()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_blocker):  # type: ignore[no-untyped-def]
+    from django.core.management import call_command
+
+    from jobraker.eventstore.app import get_jobraker
+
+    with django_db_blocker.unblock():
+        call_command("migrate", interactive=False, verbosity=0)
+        get_jobraker()
+
+
+@pytest.fixture(autouse=True)
+def _database_access(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    with django_db_blocker.unblock():
+        yield
+
+
+@pytest.fixture
+def jobraker():  # type: ignore[no-untyped-def]
+    from jobraker.eventstore.app import get_jobraker
+
+    return get_jobraker()
+
+
+@pytest.fixture
+def projector(jobraker):  # type: ignore[no-untyped-def]
+    from jobraker.projections.base import ProjectionRunner
+    from jobraker.projections.candidates import all_projections
+
+    return ProjectionRunner(jobraker, all_projections())
+
+
+@pytest.fixture(scope="session")
+def live_projector(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    """The real projector loop (LISTEN/NOTIFY) in a thread, for tests that read their own writes."""
+    from django.db import connection
+
+    from jobraker.eventstore.app import get_jobraker
+    from jobraker.projections.base import ProjectionRunner
+    from jobraker.projections.candidates import all_projections
+
+    stop = threading.Event()
+
+    def run() -> None:
+        with django_db_blocker.unblock():
+            try:
+                ProjectionRunner(get_jobraker(), all_projections()).run_forever(
+                    stop, os.environ["DATABASE_URL"], poll_seconds=0.2
+                )
+            finally:
+                connection.close()
+
+    thread = threading.Thread(target=run, name="projector", daemon=True)
+    thread.start()
+    yield thread
+    stop.set()
+    thread.join(timeout=5)
+
+
+def unique_email(prefix: str = "candidate") -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:12]}@example.org"

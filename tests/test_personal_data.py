@@ -1,0 +1,97 @@
+"""Personal data in events is sealed per candidate; destroying the key erases it everywhere."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import psycopg
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from jobraker.domain.candidate import Candidate
+from jobraker.domain.personal import ERASED, personal_fields
+from jobraker.eventstore.context import caused_by
+
+from .conftest import unique_email
+
+
+def raw_event_rows(jobraker, originator_id) -> list[bytes]:
+    table = jobraker.recorder.events_table_name
+    with psycopg.connect(jobraker_url()) as conn:
+        rows = conn.execute(
+            f"SELECT state FROM {table} WHERE originator_id = %s ORDER BY originator_version",
+            (originator_id,),
+        ).fetchall()
+    return [bytes(row[0]) for row in rows]
+
+
+def jobraker_url() -> str:
+    return os.environ["DATABASE_URL"]
+
+
+def test_events_declare_their_personal_fields():
+    assert personal_fields(Candidate.Registered) == ("email", "name", "password_hash")
+    assert personal_fields(Candidate.ErasureCompleted) == ()
+
+
+def test_stored_rows_hold_no_plaintext_personal_data(jobraker):
+    email = unique_email("ada.lovelace")
+    candidate_id, _ = jobraker.register_candidate(email, "Ada Lovelace", "argon2$fakehash")
+    rows = raw_event_rows(jobraker, candidate_id)
+    assert len(rows) == 1
+    stored = rows[0]
+    for secret in (email, "Ada Lovelace", "Lovelace", "argon2$fakehash"):
+        assert secret.encode() not in stored
+    assert b"__sealed__" in stored
+
+
+def test_shredding_a_key_erases_that_candidate_only(jobraker):
+    erased_id, _ = jobraker.register_candidate(unique_email(), "Grace Hopper", "h1")
+    kept_email = unique_email()
+    kept_id, _ = jobraker.register_candidate(kept_email, "Alan Turing", "h2")
+
+    jobraker.mapper.keyring.destroy(erased_id)
+
+    erased = jobraker.get_candidate(erased_id)
+    assert erased.email is ERASED and erased.name is ERASED and erased.password_hash is ERASED
+    # Non-personal facts survive: id, version, time of registration.
+    assert erased.id == erased_id and erased.version == 1 and erased.created_on is not None
+    kept = jobraker.get_candidate(kept_id)
+    assert (kept.email, kept.name) == (kept_email, "Alan Turing")
+
+
+def test_no_new_personal_data_can_be_written_for_an_erased_candidate(jobraker):
+    from jobraker.privacy.keyring import SubjectErased
+
+    candidate_id, _ = jobraker.register_candidate(unique_email(), "Erased Soon", "h")
+    jobraker.mapper.keyring.destroy(candidate_id)
+    with pytest.raises(SubjectErased):
+        jobraker.mapper.keyring.seal(candidate_id, "email", b'"again@example.org"')
+
+
+def test_events_carry_correlation_and_causation(jobraker):
+    with caused_by(correlation_id="req-123", causation_id="req-123", actor="candidate"):
+        candidate_id, _ = jobraker.register_candidate(unique_email(), "Meta Data", "h")
+    stored = jobraker.recorder.select_events(candidate_id)[0]
+    meta = jobraker.mapper.metadata_of(stored)
+    assert meta == {"correlation_id": "req-123", "causation_id": "req-123", "actor": "candidate"}
+
+
+def string_values(value):
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in string_values(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in string_values(v)]
+    return [value] if isinstance(value, str) else []
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=st.text(min_size=1, max_size=80))
+def test_any_name_round_trips_and_is_never_stored_in_clear(jobraker, name):
+    candidate_id, _ = jobraker.register_candidate(unique_email(), name, "hash")
+    assert jobraker.get_candidate(candidate_id).name == name
+    stored = json.loads(raw_event_rows(jobraker, candidate_id)[0])
+    assert set(stored["name"]) == {"__sealed__"}
+    assert name not in string_values(stored)

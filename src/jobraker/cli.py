@@ -88,7 +88,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         sys.executable, "-m", "gunicorn", "jobraker.wsgi:application",
         "--bind", f"{settings.host}:{settings.port}",
         "--workers", str(args.workers),
-        "--access-logfile", "-",
+        "--config", "python:jobraker.gunicorn_conf",
+        "--no-control-socket",
         "--graceful-timeout", "5",
     ]
     os.execv(sys.executable, gunicorn)

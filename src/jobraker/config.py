@@ -54,6 +54,7 @@ class Settings(BaseSettings):
         validation_alias=_env("JOBRAKER_ALLOWED_HOSTS"),
     )
     log_level: str = Field("INFO", validation_alias=_env("JOBRAKER_LOG_LEVEL"))
+    static_root: Path | None = Field(None, validation_alias=_env("JOBRAKER_STATIC_ROOT"))
 
     database_url: str | None = Field(None, validation_alias=_env("DATABASE_URL"))
     redis_url: str | None = Field(None, validation_alias=_env("REDIS_URL"))

@@ -99,9 +99,9 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = config.data_dir.resolve() / "static"
-# Serve app static files (admin, API docs) straight from the packages: no collectstatic step.
-WHITENOISE_USE_FINDERS = True
+# Without a collected STATIC_ROOT (development), serve the packages' own static files directly.
+STATIC_ROOT = config.static_root
+WHITENOISE_USE_FINDERS = config.static_root is None
 WHITENOISE_AUTOREFRESH = False
 
 REST_FRAMEWORK = {
@@ -138,6 +138,7 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": config.redis_url or "redis://127.0.0.1:6379/0",
+        "KEY_PREFIX": "jobraker-cache",
     }
 }
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 from uuid import UUID, uuid5
 
@@ -20,6 +20,10 @@ from jobraker.domain.candidate import Candidate
 # Namespace of candidate ids; the name inside it is a keyed digest of the e-mail address,
 # so the id reveals nothing without the key, and registering twice is refused by the store.
 CANDIDATE_NAMESPACE = UUID("0f8d7c52-4a0e-4d8b-9d3e-2b8c4c1e7a11")
+
+# One save of ~4,000 events or more hangs psycopg's pipeline in the recorder
+# (see ARCHITECTURE.md, known hazards); bulk work is saved in bounded batches.
+MAX_EVENTS_PER_SAVE = 1000
 
 
 class CandidateAlreadyRegistered(Exception):
@@ -65,6 +69,26 @@ class Jobraker(Application[UUID]):
 
     def get_candidate(self, candidate_id: UUID) -> Candidate:
         return self.repository.get(candidate_id)
+
+    def save_in_batches(self, aggregates: Iterable[Any]) -> int:
+        """Save many aggregates, at most MAX_EVENTS_PER_SAVE events per transaction.
+
+        Each aggregate's events stay together in one save; the batches are not
+        atomic with each other, so callers must be safe to retry (ids are deterministic).
+        """
+        batch: list[Any] = []
+        pending = 0
+        position = 0
+        for aggregate in aggregates:
+            count = len(aggregate.pending_events)
+            if batch and pending + count > MAX_EVENTS_PER_SAVE:
+                position = self._save(*batch)
+                batch, pending = [], 0
+            batch.append(aggregate)
+            pending += count
+        if batch:
+            position = self._save(*batch)
+        return position
 
     def _save(self, *aggregates: Any) -> int:
         recordings = self.save(*aggregates)

@@ -63,6 +63,7 @@ def start_redis(data_dir: Path) -> RunningServer:
             "--logfile", str(redis_dir / "redis.log"),
         ],
         stdout=subprocess.DEVNULL,
+        start_new_session=True,  # a terminal's Ctrl-C goes to `jobraker up`, which stops Redis last
     )
     url = f"unix://{socket}"
     _wait_for_redis(url, process)

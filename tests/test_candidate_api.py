@@ -1,0 +1,147 @@
+"""The first vertical slice through real services: register → event → projection → read."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from rest_framework.test import APIClient
+
+from jobraker.accounts.models import Account, Role
+
+from .conftest import unique_email
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def client() -> APIClient:
+    return APIClient()
+
+
+def register(client: APIClient, email: str | None = None, name: str = "Ada Lovelace") -> dict:
+    response = client.post(
+        "/api/v1/auth/register",
+        {"email": email or unique_email(), "name": name, "password": PASSWORD},
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    return response.json()
+
+
+def login(client: APIClient, email: str, position: int | None = None) -> str:
+    headers = {"HTTP_X_MIN_POSITION": str(position)} if position else {}
+    response = client.post("/api/v1/auth/token", {"email": email, "password": PASSWORD}, format="json", **headers)
+    assert response.status_code == 200, response.content
+    return response.json()["access"]
+
+
+def signed_in(email: str | None = None, name: str = "Ada Lovelace") -> tuple[APIClient, dict, str]:
+    client = APIClient()
+    email = email or unique_email()
+    created = register(client, email, name)
+    token = login(client, email, created["position"])
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    return client, created, email
+
+
+@pytest.fixture
+def staff_client() -> APIClient:
+    email = unique_email("staff")
+    Account.objects.create_user(email, PASSWORD, role=Role.STAFF, is_staff=True)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {login(client, email)}")
+    return client
+
+
+def test_register_returns_id_and_event_position(client, live_projector):
+    email = unique_email()
+    response = client.post(
+        "/api/v1/auth/register", {"email": email, "name": "Ada", "password": PASSWORD}, format="json"
+    )
+    assert response.status_code == 201
+    body = response.json()
+    assert uuid.UUID(body["id"])
+    assert body["position"] > 0
+    assert response["X-Event-Position"] == str(body["position"])
+
+
+def test_owner_reads_own_record_after_projection(live_projector):
+    client, created, email = signed_in(name="Grace Hopper")
+    response = client.get("/api/v1/candidates/me")
+    assert response.status_code == 200
+    assert response.json() == {
+        "id": created["id"],
+        "email": email,
+        "name": "Grace Hopper",
+        "registered_at": response.json()["registered_at"],
+        "version": 1,
+    }
+    assert client.get(f"/api/v1/candidates/{created['id']}").status_code == 200
+
+
+def test_anonymous_is_refused_with_problem_json(client):
+    response = client.get("/api/v1/candidates/me")
+    assert response.status_code == 401
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["status"] == 401
+    assert client.get(f"/api/v1/candidates/{uuid.uuid4()}").status_code == 401
+
+
+def test_other_candidate_cannot_see_a_record(live_projector):
+    _, victim, _ = signed_in()
+    intruder, _, _ = signed_in()
+    response = intruder.get(f"/api/v1/candidates/{victim['id']}")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
+
+
+def test_staff_can_read_any_candidate(live_projector, staff_client):
+    _, created, email = signed_in()
+    response = staff_client.get(f"/api/v1/candidates/{created['id']}")
+    assert response.status_code == 200
+    assert response.json()["email"] == email
+
+
+def test_registering_twice_is_a_conflict(client, live_projector):
+    email = unique_email()
+    register(client, email)
+    response = client.post(
+        "/api/v1/auth/register", {"email": email.upper(), "name": "Again", "password": PASSWORD}, format="json"
+    )
+    assert response.status_code == 409
+    assert response.json()["title"] == "Conflict"
+
+
+def test_invalid_registration_lists_field_errors(client):
+    response = client.post(
+        "/api/v1/auth/register", {"email": "not-an-email", "name": "", "password": "123"}, format="json"
+    )
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    fields = {error["field"] for error in response.json()["errors"]}
+    assert {"email", "name", "password"} <= fields
+
+
+def test_wrong_password_is_refused(client, live_projector):
+    email = unique_email()
+    created = register(client, email)
+    response = client.post(
+        "/api/v1/auth/token",
+        {"email": email, "password": "wrong password"},
+        format="json",
+        HTTP_X_MIN_POSITION=str(created["position"]),
+    )
+    assert response.status_code == 401
+
+
+def test_request_id_is_echoed_and_becomes_the_correlation_id(client, jobraker, live_projector):
+    response = client.post(
+        "/api/v1/auth/register",
+        {"email": unique_email(), "name": "Traced", "password": PASSWORD},
+        format="json",
+        HTTP_X_REQUEST_ID="trace-abc-123",
+    )
+    assert response["X-Request-ID"] == "trace-abc-123"
+    stored = jobraker.recorder.select_events(uuid.UUID(response.json()["id"]))[0]
+    assert jobraker.mapper.metadata_of(stored)["correlation_id"] == "trace-abc-123"

@@ -1,0 +1,97 @@
+"""The projection runner: positions move in the same transaction as the writes."""
+
+from __future__ import annotations
+
+from functools import singledispatchmethod
+from uuid import uuid4
+
+import pytest
+
+from jobraker.domain.candidate import Candidate
+from jobraker.projections.base import Projection, ProjectionRunner
+from jobraker.projections.models import CandidateRecord, ProjectionPosition
+
+from .conftest import unique_email
+
+
+class Boom(Exception):
+    pass
+
+
+class MarkerProjection(Projection):
+    """Writes one marker row per registration; can be told to fail on a given candidate."""
+
+    def __init__(self, fail_on: set | None = None) -> None:
+        self.name = f"test-{uuid4().hex[:8]}"
+        self.fail_on = fail_on or set()
+
+    @singledispatchmethod
+    def process(self, event: object, position: int) -> None:
+        pass
+
+    @process.register
+    def _registered(self, event: Candidate.Registered, position: int) -> None:
+        if event.originator_id in self.fail_on:
+            raise Boom(event.originator_id)
+        ProjectionPosition.objects.create(name=f"{self.name}:{event.originator_id}", position=position)
+
+    def markers(self) -> int:
+        return ProjectionPosition.objects.filter(name__startswith=f"{self.name}:").count()
+
+
+def test_a_failed_batch_writes_nothing_and_keeps_its_position(jobraker):
+    ids = [jobraker.register_candidate(unique_email(), "C", "h")[0] for _ in range(3)]
+    projection = MarkerProjection(fail_on={ids[1]})
+    runner = ProjectionRunner(jobraker, [projection])
+
+    with pytest.raises(Boom):
+        runner.catch_up()
+
+    assert projection.markers() == 0
+    assert ProjectionPosition.objects.get(name=projection.name).position == 0
+
+    projection.fail_on.clear()
+    runner.catch_up()
+    head = jobraker.recorder.max_notification_id()
+    assert ProjectionPosition.objects.get(name=projection.name).position == head
+    registrations = jobraker.recorder.select_notifications(
+        start=1, limit=1_000_000, topics=projection.handled_topics()
+    )
+    assert projection.markers() == len(registrations)
+
+
+def test_catching_up_twice_applies_nothing_twice(jobraker):
+    jobraker.register_candidate(unique_email(), "C", "h")
+    projection = MarkerProjection()
+    runner = ProjectionRunner(jobraker, [projection], batch_size=7)
+    first = runner.catch_up()
+    assert first == projection.markers() > 0
+    assert runner.catch_up() == 0
+    assert projection.markers() == first
+
+
+def test_only_handled_topics_are_read(jobraker):
+    assert MarkerProjection().handled_topics() == ["jobraker.domain.candidate:Candidate.Registered"]
+
+
+def test_candidate_projection_writes_the_read_row(jobraker, projector):
+    email = unique_email()
+    candidate_id, position = jobraker.register_candidate(email, "Katherine Johnson", "h")
+    projector.catch_up()
+    record = CandidateRecord.objects.get(id=candidate_id)
+    assert (record.email, record.name, record.version, record.position) == (email, "Katherine Johnson", 1, position)
+
+
+def test_erasure_drops_the_read_rows(jobraker, projector):
+    from jobraker.accounts.models import Account
+
+    candidate_id, _ = jobraker.register_candidate(unique_email(), "To Erase", "h")
+    projector.catch_up()
+    assert Account.objects.filter(id=candidate_id).exists()
+    candidate = jobraker.get_candidate(candidate_id)
+    jobraker.mapper.keyring.destroy(candidate_id)
+    candidate.complete_erasure()
+    jobraker.save(candidate)
+    projector.catch_up()
+    assert not CandidateRecord.objects.filter(id=candidate_id).exists()
+    assert not Account.objects.filter(id=candidate_id).exists()

@@ -1,0 +1,103 @@
+"""`jobraker up` from nothing: embedded servers, every process, Ctrl-C, and data kept across runs."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import psutil
+import pytest
+
+READY_WITHIN = 60.0
+PASSWORD = "correct horse battery staple"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Up:
+    def __init__(self, data_dir: Path, port: int) -> None:
+        env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"}}
+        env.update(JOBRAKER_DATA_DIR=str(data_dir), JOBRAKER_PORT=str(port))
+        self.log = (data_dir.parent / f"{data_dir.name}-up.log").open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "jobraker", "up"], env=env, stdout=self.log, stderr=subprocess.STDOUT
+        )
+        self.base = f"http://127.0.0.1:{port}"
+
+    def wait_ready(self) -> float:
+        started = time.monotonic()
+        while time.monotonic() - started < READY_WITHIN:
+            assert self.process.poll() is None, f"jobraker up exited with {self.process.returncode}"
+            try:
+                if httpx.get(f"{self.base}/health/ready", timeout=2).status_code == 200:
+                    return time.monotonic() - started
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.3)
+        raise AssertionError(f"/health/ready not 200 within {READY_WITHIN}s")
+
+    def stop(self) -> None:
+        descendants = psutil.Process(self.process.pid).children(recursive=True)
+        self.process.send_signal(signal.SIGINT)
+        assert self.process.wait(timeout=30) == 0
+        time.sleep(0.5)
+        alive = [p for p in descendants if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+        assert alive == [], f"children still running after Ctrl-C: {alive}"
+        self.log.close()
+
+
+@pytest.fixture
+def data_dir():
+    path = Path(tempfile.mkdtemp(prefix="jrup-"))
+    yield path / "data"
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(240)
+def test_up_serves_the_slice_stops_cleanly_and_keeps_data(data_dir: Path):
+    port = free_port()
+    first = Up(data_dir, port)
+    try:
+        first.wait_ready()
+        email = "ada@example.org"
+        created = httpx.post(
+            f"{first.base}/api/v1/auth/register",
+            json={"email": email, "name": "Ada Lovelace", "password": PASSWORD},
+        )
+        assert created.status_code == 201, created.text
+        token = httpx.post(
+            f"{first.base}/api/v1/auth/token",
+            json={"email": email, "password": PASSWORD},
+            headers={"X-Min-Position": str(created.json()["position"])},
+        ).json()["access"]
+        me = httpx.get(f"{first.base}/api/v1/candidates/me", headers={"Authorization": f"Bearer {token}"})
+        assert me.json()["name"] == "Ada Lovelace"
+        assert httpx.get(f"{first.base}/api/docs/").status_code == 200
+        assert httpx.get(f"{first.base}/admin/login/").status_code == 200
+    finally:
+        first.stop()
+
+    second = Up(data_dir, port)
+    try:
+        second.wait_ready()
+        token = httpx.post(f"{second.base}/api/v1/auth/token", json={"email": email, "password": PASSWORD})
+        assert token.status_code == 200, token.text
+        me = httpx.get(
+            f"{second.base}/api/v1/candidates/me", headers={"Authorization": f"Bearer {token.json()['access']}"}
+        )
+        assert me.json()["id"] == created.json()["id"]
+    finally:
+        second.stop()

@@ -42,3 +42,20 @@ def test_ten_thousand_events_are_stored_in_bounded_batches(jobraker):
     assert len(stored) == 10_000
     assert jobraker.repository.get(counters[-1].id).count == 4
     print(f"10,000 events in {elapsed:.2f}s ({10_000 / elapsed:,.0f} events/s, batches of {MAX_EVENTS_PER_SAVE})")
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(120)
+def test_one_save_of_large_sealed_events_does_not_hang(jobraker):
+    """~2 MB in one INSERT: the library's pipeline-mode insert never returned from this."""
+    from uuid import uuid4
+
+    from jobraker.domain.candidate import Candidate
+
+    candidates = [
+        Candidate(id=uuid4(), email=f"{uuid4().hex}@example.org", name="N" * 200, password_hash="h" * 100)
+        for _ in range(3000)
+    ]
+    recordings = jobraker.save(*candidates)
+    assert len(recordings) == 3000
+    assert jobraker.get_candidate(candidates[-1].id).name == "N" * 200

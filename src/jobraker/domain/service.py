@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 from uuid import UUID, uuid5
 
 from eventsourcing.application import Application
-from eventsourcing.persistence import IntegrityError, Mapper, Transcoder
+from eventsourcing.persistence import IntegrityError
 
 from jobraker.domain.candidate import Candidate
 
@@ -35,21 +35,9 @@ class Jobraker(Application[UUID]):
 
     name = "jobraker"
 
-    def __init__(
-        self,
-        env: dict[str, str] | None = None,
-        *,
-        mapper_factory: Callable[[Transcoder], Mapper[UUID]] | None = None,
-        identity_key: bytes = b"",
-    ) -> None:
-        self._mapper_factory = mapper_factory
+    def __init__(self, env: dict[str, str] | None = None, *, identity_key: bytes = b"") -> None:
         self._identity_key = identity_key
         super().__init__(env)
-
-    def construct_mapper(self) -> Mapper[UUID]:
-        if self._mapper_factory is None:
-            return super().construct_mapper()
-        return self._mapper_factory(self.construct_transcoder())
 
     def candidate_id_for(self, email: str) -> UUID:
         digest = hmac.new(self._identity_key, normalise_email(email).encode(), hashlib.sha256)

@@ -5,12 +5,19 @@ from __future__ import annotations
 import hashlib
 from functools import lru_cache
 
+from uuid import UUID
+
+from eventsourcing.application import ProcessingEvent
+from eventsourcing.persistence import Recording
+from eventsourcing.utils import get_topic
 from psycopg.conninfo import conninfo_to_dict
 
 from jobraker.config import Settings, get_settings
+from jobraker.domain.personal import data_subject, personal_fields
 from jobraker.domain.service import Jobraker
 from jobraker.eventstore import context
 from jobraker.eventstore.mapper import PersonalDataMapper
+from jobraker.eventstore.recorder import UnpipelinedApplicationRecorder
 from jobraker.privacy.keyring import Keyring
 from jobraker.privacy.keystore import DatabaseKeyStore
 
@@ -31,22 +38,40 @@ def recorder_env(database_url: str) -> dict[str, str]:
         # Seconds a writer waits for the table lock that keeps notification ids in commit order.
         "POSTGRES_LOCK_TIMEOUT": "10",
         "CREATE_TABLE": "y",
+        "APPLICATION_RECORDER_TOPIC": get_topic(UnpipelinedApplicationRecorder),
     }
 
 
-def build_jobraker(settings: Settings) -> Jobraker:
+class EncryptedJobraker(Jobraker):
+    """The application service on the real store: personal fields sealed per candidate."""
+
+    def __init__(self, env: dict[str, str], *, keyring: Keyring, identity_key: bytes) -> None:
+        self.keyring = keyring
+        super().__init__(env, identity_key=identity_key)
+
+    def construct_mapper(self) -> PersonalDataMapper:
+        return PersonalDataMapper(
+            self.construct_transcoder(), self.keyring, lambda: context.current().as_metadata()
+        )
+
+    def _record(self, processing_event: ProcessingEvent[UUID]) -> list[Recording[UUID]]:
+        # One round trip for every data key this save needs, instead of one per event.
+        self.keyring.ensure_keys(
+            {data_subject(e) for e in processing_event.events if personal_fields(type(e))}
+        )
+        return super()._record(processing_event)
+
+
+def build_jobraker(settings: Settings) -> EncryptedJobraker:
     assert settings.database_url, "DATABASE_URL is resolved before the event store is built"
-    keyring = Keyring(DatabaseKeyStore(), settings.master_key_bytes)
-    return Jobraker(
+    return EncryptedJobraker(
         recorder_env(settings.database_url),
-        mapper_factory=lambda transcoder: PersonalDataMapper(
-            transcoder, keyring, lambda: context.current().as_metadata()
-        ),
+        keyring=Keyring(DatabaseKeyStore(), settings.master_key_bytes),
         identity_key=hashlib.sha256(b"jobraker-candidate-id" + settings.master_key_bytes).digest(),
     )
 
 
 @lru_cache(maxsize=1)
-def get_jobraker() -> Jobraker:
+def get_jobraker() -> EncryptedJobraker:
     """The process's one application service (it owns a connection pool)."""
     return build_jobraker(get_settings())

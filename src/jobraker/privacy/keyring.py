@@ -27,10 +27,9 @@ class KeyStore(Protocol):
     def load(self, subject: UUID) -> bytes | None:
         """The wrapped key, or None if there is none (never made, or destroyed)."""
 
-    def is_destroyed(self, subject: UUID) -> bool: ...
-
-    def insert(self, subject: UUID, wrapped_key: bytes) -> bytes:
-        """Store a wrapped key unless one exists; return the one that is stored."""
+    def load_or_insert(self, new_keys: dict[UUID, bytes]) -> dict[UUID, bytes | None]:
+        """Store the wrapped keys of subjects that have none; return what is stored for each
+        (None for a subject whose key was destroyed)."""
 
     def destroy(self, subject: UUID) -> None: ...
 
@@ -46,7 +45,12 @@ class Keyring:
         self._lock = threading.Lock()
 
     def seal(self, subject: UUID, field: str, plaintext: bytes) -> str:
-        key = self._key(subject) or self._create_key(subject)
+        key = self._key(subject)
+        if key is None:
+            self.ensure_keys({subject})
+            key = self._cached(subject)
+        if key is None:
+            raise SubjectErased(subject)
         nonce = os.urandom(NONCE_BYTES)
         sealed = nonce + AESGCM(key).encrypt(nonce, plaintext, _aad(subject, field))
         return base64.b64encode(sealed).decode("ascii")
@@ -59,34 +63,45 @@ class Keyring:
         raw = base64.b64decode(sealed)
         return AESGCM(key).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], _aad(subject, field))
 
+    def ensure_keys(self, subjects: set[UUID]) -> None:
+        """Make sure each subject has a key (one round trip for all); erased subjects get none."""
+        missing = [subject for subject in subjects if self._cached(subject) is None]
+        if not missing:
+            return
+        new_keys = {subject: self._wrap(subject, AESGCM.generate_key(256)) for subject in missing}
+        for subject, wrapped in self._store.load_or_insert(new_keys).items():
+            if wrapped is not None:
+                self._remember(subject, self._unwrap(subject, wrapped))
+
     def destroy(self, subject: UUID) -> None:
         self._store.destroy(subject)
         with self._lock:
             self._cache.pop(subject, None)
 
     def _key(self, subject: UUID) -> bytes | None:
-        now = time.monotonic()
-        with self._lock:
-            cached = self._cache.get(subject)
-        if cached and now - cached[0] < self._cache_seconds:
-            return cached[1]
+        key = self._cached(subject)
+        if key is not None:
+            return key
         wrapped = self._store.load(subject)
         if wrapped is None:
             return None
-        key = self._unwrap(subject, wrapped)
-        with self._lock:
-            self._cache[subject] = (now, key)
-        return key
+        return self._remember(subject, self._unwrap(subject, wrapped))
 
-    def _create_key(self, subject: UUID) -> bytes:
-        if self._store.is_destroyed(subject):
-            raise SubjectErased(subject)
-        nonce = os.urandom(NONCE_BYTES)
-        wrapped = nonce + self._master.encrypt(nonce, AESGCM.generate_key(256), subject.bytes)
-        key = self._unwrap(subject, self._store.insert(subject, wrapped))
+    def _cached(self, subject: UUID) -> bytes | None:
+        with self._lock:
+            cached = self._cache.get(subject)
+        if cached and time.monotonic() - cached[0] < self._cache_seconds:
+            return cached[1]
+        return None
+
+    def _remember(self, subject: UUID, key: bytes) -> bytes:
         with self._lock:
             self._cache[subject] = (time.monotonic(), key)
         return key
+
+    def _wrap(self, subject: UUID, key: bytes) -> bytes:
+        nonce = os.urandom(NONCE_BYTES)
+        return nonce + self._master.encrypt(nonce, key, subject.bytes)
 
     def _unwrap(self, subject: UUID, wrapped: bytes) -> bytes:
         try:

@@ -18,17 +18,15 @@ class DatabaseKeyStore:
         )
         return bytes(wrapped) if wrapped is not None else None
 
-    def is_destroyed(self, subject: UUID) -> bool:
-        return SubjectKey.objects.filter(subject_id=subject, destroyed_at__isnull=False).exists()
-
-    def insert(self, subject: UUID, wrapped_key: bytes) -> bytes:
+    def load_or_insert(self, new_keys: dict[UUID, bytes]) -> dict[UUID, bytes | None]:
         SubjectKey.objects.bulk_create(
-            [SubjectKey(subject_id=subject, wrapped_key=wrapped_key)], ignore_conflicts=True
+            [SubjectKey(subject_id=s, wrapped_key=w) for s, w in new_keys.items()],
+            ignore_conflicts=True,
         )
-        stored = self.load(subject)
-        if stored is None:
-            raise RuntimeError(f"data key of {subject} was destroyed while being created")
-        return stored
+        stored = SubjectKey.objects.filter(subject_id__in=list(new_keys)).values_list(
+            "subject_id", "wrapped_key"
+        )
+        return {subject: bytes(wrapped) if wrapped is not None else None for subject, wrapped in stored}
 
     def destroy(self, subject: UUID) -> None:
         SubjectKey.objects.update_or_create(

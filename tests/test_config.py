@@ -82,3 +82,15 @@ def test_check_passes_against_the_test_services():
     result = run_cli("check")
     assert result.returncode == 0, result.stderr
     assert "database and Redis reachable" in result.stdout
+
+
+def test_up_with_an_unreachable_database_says_so_in_one_line(tmp_path: Path):
+    result = run_cli(
+        "up",
+        DATABASE_URL=f"postgresql://nobody@/nothing?host={tmp_path}",
+        REDIS_URL=os.environ["REDIS_URL"],
+        JOBRAKER_DATA_DIR=str(tmp_path),
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("jobraker: error: DATABASE_URL: cannot reach")
+    assert "Traceback" not in result.stderr

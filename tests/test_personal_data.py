@@ -71,6 +71,16 @@ def test_no_new_personal_data_can_be_written_for_an_erased_candidate(jobraker):
         jobraker.mapper.keyring.seal(candidate_id, "email", b'"again@example.org"')
 
 
+@pytest.mark.parametrize("name", ["", "   ", "nul\x00byte", "x" * 201])
+def test_invalid_names_are_refused_before_any_event(jobraker, name):
+    from jobraker.domain.errors import InvalidValue
+
+    email = unique_email()
+    with pytest.raises(InvalidValue):
+        jobraker.register_candidate(email, name, "h")
+    assert jobraker.recorder.select_events(jobraker.candidate_id_for(email)) == []
+
+
 def test_events_carry_correlation_and_causation(jobraker):
     with caused_by(correlation_id="req-123", causation_id="req-123", actor="candidate"):
         candidate_id, _ = jobraker.register_candidate(unique_email(), "Meta Data", "h")
@@ -88,7 +98,7 @@ def string_values(value):
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(name=st.text(min_size=1, max_size=80))
+@given(name=st.text(st.characters(blacklist_categories=("Cc", "Cs")), min_size=1, max_size=80).map(str.strip).filter(bool))
 def test_any_name_round_trips_and_is_never_stored_in_clear(jobraker, name):
     candidate_id, _ = jobraker.register_candidate(unique_email(), name, "hash")
     assert jobraker.get_candidate(candidate_id).name == name

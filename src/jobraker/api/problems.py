@@ -9,6 +9,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
+from jobraker.domain.errors import DomainError, IllegalTransition
+
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 TYPE_BASE = "https://jobraker.dev/problems/"
 
@@ -23,6 +25,8 @@ def problem(status_code: int, title: str, detail: str = "", **extra: Any) -> dic
 
 
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, DomainError):
+        exc = _domain_to_api(exc)
     response = exception_handler(exc, context)
     if response is None:
         return None
@@ -43,6 +47,21 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     response.data = body
     response.content_type = PROBLEM_CONTENT_TYPE
     return response
+
+
+class Unprocessable(exceptions.APIException):
+    status_code = 422
+    default_detail = "The request is well-formed but the business rules refuse it."
+
+
+class IllegalTransitionConflict(exceptions.APIException):
+    status_code = 409
+
+
+def _domain_to_api(exc: DomainError) -> exceptions.APIException:
+    if isinstance(exc, IllegalTransition):
+        return IllegalTransitionConflict(str(exc))
+    return Unprocessable(str(exc))
 
 
 def _field_errors(detail: Any, prefix: str = "") -> list[dict[str, str]]:
@@ -67,6 +86,7 @@ def _title(status_code: int) -> str:
         409: "Conflict",
         412: "Precondition failed",
         415: "Unsupported media type",
+        422: "Unprocessable content",
         429: "Too many requests",
     }
     return phrases.get(status_code, "Error")

@@ -6,7 +6,9 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from jobraker.domain.errors import InvalidValue
 from jobraker.domain.personal import ERASED, Personal
+from jobraker.domain.rules import clean_text
 
 
 class Candidate(Aggregate):
@@ -19,6 +21,17 @@ class Candidate(Aggregate):
 
     class ErasureCompleted(Aggregate.Event):
         """The candidate's data key was destroyed; their personal fields now read as erased."""
+
+    @classmethod
+    def register(cls, id: UUID, email: str, name: str, password_hash: str) -> Candidate:
+        if "@" not in email:
+            raise InvalidValue("email must be an e-mail address")
+        return cls(
+            id=id,
+            email=clean_text("email", email, max_length=254),
+            name=clean_text("name", name, max_length=200),
+            password_hash=password_hash,
+        )
 
     @event(Registered)
     def __init__(self, id: UUID, email: str, name: str, password_hash: str) -> None:

@@ -44,7 +44,7 @@ class Jobraker(Application[UUID]):
         return uuid5(CANDIDATE_NAMESPACE, digest.hexdigest())
 
     def register_candidate(self, email: str, name: str, password_hash: str) -> tuple[UUID, int]:
-        candidate = Candidate(
+        candidate = Candidate.register(
             id=self.candidate_id_for(email),
             email=normalise_email(email),
             name=name,

@@ -15,8 +15,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from jobraker.config import Settings
+from jobraker.config import Settings, load_settings
 from jobraker.runtime import embedded
+from jobraker.runtime.connectivity import require_reachable
 
 PROCESSES = ("serve", "projector", "relay", "worker", "scheduler")
 STOP_SECONDS = 10.0
@@ -44,7 +45,9 @@ class Supervisor:
         signal.signal(signal.SIGINT, self._on_signal)
         try:
             self._start_services()
-            subprocess.run(self._command("migrate"), env=self.env, check=True)
+            require_reachable(load_settings(self.env))
+            if subprocess.run(self._command("migrate"), env=self.env).returncode != 0:
+                return 1
             for name in PROCESSES:
                 self.children[name] = self._jobraker(name)
             self._announce()

@@ -1,0 +1,208 @@
+"""An application: one candidate × one job, from first match to its outcome.
+
+The life of an application is a state machine; ``TRANSITIONS`` is the whole of
+it. Commands check it and refuse an illegal move, naming the current state.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from jobraker.domain.errors import IllegalTransition, InvalidValue
+from jobraker.domain.personal import Personal
+from jobraker.domain.rules import clean_text
+
+APPLICATION_NAMESPACE = uuid5(NAMESPACE_URL, "https://jobraker.dev/ns/application")
+
+
+class Status(str, Enum):
+    MATCHED = "matched"
+    SHORTLISTED = "shortlisted"
+    QUEUED = "queued"
+    SUBMITTING = "submitting"
+    SUBMITTED = "submitted"
+    NEEDS_REVIEW = "needs_review"
+    FAILED = "failed"
+    INTERVIEWING = "interviewing"
+    OFFER = "offer"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+
+class Source(str, Enum):
+    MATCHED = "matched"  # found by Jobraker's matching
+    MANUAL = "manual"  # tracked by the candidate, who applied on their own
+
+
+class Actor(str, Enum):
+    CANDIDATE = "candidate"
+    SYSTEM = "system"
+    STAFF = "staff"
+
+
+S = Status
+# action → (states it may start from, state it leads to)
+TRANSITIONS: dict[str, tuple[frozenset[Status], Status]] = {
+    "shortlist": (frozenset({S.MATCHED}), S.SHORTLISTED),
+    "queue": (frozenset({S.MATCHED, S.SHORTLISTED}), S.QUEUED),
+    "start_submission": (frozenset({S.QUEUED}), S.SUBMITTING),
+    "record_submitted": (frozenset({S.SUBMITTING, S.NEEDS_REVIEW}), S.SUBMITTED),
+    "mark_applied": (frozenset({S.MATCHED, S.SHORTLISTED}), S.SUBMITTED),
+    "record_failure": (frozenset({S.SUBMITTING}), S.FAILED),
+    "requeue": (frozenset({S.FAILED}), S.QUEUED),
+    "flag_for_review": (frozenset({S.SUBMITTING}), S.NEEDS_REVIEW),
+    "schedule_interview": (frozenset({S.SUBMITTED, S.INTERVIEWING}), S.INTERVIEWING),
+    "record_offer": (frozenset({S.SUBMITTED, S.INTERVIEWING}), S.OFFER),
+    "record_rejection": (frozenset({S.SUBMITTED, S.INTERVIEWING, S.OFFER, S.NEEDS_REVIEW}), S.REJECTED),
+    "withdraw": (
+        frozenset({S.MATCHED, S.SHORTLISTED, S.QUEUED, S.SUBMITTED, S.INTERVIEWING, S.OFFER, S.NEEDS_REVIEW, S.FAILED}),
+        S.WITHDRAWN,
+    ),
+}
+TERMINAL = frozenset({S.REJECTED, S.WITHDRAWN})
+
+
+def application_id(candidate_id: UUID, job_id: UUID) -> UUID:
+    """One application per candidate and job: the id is derived from both."""
+    return uuid5(APPLICATION_NAMESPACE, f"{candidate_id}:{job_id}")
+
+
+class Application(Aggregate):
+    """One candidate's application to one job."""
+
+    data_subject_field = "candidate_id"
+
+    class Started(Aggregate.Created):
+        candidate_id: UUID
+        job_id: UUID
+        source: str
+        status: str
+        score: int | None
+        by: str
+
+    class StatusChanged(Aggregate.Event):
+        """The application moved; ``action`` says which business step moved it."""
+
+        candidate_id: UUID
+        action: str
+        status: str
+        by: str
+        reason: Personal[str]
+        retryable: bool | None
+        at: datetime | None
+
+    class NoteAdded(Aggregate.Event):
+        candidate_id: UUID
+        text: Personal[str]
+        by: str
+
+    @staticmethod
+    def create_id(candidate_id: UUID, job_id: UUID, **_: object) -> UUID:
+        return application_id(candidate_id, job_id)
+
+    @classmethod
+    def match(cls, candidate_id: UUID, job_id: UUID, score: int) -> Application:
+        if not 0 <= score <= 100:
+            raise InvalidValue("score must be between 0 and 100")
+        return cls(candidate_id, job_id, Source.MATCHED.value, S.MATCHED.value, score, Actor.SYSTEM.value)
+
+    @classmethod
+    def track_manual(cls, candidate_id: UUID, job_id: UUID, applied: bool, by: Actor = Actor.CANDIDATE) -> Application:
+        status = S.SUBMITTED if applied else S.SHORTLISTED
+        return cls(candidate_id, job_id, Source.MANUAL.value, status.value, None, by.value)
+
+    @event(Started)
+    def __init__(self, candidate_id: UUID, job_id: UUID, source: str, status: str, score: int | None, by: str) -> None:
+        self.candidate_id = candidate_id
+        self.job_id = job_id
+        self.source = Source(source)
+        self.status = Status(status)
+        self.score = score
+        self.history: list[Status] = [self.status]
+        self.failure: tuple[str, bool] | None = None
+        self.interviews: list[datetime] = []
+        self.notes = 0
+        self.submitted_once = self.status is S.SUBMITTED
+
+    # Commands. Each checks TRANSITIONS and records one StatusChanged event.
+
+    def shortlist(self, by: Actor) -> None:
+        self._move("shortlist", by)
+
+    def queue(self, by: Actor = Actor.SYSTEM) -> None:
+        self._move("queue", by)
+
+    def start_submission(self) -> None:
+        self._move("start_submission", Actor.SYSTEM)
+
+    def record_submitted(self, by: Actor = Actor.SYSTEM) -> None:
+        self._move("record_submitted", by)
+
+    def mark_applied(self, by: Actor) -> None:
+        self._move("mark_applied", by)
+
+    def record_failure(self, reason: str, retryable: bool) -> None:
+        self._move("record_failure", Actor.SYSTEM, reason=clean_text("reason", reason, max_length=500), retryable=retryable)
+
+    def requeue(self, by: Actor = Actor.SYSTEM) -> None:
+        if self.failure is not None and not self.failure[1]:
+            raise IllegalTransition("requeue", "failed and not retryable")
+        self._move("requeue", by)
+
+    def flag_for_review(self, reason: str) -> None:
+        self._move("flag_for_review", Actor.SYSTEM, reason=clean_text("reason", reason, max_length=500))
+
+    def schedule_interview(self, at: datetime, by: Actor) -> None:
+        self._move("schedule_interview", by, at=at)
+
+    def record_offer(self, by: Actor) -> None:
+        self._move("record_offer", by)
+
+    def record_rejection(self, by: Actor) -> None:
+        self._move("record_rejection", by)
+
+    def withdraw(self, by: Actor) -> None:
+        self._move("withdraw", by)
+
+    def add_note(self, text: str, by: Actor) -> None:
+        self._note_added(candidate_id=self.candidate_id, text=clean_text("note", text, max_length=5000), by=by.value)
+
+    # Queries.
+
+    def can(self, action: str) -> bool:
+        sources, _ = TRANSITIONS[action]
+        return self.status in sources
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.status in TERMINAL
+
+    def _move(self, action: str, by: Actor, *, reason: str = "", retryable: bool | None = None, at: datetime | None = None) -> None:
+        if not self.can(action):
+            raise IllegalTransition(action.replace("_", " "), f"the application is {self.status.value}")
+        _, target = TRANSITIONS[action]
+        self._status_changed(
+            candidate_id=self.candidate_id, action=action, status=target.value, by=Actor(by).value,
+            reason=reason, retryable=retryable, at=at,
+        )
+
+    @event(StatusChanged)
+    def _status_changed(
+        self, candidate_id: UUID, action: str, status: str, by: str, reason: str, retryable: bool | None, at: datetime | None
+    ) -> None:
+        self.status = Status(status)
+        self.history.append(self.status)
+        if self.status is S.FAILED:
+            self.failure = (reason, bool(retryable))
+        if self.status is S.SUBMITTED:
+            self.submitted_once = True
+        if at is not None:
+            self.interviews.append(at)
+
+    @event(NoteAdded)
+    def _note_added(self, candidate_id: UUID, text: str, by: str) -> None:
+        self.notes += 1

@@ -1,0 +1,134 @@
+"""A job listing from a source. Its id comes from (source, external id), so ingesting the
+same listing again finds the same aggregate instead of making a second one."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from jobraker.domain.errors import IllegalTransition, InvalidValue
+from jobraker.domain.rules import clean_text
+
+JOB_NAMESPACE = uuid5(NAMESPACE_URL, "https://jobraker.dev/ns/job")
+CONTRACT_TYPES = ("permanent", "contract", "")
+CONTRACT_TIMES = ("full_time", "part_time", "")
+# Fields a later ingestion may change; an unchanged listing records nothing.
+MUTABLE_FIELDS = (
+    "title", "company", "location", "country", "description", "url",
+    "salary_min", "salary_max", "salary_currency", "salary_is_predicted",
+    "contract_type", "contract_time", "remote",
+)
+
+
+def job_id(source: str, external_id: str) -> UUID:
+    return uuid5(JOB_NAMESPACE, f"{source}:{external_id}")
+
+
+def validate_listing(fields: dict[str, Any]) -> dict[str, Any]:
+    listing = dict(fields)
+    listing["title"] = clean_text("title", listing["title"], max_length=300)
+    listing["company"] = clean_text("company", listing["company"], max_length=300)
+    listing["description"] = clean_text("description", listing.get("description", ""), max_length=50_000, required=False)
+    low, high = listing.get("salary_min"), listing.get("salary_max")
+    for name, value in (("salary_min", low), ("salary_max", high)):
+        if value is not None and not 0 <= value <= 10_000_000:
+            raise InvalidValue(f"{name} must be between 0 and 10000000")
+    if low is not None and high is not None and low > high:
+        raise InvalidValue("salary_min must not exceed salary_max")
+    if listing.get("contract_type", "") not in CONTRACT_TYPES:
+        raise InvalidValue("contract_type must be permanent or contract")
+    if listing.get("contract_time", "") not in CONTRACT_TIMES:
+        raise InvalidValue("contract_time must be full_time or part_time")
+    return listing
+
+
+class Job(Aggregate):
+    """A listing's life: posted, changed, expired. Holds no personal data."""
+
+    class Posted(Aggregate.Created):
+        """Version 2 added ``salary_is_predicted`` (Adzuna estimates some salaries)."""
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["salary_is_predicted"] = False
+
+        source: str
+        external_id: str
+        title: str
+        company: str
+        location: str
+        country: str
+        description: str
+        url: str
+        salary_min: float | None
+        salary_max: float | None
+        salary_currency: str
+        salary_is_predicted: bool
+        contract_type: str
+        contract_time: str
+        remote: bool
+        posted_at: datetime | None
+
+    class Changed(Aggregate.Event):
+        changes: dict
+
+    class Expired(Aggregate.Event):
+        pass
+
+    @staticmethod
+    def create_id(source: str, external_id: str, **_: object) -> UUID:
+        return job_id(source, external_id)
+
+    @classmethod
+    def post(cls, **listing: Any) -> Job:
+        listing = validate_listing(listing)
+        defaults = {
+            "location": "", "country": "", "description": "", "url": "", "salary_min": None,
+            "salary_max": None, "salary_currency": "", "salary_is_predicted": False,
+            "contract_type": "", "contract_time": "", "remote": False, "posted_at": None,
+        }
+        return cls(**{**defaults, **listing})
+
+    @event(Posted)
+    def __init__(
+        self, source: str, external_id: str, title: str, company: str, location: str, country: str,
+        description: str, url: str, salary_min: float | None, salary_max: float | None,
+        salary_currency: str, salary_is_predicted: bool, contract_type: str, contract_time: str,
+        remote: bool, posted_at: datetime | None,
+    ) -> None:
+        self.source, self.external_id = source, external_id
+        self.title, self.company, self.location, self.country = title, company, location, country
+        self.description, self.url = description, url
+        self.salary_min, self.salary_max, self.salary_currency = salary_min, salary_max, salary_currency
+        self.salary_is_predicted = salary_is_predicted
+        self.contract_type, self.contract_time, self.remote = contract_type, contract_time, remote
+        self.posted_at = posted_at
+        self.is_expired = False
+
+    def revise(self, **listing: Any) -> None:
+        """Record what changed since the last ingestion (nothing if nothing did)."""
+        if self.is_expired:
+            raise IllegalTransition("change the listing", "the job has expired")
+        current = {name: getattr(self, name) for name in MUTABLE_FIELDS}
+        merged = validate_listing({**current, **{k: v for k, v in listing.items() if k in MUTABLE_FIELDS}})
+        changes = {k: v for k, v in merged.items() if k in MUTABLE_FIELDS and v != current[k]}
+        if changes:
+            self._changed(changes=changes)
+
+    def expire(self) -> None:
+        if not self.is_expired:
+            self._expired()
+
+    @event(Changed)
+    def _changed(self, changes: dict) -> None:
+        for name, value in changes.items():
+            setattr(self, name, value)
+
+    @event(Expired)
+    def _expired(self) -> None:
+        self.is_expired = True

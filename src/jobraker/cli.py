@@ -116,7 +116,7 @@ def _follow(projections_path: str) -> int:
 
 
 def cmd_projector(args: argparse.Namespace) -> int:
-    return _follow("jobraker.projections.candidates.all_projections")
+    return _follow("jobraker.projections.registry.all_projections")
 
 
 def cmd_relay(args: argparse.Namespace) -> int:

@@ -7,7 +7,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
 from jobraker.eventstore.app import get_jobraker
-from jobraker.projections.candidates import all_projections
+from jobraker.projections.registry import all_projections
 from jobraker.projections.positions import slowest_position
 from jobraker.workers.broker import redis_client
 

@@ -10,7 +10,7 @@ import structlog
 from django.http import HttpRequest, HttpResponse
 
 from jobraker.eventstore.context import caused_by
-from jobraker.projections.candidates import all_projections
+from jobraker.projections.registry import all_projections
 from jobraker.projections.positions import wait_for
 
 REQUEST_ID_HEADER = "X-Request-ID"

@@ -8,14 +8,28 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 from uuid import UUID, uuid5
 
-from eventsourcing.application import Application
+from dataclasses import replace
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.application import Application as EventSourcedApplication
 from eventsourcing.persistence import IntegrityError
 
+from jobraker.domain.application import Actor, Application
 from jobraker.domain.candidate import Candidate
+from jobraker.domain.errors import DomainError, InvalidValue
+from jobraker.domain.job import Job, job_id
+
+# What a candidate may do to their own application; the rest is Jobraker's to do.
+CANDIDATE_ACTIONS = frozenset(
+    {"shortlist", "mark_applied", "schedule_interview", "record_offer", "record_rejection", "withdraw"}
+)
+SYSTEM_ACTIONS = frozenset(
+    {"queue", "start_submission", "record_submitted", "record_failure", "requeue", "flag_for_review"}
+)
 
 # Namespace of candidate ids; the name inside it is a keyed digest of the e-mail address,
 # so the id reveals nothing without the key, and registering twice is refused by the store.
@@ -26,11 +40,27 @@ CANDIDATE_NAMESPACE = UUID("0f8d7c52-4a0e-4d8b-9d3e-2b8c4c1e7a11")
 MAX_EVENTS_PER_SAVE = 1000
 
 
-class CandidateAlreadyRegistered(Exception):
+class CandidateAlreadyRegistered(DomainError):
     """A candidate with this e-mail address already exists."""
 
 
-class Jobraker(Application[UUID]):
+class NotFound(DomainError):
+    """No aggregate with this id."""
+
+
+class StaleVersion(DomainError):
+    """The caller's expected version is not the aggregate's current version."""
+
+    def __init__(self, current: int) -> None:
+        super().__init__(f"the current version is {current}")
+        self.current = current
+
+
+class ConcurrentUpdate(DomainError):
+    """Another command changed the aggregate while this one ran, more often than retried."""
+
+
+class Jobraker(EventSourcedApplication[UUID]):
     """Jobraker's write side: commands in, events stored."""
 
     name = "jobraker"
@@ -56,7 +86,99 @@ class Jobraker(Application[UUID]):
             raise CandidateAlreadyRegistered(email) from None
 
     def get_candidate(self, candidate_id: UUID) -> Candidate:
-        return self.repository.get(candidate_id)
+        return self._get(candidate_id)
+
+    # Candidate commands.
+
+    def change_profile(self, candidate_id: UUID, changes: dict[str, Any], expected_version: int | None = None) -> int:
+        return self._update(
+            candidate_id, expected_version,
+            lambda c: c.change_profile(replace(c.profile, **_tuples(changes))),
+        )
+
+    def change_preferences(self, candidate_id: UUID, changes: dict[str, Any], expected_version: int | None = None) -> int:
+        return self._update(
+            candidate_id, expected_version,
+            lambda c: c.change_preferences(replace(c.preferences, **_tuples(changes))),
+        )
+
+    def change_auto_apply(self, candidate_id: UUID, changes: dict[str, Any], expected_version: int | None = None) -> int:
+        return self._update(
+            candidate_id, expected_version, lambda c: c.change_auto_apply(replace(c.auto_apply, **changes))
+        )
+
+    def give_consent(self, candidate_id: UUID, kind: str, version: str) -> int:
+        return self._update(candidate_id, None, lambda c: c.give_consent(kind, version))
+
+    def withdraw_consent(self, candidate_id: UUID, kind: str) -> int:
+        return self._update(candidate_id, None, lambda c: c.withdraw_consent(kind))
+
+    # Jobs.
+
+    def post_job(self, **listing: Any) -> tuple[UUID, int]:
+        """Record a listing, or what changed in it since it was last posted (idempotent)."""
+        jid = job_id(listing["source"], listing["external_id"])
+        try:
+            job = self._get(jid)
+        except NotFound:
+            return jid, self._save(Job.post(**listing))
+        job.revise(**listing)
+        return jid, self._save(job)
+
+    def get_job(self, jid: UUID) -> Job:
+        return self._get(jid)
+
+    # Applications.
+
+    def track_application(self, candidate_id: UUID, jid: UUID, applied: bool, by: Actor = Actor.CANDIDATE) -> tuple[UUID, int]:
+        """A candidate tracks an application they make themselves (one per job)."""
+        self.get_job(jid)
+        application = Application.track_manual(candidate_id, jid, applied=applied, by=by)
+        try:
+            return application.id, self._save(application)
+        except IntegrityError:
+            raise ApplicationExists(application.id) from None
+
+    def get_application(self, application_id: UUID) -> Application:
+        return self._get(application_id)
+
+    def move_application(
+        self, application_id: UUID, action: str, by: Actor, expected_version: int | None = None, **details: Any
+    ) -> int:
+        if action not in CANDIDATE_ACTIONS | SYSTEM_ACTIONS:
+            raise InvalidValue(f"unknown action {action!r}; known: {', '.join(sorted(CANDIDATE_ACTIONS | SYSTEM_ACTIONS))}")
+        if by is Actor.CANDIDATE and action not in CANDIDATE_ACTIONS:
+            raise InvalidValue(f"{action} is done by Jobraker, not by the candidate")
+        if action in CANDIDATE_ACTIONS:
+            details["by"] = by
+        return self._update(application_id, expected_version, lambda a: getattr(a, action)(**details))
+
+    def add_note(self, application_id: UUID, text: str, by: Actor) -> int:
+        return self._update(application_id, None, lambda a: a.add_note(text, by))
+
+    # Plumbing.
+
+    def _get(self, aggregate_id: UUID) -> Any:
+        try:
+            return self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            raise NotFound(aggregate_id) from None
+
+    def _update(self, aggregate_id: UUID, expected_version: int | None, command: Callable[[Any], None]) -> int:
+        """Load, check the caller's version, run the command, save; retry a lost race once
+        when the caller gave no version (the command re-runs on the fresh state)."""
+        for _ in range(3 if expected_version is None else 1):
+            aggregate = self._get(aggregate_id)
+            if expected_version is not None and aggregate.version != expected_version:
+                raise StaleVersion(aggregate.version)
+            command(aggregate)
+            if not aggregate.pending_events:
+                return 0
+            try:
+                return self._save(aggregate)
+            except IntegrityError:
+                continue
+        raise ConcurrentUpdate(aggregate_id)
 
     def save_in_batches(self, aggregates: Iterable[Any]) -> int:
         """Save many aggregates, at most MAX_EVENTS_PER_SAVE events per transaction.
@@ -79,8 +201,18 @@ class Jobraker(Application[UUID]):
         return position
 
     def _save(self, *aggregates: Any) -> int:
+        if not any(a.pending_events for a in aggregates):
+            return 0
         recordings = self.save(*aggregates)
         return max(r.notification.id for r in recordings)
+
+
+class ApplicationExists(DomainError):
+    """The candidate already has an application for this job."""
+
+
+def _tuples(changes: dict[str, Any]) -> dict[str, Any]:
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in changes.items()}
 
 
 def normalise_email(email: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import singledispatchmethod
+from typing import Any
 
 from jobraker.accounts.models import Account, Role
 from jobraker.domain.candidate import Candidate
@@ -38,10 +39,46 @@ class CandidateProjection(Projection):
         )
 
     @process.register
+    def _profile(self, event: Candidate.ProfileChanged, position: int) -> None:
+        self._update(event, position, profile=event.profile)
+
+    @process.register
+    def _preferences(self, event: Candidate.PreferencesChanged, position: int) -> None:
+        self._update(event, position, preferences=event.preferences)
+
+    @process.register
+    def _consent_given(self, event: Candidate.ConsentGiven, position: int) -> None:
+        self._change_consents(event, position, {"version": event.version, "given": True, "at": event.timestamp.isoformat()})
+
+    @process.register
+    def _consent_withdrawn(self, event: Candidate.ConsentWithdrawn, position: int) -> None:
+        self._change_consents(event, position, {"given": False, "at": event.timestamp.isoformat()})
+
+    @process.register
+    def _auto_apply(self, event: Candidate.AutoApplySettingsChanged, position: int) -> None:
+        settings = {"enabled": event.enabled, "min_score": event.min_score, "daily_cap": event.daily_cap}
+        self._update(event, position, auto_apply=settings)
+
+    @process.register
+    def _deactivated(self, event: Candidate.Deactivated, position: int) -> None:
+        self._update(event, position, is_active=False)
+        Account.objects.filter(id=event.originator_id).update(is_active=False)
+
+    @process.register
     def _erased(self, event: Candidate.ErasureCompleted, position: int) -> None:
         CandidateRecord.objects.filter(id=event.originator_id).delete()
         Account.objects.filter(id=event.originator_id).delete()
 
+    def _update(self, event: Any, position: int, **fields: Any) -> None:
+        if any(value is ERASED for value in fields.values()):
+            return
+        CandidateRecord.objects.filter(id=event.originator_id).update(
+            version=event.originator_version, position=position, **fields
+        )
 
-def all_projections() -> list[Projection]:
-    return [CandidateProjection()]
+    def _change_consents(self, event: Any, position: int, change: dict[str, Any]) -> None:
+        record = CandidateRecord.objects.filter(id=event.originator_id).first()
+        if record is None:
+            return
+        record.consents[event.kind] = {**record.consents.get(event.kind, {}), **change}
+        self._update(event, position, consents=record.consents)

@@ -1,3 +1,5 @@
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 
 
@@ -13,15 +15,86 @@ class ProjectionPosition(models.Model):
 
 
 class CandidateRecord(models.Model):
-    """A candidate as the API shows them to themselves (and to staff)."""
+    """A candidate as the API shows them to themselves (and to staff). Dropped on erasure."""
 
     id = models.UUIDField(primary_key=True)
     email = models.EmailField()
     name = models.CharField(max_length=200)
     registered_at = models.DateTimeField()
+    profile = models.JSONField(default=dict)
+    preferences = models.JSONField(default=dict)
+    consents = models.JSONField(default=dict)
+    auto_apply = models.JSONField(default=dict)
+    is_active = models.BooleanField(default=True)
     version = models.PositiveIntegerField()
     position = models.BigIntegerField()
 
     class Meta:
         db_table = "jobraker_candidates"
         ordering = ["registered_at"]
+
+
+class JobRecord(models.Model):
+    id = models.UUIDField(primary_key=True)
+    source = models.CharField(max_length=32)
+    external_id = models.CharField(max_length=128)
+    title = models.CharField(max_length=300)
+    company = models.CharField(max_length=300)
+    location = models.CharField(max_length=300, blank=True)
+    country = models.CharField(max_length=8, blank=True)
+    description = models.TextField(blank=True)
+    url = models.URLField(max_length=1000, blank=True)
+    salary_min = models.FloatField(null=True)
+    salary_max = models.FloatField(null=True)
+    salary_currency = models.CharField(max_length=3, blank=True)
+    salary_is_predicted = models.BooleanField(default=False)
+    contract_type = models.CharField(max_length=16, blank=True)
+    contract_time = models.CharField(max_length=16, blank=True)
+    remote = models.BooleanField(default=False)
+    posted_at = models.DateTimeField(null=True)
+    is_expired = models.BooleanField(default=False)
+    search = SearchVectorField(null=True)
+    version = models.PositiveIntegerField()
+    position = models.BigIntegerField()
+
+    class Meta:
+        db_table = "jobraker_jobs"
+        indexes = [GinIndex(fields=["search"]), models.Index(fields=["-posted_at", "id"])]
+
+
+class ApplicationRecord(models.Model):
+    id = models.UUIDField(primary_key=True)
+    candidate_id = models.UUIDField(db_index=True)
+    job_id = models.UUIDField()
+    source = models.CharField(max_length=16)
+    status = models.CharField(max_length=16)
+    score = models.PositiveSmallIntegerField(null=True)
+    notes = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    submitted_at = models.DateTimeField(null=True)
+    version = models.PositiveIntegerField()
+    position = models.BigIntegerField()
+
+    class Meta:
+        db_table = "jobraker_applications"
+        indexes = [models.Index(fields=["candidate_id", "status"]), models.Index(fields=["-created_at", "id"])]
+
+
+class TimelineEntry(models.Model):
+    """One event of an application, as its timeline shows it. Dropped on erasure."""
+
+    aggregate_id = models.UUIDField()
+    version = models.PositiveIntegerField()
+    candidate_id = models.UUIDField(db_index=True)
+    kind = models.CharField(max_length=64)
+    action = models.CharField(max_length=32, blank=True)
+    status = models.CharField(max_length=16, blank=True)
+    by = models.CharField(max_length=16)
+    at = models.DateTimeField()
+    detail = models.JSONField(default=dict)
+
+    class Meta:
+        db_table = "jobraker_timeline"
+        ordering = ["aggregate_id", "version"]
+        constraints = [models.UniqueConstraint(fields=["aggregate_id", "version"], name="timeline_once_per_event")]

@@ -1,0 +1,105 @@
+"""Applications by candidate and status, and every application's timeline."""
+
+from __future__ import annotations
+
+from functools import singledispatchmethod
+
+from jobraker.domain.application import Application, Status
+from jobraker.domain.candidate import Candidate
+from jobraker.domain.personal import ERASED
+from jobraker.projections.base import Projection
+from jobraker.projections.models import ApplicationRecord, TimelineEntry
+
+
+class ApplicationProjection(Projection):
+    name = "applications"
+
+    @singledispatchmethod
+    def process(self, event: object, position: int) -> None:
+        """Other events only move the position."""
+
+    @process.register
+    def _started(self, event: Application.Started, position: int) -> None:
+        ApplicationRecord.objects.update_or_create(
+            id=event.originator_id,
+            defaults={
+                "candidate_id": event.candidate_id,
+                "job_id": event.job_id,
+                "source": event.source,
+                "status": event.status,
+                "score": event.score,
+                "created_at": event.timestamp,
+                "updated_at": event.timestamp,
+                "submitted_at": event.timestamp if event.status == Status.SUBMITTED.value else None,
+                "version": event.originator_version,
+                "position": position,
+            },
+        )
+
+    @process.register
+    def _status_changed(self, event: Application.StatusChanged, position: int) -> None:
+        fields = {"status": event.status, "updated_at": event.timestamp}
+        if event.status == Status.SUBMITTED.value:
+            fields["submitted_at"] = event.timestamp
+        ApplicationRecord.objects.filter(id=event.originator_id).update(
+            **fields, version=event.originator_version, position=position
+        )
+
+    @process.register
+    def _note_added(self, event: Application.NoteAdded, position: int) -> None:
+        record = ApplicationRecord.objects.filter(id=event.originator_id).first()
+        if record:
+            record.notes += 1
+            record.version, record.position, record.updated_at = event.originator_version, position, event.timestamp
+            record.save(update_fields=["notes", "version", "position", "updated_at"])
+
+    @process.register
+    def _erased(self, event: Candidate.ErasureCompleted, position: int) -> None:
+        ApplicationRecord.objects.filter(candidate_id=event.originator_id).delete()
+
+
+class TimelineProjection(Projection):
+    name = "timeline"
+
+    @singledispatchmethod
+    def process(self, event: object, position: int) -> None:
+        """Other events only move the position."""
+
+    @process.register
+    def _started(self, event: Application.Started, position: int) -> None:
+        self._entry(event, action="start", status=event.status, by=event.by, detail={"source": event.source, "score": event.score})
+
+    @process.register
+    def _status_changed(self, event: Application.StatusChanged, position: int) -> None:
+        detail = {}
+        if event.reason and event.reason is not ERASED:
+            detail["reason"] = event.reason
+        if event.retryable is not None:
+            detail["retryable"] = event.retryable
+        if event.at is not None:
+            detail["at"] = event.at.isoformat()
+        self._entry(event, action=event.action, status=event.status, by=event.by, detail=detail)
+
+    @process.register
+    def _note_added(self, event: Application.NoteAdded, position: int) -> None:
+        text = None if event.text is ERASED else event.text
+        self._entry(event, action="note", status="", by=event.by, detail={"text": text})
+
+    @process.register
+    def _erased(self, event: Candidate.ErasureCompleted, position: int) -> None:
+        TimelineEntry.objects.filter(candidate_id=event.originator_id).delete()
+
+    def _entry(self, event: object, *, action: str, status: str, by: str, detail: dict) -> None:
+        TimelineEntry.objects.update_or_create(
+            aggregate_id=event.originator_id,
+            version=event.originator_version,
+            defaults={
+                "candidate_id": event.candidate_id,
+                "kind": type(event).__name__,
+                "action": action,
+                "status": status,
+                "by": by,
+                "at": event.timestamp,
+                "detail": detail,
+            },
+        )

@@ -1,0 +1,53 @@
+"""Job listings, searchable by Postgres full-text search."""
+
+from __future__ import annotations
+
+from functools import singledispatchmethod
+
+from django.contrib.postgres.search import SearchVector
+
+from jobraker.domain.job import Job
+from jobraker.projections.base import Projection
+from jobraker.projections.models import JobRecord
+
+SEARCH_VECTOR = (
+    SearchVector("title", weight="A", config="english")
+    + SearchVector("company", weight="B", config="english")
+    + SearchVector("description", weight="C", config="english")
+)
+
+
+class JobProjection(Projection):
+    name = "jobs"
+
+    @singledispatchmethod
+    def process(self, event: object, position: int) -> None:
+        """Other events only move the position."""
+
+    @process.register
+    def _posted(self, event: Job.Posted, position: int) -> None:
+        fields = {k: v for k, v in vars(event).items() if k in _LISTING_FIELDS}
+        JobRecord.objects.update_or_create(
+            id=event.originator_id,
+            defaults={**fields, "version": event.originator_version, "position": position},
+        )
+        self._index(event.originator_id)
+
+    @process.register
+    def _changed(self, event: Job.Changed, position: int) -> None:
+        JobRecord.objects.filter(id=event.originator_id).update(
+            **event.changes, version=event.originator_version, position=position
+        )
+        self._index(event.originator_id)
+
+    @process.register
+    def _expired(self, event: Job.Expired, position: int) -> None:
+        JobRecord.objects.filter(id=event.originator_id).update(
+            is_expired=True, version=event.originator_version, position=position
+        )
+
+    def _index(self, job_id: object) -> None:
+        JobRecord.objects.filter(id=job_id).update(search=SEARCH_VECTOR)
+
+
+_LISTING_FIELDS = {f.name for f in JobRecord._meta.get_fields()} - {"id", "search", "version", "position", "is_expired"}

@@ -1,0 +1,12 @@
+"""Every projection the projector runs."""
+
+from __future__ import annotations
+
+from jobraker.projections.applications import ApplicationProjection, TimelineProjection
+from jobraker.projections.base import Projection
+from jobraker.projections.candidates import CandidateProjection
+from jobraker.projections.jobs import JobProjection
+
+
+def all_projections() -> list[Projection]:
+    return [CandidateProjection(), JobProjection(), ApplicationProjection(), TimelineProjection()]

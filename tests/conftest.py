@@ -112,7 +112,7 @@ def jobraker():  # type: ignore[no-untyped-def]
 @pytest.fixture
 def projector(jobraker):  # type: ignore[no-untyped-def]
     from jobraker.projections.base import ProjectionRunner
-    from jobraker.projections.candidates import all_projections
+    from jobraker.projections.registry import all_projections
 
     return ProjectionRunner(jobraker, all_projections())
 
@@ -124,7 +124,7 @@ def live_projector(django_db_setup, django_db_blocker):  # type: ignore[no-untyp
 
     from jobraker.eventstore.app import get_jobraker
     from jobraker.projections.base import ProjectionRunner
-    from jobraker.projections.candidates import all_projections
+    from jobraker.projections.registry import all_projections
 
     stop = threading.Event()
 

@@ -1,10 +1,11 @@
-"""Object-level access: a candidate sees only their own data; staff and auditors see all."""
+"""Who may do what: candidates act on their own data; staff and auditors read everything;
+auditors change nothing."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from rest_framework.permissions import BasePermission
+from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 
 from jobraker.accounts.models import Role
@@ -15,9 +16,24 @@ def is_staff_or_auditor(request: Request) -> bool:
     return bool(user and user.is_authenticated and user.role in (Role.STAFF, Role.AUDITOR))
 
 
-class IsOwnerOrStaff(BasePermission):
-    """Object permission; objects name their candidate in ``candidate_id`` or are the candidate."""
+class IsCandidate(BasePermission):
+    """Endpoints about "my" candidate record exist for candidates only."""
 
-    def has_object_permission(self, request: Request, view: Any, obj: Any) -> bool:
-        owner = getattr(obj, "candidate_id", getattr(obj, "id", None))
-        return is_staff_or_auditor(request) or owner == request.user.id
+    message = "Only candidates have a candidate record."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return bool(request.user and request.user.is_authenticated and request.user.role == Role.CANDIDATE)
+
+
+class IsStaff(BasePermission):
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return bool(request.user and request.user.is_authenticated and request.user.role == Role.STAFF)
+
+
+class AuditorsOnlyRead(BasePermission):
+    """Auditors may read anything and change nothing."""
+
+    message = "Auditors have read-only access."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return request.method in SAFE_METHODS or request.user.role != Role.AUDITOR

@@ -9,6 +9,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
+from jobraker.api.commands import translate
 from jobraker.domain.errors import DomainError, IllegalTransition
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -25,6 +26,8 @@ def problem(status_code: int, title: str, detail: str = "", **extra: Any) -> dic
 
 
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, DomainError):
+        exc = translate(exc)
     if isinstance(exc, DomainError):
         exc = _domain_to_api(exc)
     response = exception_handler(exc, context)
@@ -85,6 +88,7 @@ def _title(status_code: int) -> str:
         405: "Method not allowed",
         409: "Conflict",
         412: "Precondition failed",
+        413: "Content too large",
         415: "Unsupported media type",
         422: "Unprocessable content",
         429: "Too many requests",

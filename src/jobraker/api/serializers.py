@@ -1,12 +1,28 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.password_validation import validate_password
 from rest_framework import serializers
 
-from jobraker.projections.models import CandidateRecord
+from jobraker.domain.application import Status
+from jobraker.domain.candidate import CONSENT_KINDS, CONTRACT_CHOICES, HOURS_CHOICES, MAX_DAILY_CAP, MAX_SALARY, REMOTE_CHOICES
+from jobraker.domain.service import CANDIDATE_ACTIONS
+from jobraker.projections.models import ApplicationRecord, CandidateRecord, JobRecord, TimelineEntry
 
 
-class RegistrationSerializer(serializers.Serializer):
+class StrictSerializer(serializers.Serializer):
+    """Refuses fields it does not know, so a typo is an error rather than silently ignored."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+        return super().to_internal_value(data)
+
+
+class RegistrationSerializer(StrictSerializer):
     email = serializers.EmailField(max_length=254)
     name = serializers.CharField(max_length=200, trim_whitespace=True)
     password = serializers.CharField(write_only=True, min_length=8, max_length=256, style={"input_type": "password"})
@@ -17,11 +33,154 @@ class RegistrationSerializer(serializers.Serializer):
 
 
 class CommandAcceptedSerializer(serializers.Serializer):
-    id = serializers.UUIDField()
+    id = serializers.UUIDField(required=False)
     position = serializers.IntegerField(help_text="Event position; send as X-Min-Position to read your write.")
+
+
+def _names(max_items: int) -> serializers.ListField:
+    return serializers.ListField(child=serializers.CharField(max_length=100), max_length=max_items, required=False)
+
+
+class ProfileSerializer(StrictSerializer):
+    headline = serializers.CharField(max_length=200, allow_blank=True, required=False)
+    skills = _names(50)
+    years_experience = serializers.IntegerField(min_value=0, max_value=70, required=False)
+    locations = _names(20)
+    remote = serializers.ChoiceField(REMOTE_CHOICES, required=False)
+    salary_floor = serializers.IntegerField(min_value=0, max_value=MAX_SALARY, allow_null=True, required=False)
+    salary_currency = serializers.RegexField(r"^[A-Z]{3}$", required=False)
+    hours = serializers.ChoiceField(HOURS_CHOICES, required=False)
+    contract = serializers.ChoiceField(CONTRACT_CHOICES, required=False)
+
+
+class PreferencesSerializer(StrictSerializer):
+    keywords = _names(50)
+    avoid_keywords = _names(50)
+    excluded_companies = _names(50)
+    countries = serializers.ListField(child=serializers.RegexField(r"^[A-Za-z]{2}$"), max_length=20, required=False)
+
+
+class AutoApplySerializer(StrictSerializer):
+    enabled = serializers.BooleanField(required=False)
+    min_score = serializers.IntegerField(min_value=0, max_value=100, required=False)
+    daily_cap = serializers.IntegerField(min_value=1, max_value=MAX_DAILY_CAP, required=False)
+
+
+class ConsentSerializer(StrictSerializer):
+    kind = serializers.ChoiceField(CONSENT_KINDS)
+    version = serializers.CharField(max_length=32)
 
 
 class CandidateSerializer(serializers.ModelSerializer):
     class Meta:
         model = CandidateRecord
-        fields = ["id", "email", "name", "registered_at", "version"]
+        fields = ["id", "email", "name", "registered_at", "profile", "preferences", "consents", "auto_apply", "is_active", "version"]
+
+
+class JobSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = JobRecord
+        exclude = ["search", "position"]
+
+
+class JobListingSerializer(StrictSerializer):
+    """A listing staff post by hand (ingestion from sources comes with the workers)."""
+
+    source = serializers.RegexField(r"^[a-z0-9_-]{1,32}$", default="manual")
+    external_id = serializers.CharField(max_length=128)
+    title = serializers.CharField(max_length=300)
+    company = serializers.CharField(max_length=300)
+    location = serializers.CharField(max_length=300, allow_blank=True, required=False)
+    country = serializers.RegexField(r"^[a-z]{2}$", required=False)
+    description = serializers.CharField(max_length=50_000, allow_blank=True, required=False)
+    url = serializers.URLField(max_length=1000, required=False)
+    salary_min = serializers.FloatField(min_value=0, max_value=MAX_SALARY, allow_null=True, required=False)
+    salary_max = serializers.FloatField(min_value=0, max_value=MAX_SALARY, allow_null=True, required=False)
+    salary_currency = serializers.RegexField(r"^[A-Z]{3}$", required=False)
+    salary_is_predicted = serializers.BooleanField(required=False)
+    contract_type = serializers.ChoiceField(["permanent", "contract", ""], required=False)
+    contract_time = serializers.ChoiceField(["full_time", "part_time", ""], required=False)
+    remote = serializers.BooleanField(required=False)
+    posted_at = serializers.DateTimeField(required=False)
+
+
+class JobQuerySerializer(StrictSerializer):
+    q = serializers.CharField(max_length=200, required=False)
+    location = serializers.CharField(max_length=100, required=False)
+    remote = serializers.BooleanField(required=False, allow_null=True, default=None)
+    salary_min = serializers.IntegerField(min_value=0, max_value=MAX_SALARY, required=False)
+    contract_type = serializers.ChoiceField(["permanent", "contract"], required=False)
+    contract_time = serializers.ChoiceField(["full_time", "part_time"], required=False)
+    posted_since = serializers.DateTimeField(required=False)
+    include_expired = serializers.BooleanField(required=False, default=False)
+    cursor = serializers.CharField(required=False)
+
+
+class TimelineEntrySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TimelineEntry
+        fields = ["version", "kind", "action", "status", "by", "at", "detail"]
+
+
+class ApplicationSerializer(serializers.ModelSerializer):
+    job = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ApplicationRecord
+        fields = ["id", "candidate_id", "job_id", "job", "source", "status", "score", "notes", "created_at", "updated_at", "submitted_at", "version"]
+
+    def get_job(self, record: ApplicationRecord) -> dict[str, Any] | None:
+        jobs = self.context.get("jobs", {})
+        job = jobs.get(record.job_id)
+        return {"title": job.title, "company": job.company, "url": job.url} if job else None
+
+
+class ApplicationDetailSerializer(ApplicationSerializer):
+    timeline = serializers.SerializerMethodField()
+
+    class Meta(ApplicationSerializer.Meta):
+        fields = [*ApplicationSerializer.Meta.fields, "timeline"]
+
+    def get_timeline(self, record: ApplicationRecord) -> list[dict[str, Any]]:
+        entries = TimelineEntry.objects.filter(aggregate_id=record.id).order_by("version")
+        return TimelineEntrySerializer(entries, many=True).data
+
+
+class ManualApplicationSerializer(StrictSerializer):
+    """Track an application: to a known job by ``job_id``, or to one described here."""
+
+    job_id = serializers.UUIDField(required=False)
+    title = serializers.CharField(max_length=300, required=False)
+    company = serializers.CharField(max_length=300, required=False)
+    url = serializers.URLField(max_length=1000, required=False)
+    location = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    applied = serializers.BooleanField(default=True, help_text="True if you already applied; false to shortlist it.")
+
+    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
+        if "job_id" not in data and not ({"title", "company"} <= set(data)):
+            raise serializers.ValidationError("Give either job_id, or title and company (and ideally url).")
+        return data
+
+
+class TransitionSerializer(StrictSerializer):
+    action = serializers.ChoiceField(sorted(CANDIDATE_ACTIONS))
+    at = serializers.DateTimeField(required=False, help_text="Interview date and time (schedule_interview only).")
+
+    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
+        if data["action"] == "schedule_interview" and "at" not in data:
+            raise serializers.ValidationError({"at": ["Required for schedule_interview."]})
+        if data["action"] != "schedule_interview" and "at" in data:
+            raise serializers.ValidationError({"at": ["Only schedule_interview takes a date."]})
+        return data
+
+
+class NoteSerializer(StrictSerializer):
+    text = serializers.CharField(max_length=5000)
+
+
+class ApplicationQuerySerializer(StrictSerializer):
+    status = serializers.ChoiceField([s.value for s in Status], required=False)
+    company = serializers.CharField(max_length=100, required=False)
+    created_after = serializers.DateTimeField(required=False)
+    created_before = serializers.DateTimeField(required=False)
+    cursor = serializers.CharField(required=False)

@@ -1,8 +1,8 @@
 from django.urls import path
-from rest_framework_simplejwt.views import TokenBlacklistView, TokenObtainPairView, TokenRefreshView
 from rest_framework.throttling import ScopedRateThrottle
+from rest_framework_simplejwt.views import TokenBlacklistView, TokenObtainPairView, TokenRefreshView
 
-from jobraker.api import views
+from jobraker.api import application_views, candidate_views, job_views
 
 
 class LoginView(TokenObtainPairView):
@@ -13,10 +13,21 @@ class LoginView(TokenObtainPairView):
 
 
 urlpatterns = [
-    path("auth/register", views.RegisterView.as_view(), name="register"),
+    path("auth/register", candidate_views.RegisterView.as_view(), name="register"),
     path("auth/token", LoginView.as_view(), name="token"),
     path("auth/token/refresh", TokenRefreshView.as_view(), name="token-refresh"),
     path("auth/logout", TokenBlacklistView.as_view(), name="logout"),
-    path("candidates/me", views.MyCandidateView.as_view(), name="candidate-me"),
-    path("candidates/<uuid:pk>", views.CandidateDetailView.as_view(), name="candidate-detail"),
+    path("candidates/me", candidate_views.MyCandidateView.as_view(), name="candidate-me"),
+    path("candidates/me/profile", candidate_views.ProfileView.as_view(), name="candidate-profile"),
+    path("candidates/me/preferences", candidate_views.PreferencesView.as_view(), name="candidate-preferences"),
+    path("candidates/me/auto-apply", candidate_views.AutoApplyView.as_view(), name="candidate-auto-apply"),
+    path("candidates/me/consents", candidate_views.ConsentsView.as_view(), name="candidate-consents"),
+    path("candidates/me/consents/<str:kind>", candidate_views.ConsentView.as_view(), name="candidate-consent"),
+    path("candidates/<uuid:pk>", candidate_views.CandidateDetailView.as_view(), name="candidate-detail"),
+    path("jobs", job_views.JobListView.as_view(), name="jobs"),
+    path("jobs/<uuid:pk>", job_views.JobDetailView.as_view(), name="job-detail"),
+    path("applications", application_views.ApplicationListView.as_view(), name="applications"),
+    path("applications/<uuid:pk>", application_views.ApplicationDetailView.as_view(), name="application-detail"),
+    path("applications/<uuid:pk>/transitions", application_views.ApplicationTransitionView.as_view(), name="application-transitions"),
+    path("applications/<uuid:pk>/notes", application_views.ApplicationNotesView.as_view(), name="application-notes"),
 ]

@@ -1,0 +1,151 @@
+"""Applications: the candidate's pipeline, each application's timeline, and the moves
+a candidate makes (shortlist, applied, interview, offer, rejection, withdraw, notes)."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+from uuid import UUID
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from jobraker.api.candidate_views import IF_MATCH, run_command
+from jobraker.api.commands import accepted, actor_of, expected_version, with_etag
+from jobraker.api.pagination import NewestFirst
+from jobraker.api.permissions import AuditorsOnlyRead, IsCandidate, is_staff_or_auditor
+from jobraker.api.serializers import (
+    ApplicationDetailSerializer,
+    ApplicationQuerySerializer,
+    ApplicationSerializer,
+    CommandAcceptedSerializer,
+    ManualApplicationSerializer,
+    NoteSerializer,
+    TransitionSerializer,
+)
+from jobraker.eventstore.app import get_jobraker
+from jobraker.projections.models import ApplicationRecord, JobRecord
+
+
+def visible_applications(request: Request) -> QuerySet[ApplicationRecord]:
+    records = ApplicationRecord.objects.all()
+    return records if is_staff_or_auditor(request) else records.filter(candidate_id=request.user.id)
+
+
+def jobs_of(records: list[ApplicationRecord]) -> dict[UUID, JobRecord]:
+    return {job.id: job for job in JobRecord.objects.filter(id__in={r.job_id for r in records})}
+
+
+def application_or_404(request: Request, pk: UUID) -> ApplicationRecord:
+    return get_object_or_404(visible_applications(request), id=pk)
+
+
+class ApplicationListView(APIView):
+    """The pipeline: filter by status, company and creation date; newest first.
+    POST tracks an application the candidate makes themselves."""
+
+    permission_classes = [IsAuthenticated, AuditorsOnlyRead]
+
+    def get_permissions(self) -> list[Any]:
+        if self.request.method == "POST":
+            return [IsAuthenticated(), IsCandidate()]
+        return [IsAuthenticated()]
+
+    @extend_schema(parameters=[ApplicationQuerySerializer], responses=ApplicationSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        params = ApplicationQuerySerializer(data=request.query_params.dict())
+        params.is_valid(raise_exception=True)
+        query = params.validated_data
+        records = visible_applications(request)
+        if "status" in query:
+            records = records.filter(status=query["status"])
+        if "company" in query:
+            records = records.filter(job_id__in=JobRecord.objects.filter(company__icontains=query["company"]).values("id"))
+        if "created_after" in query:
+            records = records.filter(created_at__gte=query["created_after"])
+        if "created_before" in query:
+            records = records.filter(created_at__lt=query["created_before"])
+        paginator = NewestFirst()
+        page = paginator.paginate_queryset(records, request, view=self)
+        data = ApplicationSerializer(page, many=True, context={"jobs": jobs_of(page)}).data
+        return paginator.get_paginated_response(data)
+
+    @extend_schema(request=ManualApplicationSerializer, responses={201: CommandAcceptedSerializer})
+    def post(self, request: Request) -> Response:
+        form = ManualApplicationSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        jobraker = get_jobraker()
+
+        def track() -> tuple[UUID, int]:
+            job_id = data.get("job_id") or self._manual_job(data)
+            return jobraker.track_application(request.user.id, job_id, applied=data["applied"])
+
+        application_id, position = run_command("candidate", track)
+        return accepted(position, status.HTTP_201_CREATED, id=application_id)
+
+    def _manual_job(self, data: dict[str, Any]) -> UUID:
+        """A listing the candidate found elsewhere, identified by its URL (or title and company)."""
+        identity = data.get("url") or f"{data['company']}|{data['title']}".lower()
+        external_id = hashlib.sha256(identity.encode()).hexdigest()[:32]
+        listing = {k: data[k] for k in ("title", "company", "url", "location") if k in data}
+        job_id, _ = get_jobraker().post_job(source="manual", external_id=external_id, **listing)
+        return job_id
+
+
+class ApplicationDetailView(APIView):
+    """One application with its timeline (ETag: its version)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=ApplicationDetailSerializer)
+    def get(self, request: Request, pk: UUID) -> Response:
+        record = application_or_404(request, pk)
+        data = ApplicationDetailSerializer(record, context={"jobs": jobs_of([record])}).data
+        return with_etag(Response(data), record.version)
+
+
+class ApplicationTransitionView(APIView):
+    """Move an application: shortlist, mark_applied, schedule_interview (with ``at``),
+    record_offer, record_rejection, withdraw. Illegal moves answer 409 naming the state."""
+
+    permission_classes = [IsAuthenticated, AuditorsOnlyRead]
+
+    @extend_schema(request=TransitionSerializer, responses=CommandAcceptedSerializer, parameters=[IF_MATCH])
+    def post(self, request: Request, pk: UUID) -> Response:
+        application_or_404(request, pk)
+        form = TransitionSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        details = {k: v for k, v in form.validated_data.items() if k != "action"}
+        actor = actor_of(request)
+        position = run_command(
+            actor.value,
+            lambda: get_jobraker().move_application(
+                pk, form.validated_data["action"], actor, expected_version(request), **details
+            ),
+        )
+        return accepted(position, id=pk)
+
+
+class ApplicationNotesView(APIView):
+    """Add a note to an application's timeline."""
+
+    permission_classes = [IsAuthenticated, AuditorsOnlyRead]
+
+    @extend_schema(request=NoteSerializer, responses={201: CommandAcceptedSerializer})
+    def post(self, request: Request, pk: UUID) -> Response:
+        application_or_404(request, pk)
+        form = NoteSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        actor = actor_of(request)
+        position = run_command(
+            actor.value, lambda: get_jobraker().add_note(pk, form.validated_data["text"], actor)
+        )
+        return accepted(position, status.HTTP_201_CREATED, id=pk)

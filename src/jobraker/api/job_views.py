@@ -1,0 +1,79 @@
+"""Job listings: search and filters over the jobs projection; staff may post listings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db.models import F, Q, QuerySet
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from jobraker.api.candidate_views import run_command
+from jobraker.api.commands import accepted, with_etag
+from jobraker.api.pagination import NewestJobsFirst
+from jobraker.api.permissions import IsStaff
+from jobraker.api.serializers import CommandAcceptedSerializer, JobListingSerializer, JobQuerySerializer, JobSerializer
+from jobraker.eventstore.app import get_jobraker
+from jobraker.projections.models import JobRecord
+
+
+def search_jobs(params: dict[str, Any]) -> QuerySet[JobRecord]:
+    jobs = JobRecord.objects.all()
+    if not params.get("include_expired"):
+        jobs = jobs.filter(is_expired=False)
+    if params.get("q"):
+        query = SearchQuery(params["q"], search_type="websearch", config="english")
+        jobs = jobs.filter(search=query).annotate(rank=SearchRank(F("search"), query))
+    if params.get("location"):
+        jobs = jobs.filter(Q(location__icontains=params["location"]) | Q(country__iexact=params["location"]))
+    if params.get("remote") is not None:
+        jobs = jobs.filter(remote=params["remote"])
+    if params.get("salary_min") is not None:
+        # A listing qualifies when its range reaches the floor; listings without a salary are kept out.
+        jobs = jobs.filter(Q(salary_max__gte=params["salary_min"]) | Q(salary_max__isnull=True, salary_min__gte=params["salary_min"]))
+    for name in ("contract_type", "contract_time"):
+        if params.get(name):
+            jobs = jobs.filter(**{name: params[name]})
+    if params.get("posted_since"):
+        jobs = jobs.filter(posted_at__gte=params["posted_since"])
+    return jobs
+
+
+class JobListView(APIView):
+    """List and search jobs (full-text ``q`` plus filters), newest first, cursor-paginated.
+    Staff may POST a listing; posting the same source and external id again records only changes."""
+
+    permission_classes = [IsAuthenticated]
+
+    def get_permissions(self) -> list[Any]:
+        return [IsAuthenticated(), IsStaff()] if self.request.method == "POST" else [IsAuthenticated()]
+
+    @extend_schema(parameters=[JobQuerySerializer], responses=JobSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        params = JobQuerySerializer(data=request.query_params.dict())
+        params.is_valid(raise_exception=True)
+        paginator = NewestJobsFirst()
+        page = paginator.paginate_queryset(search_jobs(params.validated_data), request, view=self)
+        return paginator.get_paginated_response(JobSerializer(page, many=True).data)
+
+    @extend_schema(request=JobListingSerializer, responses={201: CommandAcceptedSerializer})
+    def post(self, request: Request) -> Response:
+        form = JobListingSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        job_id, position = run_command("staff", lambda: get_jobraker().post_job(**form.validated_data))
+        return accepted(position, status.HTTP_201_CREATED, id=job_id)
+
+
+class JobDetailView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=JobSerializer)
+    def get(self, request: Request, pk: Any) -> Response:
+        job = get_object_or_404(JobRecord, id=pk)
+        return with_etag(Response(JobSerializer(job).data), job.version)

@@ -7,51 +7,19 @@ import uuid
 import pytest
 from rest_framework.test import APIClient
 
-from jobraker.accounts.models import Account, Role
+from jobraker.accounts.models import Role
 
+from .api_helpers import PASSWORD, operator, register, signed_in
 from .conftest import unique_email
-
-PASSWORD = "correct horse battery staple"
-
 
 @pytest.fixture
 def client() -> APIClient:
     return APIClient()
 
 
-def register(client: APIClient, email: str | None = None, name: str = "Ada Lovelace") -> dict:
-    response = client.post(
-        "/api/v1/auth/register",
-        {"email": email or unique_email(), "name": name, "password": PASSWORD},
-        format="json",
-    )
-    assert response.status_code == 201, response.content
-    return response.json()
-
-
-def login(client: APIClient, email: str, position: int | None = None) -> str:
-    headers = {"HTTP_X_MIN_POSITION": str(position)} if position else {}
-    response = client.post("/api/v1/auth/token", {"email": email, "password": PASSWORD}, format="json", **headers)
-    assert response.status_code == 200, response.content
-    return response.json()["access"]
-
-
-def signed_in(email: str | None = None, name: str = "Ada Lovelace") -> tuple[APIClient, dict, str]:
-    client = APIClient()
-    email = email or unique_email()
-    created = register(client, email, name)
-    token = login(client, email, created["position"])
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
-    return client, created, email
-
-
 @pytest.fixture
 def staff_client() -> APIClient:
-    email = unique_email("staff")
-    Account.objects.create_user(email, PASSWORD, role=Role.STAFF, is_staff=True)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {login(client, email)}")
-    return client
+    return operator(Role.STAFF)
 
 
 def test_register_returns_id_and_event_position(client, live_projector):

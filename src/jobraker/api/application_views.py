@@ -30,6 +30,7 @@ from jobraker.api.serializers import (
     NoteSerializer,
     TransitionSerializer,
 )
+from jobraker.domain.service import NotFound as DomainNotFound
 from jobraker.eventstore.app import get_jobraker
 from jobraker.projections.models import ApplicationRecord, JobRecord
 
@@ -45,6 +46,16 @@ def jobs_of(records: list[ApplicationRecord]) -> dict[UUID, JobRecord]:
 
 def application_or_404(request: Request, pk: UUID) -> ApplicationRecord:
     return get_object_or_404(visible_applications(request), id=pk)
+
+
+def require_access(request: Request, pk: UUID) -> None:
+    """Commands check ownership on the aggregate itself, so a lagging projection never hides it."""
+    try:
+        application = get_jobraker().get_application(pk)
+    except DomainNotFound:
+        raise NotFound() from None
+    if application.candidate_id != request.user.id and not is_staff_or_auditor(request):
+        raise NotFound()
 
 
 class ApplicationListView(APIView):
@@ -85,19 +96,19 @@ class ApplicationListView(APIView):
         jobraker = get_jobraker()
 
         def track() -> tuple[UUID, int]:
-            job_id = data.get("job_id") or self._manual_job(data)
+            job_id = data.get("job_id") or self._manual_job(request.user.id, data)
             return jobraker.track_application(request.user.id, job_id, applied=data["applied"])
 
         application_id, position = run_command("candidate", track)
         return accepted(position, status.HTTP_201_CREATED, id=application_id)
 
-    def _manual_job(self, data: dict[str, Any]) -> UUID:
-        """A listing the candidate found elsewhere, identified by its URL (or title and company)."""
+    def _manual_job(self, candidate_id: UUID, data: dict[str, Any]) -> UUID:
+        """A listing the candidate found elsewhere: theirs alone, identified by its URL
+        (or title and company), never changed by a later request."""
         identity = data.get("url") or f"{data['company']}|{data['title']}".lower()
-        external_id = hashlib.sha256(identity.encode()).hexdigest()[:32]
+        external_id = hashlib.sha256(f"{candidate_id}|{identity}".encode()).hexdigest()[:32]
         listing = {k: data[k] for k in ("title", "company", "url", "location") if k in data}
-        job_id, _ = get_jobraker().post_job(source="manual", external_id=external_id, **listing)
-        return job_id
+        return get_jobraker().ensure_job(source="manual", external_id=external_id, **listing)
 
 
 class ApplicationDetailView(APIView):
@@ -120,7 +131,7 @@ class ApplicationTransitionView(APIView):
 
     @extend_schema(request=TransitionSerializer, responses=CommandAcceptedSerializer, parameters=[IF_MATCH])
     def post(self, request: Request, pk: UUID) -> Response:
-        application_or_404(request, pk)
+        require_access(request, pk)
         form = TransitionSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         details = {k: v for k, v in form.validated_data.items() if k != "action"}
@@ -141,7 +152,7 @@ class ApplicationNotesView(APIView):
 
     @extend_schema(request=NoteSerializer, responses={201: CommandAcceptedSerializer})
     def post(self, request: Request, pk: UUID) -> Response:
-        application_or_404(request, pk)
+        require_access(request, pk)
         form = NoteSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         actor = actor_of(request)

@@ -125,6 +125,18 @@ class Jobraker(EventSourcedApplication[UUID]):
         job.revise(**listing)
         return jid, self._save(job)
 
+    def ensure_job(self, **listing: Any) -> UUID:
+        """The listing's job, posted now if it does not exist yet (never revised here)."""
+        jid = job_id(listing["source"], listing["external_id"])
+        try:
+            self._get(jid)
+        except NotFound:
+            try:
+                self._save(Job.post(**listing))
+            except IntegrityError:
+                pass  # posted concurrently: same id, same job
+        return jid
+
     def get_job(self, jid: UUID) -> Job:
         return self._get(jid)
 

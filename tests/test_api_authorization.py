@@ -1,0 +1,85 @@
+"""Authorization matrix: every endpoint × anonymous, owner, other candidate, auditor, staff.
+
+Another candidate's resource answers 404 (never 403 or its data); auditors read and
+never write; staff read everything and act through the same commands."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+from rest_framework.test import APIClient
+
+from jobraker.accounts.models import Role
+
+from .api_helpers import operator, signed_in, wait
+
+ROLES = ("anonymous", "owner", "other", "auditor", "staff")
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker, live_projector):
+    with django_db_blocker.unblock():
+        owner, created, _ = signed_in(name="Owner")
+        other, _, _ = signed_in(name="Other")
+        staff = operator(Role.STAFF)
+        r = staff.post("/api/v1/jobs", {"external_id": "authz-1", "title": "Django developer", "company": "Acme"}, format="json")
+        job_id = r.json()["id"]
+        r = owner.post("/api/v1/applications", {"job_id": job_id, "applied": True}, format="json", **wait(owner, r))
+        app_id = r.json()["id"]
+        owner.get("/api/v1/applications", **wait(owner, r))
+        return SimpleNamespace(
+            clients={"anonymous": APIClient(), "owner": owner, "other": other, "auditor": operator(Role.AUDITOR), "staff": staff},
+            owner_id=created["id"], job_id=job_id, app_id=app_id,
+        )
+
+
+# (method, path, body, expected status per role)
+MATRIX = [
+    ("get", "/api/v1/candidates/me", None, dict(anonymous=401, owner=200, other=200, auditor=403, staff=403)),
+    ("patch", "/api/v1/candidates/me/profile", {"headline": "x"}, dict(anonymous=401, owner=200, other=200, auditor=403, staff=403)),
+    ("patch", "/api/v1/candidates/me/preferences", {"keywords": ["x"]}, dict(anonymous=401, owner=200, other=200, auditor=403, staff=403)),
+    ("patch", "/api/v1/candidates/me/auto-apply", {"daily_cap": 5}, dict(anonymous=401, owner=200, other=200, auditor=403, staff=403)),
+    ("post", "/api/v1/candidates/me/consents", {"kind": "terms", "version": "1"}, dict(anonymous=401, owner=200, other=200, auditor=403, staff=403)),
+    ("delete", "/api/v1/candidates/me/consents/terms", None, dict(anonymous=401, owner=200, other=200, auditor=403, staff=403)),
+    ("get", "/api/v1/candidates/{owner_id}", None, dict(anonymous=401, owner=200, other=404, auditor=200, staff=200)),
+    ("get", "/api/v1/jobs", None, dict(anonymous=401, owner=200, other=200, auditor=200, staff=200)),
+    ("post", "/api/v1/jobs", {"external_id": "authz-2", "title": "T", "company": "C"}, dict(anonymous=401, owner=403, other=403, auditor=403, staff=201)),
+    ("get", "/api/v1/jobs/{job_id}", None, dict(anonymous=401, owner=200, other=200, auditor=200, staff=200)),
+    ("get", "/api/v1/applications", None, dict(anonymous=401, owner=200, other=200, auditor=200, staff=200)),
+    ("get", "/api/v1/applications/{app_id}", None, dict(anonymous=401, owner=200, other=404, auditor=200, staff=200)),
+    ("post", "/api/v1/applications/{app_id}/transitions", {"action": "schedule_interview", "at": "2026-12-01T09:00:00Z"},
+     dict(anonymous=401, owner=200, other=404, auditor=403, staff=200)),
+    ("post", "/api/v1/applications/{app_id}/notes", {"text": "hello"}, dict(anonymous=401, owner=201, other=404, auditor=403, staff=201)),
+]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(("method", "path", "body", "expected"), MATRIX, ids=[f"{m} {p}" for m, p, _, _ in MATRIX])
+def test_authorization_matrix(world, role, method, path, body, expected):
+    client = world.clients[role]
+    url = path.format(owner_id=world.owner_id, job_id=world.job_id, app_id=world.app_id)
+    response = getattr(client, method)(url, body, format="json") if body is not None else getattr(client, method)(url)
+    assert response.status_code == expected[role], response.content
+    if response.status_code >= 400:
+        assert response["Content-Type"] == "application/problem+json"
+        assert "Owner" not in response.content.decode()
+
+
+def test_candidates_see_only_their_own_applications(world):
+    owner_ids = [a["id"] for a in world.clients["owner"].get("/api/v1/applications").json()["results"]]
+    other_ids = [a["id"] for a in world.clients["other"].get("/api/v1/applications").json()["results"]]
+    assert world.app_id in owner_ids
+    assert world.app_id not in other_ids
+
+
+def test_me_is_always_the_caller(world):
+    other = world.clients["other"].get("/api/v1/candidates/me").json()
+    assert other["id"] != world.owner_id and other["name"] == "Other"
+
+
+def test_posting_a_manual_application_is_for_candidates_only(world):
+    for role in ("auditor", "staff"):
+        r = world.clients[role].post("/api/v1/applications", {"job_id": world.job_id}, format="json")
+        assert r.status_code == 403
+    assert world.clients["anonymous"].post("/api/v1/applications", {"job_id": world.job_id}, format="json").status_code == 401

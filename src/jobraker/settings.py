@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "jobraker.accounts",
     "jobraker.privacy",
     "jobraker.projections",
+    "jobraker.resumes",
     "jobraker.api",
 ]
 

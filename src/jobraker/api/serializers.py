@@ -74,7 +74,7 @@ class ConsentSerializer(StrictSerializer):
 class CandidateSerializer(serializers.ModelSerializer):
     class Meta:
         model = CandidateRecord
-        fields = ["id", "email", "name", "registered_at", "profile", "preferences", "consents", "auto_apply", "is_active", "version"]
+        fields = ["id", "email", "name", "registered_at", "profile", "preferences", "consents", "auto_apply", "resume", "is_active", "version"]
 
 
 class JobSerializer(serializers.ModelSerializer):

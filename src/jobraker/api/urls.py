@@ -2,7 +2,7 @@ from django.urls import path
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework_simplejwt.views import TokenBlacklistView, TokenObtainPairView, TokenRefreshView
 
-from jobraker.api import application_views, candidate_views, job_views
+from jobraker.api import application_views, candidate_views, job_views, resume_views
 
 
 class LoginView(TokenObtainPairView):
@@ -21,6 +21,7 @@ urlpatterns = [
     path("candidates/me/profile", candidate_views.ProfileView.as_view(), name="candidate-profile"),
     path("candidates/me/preferences", candidate_views.PreferencesView.as_view(), name="candidate-preferences"),
     path("candidates/me/auto-apply", candidate_views.AutoApplyView.as_view(), name="candidate-auto-apply"),
+    path("candidates/me/resume", resume_views.ResumeView.as_view(), name="candidate-resume"),
     path("candidates/me/consents", candidate_views.ConsentsView.as_view(), name="candidate-consents"),
     path("candidates/me/consents/<str:kind>", candidate_views.ConsentView.as_view(), name="candidate-consent"),
     path("candidates/<uuid:pk>", candidate_views.CandidateDetailView.as_view(), name="candidate-detail"),

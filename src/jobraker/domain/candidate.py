@@ -99,6 +99,15 @@ class AutoApplySettings:
             raise InvalidValue(f"daily_cap must be between 1 and {MAX_DAILY_CAP}")
 
 
+@dataclass(frozen=True)
+class Resume:
+    id: UUID
+    filename: str
+    content_type: str
+    size: int
+    text: str
+
+
 @dataclass
 class Consent:
     version: str
@@ -138,6 +147,16 @@ class Candidate(Aggregate):
         min_score: int
         daily_cap: int
 
+    class ResumeUploaded(Aggregate.Event):
+        resume_id: UUID
+        filename: Personal[str]
+        content_type: str
+        size: int
+        text: Personal[str]
+
+    class ResumeDeleted(Aggregate.Event):
+        resume_id: UUID
+
     class Deactivated(Aggregate.Event):
         pass
 
@@ -164,6 +183,7 @@ class Candidate(Aggregate):
         self.preferences: Preferences = Preferences()
         self.consents: dict[str, Consent] = {}
         self.auto_apply = AutoApplySettings()
+        self.resume: Resume | None = None
         self.is_active = True
         self.is_erased = False
 
@@ -200,6 +220,21 @@ class Candidate(Aggregate):
             raise IllegalTransition("switch auto-apply on", "auto-apply consent has not been given")
         if settings != self.auto_apply:
             self._auto_apply_changed(enabled=settings.enabled, min_score=settings.min_score, daily_cap=settings.daily_cap)
+
+    def upload_resume(self, resume_id: UUID, filename: str, content_type: str, size: int, text: str) -> None:
+        """A new resume replaces the previous one."""
+        self._require_active("upload a resume")
+        filename = clean_text("filename", filename, max_length=255)
+        if not text.strip():
+            raise InvalidValue("a resume must contain text")
+        self._resume_uploaded(resume_id=resume_id, filename=filename, content_type=content_type, size=size, text=text)
+
+    def delete_resume(self) -> UUID:
+        if self.resume is None:
+            raise IllegalTransition("delete the resume", "there is no resume")
+        resume_id = self.resume.id
+        self._resume_deleted(resume_id=resume_id)
+        return resume_id
 
     def deactivate(self) -> None:
         self._require_active("deactivate")
@@ -239,6 +274,14 @@ class Candidate(Aggregate):
     def _auto_apply_changed(self, enabled: bool, min_score: int, daily_cap: int) -> None:
         self.auto_apply = AutoApplySettings(enabled=enabled, min_score=min_score, daily_cap=daily_cap)
 
+    @event(ResumeUploaded)
+    def _resume_uploaded(self, resume_id: UUID, filename: str, content_type: str, size: int, text: str) -> None:
+        self.resume = Resume(resume_id, filename, content_type, size, text)
+
+    @event(ResumeDeleted)
+    def _resume_deleted(self, resume_id: UUID) -> None:
+        self.resume = None
+
     @event(Deactivated)
     def _deactivated(self) -> None:
         self.is_active = False
@@ -247,6 +290,7 @@ class Candidate(Aggregate):
     def _erasure_completed(self) -> None:
         self.email = self.name = self.password_hash = ERASED
         self.profile = self.preferences = ERASED
+        self.resume = None
         self.is_active = False
         self.is_erased = True
 

@@ -113,6 +113,24 @@ class Jobraker(EventSourcedApplication[UUID]):
     def withdraw_consent(self, candidate_id: UUID, kind: str) -> int:
         return self._update(candidate_id, None, lambda c: c.withdraw_consent(kind))
 
+    def upload_resume(
+        self, candidate_id: UUID, resume_id: UUID, filename: str, content_type: str, size: int, text: str
+    ) -> tuple[UUID | None, int]:
+        """Record a new resume; returns the id of the resume it replaced (if any) and the position."""
+        replaced: list[UUID | None] = []
+
+        def upload(candidate: Candidate) -> None:
+            replaced.append(candidate.resume.id if candidate.resume else None)
+            candidate.upload_resume(resume_id, filename, content_type, size, text)
+
+        position = self._update(candidate_id, None, upload)
+        return replaced[-1], position
+
+    def delete_resume(self, candidate_id: UUID) -> tuple[UUID, int]:
+        deleted: list[UUID] = []
+        position = self._update(candidate_id, None, lambda c: deleted.append(c.delete_resume()))
+        return deleted[-1], position
+
     # Jobs.
 
     def post_job(self, **listing: Any) -> tuple[UUID, int]:

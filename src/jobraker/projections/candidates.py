@@ -60,6 +60,21 @@ class CandidateProjection(Projection):
         self._update(event, position, auto_apply=settings)
 
     @process.register
+    def _resume_uploaded(self, event: Candidate.ResumeUploaded, position: int) -> None:
+        resume = {
+            "id": str(event.resume_id),
+            "filename": event.filename,
+            "content_type": event.content_type,
+            "size": event.size,
+            "uploaded_at": event.timestamp.isoformat(),
+        }
+        self._update(event, position, resume=resume)
+
+    @process.register
+    def _resume_deleted(self, event: Candidate.ResumeDeleted, position: int) -> None:
+        self._update(event, position, resume=None)
+
+    @process.register
     def _deactivated(self, event: Candidate.Deactivated, position: int) -> None:
         self._update(event, position, is_active=False)
         Account.objects.filter(id=event.originator_id).update(is_active=False)

@@ -25,6 +25,7 @@ class CandidateRecord(models.Model):
     preferences = models.JSONField(default=dict)
     consents = models.JSONField(default=dict)
     auto_apply = models.JSONField(default=dict)
+    resume = models.JSONField(null=True)
     is_active = models.BooleanField(default=True)
     version = models.PositiveIntegerField()
     position = models.BigIntegerField()

@@ -1,0 +1,1 @@
+"""Resume files: type detection and text extraction, and encrypted storage at rest."""

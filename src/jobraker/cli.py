@@ -41,6 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--processes", type=int, default=1)
     worker.add_argument("--threads", type=int, default=4)
     command("scheduler", cmd_scheduler, "Send periodic messages.")
+    projections = command("projections", cmd_projections, "Show projection positions and lag, or rebuild one from the log.")
+    projections.add_argument("action", choices=["status", "rebuild"])
+    projections.add_argument("name", nargs="?", help="projection to rebuild (or 'all')")
     command("check", cmd_check, "Validate configuration and reach the database and Redis.")
     manage = command("manage", cmd_manage, "Run a Django management command (e.g. createsuperuser).")
     manage.add_argument("arguments", nargs=argparse.REMAINDER)
@@ -137,6 +140,39 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
     from jobraker.workers.scheduler import run_scheduler
 
     return _until_signalled(run_scheduler)
+
+
+def cmd_projections(args: argparse.Namespace) -> int:
+    _ready_settings()
+    from jobraker.eventstore.app import get_jobraker
+    from jobraker.projections.base import ProjectionRunner
+    from jobraker.projections.registry import all_projections
+
+    runner = ProjectionRunner(get_jobraker(), all_projections())
+    if args.action == "status":
+        print(f"{'projection':<14} {'position':>10} {'head':>10} {'lag (events)':>13} {'lag (s)':>9}")
+        for row in runner.status():
+            print(f"{row['name']:<14} {row['position']:>10} {row['head']:>10} {row['lag_events']:>13} {row['lag_seconds']:>9.1f}")
+        return 0
+    names = {p.name: p for p in runner.projections}
+    if args.name not in {*names, "all"}:
+        raise ConfigError(f"projections rebuild: name one of {', '.join(sorted(names))} or 'all'")
+    for projection in names.values() if args.name == "all" else [names[args.name]]:
+        _rebuild_with_progress(runner, projection)
+    return 0
+
+
+def _rebuild_with_progress(runner: object, projection: object) -> None:
+    from tqdm import tqdm
+
+    with tqdm(desc=f"rebuild {projection.name}", unit=" events", unit_scale=True, file=sys.stderr) as bar:
+
+        def progress(done: int, head: int) -> None:
+            bar.total = head
+            bar.update(done - bar.n)
+
+        applied = runner.rebuild(projection, progress)  # type: ignore[attr-defined]
+    print(f"{projection.name}: rebuilt from {applied} events")  # type: ignore[attr-defined]
 
 
 def cmd_check(args: argparse.Namespace) -> int:

@@ -14,6 +14,9 @@ from jobraker.projections.models import ApplicationRecord, TimelineEntry
 class ApplicationProjection(Projection):
     name = "applications"
 
+    def reset(self) -> None:
+        ApplicationRecord.objects.all().delete()
+
     @singledispatchmethod
     def process(self, event: object, position: int) -> None:
         """Other events only move the position."""
@@ -60,6 +63,9 @@ class ApplicationProjection(Projection):
 
 class TimelineProjection(Projection):
     name = "timeline"
+
+    def reset(self) -> None:
+        TimelineEntry.objects.all().delete()
 
     @singledispatchmethod
     def process(self, event: object, position: int) -> None:

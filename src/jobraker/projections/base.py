@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from datetime import datetime, timezone
 from functools import singledispatchmethod
 from typing import Any, ClassVar
 
@@ -29,6 +30,10 @@ class Projection:
     name: ClassVar[str]
 
     def process(self, event: Any, position: int) -> None:
+        raise NotImplementedError
+
+    def reset(self) -> None:
+        """Delete every row this projection wrote (the first step of a rebuild)."""
         raise NotImplementedError
 
     def handled_topics(self) -> list[str]:
@@ -68,6 +73,53 @@ class ProjectionRunner:
                 self.catch_up()
                 for _ in listener.notifies(timeout=poll_seconds, stop_after=1):
                     pass
+
+    def rebuild(self, projection: Projection, progress: Callable[[int, int], None] = lambda done, head: None) -> int:
+        """Replay the whole log into ``projection`` in one transaction.
+
+        Readers keep seeing the old rows (PostgreSQL's snapshot isolation) until the
+        rebuilt ones commit, all at once; the position row stays locked meanwhile so a
+        running projector waits instead of interleaving. Returns the events applied.
+        """
+        ProjectionPosition.objects.get_or_create(name=projection.name)
+        applied = 0
+        with transaction.atomic():
+            tracking = ProjectionPosition.objects.select_for_update().get(name=projection.name)
+            head = self.app.recorder.max_notification_id() or 0
+            projection.reset()
+            position = 0
+            while position < head:
+                notifications = self.app.recorder.select_notifications(
+                    start=position + 1, limit=self.batch_size, stop=head, topics=projection.handled_topics()
+                )
+                for notification in notifications:
+                    projection.process(self._event(notification), notification.id)
+                applied += len(notifications)
+                position = notifications[-1].id if len(notifications) == self.batch_size else head
+                progress(position, head)
+            tracking.position = head
+            tracking.save(update_fields=["position", "updated_at"])
+        return applied
+
+    def status(self) -> list[dict[str, Any]]:
+        """Each projection's position and lag, in events and in seconds."""
+        head = self.app.recorder.max_notification_id() or 0
+        positions = dict(ProjectionPosition.objects.values_list("name", "position"))
+        rows = []
+        for projection in self.projections:
+            position = positions.get(projection.name, 0)
+            rows.append(
+                {"name": projection.name, "position": position, "head": head,
+                 "lag_events": head - position, "lag_seconds": self._lag_seconds(position, head)}
+            )
+        return rows
+
+    def _lag_seconds(self, position: int, head: int) -> float:
+        if position >= head:
+            return 0.0
+        oldest_unread = self.app.recorder.select_notifications(start=position + 1, limit=1)[0]
+        stored_at = self.app.mapper.to_domain_event(oldest_unread).timestamp
+        return max(0.0, (datetime.now(timezone.utc) - stored_at).total_seconds())
 
     def _advance(self, projection: Projection) -> int:
         ProjectionPosition.objects.get_or_create(name=projection.name)

@@ -15,6 +15,11 @@ from jobraker.projections.models import CandidateRecord
 class CandidateProjection(Projection):
     name = "candidates"
 
+    def reset(self) -> None:
+        # Login accounts are upserted by the replay (deleting them would also drop their
+        # token blacklist entries); erased candidates' accounts go with their erasure event.
+        CandidateRecord.objects.all().delete()
+
     @singledispatchmethod
     def process(self, event: object, position: int) -> None:
         """Other events only move the position."""

@@ -20,6 +20,9 @@ SEARCH_VECTOR = (
 class JobProjection(Projection):
     name = "jobs"
 
+    def reset(self) -> None:
+        JobRecord.objects.all().delete()
+
     @singledispatchmethod
     def process(self, event: object, position: int) -> None:
         """Other events only move the position."""

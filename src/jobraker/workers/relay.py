@@ -13,6 +13,10 @@ class Relay(Projection):
 
     name = "relay"
 
+    def reset(self) -> None:
+        """The relay keeps no rows; rebuilding it would resend every message, so it is refused."""
+        raise RuntimeError("the relay is not rebuilt: replaying it would send every message again")
+
     @singledispatchmethod
     def process(self, event: object, position: int) -> None:
         """Events without a reaction only move the relay's position."""

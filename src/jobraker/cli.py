@@ -35,7 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve = command("serve", cmd_serve, "Serve the API with gunicorn.")
     serve.add_argument("--workers", type=int, default=2)
     command("migrate", cmd_migrate, "Apply database migrations.")
-    command("projector", cmd_projector, "Follow the event log and update the read models.")
+    projector = command("projector", cmd_projector, "Follow the event log and update the read models.")
+    projector.add_argument("--batch-size", type=int, default=500, help="events per transaction")
     command("relay", cmd_relay, "Follow the event log and send messages for events that need a reaction.")
     worker = command("worker", cmd_worker, "Run Dramatiq workers for the actors.")
     worker.add_argument("--processes", type=int, default=1)
@@ -106,7 +107,7 @@ def _until_signalled(run: Callable[[threading.Event], None]) -> int:
     return 0
 
 
-def _follow(projections_path: str) -> int:
+def _follow(projections_path: str, batch_size: int = 500) -> int:
     """Run the projections that ``module:function`` returns until signalled."""
     settings = _ready_settings()
     from django.utils.module_loading import import_string
@@ -114,12 +115,12 @@ def _follow(projections_path: str) -> int:
     from jobraker.eventstore.app import get_jobraker
     from jobraker.projections.base import ProjectionRunner
 
-    runner = ProjectionRunner(get_jobraker(), import_string(projections_path)())
+    runner = ProjectionRunner(get_jobraker(), import_string(projections_path)(), batch_size=batch_size)
     return _until_signalled(lambda stop: runner.run_forever(stop, settings.database_url or ""))
 
 
 def cmd_projector(args: argparse.Namespace) -> int:
-    return _follow("jobraker.projections.registry.all_projections")
+    return _follow("jobraker.projections.registry.all_projections", args.batch_size)
 
 
 def cmd_relay(args: argparse.Namespace) -> int:

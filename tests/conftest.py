@@ -13,6 +13,7 @@ import shutil
 import tempfile
 import threading
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -117,31 +118,66 @@ def projector(jobraker):  # type: ignore[no-untyped-def]
     return ProjectionRunner(jobraker, all_projections())
 
 
-@pytest.fixture(scope="session")
-def live_projector(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
-    """The real projector loop (LISTEN/NOTIFY) in a thread, for tests that read their own writes."""
-    from django.db import connection
+class LiveProjector:
+    """The real projector loop (LISTEN/NOTIFY) in a thread; ``paused()`` stops it for a while."""
 
-    from jobraker.eventstore.app import get_jobraker
-    from jobraker.projections.base import ProjectionRunner
-    from jobraker.projections.registry import all_projections
+    def __init__(self, django_db_blocker) -> None:  # type: ignore[no-untyped-def]
+        self.blocker = django_db_blocker
+        self.start()
 
-    stop = threading.Event()
+    def start(self) -> None:
+        self.stop_event = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="projector", daemon=True)
+        self.thread.start()
 
-    def run() -> None:
-        with django_db_blocker.unblock():
+    def stop(self) -> None:
+        self.stop_event.set()
+        self.thread.join(timeout=10)
+
+    @contextmanager
+    def paused(self):  # type: ignore[no-untyped-def]
+        self.stop()
+        try:
+            yield
+        finally:
+            self.start()
+
+    def _run(self) -> None:
+        from django.db import connection
+
+        from jobraker.eventstore.app import get_jobraker
+        from jobraker.projections.base import ProjectionRunner
+        from jobraker.projections.registry import all_projections
+
+        with self.blocker.unblock():
             try:
                 ProjectionRunner(get_jobraker(), all_projections()).run_forever(
-                    stop, os.environ["DATABASE_URL"], poll_seconds=0.2
+                    self.stop_event, os.environ["DATABASE_URL"], poll_seconds=0.2
                 )
             finally:
                 connection.close()
 
-    thread = threading.Thread(target=run, name="projector", daemon=True)
-    thread.start()
-    yield thread
-    stop.set()
-    thread.join(timeout=5)
+
+_live: list[LiveProjector] = []
+
+
+@pytest.fixture(scope="session")
+def live_projector(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    """For tests that read their own writes through the API."""
+    projector = LiveProjector(django_db_blocker)
+    _live.append(projector)
+    yield projector
+    projector.stop()
+
+
+@pytest.fixture
+def no_live_projector():  # type: ignore[no-untyped-def]
+    """For tests that must be the only projector: pauses the session's live one if it runs."""
+    if not _live:
+        yield
+        return
+    with _live[0].paused():
+        yield
 
 
 def unique_email(prefix: str = "candidate") -> str:

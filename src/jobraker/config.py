@@ -73,6 +73,10 @@ class Settings(BaseSettings):
     )
     openai_api_key: SecretStr | None = Field(None, validation_alias=_env("OPENAI_API_KEY"))
     openai_base_url: str | None = Field(None, validation_alias=_env("OPENAI_BASE_URL"))
+    embedding_provider: Literal["local", "openai"] = Field(
+        "local", validation_alias=_env("JOBRAKER_EMBEDDING_PROVIDER")
+    )
+    embedding_model: str | None = Field(None, validation_alias=_env("JOBRAKER_EMBEDDING_MODEL"))
 
     @field_validator("allowed_hosts", mode="before")
     @classmethod

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "jobraker.privacy",
     "jobraker.projections",
     "jobraker.resumes",
+    "jobraker.embeddings",
     "jobraker.api",
 ]
 

@@ -1,6 +1,9 @@
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
+from pgvector.django import HnswIndex, VectorField
+
+from jobraker.embeddings.providers import DIMENSIONS
 
 
 class ProjectionPosition(models.Model):
@@ -99,3 +102,32 @@ class TimelineEntry(models.Model):
         db_table = "jobraker_timeline"
         ordering = ["aggregate_id", "version"]
         constraints = [models.UniqueConstraint(fields=["aggregate_id", "version"], name="timeline_once_per_event")]
+
+
+class JobVector(models.Model):
+    """A job's text and its embedding (HNSW index, cosine)."""
+
+    job_id = models.UUIDField(primary_key=True)
+    fields = models.JSONField(default=dict)
+    model = models.CharField(max_length=100)
+    embedding = VectorField(dimensions=DIMENSIONS)
+
+    class Meta:
+        db_table = "jobraker_job_vectors"
+        indexes = [
+            HnswIndex(name="job_vector_hnsw", fields=["embedding"], m=16, ef_construction=64, opclasses=["vector_cosine_ops"])
+        ]
+
+
+class CandidateVector(models.Model):
+    """What a candidate offers and wants, as text and as an embedding. Dropped on erasure."""
+
+    candidate_id = models.UUIDField(primary_key=True)
+    profile = models.JSONField(default=dict)
+    preferences = models.JSONField(default=dict)
+    resume_text = models.TextField(blank=True)
+    model = models.CharField(max_length=100, blank=True)
+    embedding = VectorField(dimensions=DIMENSIONS, null=True)
+
+    class Meta:
+        db_table = "jobraker_candidate_vectors"

@@ -82,6 +82,8 @@ class Application(Aggregate):
         source: str
         status: str
         score: int | None
+        model: str
+        explanation: dict
         by: str
 
     class StatusChanged(Aggregate.Event):
@@ -105,23 +107,32 @@ class Application(Aggregate):
         return application_id(candidate_id, job_id)
 
     @classmethod
-    def match(cls, candidate_id: UUID, job_id: UUID, score: int) -> Application:
+    def match(
+        cls, candidate_id: UUID, job_id: UUID, score: int, model: str = "", explanation: dict | None = None,
+        by: Actor = Actor.SYSTEM,
+    ) -> Application:
+        """Record a match that drives a decision, with the score, the model and why."""
         if not 0 <= score <= 100:
             raise InvalidValue("score must be between 0 and 100")
-        return cls(candidate_id, job_id, Source.MATCHED.value, S.MATCHED.value, score, Actor.SYSTEM.value)
+        return cls(candidate_id, job_id, Source.MATCHED.value, S.MATCHED.value, score, model, explanation or {}, by.value)
 
     @classmethod
     def track_manual(cls, candidate_id: UUID, job_id: UUID, applied: bool, by: Actor = Actor.CANDIDATE) -> Application:
         status = S.SUBMITTED if applied else S.SHORTLISTED
-        return cls(candidate_id, job_id, Source.MANUAL.value, status.value, None, by.value)
+        return cls(candidate_id, job_id, Source.MANUAL.value, status.value, None, "", {}, by.value)
 
     @event(Started)
-    def __init__(self, candidate_id: UUID, job_id: UUID, source: str, status: str, score: int | None, by: str) -> None:
+    def __init__(
+        self, candidate_id: UUID, job_id: UUID, source: str, status: str, score: int | None, model: str,
+        explanation: dict, by: str,
+    ) -> None:
         self.candidate_id = candidate_id
         self.job_id = job_id
         self.source = Source(source)
         self.status = Status(status)
         self.score = score
+        self.match_model = model
+        self.explanation = explanation
         self.history: list[Status] = [self.status]
         self.failure: tuple[str, bool] | None = None
         self.interviews: list[datetime] = []

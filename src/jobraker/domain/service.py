@@ -169,6 +169,18 @@ class Jobraker(EventSourcedApplication[UUID]):
         except IntegrityError:
             raise ApplicationExists(application.id) from None
 
+    def shortlist_match(
+        self, candidate_id: UUID, jid: UUID, score: int, model: str, explanation: dict[str, Any], by: Actor
+    ) -> tuple[UUID, int]:
+        """Record the match that made the decision, then shortlist it."""
+        self.get_job(jid)
+        application = Application.match(candidate_id, jid, score, model, explanation, by=by)
+        application.shortlist(by)
+        try:
+            return application.id, self._save(application)
+        except IntegrityError:
+            raise ApplicationExists(application.id) from None
+
     def get_application(self, application_id: UUID) -> Application:
         return self._get(application_id)
 

@@ -1,0 +1,131 @@
+"""The hard filters, in the order they are applied. Each keeps the jobs a candidate could take;
+what each one removed is reported, so a candidate can see why a job is missing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import reduce
+from operator import or_
+from typing import Any
+from uuid import UUID
+
+from django.contrib.postgres.search import SearchQuery
+from django.db.models import Q, QuerySet
+
+from jobraker.projections.models import ApplicationRecord, JobRecord
+
+
+@dataclass(frozen=True)
+class Wants:
+    """What the candidate's profile and preferences say about acceptable jobs."""
+
+    candidate_id: UUID
+    remote: str = "any"
+    locations: tuple[str, ...] = ()
+    salary_floor: int | None = None
+    contract: str = "any"
+    hours: str = "any"
+    excluded_companies: tuple[str, ...] = ()
+    avoid_keywords: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, candidate_id: UUID, profile: dict[str, Any], preferences: dict[str, Any]) -> Wants:
+        return cls(
+            candidate_id=candidate_id,
+            remote=profile.get("remote", "any"),
+            locations=tuple(profile.get("locations", ())),
+            salary_floor=profile.get("salary_floor"),
+            contract=profile.get("contract", "any"),
+            hours=profile.get("hours", "any"),
+            excluded_companies=tuple(preferences.get("excluded_companies", ())),
+            avoid_keywords=tuple(preferences.get("avoid_keywords", ())),
+            countries=tuple(preferences.get("countries", ())),
+        )
+
+
+def _any_of(field: str, values: tuple[str, ...]) -> Q:
+    return reduce(or_, (Q(**{f"{field}__icontains": v}) for v in values))
+
+
+def not_expired(w: Wants) -> Q:
+    return Q(is_expired=False)
+
+
+def not_applied(w: Wants) -> Q:
+    return ~Q(id__in=ApplicationRecord.objects.filter(candidate_id=w.candidate_id).values("job_id"))
+
+
+def company_not_excluded(w: Wants) -> Q:
+    return ~reduce(or_, (Q(company__iexact=c) for c in w.excluded_companies)) if w.excluded_companies else Q()
+
+
+def no_avoided_keyword(w: Wants) -> Q:
+    if not w.avoid_keywords:
+        return Q()
+    query = reduce(or_, (SearchQuery(k, search_type="plain", config="english") for k in w.avoid_keywords))
+    return ~Q(search=query)
+
+
+def in_country(w: Wants) -> Q:
+    return Q(country__in=w.countries) | Q(country="") if w.countries else Q()
+
+
+def location_or_remote(w: Wants) -> Q:
+    if w.remote == "remote":
+        return Q(remote=True)
+    near = _any_of("location", w.locations) if w.locations else None
+    if w.remote == "onsite":
+        return near or Q()
+    return (Q(remote=True) | near) if near else Q()
+
+
+def salary_floor(w: Wants) -> Q:
+    """A stated salary below the floor removes a job; a predicted one only warns (see scoring)."""
+    if not w.salary_floor:
+        return Q()
+    below = Q(salary_max__lt=w.salary_floor) | Q(salary_max__isnull=True, salary_min__lt=w.salary_floor)
+    return ~(below & Q(salary_is_predicted=False))
+
+
+def contract(w: Wants) -> Q:
+    return Q(contract_type__in=[w.contract, ""]) if w.contract != "any" else Q()
+
+
+def hours(w: Wants) -> Q:
+    return Q(contract_time__in=[w.hours, ""]) if w.hours != "any" else Q()
+
+
+FILTERS: list[tuple[str, Callable[[Wants], Q]]] = [
+    ("expired", not_expired),
+    ("already_applied", not_applied),
+    ("excluded_company", company_not_excluded),
+    ("avoided_keyword", no_avoided_keyword),
+    ("country", in_country),
+    ("location_or_remote", location_or_remote),
+    ("salary_below_floor", salary_floor),
+    ("contract", contract),
+    ("hours", hours),
+]
+
+
+def apply_filters(jobs: QuerySet[JobRecord], wants: Wants, count: bool = True) -> tuple[QuerySet[JobRecord], dict[str, int]]:
+    """The jobs every filter keeps, and how many each filter removed (in order)."""
+    removed: dict[str, int] = {}
+    remaining = jobs.count() if count else 0
+    for name, keep in FILTERS:
+        jobs = jobs.filter(keep(wants))
+        if count:
+            now = jobs.count()
+            removed[name], remaining = remaining - now, now
+    return jobs, removed
+
+
+def first_filter_removing(job: JobRecord, wants: Wants) -> str | None:
+    jobs = JobRecord.objects.filter(id=job.id)
+    for name, keep in FILTERS:
+        jobs = jobs.filter(keep(wants))
+        if not jobs.exists():
+            return name
+    return None

@@ -1,0 +1,60 @@
+"""Queries over jobs for one candidate: top matches, one job's explanation, free-text search."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import UUID
+
+from pgvector.django import CosineDistance
+
+from jobraker.embeddings.providers import EmbeddingProvider
+from jobraker.matching.filters import Wants, apply_filters, first_filter_removing
+from jobraker.matching.scoring import Match, rank
+from jobraker.projections.models import CandidateRecord, CandidateVector, JobRecord, JobVector
+
+
+@dataclass
+class Matches:
+    model: str
+    removed_by_filter: dict[str, int]
+    results: list[Match]
+
+
+def _candidate(candidate_id: UUID) -> tuple[CandidateRecord, list[float] | None]:
+    record = CandidateRecord.objects.get(id=candidate_id)
+    row = CandidateVector.objects.filter(candidate_id=candidate_id).first()
+    vector = list(row.embedding) if row is not None and row.embedding is not None else None
+    return record, vector
+
+
+def top_matches(candidate_id: UUID, provider: EmbeddingProvider, limit: int = 20) -> Matches:
+    record, vector = _candidate(candidate_id)
+    wants = Wants.of(candidate_id, record.profile, record.preferences)
+    jobs, removed = apply_filters(JobRecord.objects.all(), wants)
+    skills = list(record.profile.get("skills", []))
+    keywords = list(record.preferences.get("keywords", []))
+    results = rank(jobs, vector, skills, keywords, provider, wants.salary_floor)[:limit]
+    return Matches(provider.model, removed, results)
+
+
+def explain(candidate_id: UUID, job: JobRecord, provider: EmbeddingProvider) -> tuple[Match | None, str | None]:
+    """The job's score and reasons for this candidate, and the filter that removes it (if one does)."""
+    record, vector = _candidate(candidate_id)
+    wants = Wants.of(candidate_id, record.profile, record.preferences)
+    removed_by = first_filter_removing(job, wants)
+    skills = list(record.profile.get("skills", []))
+    keywords = list(record.preferences.get("keywords", []))
+    scored = rank(JobRecord.objects.filter(id=job.id), vector, skills, keywords, provider, wants.salary_floor)
+    return (scored[0] if scored else None), removed_by
+
+
+def semantic_search(text: str, provider: EmbeddingProvider, limit: int = 20) -> list[tuple[JobRecord, float]]:
+    vector = provider.embed_query(text)
+    nearest = (
+        JobVector.objects.filter(job_id__in=JobRecord.objects.filter(is_expired=False).values("id"))
+        .annotate(distance=CosineDistance("embedding", vector))
+        .order_by("distance")[:limit]
+    )
+    similarity = {row.job_id: 1.0 - row.distance for row in nearest}
+    jobs = JobRecord.objects.in_bulk(list(similarity))
+    return [(jobs[job_id], sim) for job_id, sim in similarity.items() if job_id in jobs]

@@ -1,0 +1,116 @@
+"""Semantic matching on realistic listings: ranking by meaning, hard filters, explanations."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from jobraker.embeddings.providers import LocalE5Provider
+from jobraker.matching.service import explain, semantic_search, top_matches
+from jobraker.projections.models import JobRecord
+
+from .conftest import unique_email
+from .listings import LISTINGS
+
+RESUME = (
+    "Ada Lovelace. Backend engineer with six years of Python. Built Django REST APIs backed by PostgreSQL, "
+    "wrote Celery workers and tuned slow SQL queries. Comfortable with Redis and Docker."
+)
+
+
+@pytest.fixture(scope="module")
+def provider():
+    return LocalE5Provider()
+
+
+@pytest.fixture
+def market(jobraker, projector):
+    """The fixture listings under a fresh source (so other tests' jobs stay apart), projected."""
+    source = f"fx{uuid.uuid4().hex[:8]}"
+    ids = {}
+    for listing in LISTINGS:
+        fields = {k: v for k, v in listing.items() if k != "key"}
+        ids[listing["key"]], _ = jobraker.post_job(source=source, external_id=listing["key"], **fields)
+    projector.catch_up()
+    return ids
+
+
+@pytest.fixture
+def ada(jobraker, projector, market):
+    candidate_id, _ = jobraker.register_candidate(unique_email(), "Ada Lovelace", "h")
+    jobraker.change_profile(candidate_id, {
+        "headline": "Backend engineer", "skills": ["Python", "Django", "PostgreSQL", "Celery"],
+        "years_experience": 6, "remote": "any", "locations": ["London"], "salary_floor": 60000,
+        "contract": "permanent", "hours": "full_time",
+    })
+    jobraker.change_preferences(candidate_id, {"keywords": ["backend"], "avoid_keywords": ["gambling"],
+                                               "excluded_companies": ["Evil Corp"], "countries": ["gb"]})
+    from jobraker.resumes.store import ResumeStore
+    from jobraker.resumes.service import upload_resume
+
+    upload_resume(jobraker, ResumeStore(jobraker.keyring), candidate_id, "cv.txt", RESUME.encode())
+    projector.catch_up()
+    return candidate_id
+
+
+def only(market, results):
+    return [m for m in results if m.job.id in set(market.values())]
+
+
+def test_django_resume_ranks_the_django_job_above_nursing_and_react(market, ada, provider):
+    matches = top_matches(ada, provider, limit=100)
+    ranked = [m.job.id for m in only(market, matches.results)]
+    assert ranked[0] == market["django"]
+    django = next(m for m in matches.results if m.job.id == market["django"])
+    assert set(django.matched_skills) >= {"Python", "Django", "PostgreSQL", "Celery"}
+    assert django.score >= 70
+    # Scored on their own (filters aside), nursing and React rank well below.
+    scores = {key: explain(ada, JobRecord.objects.get(id=market[key]), provider)[0].score for key in ("django", "nurse", "react")}
+    assert scores["django"] > scores["react"] > scores["nurse"]
+    assert scores["django"] - scores["nurse"] >= 30
+
+
+def test_filters_remove_exactly_what_they_should(market, ada, provider):
+    kept = {m.job.id for m in top_matches(ada, provider, limit=1000).results}
+    gone = {
+        "excluded": "excluded_company", "avoid": "avoided_keyword", "abroad": "country",
+        "data": "location_or_remote", "chef": "location_or_remote", "parttime": "salary_below_floor",
+        "nurse": "salary_below_floor",
+    }
+    for key, filter_name in gone.items():
+        assert market[key] not in kept, key
+        _, removed_by = explain(ada, JobRecord.objects.get(id=market[key]), provider)
+        assert removed_by == filter_name, key
+    for key in ("django", "react", "predicted"):
+        _, removed_by = explain(ada, JobRecord.objects.get(id=market[key]), provider)
+        assert removed_by is None, key
+
+
+def test_predicted_salary_is_kept_but_flagged(market, ada, provider):
+    match, removed_by = explain(ada, JobRecord.objects.get(id=market["predicted"]), provider)
+    assert removed_by is None
+    assert "estimate" in match.notes[0] and "below your floor" in match.notes[0]
+
+
+def test_hours_and_contract_filters(jobraker, projector, market, provider):
+    candidate_id, _ = jobraker.register_candidate(unique_email(), "Part Timer", "h")
+    jobraker.change_profile(candidate_id, {"skills": ["Python"], "hours": "part_time", "contract": "permanent"})
+    projector.catch_up()
+    kept = {m.job.id for m in top_matches(candidate_id, provider, limit=1000).results}
+    assert market["parttime"] in kept and market["django"] not in kept
+    _, removed_by = explain(candidate_id, JobRecord.objects.get(id=market["data"]), provider)
+    assert removed_by == "contract"
+
+
+def test_jobs_already_applied_to_are_removed(jobraker, projector, market, ada, provider):
+    jobraker.track_application(ada, market["django"], applied=True)
+    projector.catch_up()
+    _, removed_by = explain(ada, JobRecord.objects.get(id=market["django"]), provider)
+    assert removed_by == "already_applied"
+
+
+def test_free_text_semantic_search(market, provider):
+    results = semantic_search("looking after patients in a hospital", provider, limit=50)
+    ours = [job.id for job, _ in results if job.id in set(market.values())]
+    assert ours[0] == market["nurse"]

@@ -114,3 +114,34 @@ def test_free_text_semantic_search(market, provider):
     results = semantic_search("looking after patients in a hospital", provider, limit=50)
     ours = [job.id for job, _ in results if job.id in set(market.values())]
     assert ours[0] == market["nurse"]
+
+
+def test_match_endpoints_and_shortlisting_records_the_reasons(market, ada, jobraker, live_projector):
+    from rest_framework.test import APIClient
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    from jobraker.accounts.models import Account
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(Account.objects.get(id=ada)).access_token}")
+    body = client.get("/api/v1/candidates/me/matches", {"limit": 100}).json()
+    assert body["model"] == LocalE5Provider.model
+    assert body["removed_by_filter"]["excluded_company"] >= 1
+    ours = [r for r in body["results"] if r["job"]["id"] in {str(v) for v in market.values()}]
+    assert ours[0]["job"]["id"] == str(market["django"])
+    assert "Django" in ours[0]["explanation"]["matched_skills"]
+
+    why = client.get(f"/api/v1/jobs/{market['avoid']}/match").json()
+    assert why["removed_by_filter"] == "avoided_keyword"
+
+    r = client.post(f"/api/v1/candidates/me/matches/{market['django']}/shortlist")
+    assert r.status_code == 201, r.content
+    started = jobraker.get_application(uuid.UUID(r.json()["id"]))
+    assert started.status.value == "shortlisted"
+    assert started.score == ours[0]["score"] and started.match_model == LocalE5Provider.model
+    assert "Django" in started.explanation["matched_skills"]
+    assert client.post(f"/api/v1/candidates/me/matches/{market['django']}/shortlist").status_code == 409
+
+    found = client.get("/api/v1/jobs/semantic", {"q": "nurse for a hospital ward"}).json()["results"]
+    assert any(r["job"]["id"] == str(market["nurse"]) for r in found[:3])
+    assert client.get("/api/v1/jobs/semantic", {"q": "x"}).status_code == 400

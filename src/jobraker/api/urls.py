@@ -2,7 +2,7 @@ from django.urls import path
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework_simplejwt.views import TokenBlacklistView, TokenObtainPairView, TokenRefreshView
 
-from jobraker.api import application_views, candidate_views, job_views, resume_views
+from jobraker.api import application_views, candidate_views, job_views, match_views, resume_views
 
 
 class LoginView(TokenObtainPairView):
@@ -26,7 +26,11 @@ urlpatterns = [
     path("candidates/me/consents/<str:kind>", candidate_views.ConsentView.as_view(), name="candidate-consent"),
     path("candidates/<uuid:pk>", candidate_views.CandidateDetailView.as_view(), name="candidate-detail"),
     path("jobs", job_views.JobListView.as_view(), name="jobs"),
+    path("candidates/me/matches", match_views.MatchesView.as_view(), name="candidate-matches"),
+    path("candidates/me/matches/<uuid:pk>/shortlist", match_views.ShortlistMatchView.as_view(), name="match-shortlist"),
+    path("jobs/semantic", match_views.SemanticSearchView.as_view(), name="jobs-semantic"),
     path("jobs/<uuid:pk>", job_views.JobDetailView.as_view(), name="job-detail"),
+    path("jobs/<uuid:pk>/match", match_views.JobMatchView.as_view(), name="job-match"),
     path("applications", application_views.ApplicationListView.as_view(), name="applications"),
     path("applications/<uuid:pk>", application_views.ApplicationDetailView.as_view(), name="application-detail"),
     path("applications/<uuid:pk>/transitions", application_views.ApplicationTransitionView.as_view(), name="application-transitions"),

@@ -20,6 +20,8 @@ from jobraker.projections.models import JobRecord, JobVector
 
 POOL = 100  # nearest by vector, best by text: each side's size
 WEIGHTS = {"meaning": 0.55, "skills": 0.30, "words": 0.15}
+# ts_rank at which the words part counts in full: a job's score never depends on the others'.
+WORDS_RANK_SATURATION = 0.5
 
 
 @dataclass
@@ -71,14 +73,13 @@ def rank(
     pool_ids = set(similarities) | set(ranks)
     if vector is not None:
         similarities.update(_similarities(list(pool_ids - set(similarities)), vector))
-    best_rank = max(ranks.values(), default=0.0) or 1.0
     matches = []
     for job in JobRecord.objects.filter(id__in=pool_ids):
         similarity = similarities.get(job.id, 0.0)
         matched, missing = skill_overlap(skills, job)
         meaning = _calibrate(similarity, provider)
         skill_part = len(matched) / len(skills) if skills else meaning
-        words_part = ranks.get(job.id, 0.0) / best_rank
+        words_part = min(1.0, ranks.get(job.id, 0.0) / WORDS_RANK_SATURATION)
         score = 100 * (WEIGHTS["meaning"] * meaning + WEIGHTS["skills"] * skill_part + WEIGHTS["words"] * words_part)
         notes = _salary_notes(job, salary_floor)
         matches.append(Match(job, round(score), similarity, matched, missing, ranks.get(job.id, 0.0), notes))

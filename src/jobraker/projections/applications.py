@@ -73,7 +73,7 @@ class TimelineProjection(Projection):
 
     @process.register
     def _started(self, event: Application.Started, position: int) -> None:
-        self._entry(event, action="start", status=event.status, by=event.by, detail={"source": event.source, "score": event.score})
+        self._entry(event, action="start", status=event.status, by=event.by, detail={"source": event.source, "score": event.score, "model": event.model, "explanation": event.explanation})
 
     @process.register
     def _status_changed(self, event: Application.StatusChanged, position: int) -> None:

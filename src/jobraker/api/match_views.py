@@ -1,0 +1,116 @@
+"""Matches for the signed-in candidate, one job's explanation, free-text semantic search,
+and shortlisting a match (which records the score, model and reasons as an event)."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from jobraker.api.candidate_views import run_command
+from jobraker.api.commands import accepted
+from jobraker.api.permissions import IsCandidate
+from jobraker.api.serializers import CommandAcceptedSerializer, JobSerializer, StrictSerializer
+from jobraker.domain.application import Actor
+from jobraker.embeddings.selection import get_provider
+from jobraker.eventstore.app import get_jobraker
+from jobraker.matching.scoring import Match
+from jobraker.matching.service import explain, semantic_search, top_matches
+from jobraker.projections.models import CandidateRecord, JobRecord
+
+
+class LimitSerializer(StrictSerializer):
+    limit = serializers.IntegerField(min_value=1, max_value=100, default=20)
+
+
+class SearchSerializer(LimitSerializer):
+    q = serializers.CharField(min_length=2, max_length=500)
+
+
+def match_json(match: Match, model: str) -> dict[str, Any]:
+    return {"job": JobSerializer(match.job).data, "score": match.score, "explanation": match.explanation(model)}
+
+
+def _own_record(request: Request) -> CandidateRecord:
+    return get_object_or_404(CandidateRecord, id=request.user.id)
+
+
+class MatchesView(APIView):
+    """The candidate's best jobs after hard filters, scored 0–100 with reasons, and how many
+    jobs each filter removed."""
+
+    permission_classes = [IsAuthenticated, IsCandidate]
+
+    @extend_schema(parameters=[LimitSerializer])
+    def get(self, request: Request) -> Response:
+        params = LimitSerializer(data=request.query_params.dict())
+        params.is_valid(raise_exception=True)
+        _own_record(request)
+        provider = get_provider()
+        matches = top_matches(request.user.id, provider, params.validated_data["limit"])
+        return Response({
+            "model": matches.model,
+            "removed_by_filter": matches.removed_by_filter,
+            "results": [match_json(m, matches.model) for m in matches.results],
+        })
+
+
+class JobMatchView(APIView):
+    """Why this job scores what it does for the signed-in candidate, and which filter (if any)
+    keeps it out of their matches."""
+
+    permission_classes = [IsAuthenticated, IsCandidate]
+
+    def get(self, request: Request, pk: UUID) -> Response:
+        _own_record(request)
+        job = get_object_or_404(JobRecord, id=pk)
+        provider = get_provider()
+        match, removed_by = explain(request.user.id, job, provider)
+        body = match_json(match, provider.model) if match else {"job": JobSerializer(job).data, "score": 0}
+        return Response({**body, "removed_by_filter": removed_by})
+
+
+class ShortlistMatchView(APIView):
+    """Shortlist a matched job: records the match (score, model, explanation) and the shortlisting."""
+
+    permission_classes = [IsAuthenticated, IsCandidate]
+
+    @extend_schema(request=None, responses={201: CommandAcceptedSerializer})
+    def post(self, request: Request, pk: UUID) -> Response:
+        _own_record(request)
+        job = get_object_or_404(JobRecord, id=pk)
+        provider = get_provider()
+        match, _ = explain(request.user.id, job, provider)
+        if match is None:
+            raise NotFound("This job has no match data yet (it has not been embedded).")
+        application_id, position = run_command(
+            "candidate",
+            lambda: get_jobraker().shortlist_match(
+                request.user.id, pk, match.score, provider.model, match.explanation(provider.model), Actor.CANDIDATE
+            ),
+        )
+        return accepted(position, status.HTTP_201_CREATED, id=application_id)
+
+
+class SemanticSearchView(APIView):
+    """Jobs nearest in meaning to free text (not keywords), most similar first."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(parameters=[SearchSerializer])
+    def get(self, request: Request) -> Response:
+        params = SearchSerializer(data=request.query_params.dict())
+        params.is_valid(raise_exception=True)
+        results = semantic_search(params.validated_data["q"], get_provider(), params.validated_data["limit"])
+        return Response({
+            "model": get_provider().model,
+            "results": [{"job": JobSerializer(job).data, "similarity": round(sim, 4)} for job, sim in results],
+        })

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 
+import numpy as np
+
 from jobraker.embeddings.models import EmbeddingCache
 from jobraker.embeddings.providers import EmbeddingProvider
 
@@ -24,4 +26,5 @@ def embed_passages(provider: EmbeddingProvider, texts: Sequence[str]) -> list[li
             ignore_conflicts=True,
         )
         known.update({h: v for (h, _), v in zip(missing, vectors)})
-    return [list(known[h]) for h in hashes]
+    # pgvector keeps float32: hand out that precision whether the vector was cached or fresh.
+    return [np.asarray(known[h], dtype=np.float32).tolist() for h in hashes]

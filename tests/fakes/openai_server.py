@@ -1,0 +1,81 @@
+"""A loopback server speaking OpenAI's embeddings wire format (including base64 encoding,
+usage, and 429 errors with retry-after), so the real SDK is exercised over a real socket."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import struct
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class FakeOpenAI:
+    def __init__(self, fail_first: int = 0) -> None:
+        self.fail_first = fail_first
+        self.requests: list[dict] = []
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+
+    def __enter__(self) -> FakeOpenAI:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    @staticmethod
+    def vector(text: str, dimensions: int) -> list[float]:
+        digest = hashlib.sha256(text.encode()).digest() * (dimensions // 32 + 1)
+        raw = [b / 255 - 0.5 for b in digest[:dimensions]]
+        norm = sum(v * v for v in raw) ** 0.5
+        return [v / norm for v in raw]
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_POST(self) -> None:  # noqa: N802
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                fake.requests.append({"path": self.path, "auth": self.headers.get("Authorization"), "body": body})
+                if self.path != "/v1/embeddings":
+                    return self._send(404, {"error": {"message": "not found", "type": "invalid_request_error", "param": None, "code": None}})
+                if fake.fail_first > 0:
+                    fake.fail_first -= 1
+                    return self._send(
+                        429,
+                        {"error": {"message": "Rate limit reached", "type": "requests", "param": None, "code": "rate_limit_exceeded"}},
+                        {"retry-after-ms": "10", "x-ratelimit-remaining-requests": "0"},
+                    )
+                inputs = body["input"] if isinstance(body["input"], list) else [body["input"]]
+                dims = body.get("dimensions", 1536)
+                data = []
+                for index, text in enumerate(inputs):
+                    vector = fake.vector(text, dims)
+                    if body.get("encoding_format") == "base64":
+                        vector = base64.b64encode(struct.pack(f"<{dims}f", *vector)).decode()
+                    data.append({"object": "embedding", "index": index, "embedding": vector})
+                tokens = sum(len(t.split()) for t in inputs)
+                self._send(200, {"object": "list", "data": data, "model": body["model"],
+                                 "usage": {"prompt_tokens": tokens, "total_tokens": tokens}})
+
+            def _send(self, code: int, payload: dict, headers: dict | None = None) -> None:
+                raw = json.dumps(payload).encode()
+                self.send_response(code)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(raw)))
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(raw)
+
+        return Handler

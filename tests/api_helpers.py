@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from rest_framework.test import APIClient
 
 from jobraker.accounts.models import Account, Role
@@ -21,8 +23,22 @@ def register(client: APIClient, email: str | None = None, name: str = "Ada Lovel
     return response.json()
 
 
+def caught_up(position: int, timeout: float = 30.0) -> dict[str, str]:
+    """Wait until the live projector has read ``position``, then send it as X-Min-Position too.
+
+    The server's own wait is bounded to 2 s; a loaded CI machine can lag longer than that."""
+    from jobraker.projections.positions import slowest_position
+    from jobraker.projections.registry import all_projections
+
+    names = [p.name for p in all_projections()]
+    deadline = time.monotonic() + timeout
+    while slowest_position(names) < position and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return {"HTTP_X_MIN_POSITION": str(position)}
+
+
 def login(client: APIClient, email: str, position: int | None = None) -> str:
-    headers = {"HTTP_X_MIN_POSITION": str(position)} if position else {}
+    headers = caught_up(position) if position else {}
     response = client.post("/api/v1/auth/token", {"email": email, "password": PASSWORD}, format="json", **headers)
     assert response.status_code == 200, response.content
     return response.json()["access"]
@@ -48,4 +64,4 @@ def operator(role: Role) -> APIClient:
 
 def wait(client: APIClient, response) -> dict[str, str]:
     """Headers that make the next request read this command's write."""
-    return {"HTTP_X_MIN_POSITION": response["X-Event-Position"]}
+    return caught_up(int(response["X-Event-Position"]))

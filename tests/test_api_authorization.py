@@ -46,6 +46,7 @@ MATRIX = [
     ("get", "/api/v1/jobs", None, dict(anonymous=401, owner=200, other=200, auditor=200, staff=200)),
     ("post", "/api/v1/jobs", {"external_id": "authz-2", "title": "T", "company": "C"}, dict(anonymous=401, owner=403, other=403, auditor=403, staff=201)),
     ("get", "/api/v1/jobs/{job_id}", None, dict(anonymous=401, owner=200, other=200, auditor=200, staff=200)),
+    ("get", "/api/v1/candidates/me/pipeline", None, dict(anonymous=401, owner=200, other=200, auditor=403, staff=403)),
     ("get", "/api/v1/candidates/me/matches", None, dict(anonymous=401, owner=200, other=200, auditor=403, staff=403)),
     ("get", "/api/v1/jobs/{job_id}/match", None, dict(anonymous=401, owner=200, other=200, auditor=403, staff=403)),
     ("get", "/api/v1/jobs/semantic?q=django", None, dict(anonymous=401, owner=200, other=200, auditor=200, staff=200)),

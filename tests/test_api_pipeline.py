@@ -134,3 +134,19 @@ def test_malformed_json_is_400_problem(candidate):
     r = client.generic("PATCH", "/api/v1/candidates/me/profile", "{not json", content_type="application/json")
     assert r.status_code == 400
     assert r["Content-Type"] == "application/problem+json"
+
+
+def test_pipeline_summary_counts_and_response_rate(candidate):
+    client, _ = candidate
+    ids = []
+    for n, applied in enumerate((True, True, True, False)):
+        r = client.post("/api/v1/applications", {"title": f"Job {n}", "company": "Acme", "applied": applied}, format="json")
+        ids.append(r.json()["id"])
+    client.post(f"/api/v1/applications/{ids[0]}/transitions", {"action": "record_rejection"}, format="json")
+    r = client.post(f"/api/v1/applications/{ids[1]}/transitions", {"action": "schedule_interview", "at": "2026-12-10T09:00:00Z"}, format="json")
+    summary = client.get("/api/v1/candidates/me/pipeline", **wait(client, r)).json()
+    assert summary["total"] == 4
+    assert summary["by_status"]["rejected"] == 1 and summary["by_status"]["interviewing"] == 1
+    assert summary["by_status"]["submitted"] == 1 and summary["by_status"]["shortlisted"] == 1
+    assert (summary["submitted"], summary["responded"], summary["response_rate"]) == (3, 2, 0.667)
+    assert 0 <= summary["median_days_to_first_response"] < 0.01

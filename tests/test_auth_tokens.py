@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework.test import APIClient
 
-from .api_helpers import PASSWORD, register
+from .api_helpers import caught_up, PASSWORD, register
 
 
 def test_refresh_rotates_and_logout_blacklists(live_projector):
@@ -15,7 +15,7 @@ def test_refresh_rotates_and_logout_blacklists(live_projector):
     created = register(client, email)
     tokens = client.post(
         "/api/v1/auth/token", {"email": email, "password": PASSWORD}, format="json",
-        HTTP_X_MIN_POSITION=str(created["position"]),
+        **caught_up(created["position"]),
     ).json()
     rotated = client.post("/api/v1/auth/token/refresh", {"refresh": tokens["refresh"]}, format="json")
     assert rotated.status_code == 200

@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 
 from jobraker.accounts.models import Role
 
-from .api_helpers import PASSWORD, operator, register, signed_in
+from .api_helpers import caught_up, PASSWORD, operator, register, signed_in
 from .conftest import unique_email
 
 @pytest.fixture
@@ -95,7 +95,7 @@ def test_wrong_password_is_refused(client, live_projector):
         "/api/v1/auth/token",
         {"email": email, "password": "wrong password"},
         format="json",
-        HTTP_X_MIN_POSITION=str(created["position"]),
+        **caught_up(created["position"]),
     )
     assert response.status_code == 401
 

@@ -31,6 +31,7 @@ from jobraker.domain.errors import DomainError
 from jobraker.eventstore.app import get_jobraker
 from jobraker.eventstore.context import acting_as
 from jobraker.projections.models import CandidateRecord
+from jobraker.projections.pipeline import pipeline_summary
 
 IF_MATCH = OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, description='Version from the ETag, e.g. "3"; 412 if stale.')
 
@@ -155,3 +156,12 @@ class ConsentView(APIView):
     def delete(self, request: Request, kind: str) -> Response:
         position = run_command("candidate", lambda: get_jobraker().withdraw_consent(request.user.id, kind))
         return accepted(position, id=request.user.id)
+
+
+class PipelineView(APIView):
+    """Counts per status, response rate and median time to the first response."""
+
+    permission_classes = [IsAuthenticated, IsCandidate]
+
+    def get(self, request: Request) -> Response:
+        return Response(pipeline_summary(request.user.id))

@@ -26,6 +26,7 @@ urlpatterns = [
     path("candidates/me/consents/<str:kind>", candidate_views.ConsentView.as_view(), name="candidate-consent"),
     path("candidates/<uuid:pk>", candidate_views.CandidateDetailView.as_view(), name="candidate-detail"),
     path("jobs", job_views.JobListView.as_view(), name="jobs"),
+    path("candidates/me/pipeline", candidate_views.PipelineView.as_view(), name="candidate-pipeline"),
     path("candidates/me/matches", match_views.MatchesView.as_view(), name="candidate-matches"),
     path("candidates/me/matches/<uuid:pk>/shortlist", match_views.ShortlistMatchView.as_view(), name="match-shortlist"),
     path("jobs/semantic", match_views.SemanticSearchView.as_view(), name="jobs-semantic"),

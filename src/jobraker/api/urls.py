@@ -2,7 +2,14 @@ from django.urls import path
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework_simplejwt.views import TokenBlacklistView, TokenObtainPairView, TokenRefreshView
 
-from jobraker.api import application_views, candidate_views, job_views, match_views, resume_views
+from jobraker.api import (
+    application_views,
+    candidate_views,
+    job_views,
+    match_views,
+    notification_views,
+    resume_views,
+)
 
 
 class LoginView(TokenObtainPairView):
@@ -36,4 +43,6 @@ urlpatterns = [
     path("applications/<uuid:pk>", application_views.ApplicationDetailView.as_view(), name="application-detail"),
     path("applications/<uuid:pk>/transitions", application_views.ApplicationTransitionView.as_view(), name="application-transitions"),
     path("applications/<uuid:pk>/notes", application_views.ApplicationNotesView.as_view(), name="application-notes"),
+    path("notifications", notification_views.NotificationListView.as_view(), name="notifications"),
+    path("notifications/<uuid:pk>/read", notification_views.NotificationReadView.as_view(), name="notification-read"),
 ]

@@ -22,6 +22,7 @@ from jobraker.domain.application import Actor, Application
 from jobraker.domain.candidate import Candidate
 from jobraker.domain.errors import DomainError, InvalidValue
 from jobraker.domain.job import Job, job_id
+from jobraker.domain.notification import Notification
 
 # What a candidate may do to their own application; the rest is Jobraker's to do.
 CANDIDATE_ACTIONS = frozenset(
@@ -197,6 +198,23 @@ class Jobraker(EventSourcedApplication[UUID]):
 
     def add_note(self, application_id: UUID, text: str, by: Actor) -> int:
         return self._update(application_id, None, lambda a: a.add_note(text, by))
+
+    # Notifications.
+
+    def send_notification(self, cause: str, candidate_id: UUID, kind: str, message: str, link: str = "") -> int:
+        """Send a notification once per cause: a repeat (e.g. a redelivered message) records nothing."""
+        try:
+            return self._save(Notification.send(cause, candidate_id, kind, message, link))
+        except IntegrityError:
+            return 0
+
+    def mark_notification_read(self, notification_id: UUID, candidate_id: UUID) -> int:
+        def mark(notification: Notification) -> None:
+            if notification.candidate_id != candidate_id:
+                raise NotFound(notification_id)
+            notification.mark_read()
+
+        return self._update(notification_id, None, mark)
 
     # Plumbing.
 

@@ -28,9 +28,13 @@ class Projection:
     """
 
     name: ClassVar[str]
+    needs_metadata: ClassVar[bool] = False  # the relay passes correlation ids on to messages
 
     def process(self, event: Any, position: int) -> None:
         raise NotImplementedError
+
+    def handle(self, event: Any, position: int, metadata: dict[str, Any]) -> None:
+        self.process(event, position)
 
     def reset(self) -> None:
         """Delete every row this projection wrote (the first step of a rebuild)."""
@@ -93,7 +97,7 @@ class ProjectionRunner:
                     start=position + 1, limit=self.batch_size, stop=head, topics=projection.handled_topics()
                 )
                 for notification in notifications:
-                    projection.process(self._event(notification), notification.id)
+                    self._apply(projection, notification)
                 applied += len(notifications)
                 position = notifications[-1].id if len(notifications) == self.batch_size else head
                 progress(position, head)
@@ -135,11 +139,12 @@ class ProjectionRunner:
                 topics=projection.handled_topics(),
             )
             for notification in notifications:
-                projection.process(self._event(notification), notification.id)
+                self._apply(projection, notification)
             full_batch = len(notifications) == self.batch_size
             tracking.position = notifications[-1].id if full_batch else head
             tracking.save(update_fields=["position", "updated_at"])
         return len(notifications)
 
-    def _event(self, notification: Notification) -> Any:
-        return self.app.mapper.to_domain_event(notification)
+    def _apply(self, projection: Projection, notification: Notification) -> None:
+        metadata = self.app.mapper.metadata_of(notification) if projection.needs_metadata else {}  # type: ignore[attr-defined]
+        projection.handle(self.app.mapper.to_domain_event(notification), notification.id, metadata)

@@ -131,3 +131,18 @@ class CandidateVector(models.Model):
 
     class Meta:
         db_table = "jobraker_candidate_vectors"
+
+
+class NotificationRecord(models.Model):
+    id = models.UUIDField(primary_key=True)
+    candidate_id = models.UUIDField(db_index=True)
+    kind = models.CharField(max_length=40)
+    message = models.TextField()
+    link = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField()
+    read_at = models.DateTimeField(null=True)
+    version = models.PositiveIntegerField()
+
+    class Meta:
+        db_table = "jobraker_notifications"
+        indexes = [models.Index(fields=["candidate_id", "-created_at"])]

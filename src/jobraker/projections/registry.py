@@ -6,8 +6,10 @@ from jobraker.projections.applications import ApplicationProjection, TimelinePro
 from jobraker.projections.base import Projection
 from jobraker.projections.candidates import CandidateProjection
 from jobraker.projections.jobs import JobProjection
+from jobraker.projections.notifications import NotificationProjection
 from jobraker.projections.vectors import VectorProjection
 
 
 def all_projections() -> list[Projection]:
-    return [CandidateProjection(), JobProjection(), ApplicationProjection(), TimelineProjection(), VectorProjection()]
+    return [CandidateProjection(), JobProjection(), ApplicationProjection(), TimelineProjection(), VectorProjection(),
+            NotificationProjection()]

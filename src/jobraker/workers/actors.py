@@ -7,6 +7,7 @@ not the broker, decide whether a message still has work to do.
 from __future__ import annotations
 
 import time
+from uuid import UUID
 
 import dramatiq
 import structlog
@@ -26,3 +27,21 @@ def heartbeat(sent_at: float) -> None:
     """Proves the scheduler → broker → worker path is alive; readiness can read the key."""
     redis_client().set(HEARTBEAT_KEY, time.time(), ex=300)
     log.info("heartbeat", delay=round(time.time() - sent_at, 3))
+
+
+@dramatiq.actor(max_retries=5, min_backoff=1_000, queue_name="default")
+def notify_application_change(application_id: str, version: int, correlation_id: str) -> None:
+    """Tell the candidate their application moved. Idempotent: the notification's id comes
+    from (application, version), so a redelivery finds it already sent."""
+    from jobraker.eventstore.app import get_jobraker
+    from jobraker.eventstore.context import caused_by
+
+    jobraker = get_jobraker()
+    with caused_by(correlation_id, causation_id=f"{application_id}:{version}", actor="system"):
+        application = jobraker.repository.get(UUID(application_id), version=version)
+        job = jobraker.get_job(application.job_id)
+        message = f"Your application to {job.title} at {job.company} is now {application.status.value.replace('_', ' ')}."
+        jobraker.send_notification(
+            f"application:{application_id}:{version}", application.candidate_id, "application_status",
+            message, link=f"/api/v1/applications/{application_id}",
+        )

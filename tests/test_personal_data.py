@@ -105,3 +105,31 @@ def test_any_name_round_trips_and_is_never_stored_in_clear(jobraker, name):
     stored = json.loads(raw_event_rows(jobraker, candidate_id)[0])
     assert set(stored["name"]) == {"__sealed__"}
     assert name not in string_values(stored)
+
+
+def test_every_personal_field_belongs_to_a_candidate():
+    """Events outside the Candidate aggregate must name the candidate their personal data is about."""
+    from jobraker.domain.application import Application
+    from jobraker.domain.job import Job
+    from jobraker.domain.notification import Notification
+
+    for aggregate in (Application, Job, Notification):
+        for event_class in vars(aggregate).values():
+            if isinstance(event_class, type) and personal_fields(event_class):
+                assert getattr(event_class, "data_subject_field", None) == "candidate_id", event_class
+
+
+def test_erasing_a_candidate_erases_their_notes_and_notifications(jobraker):
+    from jobraker.domain.application import Actor
+    from jobraker.domain.notification import notification_id
+
+    candidate_id, _ = jobraker.register_candidate(unique_email(), "Noted", "h")
+    job_id, _ = jobraker.post_job(source="test", external_id=unique_email(), title="T", company="C")
+    app_id, _ = jobraker.track_application(candidate_id, job_id, applied=True)
+    jobraker.add_note(app_id, "Recruiter said Noted's visa is pending", Actor.CANDIDATE)
+    jobraker.send_notification(f"erase-test:{app_id}", candidate_id, "test", "Hello Noted")
+    jobraker.mapper.keyring.destroy(candidate_id)
+    notes = [e for e in map(jobraker.mapper.to_domain_event, jobraker.recorder.select_events(app_id)) if hasattr(e, "text")]
+    assert [n.text for n in notes] == [ERASED]
+    sent = jobraker.mapper.to_domain_event(jobraker.recorder.select_events(notification_id(f"erase-test:{app_id}"))[0])
+    assert sent.message is ERASED and sent.kind == "test"

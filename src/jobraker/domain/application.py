@@ -72,11 +72,12 @@ def application_id(candidate_id: UUID, job_id: UUID) -> UUID:
 
 
 class Application(Aggregate):
-    """One candidate's application to one job."""
-
-    data_subject_field = "candidate_id"
+    """One candidate's application to one job. Its personal fields belong to the candidate
+    (``data_subject_field`` on each event), so erasing the candidate erases them too."""
 
     class Started(Aggregate.Created):
+        data_subject_field = "candidate_id"
+
         candidate_id: UUID
         job_id: UUID
         source: str
@@ -89,6 +90,8 @@ class Application(Aggregate):
     class StatusChanged(Aggregate.Event):
         """The application moved; ``action`` says which business step moved it."""
 
+        data_subject_field = "candidate_id"
+
         candidate_id: UUID
         action: str
         status: str
@@ -98,6 +101,8 @@ class Application(Aggregate):
         at: datetime | None
 
     class NoteAdded(Aggregate.Event):
+        data_subject_field = "candidate_id"
+
         candidate_id: UUID
         text: Personal[str]
         by: str
@@ -160,7 +165,7 @@ class Application(Aggregate):
         self._move("record_failure", Actor.SYSTEM, reason=clean_text("reason", reason, max_length=500), retryable=retryable)
 
     def requeue(self, by: Actor = Actor.SYSTEM) -> None:
-        if self.failure is not None and not self.failure[1]:
+        if self.can("requeue") and self.failure is not None and not self.failure[1]:
             raise IllegalTransition("requeue", "failed and not retryable")
         self._move("requeue", by)
 

@@ -55,7 +55,7 @@ class Profile:
             raise InvalidValue("years_experience must be between 0 and 70")
         if self.salary_floor is not None and not 0 <= self.salary_floor <= MAX_SALARY:
             raise InvalidValue(f"salary_floor must be between 0 and {MAX_SALARY}")
-        if not (len(self.salary_currency) == 3 and self.salary_currency.isalpha() and self.salary_currency.isupper()):
+        if not (len(self.salary_currency) == 3 and self.salary_currency.isascii() and self.salary_currency.isalpha() and self.salary_currency.isupper()):
             raise InvalidValue("salary_currency must be a three-letter ISO 4217 code such as GBP")
         _choice("remote", self.remote, REMOTE_CHOICES)
         _choice("hours", self.hours, HOURS_CHOICES)
@@ -78,7 +78,7 @@ class Preferences:
         for name in ("keywords", "avoid_keywords", "excluded_companies"):
             object.__setattr__(self, name, _texts(name, getattr(self, name)))
         countries = _texts("countries", self.countries, max_items=20)
-        if any(len(c) != 2 or not c.isalpha() for c in countries):
+        if any(len(c) != 2 or not (c.isascii() and c.isalpha()) for c in countries):
             raise InvalidValue("countries must be two-letter ISO 3166 codes such as gb")
         object.__setattr__(self, "countries", tuple(c.lower() for c in countries))
 
@@ -291,6 +291,7 @@ class Candidate(Aggregate):
         self.email = self.name = self.password_hash = ERASED
         self.profile = self.preferences = ERASED
         self.resume = None
+        self.auto_apply = AutoApplySettings(enabled=False, min_score=self.auto_apply.min_score, daily_cap=self.auto_apply.daily_cap)
         self.is_active = False
         self.is_erased = True
 

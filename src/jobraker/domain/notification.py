@@ -18,9 +18,9 @@ def notification_id(cause: str) -> UUID:
 
 
 class Notification(Aggregate):
-    data_subject_field = "candidate_id"
-
     class Sent(Aggregate.Created):
+        data_subject_field = "candidate_id"
+
         candidate_id: UUID
         kind: str
         message: Personal[str]

@@ -66,5 +66,6 @@ def personal_fields(event_class: type) -> tuple[str, ...]:
 
 
 def data_subject(event: Any) -> UUID:
-    """The candidate whose personal data this event holds."""
+    """The candidate whose personal data this event holds (declared on the event class)."""
     return getattr(event, getattr(type(event), "data_subject_field", "originator_id"))
+

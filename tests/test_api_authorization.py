@@ -50,6 +50,7 @@ MATRIX = [
     ("get", "/api/v1/candidates/me/matches", None, dict(anonymous=401, owner=200, other=200, auditor=403, staff=403)),
     ("get", "/api/v1/jobs/{job_id}/match", None, dict(anonymous=401, owner=200, other=200, auditor=403, staff=403)),
     ("get", "/api/v1/jobs/semantic?q=django", None, dict(anonymous=401, owner=200, other=200, auditor=200, staff=200)),
+    ("get", "/api/v1/staff/adzuna-usage", None, dict(anonymous=401, owner=403, other=403, auditor=403, staff=200)),
     ("get", "/api/v1/notifications", None, dict(anonymous=401, owner=200, other=200, auditor=403, staff=403)),
     ("get", "/api/v1/applications", None, dict(anonymous=401, owner=200, other=200, auditor=200, staff=200)),
     ("get", "/api/v1/applications/{app_id}", None, dict(anonymous=401, owner=200, other=404, auditor=200, staff=200)),

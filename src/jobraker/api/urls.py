@@ -9,6 +9,7 @@ from jobraker.api import (
     match_views,
     notification_views,
     resume_views,
+    staff_views,
 )
 
 
@@ -45,4 +46,5 @@ urlpatterns = [
     path("applications/<uuid:pk>/notes", application_views.ApplicationNotesView.as_view(), name="application-notes"),
     path("notifications", notification_views.NotificationListView.as_view(), name="notifications"),
     path("notifications/<uuid:pk>/read", notification_views.NotificationReadView.as_view(), name="notification-read"),
+    path("staff/adzuna-usage", staff_views.AdzunaUsageView.as_view(), name="adzuna-usage"),
 ]

@@ -45,3 +45,29 @@ def notify_application_change(application_id: str, version: int, correlation_id:
             f"application:{application_id}:{version}", application.candidate_id, "application_status",
             message, link=f"/api/v1/applications/{application_id}",
         )
+
+
+def _retry_transient(retries: int, exception: Exception) -> bool:
+    from jobraker.sources.adzuna_client import AdzunaTransientError
+
+    return retries < 8 and isinstance(exception, (AdzunaTransientError, dramatiq.Retry))
+
+
+@dramatiq.actor(queue_name="ingest", min_backoff=5_000, max_backoff=600_000, retry_when=_retry_transient)
+def ingest_adzuna(country: str, what: str, where: str) -> None:
+    """Fetch what is new for one saved search. 429/5xx/timeouts back off and retry; a full
+    quota waits for its window; refused credentials stop at once (and log critically)."""
+    from jobraker.eventstore.app import get_jobraker
+    from jobraker.eventstore.context import caused_by
+    from jobraker.sources.factory import adzuna_client
+    from jobraker.sources.ingest import Ingestion, SavedSearch
+    from jobraker.sources.quota import QuotaExhausted
+
+    client = adzuna_client()
+    try:
+        with caused_by(f"ingest-{country}-{int(time.time())}", actor="system"):
+            Ingestion(get_jobraker(), client, redis_client()).run(SavedSearch(country, what, where))
+    except QuotaExhausted as exc:
+        raise dramatiq.Retry(str(exc), delay=int(exc.retry_after * 1000)) from None
+    finally:
+        client.close()

@@ -1,21 +1,49 @@
-"""The scheduler: sends periodic messages (one process in the deployment)."""
+"""The scheduler: sends periodic messages (run one per deployment)."""
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 import structlog
 
 log = structlog.get_logger(__name__)
 
 HEARTBEAT_SECONDS = 60.0
+INGEST_SECONDS = 30 * 60.0
 
 
-def run_scheduler(stop: threading.Event) -> None:
+def send_heartbeat() -> None:
     from jobraker.workers.actors import heartbeat
 
+    heartbeat.send(time.time())
+
+
+def send_ingestion() -> None:
+    """One message per distinct saved search among active candidates."""
+    from jobraker.projections.models import CandidateRecord
+    from jobraker.sources.ingest import saved_searches
+    from jobraker.workers.actors import ingest_adzuna
+
+    candidates = CandidateRecord.objects.filter(is_active=True).values_list("profile", "preferences")
+    for search in saved_searches(list(candidates)):
+        ingest_adzuna.send(search.country, search.what, search.where)
+    log.info("scheduled", actor="ingest_adzuna")
+
+
+JOBS: list[tuple[float, Callable[[], None]]] = [(HEARTBEAT_SECONDS, send_heartbeat), (INGEST_SECONDS, send_ingestion)]
+
+
+def run_scheduler(stop: threading.Event, jobs: list[tuple[float, Callable[[], None]]] = JOBS) -> None:
+    due = [0.0] * len(jobs)
     while not stop.is_set():
-        heartbeat.send(time.time())
-        log.info("scheduled", actor="heartbeat")
-        stop.wait(HEARTBEAT_SECONDS)
+        now = time.monotonic()
+        for index, (every, job) in enumerate(jobs):
+            if now >= due[index]:
+                try:
+                    job()
+                except Exception:  # one failing job must not stop the others
+                    log.exception("scheduled_job_failed", job=job.__name__)
+                due[index] = now + every
+        stop.wait(max(0.1, min(due) - time.monotonic()))

@@ -1,0 +1,114 @@
+"""Ingesting Adzuna listings for the searches candidates' preferences imply.
+
+Identical searches across candidates are fetched once; each run asks only for what is
+new (newest first, ``max_days_old`` since the last run, stop at the first known
+listing); responses are cached in Redis; listings are posted through the same
+idempotent command as any other (deterministic ids), so pages and runs never duplicate."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import redis
+import structlog
+
+from jobraker.domain.job import job_id
+from jobraker.domain.service import Jobraker
+from jobraker.sources.adzuna_client import AdzunaClient
+from jobraker.sources.adzuna_models import AdzunaSearchResults
+
+log = structlog.get_logger(__name__)
+
+CACHE_SECONDS = 15 * 60
+FIRST_RUN_DAYS = 30
+
+
+@dataclass(frozen=True)
+class SavedSearch:
+    country: str
+    what: str = ""
+    where: str = ""
+
+    @property
+    def key(self) -> str:
+        return hashlib.sha1(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()[:16]
+
+
+@dataclass
+class IngestReport:
+    search: SavedSearch
+    calls: int = 0
+    cached_pages: int = 0
+    new: int = 0
+    stopped_at_known: bool = False
+    seen: set[str] = field(default_factory=set)
+
+
+def saved_searches(candidates: list[tuple[dict[str, Any], dict[str, Any]]]) -> list[SavedSearch]:
+    """One search per distinct (country, keywords, first location) among candidates' (profile, preferences)."""
+    searches = set()
+    for profile, preferences in candidates:
+        what = " ".join(preferences.get("keywords", []) or profile.get("skills", [])[:3])
+        where = (profile.get("locations") or [""])[0]
+        for country in preferences.get("countries") or ["gb"]:
+            searches.add(SavedSearch(country=country.lower(), what=what, where=where))
+    return sorted(searches, key=lambda s: (s.country, s.what, s.where))
+
+
+class Ingestion:
+    def __init__(self, jobraker: Jobraker, client: AdzunaClient, cache: redis.Redis,
+                 results_per_page: int = 50, max_pages: int = 5) -> None:
+        self.jobraker = jobraker
+        self.client = client
+        self.cache = cache
+        self.results_per_page = results_per_page
+        self.max_pages = max_pages
+
+    def run(self, search: SavedSearch, now: float | None = None) -> IngestReport:
+        now = time.time() if now is None else now
+        report = IngestReport(search)
+        max_days_old = self._days_since_last_run(search, now)
+        for page in range(1, self.max_pages + 1):
+            results = self._page(search, page, max_days_old, report)
+            for listing in results.results:
+                if listing.id in report.seen:
+                    continue  # Adzuna repeats listings across pages
+                report.seen.add(listing.id)
+                if self._known(listing.id):
+                    report.stopped_at_known = True
+                    break
+                self.jobraker.post_job(**listing.as_listing(search.country))
+                report.new += 1
+            if report.stopped_at_known or len(results.results) < self.results_per_page:
+                break
+        self.cache.set(self._last_run_key(search), now)
+        log.info("adzuna_ingested", search=asdict(search), calls=report.calls, cached=report.cached_pages, new=report.new)
+        return report
+
+    def _page(self, search: SavedSearch, page: int, max_days_old: int, report: IngestReport) -> AdzunaSearchResults:
+        query = {"what": search.what, "where": search.where, "results_per_page": self.results_per_page,
+                 "max_days_old": max_days_old, "sort_by": "date"}
+        key = "jobraker:adzuna:response:" + hashlib.sha1(json.dumps([search.country, page, query], sort_keys=True).encode()).hexdigest()
+        cached = self.cache.get(key)
+        if cached is not None:
+            report.cached_pages += 1
+            return AdzunaSearchResults.model_validate_json(cached)
+        results = self.client.search(search.country, page, **query)
+        report.calls += 1
+        self.cache.set(key, results.model_dump_json(), ex=CACHE_SECONDS)
+        return results
+
+    def _known(self, external_id: str) -> bool:
+        return bool(self.jobraker.recorder.select_events(job_id("adzuna", external_id), limit=1))
+
+    def _days_since_last_run(self, search: SavedSearch, now: float) -> int:
+        last = self.cache.get(self._last_run_key(search))
+        return FIRST_RUN_DAYS if last is None else max(1, math.ceil((now - float(last)) / 86_400))
+
+    def _last_run_key(self, search: SavedSearch) -> str:
+        return f"jobraker:adzuna:last_run:{search.key}"

@@ -28,7 +28,6 @@ SECRETS_FILE = "secrets.json"
 GENERATED_SECRETS = {
     "JOBRAKER_SECRET_KEY": lambda: secrets.token_urlsafe(50),
     "JOBRAKER_MASTER_KEY": lambda: base64.b64encode(secrets.token_bytes(32)).decode(),
-    "SKYVERN_WEBHOOK_SECRET": lambda: secrets.token_urlsafe(32),
 }
 
 
@@ -68,9 +67,7 @@ class Settings(BaseSettings):
     skyvern_base_url: str = Field(
         "https://api.skyvern.com", validation_alias=_env("SKYVERN_BASE_URL")
     )
-    skyvern_webhook_secret: SecretStr | None = Field(
-        None, validation_alias=_env("SKYVERN_WEBHOOK_SECRET")
-    )
+    public_url: str = Field("http://127.0.0.1:8000", validation_alias=_env("JOBRAKER_PUBLIC_URL"))
     openai_api_key: SecretStr | None = Field(None, validation_alias=_env("OPENAI_API_KEY"))
     openai_base_url: str | None = Field(None, validation_alias=_env("OPENAI_BASE_URL"))
     embedding_provider: Literal["local", "openai"] = Field(

@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "jobraker.projections",
     "jobraker.resumes",
     "jobraker.embeddings",
+    "jobraker.appliers",
     "jobraker.api",
 ]
 

@@ -10,6 +10,7 @@ from jobraker.api import (
     notification_views,
     resume_views,
     staff_views,
+    webhook_views,
 )
 
 
@@ -47,4 +48,5 @@ urlpatterns = [
     path("notifications", notification_views.NotificationListView.as_view(), name="notifications"),
     path("notifications/<uuid:pk>/read", notification_views.NotificationReadView.as_view(), name="notification-read"),
     path("staff/adzuna-usage", staff_views.AdzunaUsageView.as_view(), name="adzuna-usage"),
+    path("webhooks/skyvern", webhook_views.SkyvernWebhookView.as_view(), name="skyvern-webhook"),
 ]

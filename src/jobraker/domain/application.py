@@ -100,6 +100,16 @@ class Application(Aggregate):
         retryable: bool | None
         at: datetime | None
 
+    class SubmissionSent(Aggregate.Event):
+        """What was sent to the applier (or, dry-run, what would have been) and its run id."""
+
+        data_subject_field = "candidate_id"
+
+        candidate_id: UUID
+        payload: Personal[dict]
+        run_id: str
+        dry_run: bool
+
     class NoteAdded(Aggregate.Event):
         data_subject_field = "candidate_id"
 
@@ -143,6 +153,8 @@ class Application(Aggregate):
         self.interviews: list[datetime] = []
         self.notes = 0
         self.submitted_once = self.status is S.SUBMITTED
+        self.run_id: str | None = None
+        self.dry_run = False
 
     # Commands. Each checks TRANSITIONS and records one StatusChanged event.
 
@@ -184,6 +196,14 @@ class Application(Aggregate):
     def withdraw(self, by: Actor) -> None:
         self._move("withdraw", by)
 
+    def record_submission_sent(self, payload: dict, run_id: str, dry_run: bool) -> None:
+        """Recorded once per application, while submitting: never a second submission."""
+        if self.status is not S.SUBMITTING:
+            raise IllegalTransition("record a submission", f"the application is {self.status.value}")
+        if self.run_id is not None or self.dry_run:
+            raise IllegalTransition("record a submission", "a submission was already sent")
+        self._submission_sent(candidate_id=self.candidate_id, payload=payload, run_id=run_id, dry_run=dry_run)
+
     def add_note(self, text: str, by: Actor) -> None:
         self._note_added(candidate_id=self.candidate_id, text=clean_text("note", text, max_length=5000), by=by.value)
 
@@ -218,6 +238,11 @@ class Application(Aggregate):
             self.submitted_once = True
         if at is not None:
             self.interviews.append(at)
+
+    @event(SubmissionSent)
+    def _submission_sent(self, candidate_id: UUID, payload: dict, run_id: str, dry_run: bool) -> None:
+        self.run_id = run_id or None
+        self.dry_run = dry_run
 
     @event(NoteAdded)
     def _note_added(self, candidate_id: UUID, text: str, by: str) -> None:

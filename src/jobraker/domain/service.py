@@ -23,6 +23,7 @@ from jobraker.domain.candidate import Candidate
 from jobraker.domain.errors import DomainError, InvalidValue
 from jobraker.domain.job import Job, job_id
 from jobraker.domain.notification import Notification
+from jobraker.domain.policy import Decision, auto_apply_decision
 
 # What a candidate may do to their own application; the rest is Jobraker's to do.
 CANDIDATE_ACTIONS = frozenset(
@@ -181,6 +182,22 @@ class Jobraker(EventSourcedApplication[UUID]):
             return application.id, self._save(application)
         except IntegrityError:
             raise ApplicationExists(application.id) from None
+
+    def record_match(
+        self, candidate_id: UUID, jid: UUID, score: int, model: str, explanation: dict[str, Any]
+    ) -> tuple[UUID, int, Decision]:
+        """Record a match found by Jobraker and queue it for auto-apply if the policy allows.
+        Matching the same job again records nothing (one application per candidate and job)."""
+        candidate = self.get_candidate(candidate_id)
+        job = self.get_job(jid)
+        decision = auto_apply_decision(candidate, score, job.company)
+        application = Application.match(candidate_id, jid, score, model, {**explanation, "decision": decision.reason})
+        if decision.queue:
+            application.queue(Actor.SYSTEM)
+        try:
+            return application.id, self._save(application), decision
+        except IntegrityError:
+            return application.id, 0, Decision(False, "already matched")
 
     def get_application(self, application_id: UUID) -> Application:
         return self._get(application_id)

@@ -71,3 +71,64 @@ def ingest_adzuna(country: str, what: str, where: str) -> None:
         raise dramatiq.Retry(str(exc), delay=int(exc.retry_after * 1000)) from None
     finally:
         client.close()
+
+
+SKYVERN_CONCURRENCY = 5
+
+
+def _skyvern_slots():  # type: ignore[no-untyped-def]
+    from dramatiq.rate_limits import ConcurrentRateLimiter
+    from dramatiq.rate_limits.backends import RedisBackend
+
+    return ConcurrentRateLimiter(RedisBackend(client=redis_client()), "skyvern-runs", limit=SKYVERN_CONCURRENCY)
+
+
+@dramatiq.actor(queue_name="apply", max_retries=20, min_backoff=10_000, max_backoff=3_600_000)
+def submit_application(application_id: str, correlation_id: str) -> None:
+    """Submit a queued application at most once (see appliers/submit.py), within the
+    candidate's daily cap and Skyvern's concurrency limit, both shared by all workers."""
+    from datetime import date
+
+    from jobraker.appliers.factory import applier, webhook_url
+    from jobraker.appliers.submit import submit
+    from jobraker.eventstore.app import get_jobraker
+    from jobraker.eventstore.context import caused_by
+
+    jobraker = get_jobraker()
+    application = jobraker.get_application(UUID(application_id))
+    cap = jobraker.get_candidate(application.candidate_id).auto_apply.daily_cap
+    counter = f"jobraker:apply:daily:{application.candidate_id}:{date.today().isoformat()}"
+    if application.status.value == "queued" and int(redis_client().incr(counter)) > cap:
+        redis_client().decr(counter)
+        raise dramatiq.Retry(f"daily cap of {cap} reached", delay=3_600_000)
+    redis_client().expire(counter, 2 * 86_400)
+    with _skyvern_slots().acquire(raise_on_failure=False) as acquired:
+        if not acquired:
+            raise dramatiq.Retry("Skyvern concurrency limit reached", delay=30_000)
+        with caused_by(correlation_id, causation_id=f"submit:{application_id}", actor="system"):
+            outcome = submit(jobraker, UUID(application_id), applier(), webhook_url())
+    log.info("submission", application_id=application_id, outcome=outcome)
+
+
+@dramatiq.actor(queue_name="match", max_retries=10, min_backoff=2_000)
+def match_new_job(job_id: str, correlation_id: str) -> None:
+    """Score a new job for every candidate with auto-apply on; record the good matches
+    (which queues them when the policy allows). Waits for the job's vector first."""
+    from jobraker.embeddings.selection import get_provider
+    from jobraker.eventstore.app import get_jobraker
+    from jobraker.eventstore.context import caused_by
+    from jobraker.matching.service import explain
+    from jobraker.projections.models import CandidateRecord, JobRecord, JobVector
+
+    job = JobRecord.objects.filter(id=job_id).first()
+    if job is None or not JobVector.objects.filter(job_id=job_id).exists():
+        raise dramatiq.Retry("the job is not projected yet", delay=2_000)
+    provider = get_provider()
+    jobraker = get_jobraker()
+    candidates = CandidateRecord.objects.filter(is_active=True, auto_apply__enabled=True).values_list("id", "auto_apply")
+    with caused_by(correlation_id, causation_id=f"match:{job_id}", actor="system"):
+        for candidate_id, settings in candidates:
+            match, removed_by = explain(candidate_id, job, provider)
+            if match is None or removed_by is not None or match.score < settings.get("min_score", 100):
+                continue
+            jobraker.record_match(candidate_id, job.id, match.score, provider.model, match.explanation(provider.model))

@@ -7,7 +7,8 @@ from __future__ import annotations
 from functools import singledispatchmethod
 from typing import Any
 
-from jobraker.domain.application import Actor, Application
+from jobraker.domain.application import Actor, Application, Status
+from jobraker.domain.job import Job
 from jobraker.projections.base import Projection
 
 # Changes the candidate did not make themselves are worth telling them about.
@@ -35,10 +36,18 @@ class Relay(Projection):
 
     @process.register
     def _status_changed(self, event: Application.StatusChanged, position: int) -> None:
-        if event.by in NOTIFY_WHEN_BY:
-            from jobraker.workers.actors import notify_application_change
+        from jobraker.workers import actors
 
-            notify_application_change.send(str(event.originator_id), event.originator_version, self._correlation_id)
+        if event.status == Status.QUEUED.value:
+            actors.submit_application.send(str(event.originator_id), self._correlation_id)
+        if event.by in NOTIFY_WHEN_BY:
+            actors.notify_application_change.send(str(event.originator_id), event.originator_version, self._correlation_id)
+
+    @process.register
+    def _job_posted(self, event: Job.Posted, position: int) -> None:
+        from jobraker.workers import actors
+
+        actors.match_new_job.send(str(event.originator_id), self._correlation_id)
 
 
 def relay_projections() -> list[Projection]:

@@ -32,7 +32,21 @@ def send_ingestion() -> None:
     log.info("scheduled", actor="ingest_adzuna")
 
 
-JOBS: list[tuple[float, Callable[[], None]]] = [(HEARTBEAT_SECONDS, send_heartbeat), (INGEST_SECONDS, send_ingestion)]
+def flag_stuck_submissions() -> None:
+    from jobraker.appliers.submit import flag_stuck_submissions as flag
+    from jobraker.eventstore.app import get_jobraker
+
+    flagged = flag(get_jobraker())
+    if flagged:
+        log.warning("submissions_flagged_for_review", applications=[str(a) for a in flagged])
+
+
+RECONCILE_SECONDS = 5 * 60.0
+JOBS: list[tuple[float, Callable[[], None]]] = [
+    (HEARTBEAT_SECONDS, send_heartbeat),
+    (INGEST_SECONDS, send_ingestion),
+    (RECONCILE_SECONDS, flag_stuck_submissions),
+]
 
 
 def run_scheduler(stop: threading.Event, jobs: list[tuple[float, Callable[[], None]]] = JOBS) -> None:

@@ -1,0 +1,1 @@
+"""Applying on a candidate's behalf: Skyvern (browser automation) or the dry-run applier."""

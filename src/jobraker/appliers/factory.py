@@ -1,0 +1,17 @@
+"""The applier this process uses: Skyvern with a key, else the dry-run applier."""
+
+from __future__ import annotations
+
+from jobraker.appliers.skyvern import Applier, DryRunApplier, SkyvernApplier
+from jobraker.config import get_settings
+
+
+def applier() -> Applier:
+    settings = get_settings()
+    if settings.skyvern_api_key is None:
+        return DryRunApplier()
+    return SkyvernApplier(settings.skyvern_base_url, settings.skyvern_api_key.get_secret_value())
+
+
+def webhook_url() -> str:
+    return get_settings().public_url.rstrip("/") + "/api/v1/webhooks/skyvern"

@@ -1,0 +1,79 @@
+"""Skyvern's task API and webhook signatures, as they go over the wire."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import datetime
+from typing import Any, Protocol
+
+import httpx
+from pydantic import BaseModel, ConfigDict
+
+TERMINAL = {"completed", "failed", "terminated", "canceled", "timed_out"}
+
+
+class SkyvernRun(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    run_id: str
+    status: str
+    output: Any = None
+    failure_reason: str | None = None
+    created_at: datetime | None = None
+    finished_at: datetime | None = None
+
+
+class SkyvernRejected(Exception):
+    """Skyvern refused the task (4xx): nothing was started; not worth retrying as is."""
+
+
+class SkyvernUnknownOutcome(Exception):
+    """No answer (timeout, 5xx, dropped connection): a task may or may not have started."""
+
+
+class Applier(Protocol):
+    dry_run: bool
+
+    def run_task(self, payload: dict[str, Any]) -> str:
+        """Start the task; return its run id."""
+
+
+class SkyvernApplier:
+    dry_run = False
+
+    def __init__(self, base_url: str, api_key: str, *, transport: httpx.BaseTransport | None = None, timeout: float = 30.0) -> None:
+        self._http = httpx.Client(base_url=base_url, headers={"x-api-key": api_key}, transport=transport, timeout=timeout)
+
+    def run_task(self, payload: dict[str, Any]) -> str:
+        try:
+            response = self._http.post("/v1/run/tasks", json=payload)
+        except httpx.TransportError as exc:
+            raise SkyvernUnknownOutcome(f"{type(exc).__name__}: {exc}") from None
+        if response.status_code >= 500:
+            raise SkyvernUnknownOutcome(f"Skyvern answered {response.status_code}")
+        if response.status_code >= 400:
+            raise SkyvernRejected(f"Skyvern refused the task ({response.status_code}): {response.text[:300]}")
+        return SkyvernRun.model_validate(response.json()).run_id
+
+    def get_run(self, run_id: str) -> SkyvernRun:
+        response = self._http.get(f"/v1/runs/{run_id}")
+        response.raise_for_status()
+        return SkyvernRun.model_validate(response.json())
+
+
+class DryRunApplier:
+    """No Skyvern key: record exactly what would be sent, send nothing."""
+
+    dry_run = True
+
+    def run_task(self, payload: dict[str, Any]) -> str:
+        return ""
+
+
+def sign(body: bytes, api_key: str) -> str:
+    return hmac.new(api_key.encode(), body, hashlib.sha256).hexdigest()
+
+
+def signature_is_valid(body: bytes, signature: str | None, api_key: str) -> bool:
+    return bool(signature) and hmac.compare_digest(sign(body, api_key), signature or "")

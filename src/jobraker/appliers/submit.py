@@ -1,0 +1,88 @@
+"""Submitting a queued application, at most once.
+
+The order is what makes it safe: the application moves to *submitting* (an event) before
+Skyvern is called, so a second worker — or a redelivered message — finds nothing queued
+and does nothing. If the worker dies after calling Skyvern and before recording the run,
+the application stays *submitting* with no run id; the reconciler then marks it
+*needs review*, never submitting again. When Skyvern's answer is lost (timeout, 5xx),
+the outcome is unknown and the application goes to needs review too."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+from uuid import UUID
+
+import structlog
+from django.utils import timezone
+from eventsourcing.persistence import IntegrityError
+
+from jobraker.appliers.models import SkyvernRunLink
+from jobraker.appliers.skyvern import Applier, SkyvernRejected, SkyvernUnknownOutcome
+from jobraker.domain.application import Actor, Status
+from jobraker.domain.service import Jobraker
+from jobraker.projections.models import ApplicationRecord
+
+log = structlog.get_logger(__name__)
+
+STUCK_AFTER = timedelta(minutes=15)
+
+
+def build_payload(jobraker: Jobraker, application_id: UUID, webhook_url: str) -> dict[str, Any]:
+    application = jobraker.get_application(application_id)
+    candidate = jobraker.get_candidate(application.candidate_id)
+    job = jobraker.get_job(application.job_id)
+    profile = candidate.profile
+    resume = candidate.resume.text[:3000] if candidate.resume else ""
+    prompt = (
+        f"Apply to the job '{job.title}' at {job.company} on behalf of {candidate.name} <{candidate.email}>. "
+        f"Headline: {profile.headline}. Skills: {', '.join(profile.skills)}. "
+        f"Use this resume text where the form asks for experience: {resume} "
+        "Fill every required field truthfully from this information, submit the application, and report "
+        "the confirmation shown by the employer's site. If anything required is unknown, stop without submitting."
+    )
+    return {"prompt": prompt, "url": job.url, "title": f"Jobraker: {job.title} at {job.company}",
+            "webhook_url": webhook_url, "proxy_location": "RESIDENTIAL"}
+
+
+def submit(jobraker: Jobraker, application_id: UUID, applier: Applier, webhook_url: str) -> str:
+    application = jobraker.get_application(application_id)
+    if application.status is not Status.QUEUED:
+        return f"nothing to do: the application is {application.status.value}"
+    payload = build_payload(jobraker, application_id, webhook_url)
+    application.start_submission()
+    try:
+        jobraker.save(application)  # the intent is on record before anything leaves
+    except IntegrityError:
+        return "nothing to do: another worker took it"
+    try:
+        run_id = applier.run_task(payload)
+    except SkyvernRejected as exc:
+        application.record_failure(str(exc)[:500], retryable=False)
+        jobraker.save(application)
+        return "failed"
+    except SkyvernUnknownOutcome as exc:
+        application.flag_for_review(f"outcome unknown: {exc}"[:500])
+        jobraker.save(application)
+        return "needs review"
+    if run_id:
+        SkyvernRunLink.objects.get_or_create(run_id=run_id, defaults={"application_id": application_id})
+    application.record_submission_sent(payload, run_id, applier.dry_run)
+    if applier.dry_run:
+        application.record_submitted(Actor.SYSTEM)
+    jobraker.save(application)
+    return "dry run recorded" if applier.dry_run else f"sent as {run_id}"
+
+
+def flag_stuck_submissions(jobraker: Jobraker, now: Any = None) -> list[UUID]:
+    """Applications left submitting with no run recorded (a worker died mid-submission)."""
+    now = now or timezone.now()
+    flagged = []
+    candidates = ApplicationRecord.objects.filter(status=Status.SUBMITTING.value, updated_at__lt=now - STUCK_AFTER)
+    for application_id in candidates.values_list("id", flat=True):
+        application = jobraker.get_application(application_id)
+        if application.status is Status.SUBMITTING and application.run_id is None and not application.dry_run:
+            application.flag_for_review("the worker stopped during submission; whether it was sent is unknown")
+            jobraker.save(application)
+            flagged.append(application_id)
+    return flagged

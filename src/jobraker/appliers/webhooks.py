@@ -1,0 +1,33 @@
+"""Skyvern's webhook: only signed deliveries count; each run's outcome is recorded once."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from jobraker.appliers.models import SkyvernRunLink
+from jobraker.appliers.skyvern import SkyvernRun
+from jobraker.domain.application import Actor, Status
+from jobraker.domain.service import Jobraker
+
+
+def record_outcome(jobraker: Jobraker, run: SkyvernRun) -> str:
+    """Map a terminal run to the application's next state. Deliveries are retried by
+    Skyvern: the application's own state makes a repeat a no-op."""
+    link = SkyvernRunLink.objects.filter(run_id=run.run_id).first()
+    if link is None:
+        return "unknown run"
+    application = jobraker.get_application(UUID(str(link.application_id)))
+    if application.status is Status.NEEDS_REVIEW and run.status == "completed":
+        application.record_submitted(Actor.SYSTEM)  # the confirmation settles the review
+    elif application.status is not Status.SUBMITTING:
+        return "already recorded"
+    elif run.status == "completed":
+        application.record_submitted(Actor.SYSTEM)
+    elif run.status in ("failed", "terminated", "canceled"):
+        application.record_failure(run.failure_reason or f"Skyvern run {run.status}", retryable=False)
+    elif run.status == "timed_out":
+        application.flag_for_review("Skyvern timed out; the form may or may not have been sent")
+    else:
+        return "not terminal"
+    jobraker.save(application)
+    return "recorded"

@@ -1,0 +1,79 @@
+"""A loopback Skyvern: POST /v1/run/tasks and GET /v1/runs/{id}, x-api-key auth, FastAPI-style
+errors, and failures on demand; plus a signer for webhook deliveries."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class FakeSkyvern:
+    def __init__(self, api_key: str = "sk-skyvern") -> None:
+        self.api_key = api_key
+        self.tasks: list[dict] = []
+        self.fail_next: list[int] = []
+        self.lock = threading.Lock()
+        self.prefix = uuid.uuid4().hex[:8]  # run ids stay unique across servers, as Skyvern's are
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def __enter__(self) -> FakeSkyvern:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def run_id(self, n: int) -> str:
+        return f"tsk_{self.prefix}{n:04d}"
+
+    def run_body(self, run_id: str, status: str, **extra) -> dict:
+        return {"run_id": run_id, "run_type": "task_v1", "status": status, "output": extra.pop("output", None),
+                "failure_reason": extra.pop("failure_reason", None), "errors": [], "step_count": 3,
+                "created_at": "2026-11-29T10:00:00", "finished_at": "2026-11-29T10:03:00", **extra}
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_POST(self) -> None:  # noqa: N802
+                if self.headers.get("x-api-key") != fake.api_key:
+                    return self._send(403, {"detail": "Invalid credentials"})
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                if self.path != "/v1/run/tasks":
+                    return self._send(404, {"detail": "Not Found"})
+                if "prompt" not in body:
+                    return self._send(422, {"detail": [{"loc": ["body", "prompt"], "msg": "field required"}]})
+                with fake.lock:
+                    fake.tasks.append(body)
+                    run_id = fake.run_id(len(fake.tasks))
+                    failure = fake.fail_next.pop(0) if fake.fail_next else None
+                if failure:
+                    return self._send(failure, {"detail": "boom"})
+                time.sleep(0.05)
+                self._send(200, fake.run_body(run_id, "created"))
+
+            def do_GET(self) -> None:  # noqa: N802
+                run_id = self.path.rsplit("/", 1)[-1]
+                self._send(200, fake.run_body(run_id, "running"))
+
+            def _send(self, code: int, payload: dict) -> None:
+                raw = json.dumps(payload).encode()
+                self.send_response(code)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(raw)))
+                self.end_headers()
+                self.wfile.write(raw)
+
+        return Handler

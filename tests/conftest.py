@@ -193,3 +193,16 @@ def _fresh_throttles():
     for key in client.scan_iter("jobraker-cache:*throttle*"):
         client.delete(key)
     yield
+
+
+def relay_from_now(jobraker):  # type: ignore[no-untyped-def]
+    """A relay runner that starts at the log's current head, so a test reacts only to its own
+    events (the shared test database holds every earlier test's events too)."""
+    from jobraker.projections.base import ProjectionRunner
+    from jobraker.projections.models import ProjectionPosition
+    from jobraker.workers.relay import Relay
+
+    relay = Relay()
+    relay.name = f"relay-{uuid.uuid4().hex[:8]}"  # type: ignore[misc]
+    ProjectionPosition.objects.create(name=relay.name, position=jobraker.recorder.max_notification_id() or 0)
+    return ProjectionRunner(jobraker, [relay])

@@ -71,7 +71,7 @@ def test_ingestion_is_incremental_and_deduplicated(jobraker, quota):
         assert server.requests[-1]["query"]["max_days_old"] == "1" and since_last_run.new == 0
         again = Ingestion(jobraker, client, cache, results_per_page=3).run(search)
         assert again.calls == 0 and again.cached_pages == 1  # the cached page answers, no quota used
-    assert quota.usage()["minute"]["used"] == 5
+    assert quota.usage()["week"]["used"] == 5  # (the minute window may roll over mid-test)
 
 
 def test_errors_are_classified(quota):

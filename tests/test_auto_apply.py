@@ -19,7 +19,7 @@ from jobraker.appliers.submit import flag_stuck_submissions, submit
 from jobraker.domain.application import Application, Status
 from jobraker.domain.policy import auto_apply_decision
 
-from .conftest import unique_email
+from .conftest import relay_from_now, unique_email
 from .fakes.skyvern_server import FakeSkyvern
 
 HOOK = "http://127.0.0.1:8000/api/v1/webhooks/skyvern"
@@ -81,7 +81,7 @@ def test_submission_goes_to_skyvern_once_with_the_run_recorded(jobraker):
     assert (application.status, application.run_id) == (Status.SUBMITTING, skyvern.run_id(1))
 
 
-def test_a_worker_dying_after_the_call_never_causes_a_second_submission(jobraker, monkeypatch):
+def test_a_worker_dying_after_the_call_never_causes_a_second_submission(jobraker, projector, monkeypatch):
     app_id = queued_application(jobraker)
 
     def killed(*args, **kwargs):
@@ -97,13 +97,9 @@ def test_a_worker_dying_after_the_call_never_causes_a_second_submission(jobraker
     assert len(skyvern.tasks) == 1
     assert jobraker.get_application(app_id).status is Status.SUBMITTING
 
-    from jobraker.projections.models import ApplicationRecord
-
-    ApplicationRecord.objects.update_or_create(
-        id=app_id, defaults=dict(candidate_id=jobraker.get_application(app_id).candidate_id, job_id=app_id, source="matched",
-                                 status="submitting", created_at=timezone.now(), updated_at=timezone.now() - timedelta(hours=1),
-                                 version=4, position=0))
-    assert flag_stuck_submissions(jobraker) == [app_id]
+    projector.catch_up()
+    an_hour_later = timezone.now() + timedelta(hours=1)
+    assert app_id in flag_stuck_submissions(jobraker, now=an_hour_later)
     application = jobraker.get_application(app_id)
     assert application.status is Status.NEEDS_REVIEW and application.history.count(Status.SUBMITTING) == 1
 
@@ -210,19 +206,18 @@ def test_the_whole_loop_through_relay_and_workers(jobraker, projector):
     from dramatiq import Worker
 
     from jobraker.domain.application import application_id
-    from jobraker.projections.base import ProjectionRunner
     from jobraker.workers import actors  # noqa: F401  (declares the actors)
     from jobraker.workers.broker import broker
-    from jobraker.workers.relay import Relay
 
+    relay = relay_from_now(jobraker)
     candidate_id = auto_applying_candidate(jobraker, min_score=40)
     job_id, _ = jobraker.post_job(
         source="test", external_id=unique_email(), title="Python Django developer", company="Loopco",
         description="Build Django and Python services.", url="https://jobs.example.org/loop",
     )
     projector.catch_up()
-    relay = ProjectionRunner(jobraker, [Relay()])
     the_broker = broker()
+    the_broker.flush_all()  # no other test's delayed messages
     worker = Worker(the_broker, worker_threads=2, worker_timeout=100)
     worker.start()
     try:

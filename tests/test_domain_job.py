@@ -38,7 +38,7 @@ times = st.datetimes(
 FIELD_VALUES: dict[str, st.SearchStrategy[Any]] = {
     "title": required_texts,
     "company": required_texts,
-    "location": st.sampled_from(["", "Leeds", "London"]) | st.text(max_size=20),
+    "location": st.sampled_from(["", "Leeds", "London"]) | st.text(SAFE_CHARS, max_size=20),
     "country": st.sampled_from(["", "gb", "ie"]),
     "description": st.sampled_from(["", "  ", "Build pipelines."]) | st.text(SAFE_CHARS, max_size=200),
     "url": st.sampled_from(["", "https://example.org/jobs/1"]),
@@ -63,7 +63,7 @@ def ordered_salaries(listing: dict[str, Any]) -> dict[str, Any]:
 listings = st.fixed_dictionaries(
     {
         "source": st.sampled_from(["adzuna", "reed"]),
-        "external_id": st.text(min_size=1, max_size=12),
+        "external_id": st.text(SAFE_CHARS, min_size=1, max_size=12).filter(lambda s: bool(s.strip())),
         "title": required_texts,
         "company": required_texts,
     },
@@ -86,7 +86,7 @@ DEFAULTS = {
     "salary_currency": "", "salary_is_predicted": False, "contract_type": "", "contract_time": "",
     "remote": False, "posted_at": None,
 }
-TRIMMED = ("title", "company", "description")
+TRIMMED = {"title", "company", "description", "location", "url"}
 
 
 def normalised(fields: dict[str, Any]) -> dict[str, Any]:
@@ -131,6 +131,13 @@ def test_the_same_listing_always_gets_the_same_id(first, second):
     assert a.id == b.id == job_id(first["source"], first["external_id"])
     other = Job.post(**{**first, "external_id": first["external_id"] + "-x"})
     assert other.id != a.id
+
+
+@pytest.mark.parametrize("field", ["external_id", "source", "location", "url"])
+def test_control_characters_never_reach_the_store(field):
+    """A NUL byte in any text field would stop every projection that stores it (Postgres refuses it)."""
+    with pytest.raises(InvalidValue, match="control characters"):
+        Job.post(**{**BASE, field: "bad\x00value"})
 
 
 def test_ids_do_not_collide_across_sources():

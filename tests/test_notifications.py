@@ -12,10 +12,8 @@ from dramatiq import Worker
 
 from jobraker.domain.application import Actor
 from jobraker.domain.notification import notification_id
-from jobraker.projections.base import ProjectionRunner
-from jobraker.workers.relay import Relay
-
 from .api_helpers import caught_up, signed_in, wait
+from .conftest import relay_from_now
 
 
 @pytest.fixture
@@ -34,13 +32,14 @@ def worker():
 def test_staff_change_notifies_the_candidate_once(jobraker, worker, live_projector):
     from jobraker.workers.actors import notify_application_change
 
+    relay = relay_from_now(jobraker)
     client, _, _ = signed_in()
     r = client.post("/api/v1/applications", {"title": "Platform Engineer", "company": "Acme", "applied": True}, format="json")
     app_id = UUID(r.json()["id"])
     client.post(f"/api/v1/applications/{app_id}/transitions", {"action": "schedule_interview", "at": "2026-12-01T10:00:00Z"}, format="json")
     jobraker.move_application(app_id, "record_rejection", Actor.STAFF)
 
-    ProjectionRunner(jobraker, [Relay()]).catch_up()
+    relay.catch_up()
     worker.join("default", timeout=20_000)
     # A redelivered message changes nothing.
     notify_application_change.send(str(app_id), jobraker.get_application(app_id).version, "redelivery")
@@ -59,12 +58,13 @@ def test_staff_change_notifies_the_candidate_once(jobraker, worker, live_project
 def test_notification_events_carry_the_request_correlation(jobraker, worker):
     from jobraker.eventstore.context import caused_by
 
+    relay = relay_from_now(jobraker)
     candidate_id, _ = jobraker.register_candidate(f"corr-{UUID(int=1).hex[:4]}-{id(worker)}@example.org", "Corr", "h")
     job_id, _ = jobraker.post_job(source="test", external_id=f"corr-{id(worker)}", title="T", company="C")
     app_id, _ = jobraker.track_application(candidate_id, job_id, applied=True)
     with caused_by("staff-request-42", actor="staff"):
         jobraker.move_application(app_id, "withdraw", Actor.STAFF)
-    ProjectionRunner(jobraker, [Relay()]).catch_up()
+    relay.catch_up()
     worker.join("default", timeout=20_000)
     sent = jobraker.recorder.select_events(notification_id(f"application:{app_id}:2"))
     assert len(sent) == 1

@@ -32,6 +32,18 @@ def validate_listing(fields: dict[str, Any]) -> dict[str, Any]:
     listing["title"] = clean_text("title", listing["title"], max_length=300)
     listing["company"] = clean_text("company", listing["company"], max_length=300)
     listing["description"] = clean_text("description", listing.get("description", ""), max_length=50_000, required=False)
+    for name, limit in (("location", 300), ("url", 1000)):
+        listing[name] = clean_text(name, listing.get(name, ""), max_length=limit, required=False)
+    for name, limit in (("source", 32), ("external_id", 128)):
+        if name in listing:
+            clean_text(name, listing[name], max_length=limit)  # checked, not changed: the id is made of it
+    country = listing.get("country", "")
+    if country and not (len(country) == 2 and country.isascii() and country.isalpha()):
+        raise InvalidValue("country must be a two-letter ISO 3166 code such as gb")
+    listing["country"] = country.lower()
+    currency = listing.get("salary_currency", "")
+    if currency and not (len(currency) == 3 and currency.isascii() and currency.isalpha() and currency.isupper()):
+        raise InvalidValue("salary_currency must be a three-letter ISO 4217 code such as GBP")
     low, high = listing.get("salary_min"), listing.get("salary_max")
     for name, value in (("salary_min", low), ("salary_max", high)):
         if value is not None and not 0 <= value <= 10_000_000:

@@ -74,7 +74,13 @@ class ProjectionRunner:
         with psycopg.connect(database_url, autocommit=True) as listener:
             listener.execute(psycopg.sql.SQL("LISTEN {}").format(psycopg.sql.Identifier(channel)))
             while not stop.is_set():
-                self.catch_up()
+                try:
+                    self.catch_up()
+                except Exception:
+                    # A batch that fails rolls back with its position; keep following (the
+                    # lag shows in /health/ready) rather than die, and try again shortly.
+                    log.exception("projection_failed")
+                    stop.wait(poll_seconds)
                 for _ in listener.notifies(timeout=poll_seconds, stop_after=1):
                     pass
 

@@ -66,6 +66,8 @@ class CandidateProjection(Projection):
 
     @process.register
     def _resume_uploaded(self, event: Candidate.ResumeUploaded, position: int) -> None:
+        if event.filename is ERASED:
+            return
         resume = {
             "id": str(event.resume_id),
             "filename": event.filename,

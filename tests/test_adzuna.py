@@ -122,3 +122,30 @@ def test_the_ingest_actor_runs_on_the_real_broker_against_the_sandbox(jobraker):
     stored = [i for i in sandbox_ids if jobraker.recorder.select_events(i, limit=1)]
     assert len(stored) >= 3
     assert jobraker.get_job(stored[0]).company.endswith("[sandbox]")
+
+
+def test_new_preferences_are_searched_at_once(jobraker):
+    from dramatiq import Worker
+
+    from jobraker.workers import actors  # noqa: F401  (declares the actors)
+    from jobraker.workers.broker import broker
+
+    from .conftest import relay_from_now, unique_email
+
+    relay = relay_from_now(jobraker)
+    candidate_id, _ = jobraker.register_candidate(unique_email(), "Searcher", "h")
+    jobraker.change_preferences(candidate_id, {"keywords": ["Pharmacist"], "countries": ["nl"]})
+    the_broker = broker()
+    worker = Worker(the_broker, worker_threads=1, worker_timeout=100)
+    worker.start()
+    try:
+        relay.catch_up()
+        the_broker.join("ingest", timeout=30_000)
+    finally:
+        worker.stop()
+    from jobraker.sources.adzuna_sandbox import _ALL
+
+    pharmacists_in_nl = [r[0] for r in _ALL if r[1] == "nl" and r[4] == "Pharmacist"]
+    assert pharmacists_in_nl and all(
+        jobraker.recorder.select_events(job_id("adzuna", str(4_100_000_000 + n)), limit=1) for n in pharmacists_in_nl
+    )

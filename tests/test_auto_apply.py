@@ -209,8 +209,8 @@ def test_the_whole_loop_through_relay_and_workers(jobraker, projector):
     from jobraker.workers import actors  # noqa: F401  (declares the actors)
     from jobraker.workers.broker import broker
 
-    relay = relay_from_now(jobraker)
     candidate_id = auto_applying_candidate(jobraker, min_score=40)
+    relay = relay_from_now(jobraker)  # (its profile changes would also start a sandbox search)
     job_id, _ = jobraker.post_job(
         source="test", external_id=unique_email(), title="Python Django developer", company="Loopco",
         description="Build Django and Python services.", url="https://jobs.example.org/loop",

@@ -73,6 +73,19 @@ def ingest_adzuna(country: str, what: str, where: str) -> None:
         client.close()
 
 
+@dramatiq.actor(queue_name="ingest", max_retries=3)
+def ingest_for_candidate(candidate_id: str, correlation_id: str) -> None:
+    """Queue the searches one candidate's current profile and preferences imply."""
+    from jobraker.eventstore.app import get_jobraker
+    from jobraker.sources.ingest import saved_searches
+
+    candidate = get_jobraker().get_candidate(UUID(candidate_id))
+    if not candidate.is_active:
+        return
+    for search in saved_searches([(candidate.profile.as_dict(), candidate.preferences.as_dict())]):
+        ingest_adzuna.send(search.country, search.what, search.where)
+
+
 SKYVERN_CONCURRENCY = 5
 
 

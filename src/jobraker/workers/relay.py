@@ -8,6 +8,7 @@ from functools import singledispatchmethod
 from typing import Any
 
 from jobraker.domain.application import Actor, Application, Status
+from jobraker.domain.candidate import Candidate
 from jobraker.domain.job import Job
 from jobraker.projections.base import Projection
 
@@ -42,6 +43,20 @@ class Relay(Projection):
             actors.submit_application.send(str(event.originator_id), self._correlation_id)
         if event.by in NOTIFY_WHEN_BY:
             actors.notify_application_change.send(str(event.originator_id), event.originator_version, self._correlation_id)
+
+    @process.register
+    def _preferences_changed(self, event: Candidate.PreferencesChanged, position: int) -> None:
+        self._search_for(event.originator_id)
+
+    @process.register
+    def _profile_changed(self, event: Candidate.ProfileChanged, position: int) -> None:
+        self._search_for(event.originator_id)
+
+    def _search_for(self, candidate_id: Any) -> None:
+        """A candidate's new wishes are searched at once, not at the next scheduled run."""
+        from jobraker.workers import actors
+
+        actors.ingest_for_candidate.send(str(candidate_id), self._correlation_id)
 
     @process.register
     def _job_posted(self, event: Job.Posted, position: int) -> None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 import structlog
+from redis.exceptions import LockError
 
 log = structlog.get_logger(__name__)
 
@@ -49,9 +51,37 @@ JOBS: list[tuple[float, Callable[[], None]]] = [
 ]
 
 
+LOCK_SECONDS = 30
+
+
 def run_scheduler(stop: threading.Event, jobs: list[tuple[float, Callable[[], None]]] = JOBS) -> None:
+    """Only the scheduler holding the Redis lock sends; others stand by and take over
+    within LOCK_SECONDS if it dies."""
+    from jobraker.workers.broker import redis_client
+
+    lock = redis_client().lock("jobraker:scheduler:leader", timeout=LOCK_SECONDS)
+    while not stop.is_set():
+        if lock.acquire(blocking=False):
+            try:
+                _run_jobs(stop, jobs, lock)
+            finally:
+                try:
+                    lock.release()
+                except Exception:  # expired while we were stopping
+                    pass
+        else:
+            stop.wait(LOCK_SECONDS / 3)
+
+
+def _run_jobs(stop: threading.Event, jobs: list[tuple[float, Callable[[], None]]], lock: Any) -> None:
+    log.info("scheduler_leading")
     due = [0.0] * len(jobs)
     while not stop.is_set():
+        try:
+            lock.reacquire()
+        except LockError:
+            log.warning("scheduler_lost_lock")
+            return
         now = time.monotonic()
         for index, (every, job) in enumerate(jobs):
             if now >= due[index]:
@@ -60,4 +90,4 @@ def run_scheduler(stop: threading.Event, jobs: list[tuple[float, Callable[[], No
                 except Exception:  # one failing job must not stop the others
                     log.exception("scheduled_job_failed", job=job.__name__)
                 due[index] = now + every
-        stop.wait(max(0.1, min(due) - time.monotonic()))
+        stop.wait(max(0.1, min(min(due) - time.monotonic(), LOCK_SECONDS / 3)))

@@ -1,0 +1,35 @@
+"""One scheduler leads (Redis lock); a second stands by, and takes over when the first stops."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from jobraker.workers import scheduler
+from jobraker.workers.broker import redis_client
+
+
+def test_only_one_scheduler_sends_and_a_standby_takes_over(monkeypatch):
+    monkeypatch.setattr(scheduler, "LOCK_SECONDS", 1)
+    redis_client().delete("jobraker:scheduler:leader")
+    ticks: dict[str, int] = {"a": 0, "b": 0}
+
+    def job_for(name):
+        def tick() -> None:
+            ticks[name] += 1
+        return tick
+
+    stop_a, stop_b = threading.Event(), threading.Event()
+    a = threading.Thread(target=scheduler.run_scheduler, args=(stop_a, [(0.05, job_for("a"))]))
+    a.start()
+    time.sleep(0.3)
+    b = threading.Thread(target=scheduler.run_scheduler, args=(stop_b, [(0.05, job_for("b"))]))
+    b.start()
+    time.sleep(1.0)
+    assert ticks["a"] > 3 and ticks["b"] == 0
+    stop_a.set()
+    a.join(5)
+    time.sleep(1.5)
+    assert ticks["b"] > 3
+    stop_b.set()
+    b.join(5)

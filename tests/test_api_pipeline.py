@@ -150,3 +150,10 @@ def test_pipeline_summary_counts_and_response_rate(candidate):
     assert summary["by_status"]["submitted"] == 1 and summary["by_status"]["shortlisted"] == 1
     assert (summary["submitted"], summary["responded"], summary["response_rate"]) == (3, 2, 0.667)
     assert 0 <= summary["median_days_to_first_response"] < 0.01
+
+
+def test_page_size_is_accepted_and_bounded(candidate):
+    client, _ = candidate
+    assert client.get("/api/v1/applications", {"page_size": 5}).status_code == 200
+    assert client.get("/api/v1/jobs", {"page_size": 100}).status_code == 200
+    assert client.get("/api/v1/jobs", {"page_size": 1000}).status_code == 400

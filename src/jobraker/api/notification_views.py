@@ -29,6 +29,7 @@ class NotificationSerializer(serializers.ModelSerializer):
 class NotificationQuerySerializer(StrictSerializer):
     unread = serializers.BooleanField(required=False, default=False)
     cursor = serializers.CharField(required=False)
+    page_size = serializers.IntegerField(min_value=1, max_value=100, required=False)
 
 
 class NotificationListView(APIView):

@@ -114,6 +114,7 @@ class JobQuerySerializer(StrictSerializer):
     posted_since = serializers.DateTimeField(required=False)
     include_expired = serializers.BooleanField(required=False, default=False)
     cursor = serializers.CharField(required=False)
+    page_size = serializers.IntegerField(min_value=1, max_value=100, required=False)
 
 
 class TimelineEntrySerializer(serializers.ModelSerializer):
@@ -184,3 +185,4 @@ class ApplicationQuerySerializer(StrictSerializer):
     created_after = serializers.DateTimeField(required=False)
     created_before = serializers.DateTimeField(required=False)
     cursor = serializers.CharField(required=False)
+    page_size = serializers.IntegerField(min_value=1, max_value=100, required=False)

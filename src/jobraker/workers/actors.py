@@ -41,6 +41,8 @@ def notify_application_change(application_id: str, version: int, correlation_id:
         application = jobraker.repository.get(UUID(application_id), version=version)
         job = jobraker.get_job(application.job_id)
         message = f"Your application to {job.title} at {job.company} is now {application.status.value.replace('_', ' ')}."
+        if application.dry_run:
+            message += " (Dry run: no Skyvern key is configured, so nothing was sent.)"
         jobraker.send_notification(
             f"application:{application_id}:{version}", application.candidate_id, "application_status",
             message, link=f"/api/v1/applications/{application_id}",

@@ -12,8 +12,10 @@ from jobraker.domain.candidate import Candidate
 from jobraker.domain.job import Job
 from jobraker.projections.base import Projection
 
-# Changes the candidate did not make themselves are worth telling them about.
+# Changes the candidate did not make themselves are worth telling them about (all but the
+# moment a submission starts, which its outcome follows within minutes).
 NOTIFY_WHEN_BY = {Actor.SYSTEM.value, Actor.STAFF.value}
+SILENT_STATUSES = {Status.SUBMITTING.value}
 
 
 class Relay(Projection):
@@ -41,7 +43,7 @@ class Relay(Projection):
 
         if event.status == Status.QUEUED.value:
             actors.submit_application.send(str(event.originator_id), self._correlation_id)
-        if event.by in NOTIFY_WHEN_BY:
+        if event.by in NOTIFY_WHEN_BY and event.status not in SILENT_STATUSES:
             actors.notify_application_change.send(str(event.originator_id), event.originator_version, self._correlation_id)
 
     @process.register

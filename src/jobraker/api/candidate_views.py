@@ -9,7 +9,7 @@ from django.contrib.auth.hashers import make_password
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -17,7 +17,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from jobraker.api.commands import accepted, expected_version, translate, with_etag
-from jobraker.api.permissions import IsCandidate, is_staff_or_auditor
+from jobraker.api.permissions import IsCandidate, IsStaff, is_staff_or_auditor
 from jobraker.api.serializers import (
     AutoApplySerializer,
     CandidateSerializer,
@@ -26,6 +26,7 @@ from jobraker.api.serializers import (
     PreferencesSerializer,
     ProfileSerializer,
     RegistrationSerializer,
+    StrictSerializer,
 )
 from jobraker.domain.errors import DomainError
 from jobraker.eventstore.app import get_jobraker
@@ -165,3 +166,39 @@ class PipelineView(APIView):
 
     def get(self, request: Request) -> Response:
         return Response(pipeline_summary(request.user.id))
+
+
+class ErasureSerializer(StrictSerializer):
+    password = serializers.CharField(write_only=True, style={"input_type": "password"})
+
+
+class MyErasureView(APIView):
+    """Erase everything held about me (re-enter the password). Irreversible: personal data
+    becomes unreadable everywhere at once; the account is closed."""
+
+    permission_classes = [IsAuthenticated, IsCandidate]
+
+    @extend_schema(request=ErasureSerializer, responses={202: CommandAcceptedSerializer})
+    def post(self, request: Request) -> Response:
+        form = ErasureSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        if not request.user.check_password(form.validated_data["password"]):
+            raise PermissionDenied("The password is not right.")
+        return _erase(request.user.id, "candidate")
+
+
+class CandidateErasureView(APIView):
+    """Staff erase a candidate (for a request received by other means)."""
+
+    permission_classes = [IsAuthenticated, IsStaff]
+
+    @extend_schema(request=None, responses={202: CommandAcceptedSerializer})
+    def post(self, request: Request, pk: Any) -> Response:
+        return _erase(pk, "staff")
+
+
+def _erase(candidate_id: Any, by: str) -> Response:
+    from jobraker.privacy.erasure import erase_candidate
+
+    position = run_command(by, lambda: erase_candidate(get_jobraker(), candidate_id, by))
+    return accepted(position, status.HTTP_202_ACCEPTED, id=candidate_id)

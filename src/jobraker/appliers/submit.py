@@ -49,6 +49,11 @@ def submit(jobraker: Jobraker, application_id: UUID, applier: Applier, webhook_u
     application = jobraker.get_application(application_id)
     if application.status is not Status.QUEUED:
         return f"nothing to do: the application is {application.status.value}"
+    candidate = jobraker.get_candidate(application.candidate_id)
+    if not (candidate.is_active and candidate.auto_apply.enabled and candidate.has_consent("auto_apply")):
+        application.withdraw(Actor.SYSTEM)  # consent withdrawn, auto-apply off, deactivated or erased
+        jobraker.save(application)
+        return "withdrawn: auto-apply no longer allowed"
     payload = build_payload(jobraker, application_id, webhook_url)
     application.start_submission()
     try:

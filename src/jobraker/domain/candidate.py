@@ -160,6 +160,9 @@ class Candidate(Aggregate):
     class Deactivated(Aggregate.Event):
         pass
 
+    class ErasureRequested(Aggregate.Event):
+        by: str
+
     class ErasureCompleted(Aggregate.Event):
         """The candidate's data key was destroyed; their personal fields now read as erased."""
 
@@ -186,6 +189,7 @@ class Candidate(Aggregate):
         self.resume: Resume | None = None
         self.is_active = True
         self.is_erased = False
+        self.erasure_requested = False
 
     # Commands: check the rules, then record the event.
 
@@ -242,6 +246,12 @@ class Candidate(Aggregate):
             self._auto_apply_changed(enabled=False, min_score=self.auto_apply.min_score, daily_cap=self.auto_apply.daily_cap)
         self._deactivated()
 
+    def request_erasure(self, by: str) -> None:
+        if self.is_erased:
+            raise IllegalTransition("request erasure", "the candidate is already erased")
+        if not self.erasure_requested:
+            self._erasure_requested(by=by)
+
     def complete_erasure(self) -> None:
         if not self.is_erased:
             self._erasure_completed()
@@ -285,6 +295,10 @@ class Candidate(Aggregate):
     @event(Deactivated)
     def _deactivated(self) -> None:
         self.is_active = False
+
+    @event(ErasureRequested)
+    def _erasure_requested(self, by: str) -> None:
+        self.erasure_requested = True
 
     @event(ErasureCompleted)
     def _erasure_completed(self) -> None:

@@ -11,7 +11,8 @@ from typing import Any
 from jobraker.domain.candidate import Candidate
 from jobraker.domain.job import Job
 from jobraker.domain.personal import ERASED
-from jobraker.embeddings.cache import embed_passages
+from jobraker.embeddings.cache import content_hash, embed_passages
+from jobraker.embeddings.models import EmbeddingCache
 from jobraker.embeddings.providers import EmbeddingProvider
 from jobraker.projections.base import Projection
 from jobraker.projections.models import CandidateVector, JobVector
@@ -86,7 +87,13 @@ class VectorProjection(Projection):
 
     @process.register
     def _erased(self, event: Candidate.ErasureCompleted, position: int) -> None:
-        CandidateVector.objects.filter(candidate_id=event.originator_id).delete()
+        row = CandidateVector.objects.filter(candidate_id=event.originator_id).first()
+        if row is None:
+            return
+        # The cached vector of their text is derived personal data too (and its key a hash of it).
+        text = candidate_text(row.profile, row.preferences, row.resume_text)
+        EmbeddingCache.objects.filter(content_hash=content_hash(row.model or self.provider.model, "passage", text)).delete()
+        row.delete()
 
     def _embed_job(self, job_id: Any, fields: dict[str, Any]) -> None:
         [vector] = embed_passages(self.provider, [job_text(fields)])

@@ -1,0 +1,65 @@
+"""Erasing a candidate (GDPR art. 17) by crypto-shredding.
+
+In this order, so that every step that writes still can: record the request; withdraw
+the applications not yet sent (nothing is submitted for an erased candidate); delete
+their resume files; destroy their data key — from then on every copy of their personal
+data, in the event store and in any backup, is unreadable —; record the erasure, on
+which every projection drops their rows. The history stays replayable for audit, with
+personal fields shown as erased."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+import structlog
+
+from jobraker.domain.application import Actor, Status
+from jobraker.eventstore.app import EncryptedJobraker
+from jobraker.resumes.models import ResumeFile
+
+log = structlog.get_logger(__name__)
+
+PENDING = (Status.MATCHED, Status.SHORTLISTED, Status.QUEUED, Status.FAILED)
+
+
+def erase_candidate(jobraker: EncryptedJobraker, candidate_id: UUID, by: str) -> int:
+    candidate = jobraker.get_candidate(candidate_id)
+    candidate.request_erasure(by)
+    jobraker.save(candidate)
+    withdrawn = _withdraw_pending(jobraker, candidate_id)
+    ResumeFile.objects.filter(candidate_id=candidate_id).delete()
+    jobraker.keyring.destroy(candidate_id)
+    candidate = jobraker.get_candidate(candidate_id)
+    candidate.complete_erasure()
+    position = max(r.notification.id for r in jobraker.save(candidate))
+    log.info("candidate_erased", candidate_id=str(candidate_id), by=by, withdrawn=withdrawn)
+    return position
+
+
+def _withdraw_pending(jobraker: EncryptedJobraker, candidate_id: UUID) -> int:
+    """Every application of the candidate still waiting to be sent, found in the store itself
+    (a read model could lag behind a match recorded a moment ago)."""
+    from jobraker.domain.application import Application
+
+    withdrawn = 0
+    for application_id in _application_ids(jobraker, candidate_id):
+        application: Application = jobraker.get_application(application_id)
+        if application.status in PENDING:
+            application.withdraw(Actor.SYSTEM)
+            jobraker.save(application)
+            withdrawn += 1
+    return withdrawn
+
+
+def _application_ids(jobraker: EncryptedJobraker, candidate_id: UUID) -> list[UUID]:
+    from eventsourcing.utils import get_topic
+
+    from jobraker.domain.application import Application
+
+    started = jobraker.recorder.select_notifications(start=1, limit=10_000_000, topics=[get_topic(Application.Started)])
+    ids = []
+    for notification in started:
+        event = jobraker.mapper.to_domain_event(notification)
+        if event.candidate_id == candidate_id:
+            ids.append(event.originator_id)
+    return ids

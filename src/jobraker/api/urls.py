@@ -5,6 +5,7 @@ from rest_framework_simplejwt.views import TokenBlacklistView, TokenObtainPairVi
 from jobraker.api import (
     application_views,
     candidate_views,
+    export_views,
     job_views,
     match_views,
     notification_views,
@@ -36,6 +37,10 @@ urlpatterns = [
     path("candidates/<uuid:pk>", candidate_views.CandidateDetailView.as_view(), name="candidate-detail"),
     path("candidates/me/erasure", candidate_views.MyErasureView.as_view(), name="candidate-erasure"),
     path("candidates/<uuid:pk>/erasure", candidate_views.CandidateErasureView.as_view(), name="staff-erasure"),
+    path("candidates/me/exports", export_views.MyExportsView.as_view(), name="candidate-exports"),
+    path("candidates/<uuid:pk>/exports", export_views.CandidateExportsView.as_view(), name="staff-exports"),
+    path("exports/<uuid:pk>", export_views.ExportView.as_view(), name="export"),
+    path("exports/<uuid:pk>/download", export_views.ExportDownloadView.as_view(), name="export-download"),
     path("jobs", job_views.JobListView.as_view(), name="jobs"),
     path("candidates/me/pipeline", candidate_views.PipelineView.as_view(), name="candidate-pipeline"),
     path("candidates/me/matches", match_views.MatchesView.as_view(), name="candidate-matches"),

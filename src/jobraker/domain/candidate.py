@@ -160,6 +160,10 @@ class Candidate(Aggregate):
     class Deactivated(Aggregate.Event):
         pass
 
+    class ExportRequested(Aggregate.Event):
+        export_id: UUID
+        by: str
+
     class ErasureRequested(Aggregate.Event):
         by: str
 
@@ -246,6 +250,11 @@ class Candidate(Aggregate):
             self._auto_apply_changed(enabled=False, min_score=self.auto_apply.min_score, daily_cap=self.auto_apply.daily_cap)
         self._deactivated()
 
+    def request_export(self, export_id: UUID, by: str) -> None:
+        if self.is_erased:
+            raise IllegalTransition("export data", "the candidate is erased")
+        self._export_requested(export_id=export_id, by=by)
+
     def request_erasure(self, by: str) -> None:
         if self.is_erased:
             raise IllegalTransition("request erasure", "the candidate is already erased")
@@ -295,6 +304,10 @@ class Candidate(Aggregate):
     @event(Deactivated)
     def _deactivated(self) -> None:
         self.is_active = False
+
+    @event(ExportRequested)
+    def _export_requested(self, export_id: UUID, by: str) -> None:
+        pass
 
     @event(ErasureRequested)
     def _erasure_requested(self, by: str) -> None:

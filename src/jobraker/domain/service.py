@@ -133,6 +133,9 @@ class Jobraker(EventSourcedApplication[UUID]):
         position = self._update(candidate_id, None, lambda c: deleted.append(c.delete_resume()))
         return deleted[-1], position
 
+    def request_export(self, candidate_id: UUID, export_id: UUID, by: str) -> int:
+        return self._update(candidate_id, None, lambda c: c.request_export(export_id, by))
+
     # Jobs.
 
     def post_job(self, **listing: Any) -> tuple[UUID, int]:

@@ -147,3 +147,13 @@ def match_new_job(job_id: str, correlation_id: str) -> None:
             if match is None or removed_by is not None or match.score < settings.get("min_score", 100):
                 continue
             jobraker.record_match(candidate_id, job.id, match.score, provider.model, match.explanation(provider.model))
+
+
+@dramatiq.actor(queue_name="default", max_retries=5)
+def build_data_export(export_id: str) -> None:
+    """Build a requested data export (idempotent: a ready export is left as it is)."""
+    from jobraker.eventstore.app import get_jobraker
+    from jobraker.privacy.export import build_export
+
+    export = build_export(get_jobraker(), UUID(export_id))
+    log.info("data_export_ready", export_id=export_id, size=export.size)

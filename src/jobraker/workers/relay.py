@@ -61,6 +61,12 @@ class Relay(Projection):
         actors.ingest_for_candidate.send(str(candidate_id), self._correlation_id)
 
     @process.register
+    def _export_requested(self, event: Candidate.ExportRequested, position: int) -> None:
+        from jobraker.workers import actors
+
+        actors.build_data_export.send(str(event.export_id))
+
+    @process.register
     def _job_posted(self, event: Job.Posted, position: int) -> None:
         from jobraker.workers import actors
 

@@ -1,0 +1,120 @@
+"""A candidate's data export: every event about them (decrypted), their read models, what was
+sent to which processor and when, and their resume file — one zip, sealed with their key."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from dataclasses import asdict, is_dataclass
+from datetime import timedelta
+from typing import Any
+from uuid import UUID
+
+from django.forms.models import model_to_dict
+from django.utils import timezone
+from eventsourcing.utils import get_topic
+
+from jobraker.domain.application import Application
+from jobraker.domain.notification import Notification
+from jobraker.domain.personal import ERASED
+from jobraker.eventstore.app import EncryptedJobraker
+from jobraker.privacy.models import DataExport
+from jobraker.projections.models import ApplicationRecord, CandidateRecord, NotificationRecord, TimelineEntry
+from jobraker.resumes.store import ResumeStore
+
+EXPORT_FIELD = "data_export"
+VALID_FOR = timedelta(days=7)
+
+
+def build_export(jobraker: EncryptedJobraker, export_id: UUID) -> DataExport:
+    export = DataExport.objects.get(id=export_id)
+    if export.status == "ready":
+        return export  # a redelivered message
+    candidate_id = UUID(str(export.candidate_id))
+    streams = [candidate_id, *_owned_streams(jobraker, candidate_id)]
+    events = [_event_json(jobraker, stored) for stream in streams for stored in jobraker.recorder.select_events(stream)]
+    document = {
+        "format": "jobraker-export/1",
+        "candidate_id": str(candidate_id),
+        "generated_at": timezone.now().isoformat(),
+        "events": events,
+        "read_models": _read_models(candidate_id),
+        "processors": [e for e in events if e["type"].endswith("SubmissionSent")],
+        "processors_note": "Skyvern received the payloads listed under 'processors'; no OpenAI chat prompts "
+        "have been sent (the assistant is not built). Embeddings of your profile are computed locally.",
+    }
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zipped:
+        zipped.writestr("export.json", json.dumps(document, indent=2, default=_json_default))
+        resume = _resume(jobraker, candidate_id)
+        if resume is not None:
+            zipped.writestr(f"resume/{resume[0]}", resume[1])
+    content = archive.getvalue()
+    export.sealed_zip = jobraker.keyring.seal(candidate_id, EXPORT_FIELD, content)
+    export.size = len(content)
+    export.status = "ready"
+    export.ready_at = timezone.now()
+    export.expires_at = export.ready_at + VALID_FOR
+    export.save()
+    return export
+
+
+def open_export(jobraker: EncryptedJobraker, export: DataExport) -> bytes | None:
+    if export.status != "ready" or export.expires_at is None or export.expires_at < timezone.now():
+        return None
+    return jobraker.keyring.open(UUID(str(export.candidate_id)), EXPORT_FIELD, export.sealed_zip)
+
+
+def _owned_streams(jobraker: EncryptedJobraker, candidate_id: UUID) -> list[UUID]:
+    topics = [get_topic(Application.Started), get_topic(Notification.Sent)]
+    notifications = jobraker.recorder.select_notifications(start=1, limit=10_000_000, topics=topics)
+    owned = []
+    for notification in notifications:
+        event = jobraker.mapper.to_domain_event(notification)
+        if event.candidate_id == candidate_id:
+            owned.append(event.originator_id)
+    return owned
+
+
+def _event_json(jobraker: EncryptedJobraker, stored: Any) -> dict[str, Any]:
+    event = jobraker.mapper.to_domain_event(stored)
+    fields = {k: v for k, v in vars(event).items() if k not in ("originator_id", "originator_version", "timestamp")}
+    return {
+        "stream": str(stored.originator_id),
+        "version": stored.originator_version,
+        "type": type(event).__qualname__,
+        "at": event.timestamp.isoformat(),
+        "metadata": jobraker.mapper.metadata_of(stored),
+        "data": fields,
+    }
+
+
+def _read_models(candidate_id: UUID) -> dict[str, Any]:
+    def rows(queryset: Any) -> list[dict[str, Any]]:
+        return [model_to_dict(row) | {"id": str(row.pk)} for row in queryset]
+
+    return {
+        "candidate": rows(CandidateRecord.objects.filter(id=candidate_id)),
+        "applications": rows(ApplicationRecord.objects.filter(candidate_id=candidate_id)),
+        "timeline": rows(TimelineEntry.objects.filter(candidate_id=candidate_id)),
+        "notifications": rows(NotificationRecord.objects.filter(candidate_id=candidate_id)),
+    }
+
+
+def _resume(jobraker: EncryptedJobraker, candidate_id: UUID) -> tuple[str, bytes] | None:
+    resume = jobraker.get_candidate(candidate_id).resume
+    if resume is None or resume.filename is ERASED:
+        return None
+    content = ResumeStore(jobraker.keyring).get(resume.id, candidate_id)
+    return (resume.filename, content) if content is not None else None
+
+
+def _json_default(value: Any) -> Any:
+    if value is ERASED:
+        return None
+    if is_dataclass(value):
+        return asdict(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)

@@ -3,6 +3,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework_simplejwt.views import TokenBlacklistView, TokenObtainPairView, TokenRefreshView
 
 from jobraker.api import (
+    audit_views,
     application_views,
     candidate_views,
     export_views,
@@ -56,4 +57,6 @@ urlpatterns = [
     path("notifications/<uuid:pk>/read", notification_views.NotificationReadView.as_view(), name="notification-read"),
     path("staff/adzuna-usage", staff_views.AdzunaUsageView.as_view(), name="adzuna-usage"),
     path("webhooks/skyvern", webhook_views.SkyvernWebhookView.as_view(), name="skyvern-webhook"),
+    path("audit/streams/<uuid:pk>/events", audit_views.StreamEventsView.as_view(), name="audit-events"),
+    path("audit/streams/<uuid:pk>/state", audit_views.StreamStateView.as_view(), name="audit-state"),
 ]

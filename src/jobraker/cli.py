@@ -45,6 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     projections = command("projections", cmd_projections, "Show projection positions and lag, or rebuild one from the log.")
     projections.add_argument("action", choices=["status", "rebuild"])
     projections.add_argument("name", nargs="?", help="projection to rebuild (or 'all')")
+    audit = command("audit", cmd_audit, "Verify the hash chain over every stored event.")
+    audit.add_argument("action", choices=["verify"])
     command("check", cmd_check, "Validate configuration and reach the database and Redis.")
     manage = command("manage", cmd_manage, "Run a Django management command (e.g. createsuperuser).")
     manage.add_argument("arguments", nargs=argparse.REMAINDER)
@@ -115,7 +117,10 @@ def _follow(projections_path: str, batch_size: int = 500) -> int:
     from jobraker.eventstore.app import get_jobraker
     from jobraker.projections.base import ProjectionRunner
 
-    runner = ProjectionRunner(get_jobraker(), import_string(projections_path)(), batch_size=batch_size)
+    from jobraker.audit.chain import extend_chain
+
+    hooks = [extend_chain] if projections_path.endswith("all_projections") else []
+    runner = ProjectionRunner(get_jobraker(), import_string(projections_path)(), batch_size=batch_size, after_catch_up=hooks)
     return _until_signalled(lambda stop: runner.run_forever(stop, settings.database_url or ""))
 
 
@@ -174,6 +179,25 @@ def _rebuild_with_progress(runner: object, projection: object) -> None:
 
         applied = runner.rebuild(projection, progress)  # type: ignore[attr-defined]
     print(f"{projection.name}: rebuilt from {applied} events")  # type: ignore[attr-defined]
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    _ready_settings()
+    from django.db import connection
+
+    from jobraker.audit.chain import extend_chain, verify
+    from jobraker.eventstore.app import get_jobraker
+
+    extend_chain()
+    with connection.cursor() as cursor:
+        intact, problems = verify(cursor.cursor, get_jobraker().recorder.events_table_name)  # type: ignore[attr-defined]
+        cursor.execute("SELECT notification_id, digest FROM jobraker_event_chain ORDER BY notification_id DESC LIMIT 1")
+        head = cursor.fetchone()
+    for problem in problems:
+        print(f"TAMPERED {problem}")
+    if head:
+        print(f"{intact} events verified; head {head[0]} digest {head[1]} (record it elsewhere to detect a rewritten chain)")
+    return 1 if problems else 0
 
 
 def cmd_check(args: argparse.Namespace) -> int:

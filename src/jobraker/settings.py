@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "jobraker.resumes",
     "jobraker.embeddings",
     "jobraker.appliers",
+    "jobraker.audit",
     "jobraker.api",
 ]
 

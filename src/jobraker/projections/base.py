@@ -52,10 +52,14 @@ class Projection:
 class ProjectionRunner:
     """Feeds projections from the log in batches, each batch one transaction with its position."""
 
-    def __init__(self, app: Jobraker, projections: Iterable[Projection], batch_size: int = 500):
+    def __init__(
+        self, app: Jobraker, projections: Iterable[Projection], batch_size: int = 500,
+        after_catch_up: Iterable[Callable[[], object]] = (),
+    ):
         self.app = app
         self.projections = list(projections)
         self.batch_size = batch_size
+        self.after_catch_up = list(after_catch_up)
 
     def run_once(self) -> int:
         """Apply at most one batch to each projection; return how many events were applied."""
@@ -76,6 +80,8 @@ class ProjectionRunner:
             while not stop.is_set():
                 try:
                     self.catch_up()
+                    for step in self.after_catch_up:
+                        step()
                 except Exception:
                     # A batch that fails rolls back with its position; keep following (the
                     # lag shows in /health/ready) rather than die, and try again shortly.

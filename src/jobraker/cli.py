@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import sys
@@ -69,12 +70,25 @@ def _ready_settings() -> Settings:
     """Settings of a process that needs the database and Redis: both must be given and reachable."""
     from jobraker.runtime.connectivity import require_reachable
 
-    settings = get_settings()
+    settings = _with_running_embedded_servers(get_settings())
     require_reachable(settings)
     from jobraker.bootstrap import setup_django
 
     setup_django()
     return settings
+
+
+def _with_running_embedded_servers(settings: Settings) -> Settings:
+    """Without DATABASE_URL/REDIS_URL, use the servers a running `jobraker up` published."""
+    from jobraker.runtime.supervisor import RUNTIME_FILE
+
+    published = settings.data_dir / RUNTIME_FILE
+    if not settings.embedded or not published.exists():
+        return settings
+    for name, url in json.loads(published.read_text()).items():
+        os.environ.setdefault(name, url)
+    get_settings.cache_clear()
+    return get_settings()
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:

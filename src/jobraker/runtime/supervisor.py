@@ -7,6 +7,7 @@ stays in the data folder for the next run.
 from __future__ import annotations
 
 import ctypes
+import json
 import os
 import signal
 import subprocess
@@ -20,6 +21,7 @@ from jobraker.runtime import embedded
 from jobraker.runtime.connectivity import require_reachable
 
 PROCESSES = ("serve", "projector", "relay", "worker", "scheduler")
+RUNTIME_FILE = "runtime.json"
 STOP_SECONDS = 10.0
 PR_SET_PDEATHSIG = 1
 
@@ -46,6 +48,7 @@ class Supervisor:
         try:
             self._start_services()
             require_reachable(load_settings(self.env))
+            self._publish_addresses()
             if subprocess.run(self._command("migrate"), env=self.env).returncode != 0:
                 return 1
             for name in PROCESSES:
@@ -70,6 +73,12 @@ class Supervisor:
             server = embedded.start_redis(data_dir)
             self.env["REDIS_URL"] = server.url
             self.services.append(server)
+
+    def _publish_addresses(self) -> None:
+        """Let other `jobraker` commands in this data folder find the running servers."""
+        path = Path(self.env["JOBRAKER_DATA_DIR"]) / RUNTIME_FILE
+        path.write_text(json.dumps({k: self.env[k] for k in ("DATABASE_URL", "REDIS_URL")}))
+        path.chmod(0o600)
 
     def _command(self, *args: str) -> list[str]:
         return [sys.executable, "-m", "jobraker", *args]
@@ -116,6 +125,7 @@ class Supervisor:
                 child.wait()
         for server in reversed(self.services):
             server.stop()
+        (Path(self.env.get("JOBRAKER_DATA_DIR", ".")) / RUNTIME_FILE).unlink(missing_ok=True)
         if self.children or self.services:
             print("jobraker: stopped", flush=True)
 

@@ -211,6 +211,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
         print(f"TAMPERED {problem}")
     if head:
         print(f"{intact} events verified; head {head[0]} digest {head[1]} (record it elsewhere to detect a rewritten chain)")
+    else:
+        print("no events stored yet: nothing to verify")
     return 1 if problems else 0
 
 

@@ -206,3 +206,19 @@ def relay_from_now(jobraker):  # type: ignore[no-untyped-def]
     relay.name = f"relay-{uuid.uuid4().hex[:8]}"  # type: ignore[misc]
     ProjectionPosition.objects.create(name=relay.name, position=jobraker.recorder.max_notification_id() or 0)
     return ProjectionRunner(jobraker, [relay])
+
+
+@pytest.fixture
+def dramatiq_worker():  # type: ignore[no-untyped-def]
+    """A real Dramatiq worker on the real Redis broker, for tests that send messages.
+    Yields the broker; ``broker.join(queue)`` waits for that queue to drain."""
+    from dramatiq import Worker
+
+    from jobraker.workers import actors  # noqa: F401  (declares the actors)
+    from jobraker.workers.broker import broker
+
+    the_broker = broker()
+    worker = Worker(the_broker, worker_threads=2, worker_timeout=100)
+    worker.start()
+    yield the_broker
+    worker.stop()

@@ -103,46 +103,26 @@ def test_sandbox_feed_speaks_the_same_wire_format(jobraker, quota):
     assert all("<strong>" not in job.title for job in results.results)
 
 
-def test_the_ingest_actor_runs_on_the_real_broker_against_the_sandbox(jobraker):
-    from dramatiq import Worker
-
+def test_the_ingest_actor_runs_on_the_real_broker_against_the_sandbox(jobraker, dramatiq_worker):
     from jobraker.workers.actors import ingest_adzuna
-    from jobraker.workers.broker import broker
 
-    the_broker = broker()
-    worker = Worker(the_broker, worker_threads=1, worker_timeout=100)
-    worker.start()
-    try:
-        ingest_adzuna.send("gb", f"Python {uuid.uuid4().hex[:4]}", "")  # fresh words: a fresh search
-        ingest_adzuna.send("gb", "python", "")
-        the_broker.join("ingest", timeout=30_000)
-    finally:
-        worker.stop()
+    ingest_adzuna.send("gb", f"Python {uuid.uuid4().hex[:4]}", "")  # fresh words: a fresh search
+    ingest_adzuna.send("gb", "python", "")
+    dramatiq_worker.join("ingest", timeout=30_000)
     sandbox_ids = [job_id("adzuna", str(4_100_000_000 + i)) for i in range(8)]
     stored = [i for i in sandbox_ids if jobraker.recorder.select_events(i, limit=1)]
     assert len(stored) >= 3
     assert jobraker.get_job(stored[0]).company.endswith("[sandbox]")
 
 
-def test_new_preferences_are_searched_at_once(jobraker):
-    from dramatiq import Worker
-
-    from jobraker.workers import actors  # noqa: F401  (declares the actors)
-    from jobraker.workers.broker import broker
-
+def test_new_preferences_are_searched_at_once(jobraker, dramatiq_worker):
     from .conftest import relay_from_now, unique_email
 
     relay = relay_from_now(jobraker)
     candidate_id, _ = jobraker.register_candidate(unique_email(), "Searcher", "h")
     jobraker.change_preferences(candidate_id, {"keywords": ["Pharmacist"], "countries": ["nl"]})
-    the_broker = broker()
-    worker = Worker(the_broker, worker_threads=1, worker_timeout=100)
-    worker.start()
-    try:
-        relay.catch_up()
-        the_broker.join("ingest", timeout=30_000)
-    finally:
-        worker.stop()
+    relay.catch_up()
+    dramatiq_worker.join("ingest", timeout=30_000)
     from jobraker.sources.adzuna_sandbox import _ALL
 
     pharmacists_in_nl = [r[0] for r in _ALL if r[1] == "nl" and r[4] == "Pharmacist"]

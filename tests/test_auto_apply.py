@@ -200,14 +200,10 @@ def test_webhook_failure_and_timeout(jobraker, webhook):
     assert webhook({"nonsense": True}).status_code == 400
 
 
-def test_the_whole_loop_through_relay_and_workers(jobraker, projector):
+def test_the_whole_loop_through_relay_and_workers(jobraker, projector, dramatiq_worker):
     """New job → projector (vector) → relay → match actor → queued → relay → submit actor
     (dry-run: no Skyvern key here) → submitted; every hop on the real Redis broker."""
-    from dramatiq import Worker
-
     from jobraker.domain.application import application_id
-    from jobraker.workers import actors  # noqa: F401  (declares the actors)
-    from jobraker.workers.broker import broker
 
     candidate_id = auto_applying_candidate(jobraker, min_score=40)
     relay = relay_from_now(jobraker)  # (its profile changes would also start a sandbox search)
@@ -216,18 +212,12 @@ def test_the_whole_loop_through_relay_and_workers(jobraker, projector):
         description="Build Django and Python services.", url="https://jobs.example.org/loop",
     )
     projector.catch_up()
-    the_broker = broker()
-    the_broker.flush_all()  # no other test's delayed messages
-    worker = Worker(the_broker, worker_threads=2, worker_timeout=100)
-    worker.start()
-    try:
-        for _ in range(3):  # job → match → queued → submission
-            relay.catch_up()
-            for queue in ("match", "apply", "default"):
-                the_broker.join(queue, timeout=60_000)
-            projector.catch_up()
-    finally:
-        worker.stop()
+    dramatiq_worker.flush_all()  # no other test's delayed messages
+    for _ in range(3):  # job → match → queued → submission
+        relay.catch_up()
+        for queue in ("match", "apply", "default"):
+            dramatiq_worker.join(queue, timeout=60_000)
+        projector.catch_up()
     application = jobraker.get_application(application_id(candidate_id, job_id))
     assert application.status is Status.SUBMITTED and application.dry_run
     assert application.explanation["decision"] == "auto-apply rules met"

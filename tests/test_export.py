@@ -10,7 +10,6 @@ import zipfile
 from uuid import UUID
 
 from django.core.files.uploadedfile import SimpleUploadedFile
-from dramatiq import Worker
 
 from jobraker.accounts.models import Role
 
@@ -18,10 +17,7 @@ from .api_helpers import operator, signed_in, wait
 from .conftest import relay_from_now
 
 
-def test_export_round_trip(jobraker, live_projector):
-    from jobraker.workers import actors  # noqa: F401  (declares the actors)
-    from jobraker.workers.broker import broker
-
+def test_export_round_trip(jobraker, live_projector, dramatiq_worker):
     relay = relay_from_now(jobraker)
     client, created, email = signed_in(name="Export Me")
     client.post("/api/v1/candidates/me/resume", {"file": SimpleUploadedFile("cv.txt", b"Export Me, Django developer")}, format="multipart")
@@ -32,14 +28,8 @@ def test_export_round_trip(jobraker, live_projector):
     export_id = requested.json()["id"]
     assert client.get(f"/api/v1/exports/{export_id}").json()["status"] == "pending"
 
-    the_broker = broker()
-    worker = Worker(the_broker, worker_threads=1, worker_timeout=100)
-    worker.start()
-    try:
-        relay.catch_up()
-        the_broker.join("default", timeout=30_000)
-    finally:
-        worker.stop()
+    relay.catch_up()
+    dramatiq_worker.join("default", timeout=30_000)
 
     status = client.get(f"/api/v1/exports/{export_id}", **wait(client, requested)).json()
     assert status["status"] == "ready" and status["download"]

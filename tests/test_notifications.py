@@ -7,29 +7,13 @@ from __future__ import annotations
 
 from uuid import UUID
 
-import pytest
-from dramatiq import Worker
-
 from jobraker.domain.application import Actor
 from jobraker.domain.notification import notification_id
 from .api_helpers import caught_up, signed_in, wait
-from .conftest import relay_from_now
+from .conftest import relay_from_now, unique_email
 
 
-@pytest.fixture
-def worker():
-    from jobraker.workers.actors import notify_application_change  # noqa: F401  (declares the actor)
-    from jobraker.workers.broker import broker
-
-    the_broker = broker()
-    the_broker.flush_all()
-    worker = Worker(the_broker, worker_threads=1, worker_timeout=100)
-    worker.start()
-    yield the_broker
-    worker.stop()
-
-
-def test_staff_change_notifies_the_candidate_once(jobraker, worker, live_projector):
+def test_staff_change_notifies_the_candidate_once(jobraker, dramatiq_worker, live_projector):
     from jobraker.workers.actors import notify_application_change
 
     relay = relay_from_now(jobraker)
@@ -40,10 +24,10 @@ def test_staff_change_notifies_the_candidate_once(jobraker, worker, live_project
     jobraker.move_application(app_id, "record_rejection", Actor.STAFF)
 
     relay.catch_up()
-    worker.join("default", timeout=20_000)
+    dramatiq_worker.join("default", timeout=20_000)
     # A redelivered message changes nothing.
     notify_application_change.send(str(app_id), jobraker.get_application(app_id).version, "redelivery")
-    worker.join("default", timeout=20_000)
+    dramatiq_worker.join("default", timeout=20_000)
 
     head = caught_up(jobraker.recorder.max_notification_id())
     results = client.get("/api/v1/notifications", **head).json()["results"]
@@ -55,17 +39,17 @@ def test_staff_change_notifies_the_candidate_once(jobraker, worker, live_project
     assert client.get("/api/v1/notifications", {"unread": "true"}, **wait(client, r)).json()["results"] == []
 
 
-def test_notification_events_carry_the_request_correlation(jobraker, worker):
+def test_notification_events_carry_the_request_correlation(jobraker, dramatiq_worker):
     from jobraker.eventstore.context import caused_by
 
     relay = relay_from_now(jobraker)
-    candidate_id, _ = jobraker.register_candidate(f"corr-{UUID(int=1).hex[:4]}-{id(worker)}@example.org", "Corr", "h")
-    job_id, _ = jobraker.post_job(source="test", external_id=f"corr-{id(worker)}", title="T", company="C")
+    candidate_id, _ = jobraker.register_candidate(unique_email("corr"), "Corr", "h")
+    job_id, _ = jobraker.post_job(source="test", external_id=unique_email("corr"), title="T", company="C")
     app_id, _ = jobraker.track_application(candidate_id, job_id, applied=True)
     with caused_by("staff-request-42", actor="staff"):
         jobraker.move_application(app_id, "withdraw", Actor.STAFF)
     relay.catch_up()
-    worker.join("default", timeout=20_000)
+    dramatiq_worker.join("default", timeout=20_000)
     sent = jobraker.recorder.select_events(notification_id(f"application:{app_id}:2"))
     assert len(sent) == 1
     meta = jobraker.mapper.metadata_of(sent[0])

@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from .loopback import LoopbackServer
 from urllib.parse import parse_qs, urlparse
 
 
@@ -31,26 +32,17 @@ def listing(n: int, **extra) -> dict:
     return job
 
 
-class FakeAdzuna:
+class FakeAdzuna(LoopbackServer):
     def __init__(self, listings: list[dict], app_key: str = "key") -> None:
         self.listings = listings
         self.app_key = app_key
         self.fail_next: list[int] = []  # statuses to answer with before serving normally
         self.requests: list[dict] = []
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        super().__init__(self._handler())
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/v1/api"
-
-    def __enter__(self) -> FakeAdzuna:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        return self.origin + "/v1/api"
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         fake = self

@@ -7,30 +7,23 @@ import json
 import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from .loopback import LoopbackServer
 
 
-class FakeSkyvern:
+class FakeSkyvern(LoopbackServer):
     def __init__(self, api_key: str = "sk-skyvern") -> None:
         self.api_key = api_key
         self.tasks: list[dict] = []
         self.fail_next: list[int] = []
         self.lock = threading.Lock()
         self.prefix = uuid.uuid4().hex[:8]  # run ids stay unique across servers, as Skyvern's are
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        super().__init__(self._handler())
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def __enter__(self) -> FakeSkyvern:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        return self.origin
 
     def run_id(self, n: int) -> str:
         return f"tsk_{self.prefix}{n:04d}"

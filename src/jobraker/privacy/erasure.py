@@ -13,8 +13,9 @@ from uuid import UUID
 
 import structlog
 
-from jobraker.domain.application import Actor, Status
+from jobraker.domain.application import Actor, Application, Status
 from jobraker.eventstore.app import EncryptedJobraker
+from jobraker.privacy.streams import streams_started_for
 from jobraker.resumes.models import ResumeFile
 
 log = structlog.get_logger(__name__)
@@ -37,29 +38,12 @@ def erase_candidate(jobraker: EncryptedJobraker, candidate_id: UUID, by: str) ->
 
 
 def _withdraw_pending(jobraker: EncryptedJobraker, candidate_id: UUID) -> int:
-    """Every application of the candidate still waiting to be sent, found in the store itself
-    (a read model could lag behind a match recorded a moment ago)."""
-    from jobraker.domain.application import Application
-
+    """Every application of the candidate still waiting to be sent."""
     withdrawn = 0
-    for application_id in _application_ids(jobraker, candidate_id):
+    for application_id in streams_started_for(jobraker, candidate_id, Application.Started):
         application: Application = jobraker.get_application(application_id)
         if application.status in PENDING:
             application.withdraw(Actor.SYSTEM)
             jobraker.save(application)
             withdrawn += 1
     return withdrawn
-
-
-def _application_ids(jobraker: EncryptedJobraker, candidate_id: UUID) -> list[UUID]:
-    from eventsourcing.utils import get_topic
-
-    from jobraker.domain.application import Application
-
-    started = jobraker.recorder.select_notifications(start=1, limit=10_000_000, topics=[get_topic(Application.Started)])
-    ids = []
-    for notification in started:
-        event = jobraker.mapper.to_domain_event(notification)
-        if event.candidate_id == candidate_id:
-            ids.append(event.originator_id)
-    return ids

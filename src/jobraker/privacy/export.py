@@ -13,13 +13,13 @@ from uuid import UUID
 
 from django.forms.models import model_to_dict
 from django.utils import timezone
-from eventsourcing.utils import get_topic
 
 from jobraker.domain.application import Application
 from jobraker.domain.notification import Notification
 from jobraker.domain.personal import ERASED
 from jobraker.eventstore.app import EncryptedJobraker
 from jobraker.privacy.models import DataExport
+from jobraker.privacy.streams import streams_started_for
 from jobraker.projections.models import ApplicationRecord, CandidateRecord, NotificationRecord, TimelineEntry
 from jobraker.resumes.store import ResumeStore
 
@@ -32,7 +32,7 @@ def build_export(jobraker: EncryptedJobraker, export_id: UUID) -> DataExport:
     if export.status == "ready":
         return export  # a redelivered message
     candidate_id = UUID(str(export.candidate_id))
-    streams = [candidate_id, *_owned_streams(jobraker, candidate_id)]
+    streams = [candidate_id, *streams_started_for(jobraker, candidate_id, Application.Started, Notification.Sent)]
     events = [_event_json(jobraker, stored) for stream in streams for stored in jobraker.recorder.select_events(stream)]
     document = {
         "format": "jobraker-export/1",
@@ -64,17 +64,6 @@ def open_export(jobraker: EncryptedJobraker, export: DataExport) -> bytes | None
     if export.status != "ready" or export.expires_at is None or export.expires_at < timezone.now():
         return None
     return jobraker.keyring.open(UUID(str(export.candidate_id)), EXPORT_FIELD, export.sealed_zip)
-
-
-def _owned_streams(jobraker: EncryptedJobraker, candidate_id: UUID) -> list[UUID]:
-    topics = [get_topic(Application.Started), get_topic(Notification.Sent)]
-    notifications = jobraker.recorder.select_notifications(start=1, limit=10_000_000, topics=topics)
-    owned = []
-    for notification in notifications:
-        event = jobraker.mapper.to_domain_event(notification)
-        if event.candidate_id == candidate_id:
-            owned.append(event.originator_id)
-    return owned
 
 
 def _event_json(jobraker: EncryptedJobraker, stored: Any) -> dict[str, Any]:

@@ -7,7 +7,6 @@ import json
 import threading
 from datetime import timedelta
 from types import SimpleNamespace
-from uuid import UUID
 
 import pytest
 from django.utils import timezone

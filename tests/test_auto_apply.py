@@ -220,3 +220,22 @@ def test_the_whole_loop_through_relay_and_workers(jobraker, projector, dramatiq_
     application = jobraker.get_application(application_id(candidate_id, job_id))
     assert application.status is Status.SUBMITTED and application.dry_run
     assert application.explanation["decision"] == "auto-apply rules met"
+
+
+def test_runs_whose_webhook_never_came_are_polled(jobraker):
+    from jobraker.appliers.models import SkyvernRunLink
+    from jobraker.appliers.webhooks import poll_silent_runs
+
+    done, running = queued_application(jobraker), queued_application(jobraker)
+    with FakeSkyvern() as skyvern:
+        applier = SkyvernApplier(skyvern.base_url, skyvern.api_key)
+        submit(jobraker, done, applier, HOOK)
+        submit(jobraker, running, applier, HOOK)
+        SkyvernRunLink.objects.filter(run_id__in=[skyvern.run_id(1), skyvern.run_id(2)]).update(
+            created_at=timezone.now() - timedelta(hours=1)
+        )
+        skyvern.statuses[skyvern.run_id(1)] = "completed"
+        outcomes = poll_silent_runs(jobraker, applier)
+    assert outcomes[skyvern.run_id(1)] == "recorded" and outcomes[skyvern.run_id(2)] == "not terminal"
+    assert jobraker.get_application(done).status is Status.SUBMITTED
+    assert jobraker.get_application(running).status is Status.SUBMITTING

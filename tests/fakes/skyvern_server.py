@@ -17,6 +17,7 @@ class FakeSkyvern(LoopbackServer):
         self.api_key = api_key
         self.tasks: list[dict] = []
         self.fail_next: list[int] = []
+        self.statuses: dict[str, str] = {}  # run id → status GET /v1/runs/{id} reports
         self.lock = threading.Lock()
         self.prefix = uuid.uuid4().hex[:8]  # run ids stay unique across servers, as Skyvern's are
         super().__init__(self._handler())
@@ -59,7 +60,9 @@ class FakeSkyvern(LoopbackServer):
 
             def do_GET(self) -> None:  # noqa: N802
                 run_id = self.path.rsplit("/", 1)[-1]
-                self._send(200, fake.run_body(run_id, "running"))
+                if self.headers.get("x-api-key") != fake.api_key:
+                    return self._send(403, {"detail": "Invalid credentials"})
+                self._send(200, fake.run_body(run_id, fake.statuses.get(run_id, "running")))
 
             def _send(self, code: int, payload: dict) -> None:
                 raw = json.dumps(payload).encode()

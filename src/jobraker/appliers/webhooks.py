@@ -5,7 +5,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from jobraker.appliers.models import SkyvernRunLink
-from jobraker.appliers.skyvern import SkyvernRun
+from jobraker.appliers.skyvern import SkyvernApplier, SkyvernRun
 from jobraker.domain.application import Actor, Status
 from jobraker.domain.service import Jobraker
 
@@ -31,3 +31,19 @@ def record_outcome(jobraker: Jobraker, run: SkyvernRun) -> str:
         return "not terminal"
     jobraker.save(application)
     return "recorded"
+
+
+def poll_silent_runs(jobraker: Jobraker, skyvern: SkyvernApplier, older_than_minutes: int = 20) -> dict[str, str]:
+    """Runs whose webhook never came: ask Skyvern, and record a terminal outcome as the webhook would."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    outcomes = {}
+    silent = SkyvernRunLink.objects.filter(created_at__lt=timezone.now() - timedelta(minutes=older_than_minutes))
+    for link in silent:
+        application = jobraker.get_application(UUID(str(link.application_id)))
+        if application.status is not Status.SUBMITTING:
+            continue
+        outcomes[link.run_id] = record_outcome(jobraker, skyvern.get_run(link.run_id))
+    return outcomes

@@ -43,11 +43,25 @@ def flag_stuck_submissions() -> None:
         log.warning("submissions_flagged_for_review", applications=[str(a) for a in flagged])
 
 
+def poll_silent_runs() -> None:
+    from jobraker.appliers.factory import applier
+    from jobraker.appliers.skyvern import SkyvernApplier
+    from jobraker.appliers.webhooks import poll_silent_runs as poll
+    from jobraker.eventstore.app import get_jobraker
+
+    skyvern = applier()
+    if isinstance(skyvern, SkyvernApplier):
+        outcomes = poll(get_jobraker(), skyvern)
+        if outcomes:
+            log.info("skyvern_runs_polled", outcomes=outcomes)
+
+
 RECONCILE_SECONDS = 5 * 60.0
 JOBS: list[tuple[float, Callable[[], None]]] = [
     (HEARTBEAT_SECONDS, send_heartbeat),
     (INGEST_SECONDS, send_ingestion),
     (RECONCILE_SECONDS, flag_stuck_submissions),
+    (RECONCILE_SECONDS, poll_silent_runs),
 ]
 
 

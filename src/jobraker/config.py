@@ -53,6 +53,7 @@ class Settings(BaseSettings):
         validation_alias=_env("JOBRAKER_ALLOWED_HOSTS"),
     )
     log_level: str = Field("INFO", validation_alias=_env("JOBRAKER_LOG_LEVEL"))
+    cors_origins: list[str] = Field(default_factory=list, validation_alias=_env("JOBRAKER_CORS_ORIGINS"))
     static_root: Path | None = Field(None, validation_alias=_env("JOBRAKER_STATIC_ROOT"))
 
     database_url: str | None = Field(None, validation_alias=_env("DATABASE_URL"))
@@ -75,7 +76,7 @@ class Settings(BaseSettings):
     )
     embedding_model: str | None = Field(None, validation_alias=_env("JOBRAKER_EMBEDDING_MODEL"))
 
-    @field_validator("allowed_hosts", mode="before")
+    @field_validator("allowed_hosts", "cors_origins", mode="before")
     @classmethod
     def _split_hosts(cls, value: object) -> object:
         if isinstance(value, str) and not value.startswith("["):

@@ -40,3 +40,21 @@ def test_only_auditors_and_staff_replay(live_projector):
     from rest_framework.test import APIClient
 
     assert APIClient().get(f"/api/v1/audit/streams/{created['id']}/events").status_code == 401
+
+
+def test_staff_and_auditor_reads_are_recorded_as_events(jobraker, live_projector):
+    from eventsourcing.utils import get_topic
+
+    from jobraker.domain.access import DataAccess
+
+    _, created, _ = signed_in()
+    before = jobraker.recorder.max_notification_id()
+    auditor = operator(Role.AUDITOR)
+    auditor.get(f"/api/v1/audit/streams/{created['id']}/events")
+    operator(Role.STAFF).get(f"/api/v1/candidates/{created['id']}")
+    recorded = [
+        jobraker.mapper.to_domain_event(n)
+        for n in jobraker.recorder.select_notifications(start=before + 1, limit=100, topics=[get_topic(DataAccess.Recorded)])
+    ]
+    mine = [e for e in recorded if str(e.subject_id) == created["id"]]
+    assert [(e.role, e.what.split(" ")[0]) for e in mine] == [("auditor", "events"), ("staff", "candidate")]

@@ -35,6 +35,17 @@ def _require_auditor(request: Request) -> None:
         raise PermissionDenied("Auditors and staff only.")
 
 
+def record_access(request: Request, subject_id: UUID, what: str) -> None:
+    """Staff and auditor reads of personal data are events too (who, in what role, what)."""
+    audit_log.info("personal_data_read", subject=str(subject_id), reader=str(request.user.id), role=request.user.role, what=what)
+    get_jobraker().record_access(subject_id, request.user.id, request.user.role, what)
+
+
+def subject_of(events: list[Any], stream: UUID) -> UUID:
+    first = events[0] if events else None
+    return getattr(first, "candidate_id", None) or stream
+
+
 def _plain(value: Any) -> Any:
     if value is ERASED:
         return "<erased>"
@@ -60,7 +71,8 @@ class StreamEventsView(APIView):
         stored = jobraker.recorder.select_events(pk)
         if not stored:
             raise NotFound("No such stream.")
-        audit_log.info("stream_read", stream=str(pk), reader=str(request.user.id), role=request.user.role)
+        decoded = [jobraker.mapper.to_domain_event(row) for row in stored]
+        record_access(request, subject_of(decoded, pk), f"events of stream {pk}")
         events = []
         for row in stored:
             event = jobraker.mapper.to_domain_event(row)
@@ -96,6 +108,6 @@ class StreamStateView(APIView):
             aggregate = event.mutate(aggregate)
         if aggregate is None:
             raise NotFound("The stream did not exist yet at that point.")
-        audit_log.info("state_read", stream=str(pk), version=aggregate.version, reader=str(request.user.id), role=request.user.role)
+        record_access(request, subject_of([jobraker.mapper.to_domain_event(stored[0])], pk), f"state of stream {pk} at version {aggregate.version}")
         state = {k: _plain(v) for k, v in vars(aggregate).items() if not k.startswith("_")}
         return Response({"stream": str(pk), "type": type(aggregate).__name__, "version": aggregate.version, "state": state})

@@ -88,6 +88,10 @@ class CandidateDetailView(APIView):
         if pk != request.user.id and not is_staff_or_auditor(request):
             raise NotFound()  # to another candidate, a record they may not see does not exist
         record = get_object_or_404(CandidateRecord, id=pk)
+        if pk != request.user.id:
+            from jobraker.api.audit_views import record_access
+
+            record_access(request, pk, "candidate record")
         return with_etag(Response(CandidateSerializer(record).data), record.version)
 
 

@@ -18,6 +18,7 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.application import Application as EventSourcedApplication
 from eventsourcing.persistence import IntegrityError
 
+from jobraker.domain.access import DataAccess
 from jobraker.domain.application import Actor, Application
 from jobraker.domain.candidate import Candidate
 from jobraker.domain.errors import DomainError, InvalidValue
@@ -218,6 +219,11 @@ class Jobraker(EventSourcedApplication[UUID]):
 
     def add_note(self, application_id: UUID, text: str, by: Actor) -> int:
         return self._update(application_id, None, lambda a: a.add_note(text, by))
+
+    # Accountability.
+
+    def record_access(self, subject_id: UUID, reader_id: UUID, role: str, what: str) -> int:
+        return self._save(DataAccess.record(subject_id, reader_id, role, what))
 
     # Notifications.
 

@@ -53,6 +53,8 @@ class Settings(BaseSettings):
         validation_alias=_env("JOBRAKER_ALLOWED_HOSTS"),
     )
     log_level: str = Field("INFO", validation_alias=_env("JOBRAKER_LOG_LEVEL"))
+    retention_inactive_days: int = Field(730, ge=1, validation_alias=_env("JOBRAKER_RETENTION_INACTIVE_DAYS"))
+    retention_job_days: int = Field(60, ge=1, validation_alias=_env("JOBRAKER_RETENTION_JOB_DAYS"))
     cors_origins: list[str] = Field(default_factory=list, validation_alias=_env("JOBRAKER_CORS_ORIGINS"))
     static_root: Path | None = Field(None, validation_alias=_env("JOBRAKER_STATIC_ROOT"))
 

@@ -129,6 +129,7 @@ SIMPLE_JWT = {
     "ROTATE_REFRESH_TOKENS": True,
     "BLACKLIST_AFTER_ROTATION": True,
     "SIGNING_KEY": SECRET_KEY,
+    "UPDATE_LAST_LOGIN": True,  # retention measures inactivity from the last login
 }
 
 SPECTACULAR_SETTINGS = {

@@ -161,6 +161,9 @@ class Jobraker(EventSourcedApplication[UUID]):
                 pass  # posted concurrently: same id, same job
         return jid
 
+    def expire_job(self, jid: UUID) -> int:
+        return self._update(jid, None, lambda job: job.expire())
+
     def get_job(self, jid: UUID) -> Job:
         return self._get(jid)
 

@@ -56,12 +56,25 @@ def poll_silent_runs() -> None:
             log.info("skyvern_runs_polled", outcomes=outcomes)
 
 
+def apply_retention() -> None:
+    from django.utils import timezone
+
+    from jobraker.config import get_settings
+    from jobraker.eventstore.app import get_jobraker
+    from jobraker.privacy.retention import apply_retention as apply
+
+    settings = get_settings()
+    apply(get_jobraker(), timezone.now(), settings.retention_inactive_days, settings.retention_job_days)
+
+
 RECONCILE_SECONDS = 5 * 60.0
+RETENTION_SECONDS = 24 * 3600.0
 JOBS: list[tuple[float, Callable[[], None]]] = [
     (HEARTBEAT_SECONDS, send_heartbeat),
     (INGEST_SECONDS, send_ingestion),
     (RECONCILE_SECONDS, flag_stuck_submissions),
     (RECONCILE_SECONDS, poll_silent_runs),
+    (RETENTION_SECONDS, apply_retention),
 ]
 
 

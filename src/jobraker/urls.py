@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from jobraker.api import health
+from jobraker.api import admin_views, health
 
 urlpatterns = [
     path("health/live", health.live, name="health-live"),
@@ -10,6 +10,7 @@ urlpatterns = [
     path("api/v1/", include("jobraker.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("admin/streams/<uuid:pk>/", admin_views.stream_view, name="admin-stream"),
     path("admin/", admin.site.urls),
 ]
 

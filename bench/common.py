@@ -52,10 +52,14 @@ def table(rows: list[Row]) -> str:
     ]
     for r in rows:
         lines.append(
-            f"| {r.workload} | {r.baseline} | {r.baseline_rate:,.0f} {r.unit} | {r.measured} | "
-            f"{r.measured_rate:,.0f} {r.unit} | {r.ratio:.2f} |"
+            f"| {r.workload} | {r.baseline} | {_number(r.baseline_rate)} {r.unit} | {r.measured} | "
+            f"{_number(r.measured_rate)} {r.unit} | {r.ratio:.2f} |"
         )
     return "\n".join(lines)
+
+
+def _number(value: float) -> str:
+    return f"{value:,.0f}" if value >= 100 else f"{value:.2f}"
 
 
 class BenchDatabase:
@@ -75,6 +79,10 @@ class BenchDatabase:
         with psycopg.connect(self.server_url, autocommit=True) as conn:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(self.dbname)))
         url = urlsplit(self.server_url)._replace(path=f"/{self.dbname}").geturl()
+        self.redis = None
+        if not os.environ.get("REDIS_URL"):
+            self.redis = embedded.start_redis(self.tmp)
+            os.environ["REDIS_URL"] = self.redis.url
         os.environ["DATABASE_URL"] = url
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jobraker.settings")
         import django
@@ -91,6 +99,8 @@ class BenchDatabase:
         connections.close_all()
         with psycopg.connect(self.server_url, autocommit=True) as conn:
             conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(self.dbname)))
+        if self.redis:
+            self.redis.stop()
         if self.server:
             self.server.stop()
         shutil.rmtree(self.tmp, ignore_errors=True)

@@ -14,6 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import ROOT, BenchDatabase, machine, table  # noqa: E402
 
+import adzuna_calls  # noqa: E402
 import commands  # noqa: E402
 import event_append  # noqa: E402
 import vectors  # noqa: E402
@@ -21,7 +22,10 @@ import vectors  # noqa: E402
 
 def main() -> None:
     with BenchDatabase() as database_url:
-        rows = event_append.run(database_url) + commands.run(database_url) + vectors.run(database_url)
+        rows = (
+            event_append.run(database_url) + commands.run(database_url) + vectors.run(database_url)
+            + adzuna_calls.run(database_url)
+        )
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     text = (
         "# Benchmarks\n\n"

@@ -54,3 +54,16 @@ def test_candidates_and_anonymous_are_kept_out():
     candidate.force_login(Account.objects.create_user(unique_email(), PASSWORD, role=Role.CANDIDATE))
     assert candidate.get("/admin/projections/candidaterecord/").status_code == 302
     assert candidate.get("/admin/streams/00000000-0000-0000-0000-000000000000/").status_code == 302
+
+
+def test_operations_dashboard_and_rebuild(jobraker, live_projector):
+    browser = staff_browser()
+    page = browser.get("/admin/operations/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    for needle in ("Adzuna quota", "minute", "Projections", "candidates", "Queues", "Applications per status"):
+        assert needle in text, needle
+    rebuilt = browser.post("/admin/operations/", {"rebuild": "jobs"}, follow=True)
+    assert "jobs rebuilt from" in rebuilt.content.decode()
+    assert "No projection named" in browser.post("/admin/operations/", {"rebuild": "nope"}, follow=True).content.decode()
+    assert Client().get("/admin/operations/").status_code == 302

@@ -157,6 +157,8 @@ JAZZMIN_SETTINGS = {
     "site_brand": "Jobraker",
     "welcome_sign": "Jobraker staff admin",
     "show_ui_builder": False,
+    "topmenu_links": [{"name": "Operations", "url": "admin-operations", "permissions": []}],
+    "custom_links": {"projections": [{"name": "Operations", "url": "admin-operations", "icon": "fas fa-gauge"}]},
 }
 
 # Browsers on these origins may call the API (JOBRAKER_CORS_ORIGINS, comma-separated).

@@ -11,6 +11,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("admin/streams/<uuid:pk>/", admin_views.stream_view, name="admin-stream"),
+    path("admin/operations/", admin_views.operations_view, name="admin-operations"),
     path("admin/", admin.site.urls),
 ]
 

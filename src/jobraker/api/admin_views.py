@@ -25,3 +25,41 @@ def stream_view(request: HttpRequest, pk: UUID) -> HttpResponse:
                         "actor": meta.get("actor"), "correlation_id": meta.get("correlation_id"), "data": data})
     context = {**admin.site.each_context(request), "title": f"Stream {pk}", "entries": entries, "stream": pk}
     return TemplateResponse(request, "jobraker/stream.html", context)
+
+
+@staff_member_required
+def operations_view(request: HttpRequest) -> HttpResponse:
+    """The operator's dashboard: candidates, applications per status, Adzuna quota use,
+    projection lag and queue lengths; and rebuilding a projection (POST)."""
+    from django.contrib import messages
+    from django.db.models import Count
+    from django.shortcuts import redirect
+
+    from jobraker.projections.base import ProjectionRunner
+    from jobraker.projections.models import ApplicationRecord, CandidateRecord
+    from jobraker.projections.registry import all_projections
+    from jobraker.sources.factory import adzuna_quota
+    from jobraker.workers.broker import broker
+
+    runner = ProjectionRunner(get_jobraker(), all_projections())
+    if request.method == "POST":
+        name = request.POST.get("rebuild", "")
+        projection = next((p for p in runner.projections if p.name == name), None)
+        if projection is None:
+            messages.error(request, f"No projection named {name!r}.")
+        else:
+            applied = runner.rebuild(projection)
+            messages.success(request, f"{name} rebuilt from {applied} events.")
+        return redirect("admin-operations")
+    the_broker = broker()
+    queues = {queue: the_broker.client.llen(f"{the_broker.namespace}:{queue}") for queue in sorted(the_broker.get_declared_queues())}
+    context = {
+        **admin.site.each_context(request),
+        "title": "Operations",
+        "candidates": CandidateRecord.objects.count(),
+        "applications": dict(ApplicationRecord.objects.values_list("status").annotate(n=Count("id")).order_by("status")),
+        "quota": adzuna_quota().usage(),
+        "projections": runner.status(),
+        "queues": queues,
+    }
+    return TemplateResponse(request, "jobraker/operations.html", context)

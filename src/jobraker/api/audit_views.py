@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from jobraker.api.permissions import is_staff_or_auditor
+from jobraker.audit.history import history
 from jobraker.api.serializers import StrictSerializer
 from jobraker.domain.personal import ERASED
 from jobraker.eventstore.app import get_jobraker
@@ -67,20 +68,16 @@ class StreamEventsView(APIView):
 
     def get(self, request: Request, pk: UUID) -> Response:
         _require_auditor(request)
-        jobraker = get_jobraker()
-        stored = jobraker.recorder.select_events(pk)
-        if not stored:
+        entries = history(get_jobraker(), pk)
+        if not entries:
             raise NotFound("No such stream.")
-        decoded = [jobraker.mapper.to_domain_event(row) for row in stored]
-        record_access(request, subject_of(decoded, pk), f"events of stream {pk}")
-        events = []
-        for row in stored:
-            event = jobraker.mapper.to_domain_event(row)
-            meta = jobraker.mapper.metadata_of(row)
-            data = {k: _plain(v) for k, v in vars(event).items() if k not in ("originator_id", "originator_version", "timestamp")}
-            events.append({"version": row.originator_version, "type": type(event).__qualname__, "at": event.timestamp,
-                           "actor": meta.get("actor"), "correlation_id": meta.get("correlation_id"),
-                           "causation_id": meta.get("causation_id"), "data": data})
+        record_access(request, subject_of([e.event for e in entries], pk), f"events of stream {pk}")
+        events = [
+            {"version": e.version, "type": e.type, "at": e.at, "actor": e.metadata.get("actor"),
+             "correlation_id": e.metadata.get("correlation_id"), "causation_id": e.metadata.get("causation_id"),
+             "data": {k: _plain(v) for k, v in e.data.items()}}
+            for e in entries
+        ]
         return Response({"stream": str(pk), "events": events})
 
 
@@ -94,20 +91,18 @@ class StreamStateView(APIView):
         _require_auditor(request)
         params = AsOfSerializer(data=request.query_params.dict())
         params.is_valid(raise_exception=True)
-        jobraker = get_jobraker()
-        stored = jobraker.recorder.select_events(pk)
-        if not stored:
+        entries = history(get_jobraker(), pk)
+        if not entries:
             raise NotFound("No such stream.")
         version = params.validated_data.get("version")
         at = params.validated_data.get("at")
         aggregate = None
-        for row in stored:
-            event = jobraker.mapper.to_domain_event(row)
-            if (version and row.originator_version > version) or (at and event.timestamp > at):
+        for e in entries:
+            if (version and e.version > version) or (at and e.at > at):
                 break
-            aggregate = event.mutate(aggregate)
+            aggregate = e.event.mutate(aggregate)
         if aggregate is None:
             raise NotFound("The stream did not exist yet at that point.")
-        record_access(request, subject_of([jobraker.mapper.to_domain_event(stored[0])], pk), f"state of stream {pk} at version {aggregate.version}")
+        record_access(request, subject_of([entries[0].event], pk), f"state of stream {pk} at version {aggregate.version}")
         state = {k: _plain(v) for k, v in vars(aggregate).items() if not k.startswith("_")}
         return Response({"stream": str(pk), "type": type(aggregate).__name__, "version": aggregate.version, "state": state})

@@ -14,6 +14,7 @@ from uuid import UUID
 from django.forms.models import model_to_dict
 from django.utils import timezone
 
+from jobraker.audit.history import HistoryEntry, history
 from jobraker.domain.application import Application
 from jobraker.domain.notification import Notification
 from jobraker.domain.personal import ERASED
@@ -33,7 +34,7 @@ def build_export(jobraker: EncryptedJobraker, export_id: UUID) -> DataExport:
         return export  # a redelivered message
     candidate_id = UUID(str(export.candidate_id))
     streams = [candidate_id, *streams_started_for(jobraker, candidate_id, Application.Started, Notification.Sent)]
-    events = [_event_json(jobraker, stored) for stream in streams for stored in jobraker.recorder.select_events(stream)]
+    events = [_event_json(e) for stream in streams for e in history(jobraker, stream)]
     document = {
         "format": "jobraker-export/1",
         "candidate_id": str(candidate_id),
@@ -66,17 +67,9 @@ def open_export(jobraker: EncryptedJobraker, export: DataExport) -> bytes | None
     return jobraker.keyring.open(UUID(str(export.candidate_id)), EXPORT_FIELD, export.sealed_zip)
 
 
-def _event_json(jobraker: EncryptedJobraker, stored: Any) -> dict[str, Any]:
-    event = jobraker.mapper.to_domain_event(stored)
-    fields = {k: v for k, v in vars(event).items() if k not in ("originator_id", "originator_version", "timestamp")}
-    return {
-        "stream": str(stored.originator_id),
-        "version": stored.originator_version,
-        "type": type(event).__qualname__,
-        "at": event.timestamp.isoformat(),
-        "metadata": jobraker.mapper.metadata_of(stored),
-        "data": fields,
-    }
+def _event_json(entry: HistoryEntry) -> dict[str, Any]:
+    return {"stream": str(entry.stream), "version": entry.version, "type": entry.type,
+            "at": entry.at.isoformat(), "metadata": entry.metadata, "data": entry.data}
 
 
 def _read_models(candidate_id: UUID) -> dict[str, Any]:

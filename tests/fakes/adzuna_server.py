@@ -4,9 +4,7 @@
 from __future__ import annotations
 
 import json
-from http.server import BaseHTTPRequestHandler
-
-from .loopback import LoopbackServer
+from .loopback import LoopbackServer, QuietHandler
 from urllib.parse import parse_qs, urlparse
 
 
@@ -44,13 +42,10 @@ class FakeAdzuna(LoopbackServer):
     def base_url(self) -> str:
         return self.origin + "/v1/api"
 
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
+    def _handler(self) -> type[QuietHandler]:
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: object) -> None:
-                pass
-
+        class Handler(QuietHandler):
             def do_GET(self) -> None:  # noqa: N802
                 url = urlparse(self.path)
                 query = {k: v[0] for k, v in parse_qs(url.query).items()}
@@ -68,13 +63,5 @@ class FakeAdzuna(LoopbackServer):
                 chunk = ordered[(page - 1) * per_page : page * per_page]
                 self._send(200, json.dumps({"__CLASS__": "Adzuna::API::Response::JobSearchResults",
                                             "count": len(ordered), "mean": 45000.5, "results": chunk}))
-
-            def _send(self, code: int, body: str, content_type: str = "application/json") -> None:
-                raw = body.encode()
-                self.send_response(code)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(raw)))
-                self.end_headers()
-                self.wfile.write(raw)
 
         return Handler

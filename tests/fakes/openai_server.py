@@ -7,9 +7,7 @@ import base64
 import hashlib
 import json
 import struct
-from http.server import BaseHTTPRequestHandler
-
-from .loopback import LoopbackServer
+from .loopback import LoopbackServer, QuietHandler
 
 
 class FakeOpenAI(LoopbackServer):
@@ -29,13 +27,10 @@ class FakeOpenAI(LoopbackServer):
         norm = sum(v * v for v in raw) ** 0.5
         return [v / norm for v in raw]
 
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
+    def _handler(self) -> type[QuietHandler]:
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: object) -> None:
-                pass
-
+        class Handler(QuietHandler):
             def do_POST(self) -> None:  # noqa: N802
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 fake.requests.append({"path": self.path, "auth": self.headers.get("Authorization"), "body": body})
@@ -59,15 +54,5 @@ class FakeOpenAI(LoopbackServer):
                 tokens = sum(len(t.split()) for t in inputs)
                 self._send(200, {"object": "list", "data": data, "model": body["model"],
                                  "usage": {"prompt_tokens": tokens, "total_tokens": tokens}})
-
-            def _send(self, code: int, payload: dict, headers: dict | None = None) -> None:
-                raw = json.dumps(payload).encode()
-                self.send_response(code)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(raw)))
-                for name, value in (headers or {}).items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(raw)
 
         return Handler

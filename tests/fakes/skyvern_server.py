@@ -7,9 +7,7 @@ import json
 import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler
-
-from .loopback import LoopbackServer
+from .loopback import LoopbackServer, QuietHandler
 
 
 class FakeSkyvern(LoopbackServer):
@@ -34,13 +32,10 @@ class FakeSkyvern(LoopbackServer):
                 "failure_reason": extra.pop("failure_reason", None), "errors": [], "step_count": 3,
                 "created_at": "2026-11-29T10:00:00", "finished_at": "2026-11-29T10:03:00", **extra}
 
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
+    def _handler(self) -> type[QuietHandler]:
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: object) -> None:
-                pass
-
+        class Handler(QuietHandler):
             def do_POST(self) -> None:  # noqa: N802
                 if self.headers.get("x-api-key") != fake.api_key:
                     return self._send(403, {"detail": "Invalid credentials"})
@@ -63,13 +58,5 @@ class FakeSkyvern(LoopbackServer):
                 if self.headers.get("x-api-key") != fake.api_key:
                     return self._send(403, {"detail": "Invalid credentials"})
                 self._send(200, fake.run_body(run_id, fake.statuses.get(run_id, "running")))
-
-            def _send(self, code: int, payload: dict) -> None:
-                raw = json.dumps(payload).encode()
-                self.send_response(code)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(raw)))
-                self.end_headers()
-                self.wfile.write(raw)
 
         return Handler

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import UUID
 
+from django.db.models import QuerySet
 from pgvector.django import CosineDistance
 
 from jobraker.embeddings.providers import EmbeddingProvider
@@ -20,32 +21,42 @@ class Matches:
     results: list[Match]
 
 
-def _candidate(candidate_id: UUID) -> tuple[CandidateRecord, list[float] | None]:
-    record = CandidateRecord.objects.get(id=candidate_id)
-    row = CandidateVector.objects.filter(candidate_id=candidate_id).first()
-    vector = list(row.embedding) if row is not None and row.embedding is not None else None
-    return record, vector
+@dataclass
+class Seeker:
+    """What matching needs to know about one candidate."""
+
+    wants: Wants
+    vector: list[float] | None
+    skills: list[str]
+    keywords: list[str]
+
+    @classmethod
+    def load(cls, candidate_id: UUID) -> Seeker:
+        record = CandidateRecord.objects.get(id=candidate_id)
+        row = CandidateVector.objects.filter(candidate_id=candidate_id).first()
+        vector = list(row.embedding) if row is not None and row.embedding is not None else None
+        return cls(
+            wants=Wants.of(candidate_id, record.profile, record.preferences),
+            vector=vector,
+            skills=list(record.profile.get("skills", [])),
+            keywords=list(record.preferences.get("keywords", [])),
+        )
+
+    def rank(self, jobs: QuerySet[JobRecord], provider: EmbeddingProvider) -> list[Match]:
+        return rank(jobs, self.vector, self.skills, self.keywords, provider, self.wants.salary_floor)
 
 
 def top_matches(candidate_id: UUID, provider: EmbeddingProvider, limit: int = 20) -> Matches:
-    record, vector = _candidate(candidate_id)
-    wants = Wants.of(candidate_id, record.profile, record.preferences)
-    jobs, removed = apply_filters(JobRecord.objects.all(), wants)
-    skills = list(record.profile.get("skills", []))
-    keywords = list(record.preferences.get("keywords", []))
-    results = rank(jobs, vector, skills, keywords, provider, wants.salary_floor)[:limit]
-    return Matches(provider.model, removed, results)
+    seeker = Seeker.load(candidate_id)
+    jobs, removed = apply_filters(JobRecord.objects.all(), seeker.wants)
+    return Matches(provider.model, removed, seeker.rank(jobs, provider)[:limit])
 
 
 def explain(candidate_id: UUID, job: JobRecord, provider: EmbeddingProvider) -> tuple[Match | None, str | None]:
     """The job's score and reasons for this candidate, and the filter that removes it (if one does)."""
-    record, vector = _candidate(candidate_id)
-    wants = Wants.of(candidate_id, record.profile, record.preferences)
-    removed_by = first_filter_removing(job, wants)
-    skills = list(record.profile.get("skills", []))
-    keywords = list(record.preferences.get("keywords", []))
-    scored = rank(JobRecord.objects.filter(id=job.id), vector, skills, keywords, provider, wants.salary_floor)
-    return (scored[0] if scored else None), removed_by
+    seeker = Seeker.load(candidate_id)
+    scored = seeker.rank(JobRecord.objects.filter(id=job.id), provider)
+    return (scored[0] if scored else None), first_filter_removing(job, seeker.wants)
 
 
 def semantic_search(text: str, provider: EmbeddingProvider, limit: int = 20) -> list[tuple[JobRecord, float]]:

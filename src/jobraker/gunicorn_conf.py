@@ -4,3 +4,8 @@ from jobraker.logs import json_logging_dict
 
 logconfig_dict = json_logging_dict()
 accesslog = None  # jobraker.api.middleware logs every request, with its request id
+
+# Threads, so a server-sent-events stream (chat answers, live notifications) holds a
+# thread rather than a whole worker process.
+worker_class = "gthread"
+threads = 16

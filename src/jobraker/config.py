@@ -66,6 +66,7 @@ class Settings(BaseSettings):
 
     adzuna_app_id: str | None = Field(None, validation_alias=_env("ADZUNA_APP_ID"))
     adzuna_app_key: SecretStr | None = Field(None, validation_alias=_env("ADZUNA_APP_KEY"))
+    adzuna_base_url: str = Field("https://api.adzuna.com/v1/api", validation_alias=_env("ADZUNA_BASE_URL"))
     skyvern_api_key: SecretStr | None = Field(None, validation_alias=_env("SKYVERN_API_KEY"))
     skyvern_base_url: str = Field(
         "https://api.skyvern.com", validation_alias=_env("SKYVERN_BASE_URL")

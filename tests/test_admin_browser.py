@@ -1,0 +1,103 @@
+"""A person's view of the staff admin: headless Debian Chromium (driven by Selenium through
+Debian's chromedriver, so nothing is downloaded) logs in, opens a candidate's stream viewer
+and saves a screenshot.
+
+The server is Django's own threaded live server on 127.0.0.1, started here rather than with
+pytest-django's ``live_server`` fixture: that fixture switches the test to ``transactional_db``,
+which flushes the shared test database (read tables, projection positions) afterwards.
+"""
+
+from __future__ import annotations
+
+import struct
+import tempfile
+from pathlib import Path
+
+import pytest
+from django.test.testcases import LiveServerThread
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
+
+from jobraker.accounts.models import Account, Role
+
+from .api_helpers import PASSWORD, register
+from .conftest import unique_email
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture
+def server_url():  # type: ignore[no-untyped-def]
+    thread = LiveServerThread("127.0.0.1", static_handler=lambda app: app, port=0)
+    thread.daemon = True
+    thread.start()
+    thread.is_ready.wait(timeout=10)
+    if thread.error:
+        raise thread.error
+    yield f"http://127.0.0.1:{thread.port}"
+    thread.terminate()
+
+
+@pytest.fixture
+def chromium():  # type: ignore[no-untyped-def]
+    # A missing browser is a failure, not a skip: .ci/run installs Debian's chromium and chromium-driver.
+    assert CHROMIUM.exists(), f"{CHROMIUM} is missing: apt-get install -y chromium chromium-driver"
+    assert CHROMEDRIVER.exists(), f"{CHROMEDRIVER} is missing: apt-get install -y chromium-driver"
+    with tempfile.TemporaryDirectory(prefix="jobraker-chromium-") as profile:
+        options = webdriver.ChromeOptions()
+        options.binary_location = str(CHROMIUM)
+        for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                     "--disable-dev-shm-usage", "--window-size=1400,1000", f"--user-data-dir={profile}"):
+            options.add_argument(flag)
+        driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+        driver.set_page_load_timeout(30)
+        try:
+            yield driver
+        finally:
+            driver.quit()
+
+
+def test_staff_logs_in_and_sees_a_candidates_stream(server_url, chromium, live_projector, tmp_path):
+    candidate = register(_api_client(), name="Browser Viewed")
+    staff_email = unique_email("staff")
+    Account.objects.create_user(staff_email, PASSWORD, role=Role.STAFF, is_staff=True)
+
+    chromium.get(f"{server_url}/admin/login/?next=/admin/")
+    chromium.find_element(By.NAME, "username").send_keys(staff_email)
+    chromium.find_element(By.NAME, "password").send_keys(PASSWORD)
+    chromium.find_element(By.CSS_SELECTOR, "form [type=submit]").click()
+    WebDriverWait(chromium, 20).until(expected_conditions.url_to_be(f"{server_url}/admin/"))
+
+    chromium.get(f"{server_url}/admin/streams/{candidate['id']}/")
+    rows = WebDriverWait(chromium, 20).until(
+        expected_conditions.presence_of_all_elements_located((By.CSS_SELECTOR, "table tbody tr"))
+    )
+    page = chromium.find_element(By.TAG_NAME, "body").text
+    assert f"Event stream {candidate['id']}" in page
+    assert "Candidate.Registered" in rows[0].text
+    assert "Browser Viewed" in page  # the decrypted personal field, shown to staff
+    assert "No events." not in page
+
+    screenshot = tmp_path / "stream-viewer.png"
+    assert chromium.save_screenshot(str(screenshot))
+    width, height = _png_size(screenshot.read_bytes())
+    assert (width, height) == tuple(chromium.execute_script("return [window.innerWidth, window.innerHeight]"))
+    assert screenshot.stat().st_size > 20_000  # a rendered page, not a blank image
+
+
+def _api_client():  # type: ignore[no-untyped-def]
+    from rest_framework.test import APIClient
+
+    return APIClient()
+
+
+def _png_size(data: bytes) -> tuple[int, int]:
+    assert data.startswith(PNG_SIGNATURE), "not a PNG file"
+    assert data[12:16] == b"IHDR"
+    return struct.unpack(">II", data[16:24])

@@ -78,6 +78,12 @@ class Settings(BaseSettings):
         "local", validation_alias=_env("JOBRAKER_EMBEDDING_PROVIDER")
     )
     embedding_model: str | None = Field(None, validation_alias=_env("JOBRAKER_EMBEDDING_MODEL"))
+    # Chat assistant (OPENAI_API_KEY and/or OPENAI_BASE_URL switch it on; see docs/assistant.md).
+    chat_model: str = Field("gpt-4o-mini", min_length=1, validation_alias=_env("JOBRAKER_CHAT_MODEL"))
+    chat_token_budget: int = Field(200_000, ge=1, validation_alias=_env("JOBRAKER_CHAT_TOKEN_BUDGET"))
+    chat_max_tool_rounds: int = Field(5, ge=1, le=20, validation_alias=_env("JOBRAKER_CHAT_MAX_TOOL_ROUNDS"))
+    chat_max_retries: int = Field(2, ge=0, le=10, validation_alias=_env("JOBRAKER_CHAT_MAX_RETRIES"))
+    chat_timeout_seconds: float = Field(60.0, gt=0, validation_alias=_env("JOBRAKER_CHAT_TIMEOUT_SECONDS"))
 
     @field_validator("allowed_hosts", "cors_origins", mode="before")
     @classmethod

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "jobraker.embeddings",
     "jobraker.appliers",
     "jobraker.audit",
+    "jobraker.assistant",
     "jobraker.api",
 ]
 

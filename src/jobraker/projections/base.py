@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 
 import psycopg
 import structlog
-from django.db import transaction
+from django.db import close_old_connections, transaction
 from eventsourcing.persistence import Notification
 from eventsourcing.utils import get_topic
 
@@ -73,9 +73,18 @@ class ProjectionRunner:
         return total
 
     def run_forever(self, stop: threading.Event, database_url: str, poll_seconds: float = 1.0) -> None:
-        """Catch up whenever the recorder NOTIFYs a new event (and at least every ``poll_seconds``)."""
+        """Catch up whenever the recorder NOTIFYs a new event (and at least every ``poll_seconds``).
+        Losing the database (a restart, a failover) means waiting and listening again, not exiting."""
+        while not stop.is_set():
+            try:
+                self._follow(stop, database_url, poll_seconds)
+            except psycopg.OperationalError as exc:
+                log.warning("projection_listener_lost", error=str(exc).strip())
+                stop.wait(poll_seconds)
+
+    def _follow(self, stop: threading.Event, database_url: str, poll_seconds: float) -> None:
         channel = self.app.recorder.channel_name  # type: ignore[attr-defined]
-        with psycopg.connect(database_url, autocommit=True) as listener:
+        with psycopg.connect(database_url, autocommit=True, connect_timeout=5) as listener:
             listener.execute(psycopg.sql.SQL("LISTEN {}").format(psycopg.sql.Identifier(channel)))
             while not stop.is_set():
                 try:
@@ -86,6 +95,7 @@ class ProjectionRunner:
                     # A batch that fails rolls back with its position; keep following (the
                     # lag shows in /health/ready) rather than die, and try again shortly.
                     log.exception("projection_failed")
+                    close_old_connections()  # a connection the database dropped is opened anew
                     stop.wait(poll_seconds)
                 for _ in listener.notifies(timeout=poll_seconds, stop_after=1):
                     pass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from jobraker.assistant.projection import ConversationProjection
 from jobraker.projections.applications import ApplicationProjection, TimelineProjection
 from jobraker.projections.base import Projection
 from jobraker.projections.candidates import CandidateProjection
@@ -12,4 +13,4 @@ from jobraker.projections.vectors import VectorProjection
 
 def all_projections() -> list[Projection]:
     return [CandidateProjection(), JobProjection(), ApplicationProjection(), TimelineProjection(), VectorProjection(),
-            NotificationProjection()]
+            NotificationProjection(), ConversationProjection()]

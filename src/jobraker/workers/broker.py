@@ -16,9 +16,28 @@ def redis_client() -> redis.Redis:
     return redis.Redis.from_url(_redis_url(), socket_connect_timeout=3, socket_timeout=5)
 
 
+class DatabaseConnections(dramatiq.Middleware):
+    """Django renews unusable or expired connections per request; a worker's unit of work is a
+    message. Without this a worker whose database restarted keeps a dead connection forever."""
+
+    def before_process_message(self, broker: dramatiq.Broker, message: dramatiq.Message) -> None:
+        from django.db import close_old_connections
+
+        close_old_connections()
+
+    def after_process_message(self, broker: dramatiq.Broker, message: dramatiq.Message, *,
+                              result: object = None, exception: BaseException | None = None) -> None:
+        from django.db import close_old_connections
+
+        close_old_connections()
+
+    after_skip_message = after_process_message
+
+
 @lru_cache(maxsize=1)
 def broker() -> RedisBroker:
     instance = RedisBroker(url=_redis_url())
+    instance.add_middleware(DatabaseConnections())
     dramatiq.set_broker(instance)
     return instance
 

@@ -116,5 +116,14 @@ def _run_jobs(stop: threading.Event, jobs: list[tuple[float, Callable[[], None]]
                     job()
                 except Exception:  # one failing job must not stop the others
                     log.exception("scheduled_job_failed", job=job.__name__)
+                finally:
+                    _renew_database_connection()
                 due[index] = now + every
         stop.wait(max(0.1, min(min(due) - time.monotonic(), LOCK_SECONDS / 3)))
+
+
+def _renew_database_connection() -> None:
+    """As Django does per request: a connection the database dropped is opened anew next time."""
+    from django.db import close_old_connections
+
+    close_old_connections()

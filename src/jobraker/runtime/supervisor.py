@@ -23,6 +23,8 @@ from jobraker.runtime.connectivity import require_reachable
 PROCESSES = ("serve", "projector", "relay", "worker", "scheduler")
 RUNTIME_FILE = "runtime.json"
 STOP_SECONDS = 10.0
+MAX_RESTARTS = 5  # within CRASH_WINDOW seconds, before `up` gives up
+CRASH_WINDOW = 60.0
 PR_SET_PDEATHSIG = 1
 
 
@@ -40,6 +42,7 @@ class Supervisor:
     env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
     children: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     services: list[embedded.RunningServer] = field(default_factory=list)
+    restarts: dict[str, list[float]] = field(default_factory=dict)
     stopping: bool = False
 
     def run(self) -> int:
@@ -101,11 +104,18 @@ class Supervisor:
         )
 
     def _watch(self) -> int:
+        """Restart a process that exits (it lost Redis, say); give up when one keeps crashing."""
         while not self.stopping:
-            for name, child in self.children.items():
-                if child.poll() is not None:
-                    print(f"jobraker: {name} exited with code {child.returncode}; stopping", file=sys.stderr)
+            for name, child in list(self.children.items()):
+                if child.poll() is None:
+                    continue
+                self.restarts[name] = [t for t in self.restarts.get(name, []) if t > time.monotonic() - CRASH_WINDOW]
+                if len(self.restarts[name]) >= MAX_RESTARTS:
+                    print(f"jobraker: {name} keeps exiting (code {child.returncode}); stopping", file=sys.stderr)
                     return 1
+                print(f"jobraker: {name} exited with code {child.returncode}; restarting it", file=sys.stderr)
+                self.restarts[name].append(time.monotonic())
+                self.children[name] = self._jobraker(name)
             time.sleep(0.5)
         return 0
 

@@ -1,0 +1,1 @@
+"""The chat assistant: an OpenAI-compatible model answering over the candidate's own data, with tools."""

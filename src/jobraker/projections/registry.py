@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from jobraker.assistant.projection import ConversationProjection
+from jobraker.assistant.projection import ConversationProjection
 from jobraker.projections.applications import ApplicationProjection, TimelineProjection
 from jobraker.projections.base import Projection
 from jobraker.projections.candidates import CandidateProjection

@@ -48,6 +48,16 @@ class Up:
             time.sleep(0.3)
         raise AssertionError(f"/health/ready not 200 within {READY_WITHIN}s")
 
+    def child(self, name: str, timeout: float = 0.0) -> psutil.Process:
+        """The running `jobraker NAME` child (waiting up to ``timeout`` for one to appear)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for process in psutil.Process(self.process.pid).children():
+                if process.is_running() and process.status() != psutil.STATUS_ZOMBIE and process.cmdline()[-1:] == [name]:
+                    return process
+            assert time.monotonic() < deadline, f"no running {name} process"
+            time.sleep(0.2)
+
     def stop(self) -> None:
         descendants = psutil.Process(self.process.pid).children(recursive=True)
         self.process.send_signal(signal.SIGINT)
@@ -99,5 +109,10 @@ def test_up_serves_the_slice_stops_cleanly_and_keeps_data(data_dir: Path):
             f"{second.base}/api/v1/candidates/me", headers={"Authorization": f"Bearer {token.json()['access']}"}
         )
         assert me.json()["id"] == created.json()["id"]
+        relay = second.child("relay")
+        relay.kill()  # a process that dies is started again; `up` carries on
+        relay.wait(timeout=10)
+        assert second.child("relay", timeout=10).pid != relay.pid
+        assert second.process.poll() is None
     finally:
         second.stop()

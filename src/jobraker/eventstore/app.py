@@ -18,7 +18,7 @@ from jobraker.domain.service import Jobraker
 from jobraker.eventstore import context
 from jobraker.eventstore.mapper import PersonalDataMapper
 from jobraker.eventstore.recorder import UnpipelinedApplicationRecorder
-from jobraker.privacy.keyring import Keyring
+from jobraker.privacy.keyring import KeyAlreadyStored, Keyring
 from jobraker.privacy.keystore import DatabaseKeyStore
 
 
@@ -55,11 +55,24 @@ class EncryptedJobraker(Jobraker):
         )
 
     def _record(self, processing_event: ProcessingEvent[UUID]) -> list[Recording[UUID]]:
-        # One round trip for every data key this save needs, instead of one per event.
-        self.keyring.ensure_keys(
-            {data_subject(e) for e in processing_event.events if personal_fields(type(e))}
-        )
-        return super()._record(processing_event)
+        subjects = {data_subject(e) for e in processing_event.events if personal_fields(type(e))}
+        # A subject whose own stream starts in this save (a registration) has no key yet: its
+        # new key is written in the events' transaction. Other subjects' keys are loaded (or
+        # made) first, one round trip for all of them.
+        starting = {e.originator_id for e in processing_event.events if e.originator_version == 1}
+        try:
+            with self.keyring.keys_for_new_subjects(subjects & starting) as new_keys:
+                self.keyring.ensure_keys(subjects - new_keys.keys())
+                if new_keys:
+                    processing_event.saved_kwargs["in_transaction"] = [
+                        lambda cursor: self.keyring.store_new_keys(cursor, new_keys)
+                    ]
+                return super()._record(processing_event)
+        except KeyAlreadyStored:
+            # Stored before (an erased subject, or a key row left by an earlier failed save).
+            processing_event.saved_kwargs.pop("in_transaction", None)
+            self.keyring.ensure_keys(subjects)
+            return super()._record(processing_event)
 
 
 def build_jobraker(settings: Settings) -> EncryptedJobraker:

@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -20,7 +20,8 @@ class Causation:
     actor: str = "system"
 
     def as_metadata(self) -> dict[str, str | None]:
-        return asdict(self)
+        # Not dataclasses.asdict: it deep-copies, and this runs for every event stored.
+        return {"correlation_id": self.correlation_id, "causation_id": self.causation_id, "actor": self.actor}
 
 
 _current: ContextVar[Causation | None] = ContextVar("jobraker_causation", default=None)

@@ -10,7 +10,7 @@ multi-row INSERT … RETURNING — in one transaction and has no such limit.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
@@ -27,3 +27,11 @@ class UnpipelinedApplicationRecorder(PostgresApplicationRecorder):
             self._insert_events(curs, stored_events, **kwargs)
             self._insert_stored_events(curs, stored_events, **kwargs)
             return self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+
+    def _insert_events(
+        self, curs: Any, stored_events: Sequence[StoredEvent], *, in_transaction: Iterable[Callable[[Any], None]] = (), **kwargs: Any
+    ) -> None:
+        # Writes that must commit or roll back with the events (new subjects' data keys).
+        super()._insert_events(curs, stored_events, **kwargs)
+        for write in in_transaction:
+            write(curs)

@@ -10,7 +10,9 @@ import base64
 import os
 import threading
 import time
-from typing import Protocol
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, Protocol
 from uuid import UUID
 
 from cryptography.exceptions import InvalidTag
@@ -31,7 +33,15 @@ class KeyStore(Protocol):
         """Store the wrapped keys of subjects that have none; return what is stored for each
         (None for a subject whose key was destroyed)."""
 
+    def insert_new(self, cursor: Any, new_keys: dict[UUID, bytes]) -> None:
+        """Store the wrapped keys in the caller's transaction; raise KeyAlreadyStored if any
+        subject already has a key row (live or destroyed)."""
+
     def destroy(self, subject: UUID) -> None: ...
+
+
+class KeyAlreadyStored(Exception):
+    """A key meant for a new subject found one already stored: the save is retried the slow way."""
 
 
 class Keyring:
@@ -40,19 +50,21 @@ class Keyring:
     def __init__(self, store: KeyStore, master_key: bytes, cache_seconds: float = 10.0):
         self._store = store
         self._master = AESGCM(master_key)
-        self._cache: dict[UUID, tuple[float, bytes]] = {}
+        # The ready cipher of each key, not just its bytes: building one costs more than a seal.
+        self._cache: dict[UUID, tuple[float, AESGCM]] = {}
         self._cache_seconds = cache_seconds
         self._lock = threading.Lock()
+        self._unsaved = threading.local()  # this thread's keys for subjects whose first events are being saved
 
     def seal(self, subject: UUID, field: str, plaintext: bytes) -> str:
-        key = self._key(subject)
+        key = self._unsaved_key(subject) or self._key(subject)
         if key is None:
             self.ensure_keys({subject})
             key = self._cached(subject)
         if key is None:
             raise SubjectErased(subject)
         nonce = os.urandom(NONCE_BYTES)
-        sealed = nonce + AESGCM(key).encrypt(nonce, plaintext, _aad(subject, field))
+        sealed = nonce + key.encrypt(nonce, plaintext, _aad(subject, field))
         return base64.b64encode(sealed).decode("ascii")
 
     def open(self, subject: UUID, field: str, sealed: str) -> bytes | None:
@@ -61,7 +73,7 @@ class Keyring:
         if key is None:
             return None
         raw = base64.b64decode(sealed)
-        return AESGCM(key).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], _aad(subject, field))
+        return key.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], _aad(subject, field))
 
     def ensure_keys(self, subjects: set[UUID]) -> None:
         """Make sure each subject has a key (one round trip for all); erased subjects get none."""
@@ -73,12 +85,35 @@ class Keyring:
             if wrapped is not None:
                 self._remember(subject, self._unwrap(subject, wrapped))
 
+    @contextmanager
+    def keys_for_new_subjects(self, subjects: set[UUID]) -> Iterator[dict[UUID, bytes]]:
+        """Fresh keys for subjects whose first events this thread is saving, without a round trip.
+
+        Yields the wrapped keys, which the caller stores in the same transaction as the events
+        (``store_new_keys``). Sealing uses them at once; other threads see them only after the
+        block ends without error (committed). If a subject turns out to have a key already, the
+        store raises KeyAlreadyStored, the transaction rolls back and nothing is cached."""
+        fresh = {subject: AESGCM.generate_key(256) for subject in subjects if self._cached(subject) is None}
+        self._unsaved.keys = {subject: AESGCM(key) for subject, key in fresh.items()}
+        try:
+            yield {subject: self._wrap(subject, key) for subject, key in fresh.items()}
+            for subject, cipher in self._unsaved.keys.items():
+                self._remember_cipher(subject, cipher)
+        finally:
+            self._unsaved.keys = {}
+
+    def store_new_keys(self, cursor: Any, wrapped: dict[UUID, bytes]) -> None:
+        self._store.insert_new(cursor, wrapped)
+
     def destroy(self, subject: UUID) -> None:
         self._store.destroy(subject)
         with self._lock:
             self._cache.pop(subject, None)
 
-    def _key(self, subject: UUID) -> bytes | None:
+    def _unsaved_key(self, subject: UUID) -> AESGCM | None:
+        return getattr(self._unsaved, "keys", {}).get(subject)
+
+    def _key(self, subject: UUID) -> AESGCM | None:
         key = self._cached(subject)
         if key is not None:
             return key
@@ -87,17 +122,20 @@ class Keyring:
             return None
         return self._remember(subject, self._unwrap(subject, wrapped))
 
-    def _cached(self, subject: UUID) -> bytes | None:
+    def _cached(self, subject: UUID) -> AESGCM | None:
         with self._lock:
             cached = self._cache.get(subject)
         if cached and time.monotonic() - cached[0] < self._cache_seconds:
             return cached[1]
         return None
 
-    def _remember(self, subject: UUID, key: bytes) -> bytes:
+    def _remember(self, subject: UUID, key: bytes) -> AESGCM:
+        return self._remember_cipher(subject, AESGCM(key))
+
+    def _remember_cipher(self, subject: UUID, cipher: AESGCM) -> AESGCM:
         with self._lock:
-            self._cache[subject] = (time.monotonic(), key)
-        return key
+            self._cache[subject] = (time.monotonic(), cipher)
+        return cipher
 
     def _wrap(self, subject: UUID, key: bytes) -> bytes:
         nonce = os.urandom(NONCE_BYTES)

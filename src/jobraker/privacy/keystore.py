@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 from django.utils import timezone
 
+from jobraker.privacy.keyring import KeyAlreadyStored
 from jobraker.privacy.models import SubjectKey
+
+# Keys of new subjects, in the event transaction's own cursor: one statement, no extra commit.
+INSERT_NEW = (
+    f"INSERT INTO {SubjectKey._meta.db_table} (subject_id, wrapped_key, created_at) "
+    "SELECT subject_id, wrapped_key, now() FROM unnest(%s::uuid[], %s::bytea[]) AS new (subject_id, wrapped_key) "
+    "ON CONFLICT (subject_id) DO NOTHING"
+)
 
 
 class DatabaseKeyStore:
@@ -27,6 +36,12 @@ class DatabaseKeyStore:
             "subject_id", "wrapped_key"
         )
         return {subject: bytes(wrapped) if wrapped is not None else None for subject, wrapped in stored}
+
+    def insert_new(self, cursor: Any, new_keys: dict[UUID, bytes]) -> None:
+        subjects = list(new_keys)
+        cursor.execute(INSERT_NEW, (subjects, [new_keys[s] for s in subjects]))
+        if cursor.rowcount != len(subjects):
+            raise KeyAlreadyStored(len(subjects) - cursor.rowcount)
 
     def destroy(self, subject: UUID) -> None:
         SubjectKey.objects.update_or_create(

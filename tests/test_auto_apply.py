@@ -235,6 +235,7 @@ def test_runs_whose_webhook_never_came_are_polled(jobraker):
             created_at=timezone.now() - timedelta(hours=1)
         )
         skyvern.statuses[skyvern.run_id(1)] = "completed"
+        skyvern.outputs[skyvern.run_id(1)] = {"submitted": True, "confirmation": "Application received"}
         outcomes = poll_silent_runs(jobraker, applier)
     assert outcomes[skyvern.run_id(1)] == "recorded" and outcomes[skyvern.run_id(2)] == "not terminal"
     assert jobraker.get_application(done).status is Status.SUBMITTED

@@ -43,6 +43,12 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--processes", type=int, default=1)
     worker.add_argument("--threads", type=int, default=4)
     command("scheduler", cmd_scheduler, "Send periodic messages.")
+    sandbox = command("sandbox-skyvern", cmd_sandbox_skyvern,
+                      "Run the Skyvern sandbox (what `jobraker up` runs without SKYVERN_API_KEY): sends nothing anywhere.")
+    sandbox.add_argument("--host", default="127.0.0.1")
+    sandbox.add_argument("--port", type=int, default=8010)
+    sandbox.add_argument("--delay", type=float, default=None, help="seconds before a run finishes "
+                         "(default JOBRAKER_SANDBOX_SKYVERN_DELAY)")
     projections = command("projections", cmd_projections, "Show projection positions and lag, or rebuild one from the log.")
     projections.add_argument("action", choices=["status", "rebuild"])
     projections.add_argument("name", nargs="?", help="projection to rebuild (or 'all')")
@@ -160,6 +166,19 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
     from jobraker.workers.scheduler import run_scheduler
 
     return _until_signalled(run_scheduler)
+
+
+def cmd_sandbox_skyvern(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    if settings.skyvern_api_key is None:
+        raise ConfigError("SKYVERN_API_KEY: set the key the sandbox accepts and signs webhooks with")
+    from jobraker.appliers.sandbox import serve
+    from jobraker.logs import configure_logging
+
+    configure_logging(settings.log_level)
+    delay = settings.sandbox_skyvern_delay if args.delay is None else args.delay
+    key = settings.skyvern_api_key.get_secret_value()
+    return _until_signalled(lambda stop: serve(key, args.host, args.port, delay, stop))
 
 
 def cmd_projections(args: argparse.Namespace) -> int:

@@ -11,8 +11,10 @@ from .loopback import LoopbackServer, QuietHandler
 
 
 class FakeSkyvern(LoopbackServer):
-    def __init__(self, api_key: str = "sk-skyvern") -> None:
+    def __init__(self, api_key: str = "sk-skyvern", delay: float = 0.05) -> None:
         self.api_key = api_key
+        self.delay = delay  # how long POST /v1/run/tasks takes (the fault test makes it slow)
+        self.outputs: dict[str, object] = {}  # run id → output GET /v1/runs/{id} reports
         self.tasks: list[dict] = []
         self.fail_next: list[int] = []
         self.statuses: dict[str, str] = {}  # run id → status GET /v1/runs/{id} reports
@@ -50,13 +52,13 @@ class FakeSkyvern(LoopbackServer):
                     failure = fake.fail_next.pop(0) if fake.fail_next else None
                 if failure:
                     return self._send(failure, {"detail": "boom"})
-                time.sleep(0.05)
+                time.sleep(fake.delay)
                 self._send(200, fake.run_body(run_id, "created"))
 
             def do_GET(self) -> None:  # noqa: N802
                 run_id = self.path.rsplit("/", 1)[-1]
                 if self.headers.get("x-api-key") != fake.api_key:
                     return self._send(403, {"detail": "Invalid credentials"})
-                self._send(200, fake.run_body(run_id, fake.statuses.get(run_id, "running")))
+                self._send(200, fake.run_body(run_id, fake.statuses.get(run_id, "running"), output=fake.outputs.get(run_id)))
 
         return Handler

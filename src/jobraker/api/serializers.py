@@ -138,9 +138,22 @@ class ApplicationSerializer(serializers.ModelSerializer):
 
 class ApplicationDetailSerializer(ApplicationSerializer):
     timeline = serializers.SerializerMethodField()
+    submission = serializers.SerializerMethodField(
+        help_text="How it was sent (applier: skyvern, sandbox or dry-run) and whether the employer's site "
+        "confirmed it (verification, with the reason when unverified); null until something is sent."
+    )
 
     class Meta(ApplicationSerializer.Meta):
-        fields = [*ApplicationSerializer.Meta.fields, "timeline"]
+        fields = [*ApplicationSerializer.Meta.fields, "timeline", "submission"]
+
+    def get_submission(self, record: ApplicationRecord) -> dict[str, Any] | None:
+        from jobraker.appliers.models import SubmissionRecord
+
+        sent = SubmissionRecord.objects.filter(application_id=record.id).first()
+        if sent is None:
+            return None
+        return {"applier": sent.applier, "sandbox": sent.applier == "sandbox", "dry_run": sent.dry_run,
+                "run_id": sent.run_id, "verification": sent.verification, "reason": sent.reason, "sent_at": sent.sent_at}
 
     def get_timeline(self, record: ApplicationRecord) -> list[dict[str, Any]]:
         entries = TimelineEntry.objects.filter(aggregate_id=record.id).order_by("version")

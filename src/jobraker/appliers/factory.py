@@ -1,4 +1,5 @@
-"""The applier this process uses: Skyvern with a key, else the dry-run applier."""
+"""The applier this process uses: Skyvern with a key (under `jobraker up` without a key: its
+Skyvern sandbox, labelled "sandbox"), else the dry-run applier."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ def applier() -> Applier:
     settings = get_settings()
     if settings.skyvern_api_key is None:
         return DryRunApplier()
-    return SkyvernApplier(settings.skyvern_base_url, settings.skyvern_api_key.get_secret_value())
+    name = "sandbox" if settings.skyvern_sandbox else "skyvern"
+    return SkyvernApplier(settings.skyvern_base_url, settings.skyvern_api_key.get_secret_value(), name=name)
 
 
 def webhook_url() -> str:

@@ -34,6 +34,7 @@ class SkyvernUnknownOutcome(Exception):
 
 class Applier(Protocol):
     dry_run: bool
+    name: str  # recorded with the submission: "skyvern", "sandbox" or "dry-run"
 
     def run_task(self, payload: dict[str, Any]) -> str:
         """Start the task; return its run id."""
@@ -42,7 +43,9 @@ class Applier(Protocol):
 class SkyvernApplier:
     dry_run = False
 
-    def __init__(self, base_url: str, api_key: str, *, transport: httpx.BaseTransport | None = None, timeout: float = 30.0) -> None:
+    def __init__(self, base_url: str, api_key: str, *, transport: httpx.BaseTransport | None = None, timeout: float = 30.0,
+                 name: str = "skyvern") -> None:
+        self.name = name  # "sandbox" when base_url is `jobraker up`'s Skyvern sandbox
         self._http = httpx.Client(base_url=base_url, headers={"x-api-key": api_key}, transport=transport, timeout=timeout)
 
     def run_task(self, payload: dict[str, Any]) -> str:
@@ -66,6 +69,7 @@ class DryRunApplier:
     """No Skyvern key: record exactly what would be sent, send nothing."""
 
     dry_run = True
+    name = "dry-run"
 
     def run_task(self, payload: dict[str, Any]) -> str:
         return ""

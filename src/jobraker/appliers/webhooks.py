@@ -6,7 +6,8 @@ from uuid import UUID
 
 from jobraker.appliers.models import SkyvernRunLink
 from jobraker.appliers.skyvern import SkyvernApplier, SkyvernRun
-from jobraker.domain.application import Actor, Status
+from jobraker.appliers.verification import verify
+from jobraker.domain.application import Actor, Application, Status
 from jobraker.domain.service import Jobraker
 
 
@@ -18,11 +19,11 @@ def record_outcome(jobraker: Jobraker, run: SkyvernRun) -> str:
         return "unknown run"
     application = jobraker.get_application(UUID(str(link.application_id)))
     if application.status is Status.NEEDS_REVIEW and run.status == "completed":
-        application.record_submitted(Actor.SYSTEM)  # the confirmation settles the review
+        _record_completed(application, run)  # Skyvern's report settles the review
     elif application.status is not Status.SUBMITTING:
         return "already recorded"
     elif run.status == "completed":
-        application.record_submitted(Actor.SYSTEM)
+        _record_completed(application, run)
     elif run.status in ("failed", "terminated", "canceled"):
         application.record_failure(run.failure_reason or f"Skyvern run {run.status}", retryable=False)
     elif run.status == "timed_out":
@@ -31,6 +32,15 @@ def record_outcome(jobraker: Jobraker, run: SkyvernRun) -> str:
         return "not terminal"
     jobraker.save(application)
     return "recorded"
+
+
+def _record_completed(application: Application, run: SkyvernRun) -> None:
+    """Submitted only with a confirmation from the employer's site; else unverified, saying why."""
+    verdict = verify(run.output)
+    if verdict.confirmed:
+        application.record_submitted(Actor.SYSTEM)
+    else:
+        application.record_unverified(verdict.evidence)
 
 
 def poll_silent_runs(jobraker: Jobraker, skyvern: SkyvernApplier, older_than_minutes: int = 20) -> dict[str, str]:

@@ -9,7 +9,9 @@ from __future__ import annotations
 import ctypes
 import json
 import os
+import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -21,6 +23,7 @@ from jobraker.runtime import embedded
 from jobraker.runtime.connectivity import require_reachable
 
 PROCESSES = ("serve", "projector", "relay", "worker", "scheduler")
+SKYVERN_SANDBOX = "sandbox-skyvern"
 RUNTIME_FILE = "runtime.json"
 STOP_SECONDS = 10.0
 MAX_RESTARTS = 5  # within CRASH_WINDOW seconds, before `up` gives up
@@ -54,6 +57,7 @@ class Supervisor:
             self._publish_addresses()
             if subprocess.run(self._command("migrate"), env=self.env).returncode != 0:
                 return 1
+            self._start_skyvern_sandbox()
             for name in PROCESSES:
                 self.children[name] = self._jobraker(name)
             self._announce()
@@ -83,12 +87,31 @@ class Supervisor:
         path.write_text(json.dumps({k: self.env[k] for k in ("DATABASE_URL", "REDIS_URL")}))
         path.chmod(0o600)
 
+    def _start_skyvern_sandbox(self) -> None:
+        """No SKYVERN_API_KEY: run the Skyvern sandbox and point the API and the workers at it,
+        with a key made for this run, so submissions go through the real Skyvern client and
+        webhook (labelled "sandbox") instead of the dry-run applier."""
+        if self.settings.skyvern_api_key is not None:
+            return
+        port = _free_port()
+        self.env.update(
+            SKYVERN_API_KEY=secrets.token_urlsafe(32),
+            SKYVERN_BASE_URL=f"http://127.0.0.1:{port}",
+            JOBRAKER_SKYVERN_SANDBOX="true",
+        )
+        host = "127.0.0.1" if self.settings.host in ("0.0.0.0", "::") else self.settings.host
+        self.env.setdefault("JOBRAKER_PUBLIC_URL", f"http://{host}:{self.settings.port}")  # where webhooks go
+        self.children[SKYVERN_SANDBOX] = self._jobraker(SKYVERN_SANDBOX, "--port", str(port))
+        _wait_until_listening(port, self.children[SKYVERN_SANDBOX])
+        print(f"Skyvern: sandbox at {self.env['SKYVERN_BASE_URL']} (no SKYVERN_API_KEY; nothing is sent to employers)",
+              flush=True)
+
     def _command(self, *args: str) -> list[str]:
         return [sys.executable, "-m", "jobraker", *args]
 
-    def _jobraker(self, name: str) -> subprocess.Popen[bytes]:
+    def _jobraker(self, name: str, *args: str) -> subprocess.Popen[bytes]:
         return subprocess.Popen(
-            self._command(name), env=self.env, start_new_session=True, preexec_fn=_die_with_parent
+            self._command(name, *args), env=self.env, start_new_session=True, preexec_fn=_die_with_parent
         )
 
     def _announce(self) -> None:
@@ -138,6 +161,23 @@ class Supervisor:
         (Path(self.env.get("JOBRAKER_DATA_DIR", ".")) / RUNTIME_FILE).unlink(missing_ok=True)
         if self.children or self.services:
             print("jobraker: stopped", flush=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _wait_until_listening(port: int, child: subprocess.Popen[bytes], within: float = 15.0) -> None:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline and child.poll() is None:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"the Skyvern sandbox did not start listening on port {port}")
 
 
 def up(settings: Settings) -> int:

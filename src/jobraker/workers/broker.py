@@ -36,7 +36,11 @@ class DatabaseConnections(dramatiq.Middleware):
 
 @lru_cache(maxsize=1)
 def broker() -> RedisBroker:
-    instance = RedisBroker(url=_redis_url())
+    settings = get_settings()
+    # A killed worker's unacknowledged messages are requeued once its heartbeat is older than
+    # heartbeat_timeout, checked during maintenance (that share per million of broker commands).
+    instance = RedisBroker(url=_redis_url(), heartbeat_timeout=settings.broker_heartbeat_timeout_ms,
+                           maintenance_chance=settings.broker_maintenance_chance)
     instance.add_middleware(DatabaseConnections())
     dramatiq.set_broker(instance)
     return instance

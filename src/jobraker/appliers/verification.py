@@ -1,0 +1,82 @@
+"""Did the employer's site confirm the application? Read from what Skyvern reports.
+
+A run that Skyvern calls *completed* only says the browser got to the end of its steps.
+Jobraker counts an application as submitted when the output shows the employer's
+confirmation (a confirmation message or number, or a page saying the application was
+received); otherwise it is recorded as *unverified*, with the reason shown to the candidate.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+# Asked of Skyvern with every task, so that its output names the confirmation when there is one.
+CONFIRMATION_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "submitted": {"type": "boolean", "description": "True only if the application form was submitted."},
+        "confirmation": {
+            "type": "string",
+            "description": "The confirmation message the employer's site showed after submitting, word for word; empty if none.",
+        },
+        "confirmation_number": {"type": "string", "description": "Any application or reference number shown; empty if none."},
+    },
+}
+
+CONFIRMATION_KEYS = ("confirmation", "confirmation_text", "confirmation_message", "confirmation_number",
+                     "confirmation_id", "reference", "reference_number", "application_reference")
+CONFIRMING_WORDS = re.compile(
+    r"thanks? (you )?for (applying|your application)"
+    r"|application (has been |was )?(received|submitted|sent)"
+    r"|(received|got) your application"
+    r"|successfully (submitted|applied)"
+    r"|confirmation (number|code|id)",
+    re.IGNORECASE,
+)
+DENYING_WORDS = re.compile(r"\b(not|never|couldn't|could not|unable to|failed to) (be )?(submit|sent|send|apply)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    confirmed: bool
+    evidence: str  # the confirmation seen, or why none counts
+
+
+def verify(output: Any) -> Verdict:
+    """Whether Skyvern's output shows a confirmation from the employer's site."""
+    if output in (None, "", {}, []):
+        return Verdict(False, "Skyvern finished but reported nothing from the employer's site, so there is no confirmation.")
+    if isinstance(output, dict):
+        if output.get("submitted") is False:
+            return Verdict(False, f"Skyvern finished but reports the form was not submitted ({_excerpt(output)}).")
+        for key in CONFIRMATION_KEYS:
+            value = output.get(key)
+            if isinstance(value, (str, int)) and not isinstance(value, bool) and str(value).strip():
+                return Verdict(True, f"{key}: {str(value).strip()[:300]}")
+    text = " ".join(_strings(output))
+    found = CONFIRMING_WORDS.search(text)
+    if found and not DENYING_WORDS.search(text):
+        return Verdict(True, _around(text, found.start()))
+    return Verdict(False, f"Skyvern finished, but the employer's site showed no confirmation ({_excerpt(output)}).")
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
+def _around(text: str, at: int) -> str:
+    return text[max(0, at - 60): at + 200].strip()
+
+
+def _excerpt(output: Any) -> str:
+    text = output if isinstance(output, str) else json.dumps(output, ensure_ascii=False, default=str)
+    return f"output: {text[:200]}" + ("…" if len(text) > 200 else "")

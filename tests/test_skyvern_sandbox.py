@@ -1,0 +1,298 @@
+"""The Skyvern sandbox `jobraker up` runs without a key: Skyvern's wire format, runs that end
+by their job URL, webhooks signed as Skyvern signs them (and retried), driven through the
+real SkyvernApplier and the real webhook endpoint on a live server; and `up` choosing it."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+import time
+from pathlib import Path
+from uuid import UUID, uuid4
+
+import httpx
+import pytest
+from django.test.testcases import LiveServerThread
+
+from jobraker.appliers.sandbox import SandboxSkyvern, outcome_for
+from jobraker.appliers.skyvern import DryRunApplier, SkyvernApplier, sign
+from jobraker.appliers.submit import submit
+from jobraker.config import get_settings, load_settings
+from jobraker.domain.application import Status
+
+from .api_helpers import signed_in
+from .conftest import unique_email
+from .fakes.loopback import LoopbackServer, QuietHandler
+from .test_auto_apply import auto_applying_candidate
+
+KEY = "sk-sandbox-test"
+
+
+def url_with(outcome: str) -> str:
+    """A job URL the sandbox ends the given way (the choice is a hash of the URL)."""
+    for n in range(1000):
+        url = f"https://jobs.example.org/apply/{uuid4().hex}/{n}"
+        if outcome_for(url) == outcome:
+            return url
+    raise AssertionError(f"no URL ends {outcome}")
+
+
+def queued_for(jobraker, candidate_id, url: str):
+    job_id, _ = jobraker.post_job(source="test", external_id=unique_email(), title="Django developer",
+                                  company="Sandco", url=url)
+    app_id, _, decision = jobraker.record_match(candidate_id, job_id, 90, "test-model", {})
+    assert decision.queue, decision.reason
+    return app_id
+
+
+def wait_for(check, timeout: float = 15.0):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError("condition not met in time")
+
+
+@pytest.fixture
+def sandbox(monkeypatch):  # type: ignore[no-untyped-def]
+    """A running sandbox, and this process's settings as `jobraker up` sets them for its API
+    and workers: SKYVERN_BASE_URL at the sandbox, a key made for the run, labelled sandbox."""
+    with SandboxSkyvern(KEY, delay=0.1) as running:
+        monkeypatch.setenv("SKYVERN_API_KEY", KEY)
+        monkeypatch.setenv("SKYVERN_BASE_URL", running.base_url)
+        monkeypatch.setenv("JOBRAKER_SKYVERN_SANDBOX", "true")
+        get_settings.cache_clear()
+        yield running
+        monkeypatch.undo()
+        get_settings.cache_clear()
+
+
+@pytest.fixture
+def webhook_server(sandbox):  # type: ignore[no-untyped-def]
+    """Jobraker's API on a live server, so the sandbox's webhooks arrive over a real socket."""
+    thread = LiveServerThread("127.0.0.1", static_handler=lambda app: app, port=0)
+    thread.daemon = True
+    thread.start()
+    thread.is_ready.wait(timeout=10)
+    if thread.error:
+        raise thread.error
+    yield f"http://127.0.0.1:{thread.port}/api/v1/webhooks/skyvern"
+    thread.terminate()
+
+
+# ---------------------------------------------------------------------------
+# Wire format
+
+
+def test_sandbox_speaks_skyverns_wire_format():
+    with SandboxSkyvern(KEY, delay=0.2) as sandbox:
+        http = httpx.Client(base_url=sandbox.base_url, headers={"x-api-key": KEY})
+        refused = httpx.post(f"{sandbox.base_url}/v1/run/tasks", json={"prompt": "x"}, headers={"x-api-key": "wrong"})
+        assert (refused.status_code, refused.json()) == (403, {"detail": "Invalid credentials"})
+        assert httpx.get(f"{sandbox.base_url}/v1/runs/tsk_1").status_code == 403  # no key at all
+        missing = http.post("/v1/run/tasks", json={"url": "https://jobs.example.org/1"})
+        assert missing.status_code == 422 and missing.json()["detail"][0]["loc"] == ["body", "prompt"]
+        assert http.get("/v1/runs/tsk_unknown").json() == {"detail": "Run not found"}
+        assert http.post("/v1/run/workflows", json={}).status_code == 404
+
+        url = url_with("confirmed")
+        created = http.post("/v1/run/tasks", json={"prompt": "apply", "url": url, "title": "Dev at Sandco"}).json()
+        assert created["run_id"].startswith("tsk_") and created["status"] == "queued"
+        assert created["run_request"]["url"] == url
+        done = wait_for(lambda: (r := http.get(f"/v1/runs/{created['run_id']}").json())["status"] == "completed" and r)
+        assert done["output"]["submitted"] is True and done["output"]["confirmation_number"].startswith("SBX-")
+        assert "T" in done["finished_at"] and "+" not in done["finished_at"]  # no time zone, as Skyvern
+
+        slow = SandboxSkyvern(KEY, delay=60).start()
+        try:
+            run = httpx.post(f"{slow.base_url}/v1/run/tasks", json={"prompt": "p", "url": url},
+                             headers={"x-api-key": KEY}).json()
+            canceled = httpx.post(f"{slow.base_url}/v1/runs/{run['run_id']}/cancel", headers={"x-api-key": KEY})
+            assert canceled.json()["status"] == "canceled"
+            slow.finish(run["run_id"])  # the timer firing later changes nothing
+            assert slow.runs[run["run_id"]].status == "canceled"
+        finally:
+            slow.stop()
+
+
+def test_outcomes_are_decided_by_the_job_url_and_most_confirm():
+    urls = [f"https://jobs.example.org/{n}" for n in range(400)]
+    outcomes = [outcome_for(u) for u in urls]
+    assert outcomes == [outcome_for(u) for u in urls]  # deterministic
+    assert outcomes.count("confirmed") > 300 and outcomes.count("failed") > 10 and outcomes.count("unconfirmed") > 5
+
+
+class Receiver(LoopbackServer):
+    """A webhook receiver that refuses the first ``refuse`` deliveries with 500."""
+
+    def __init__(self, refuse: int) -> None:
+        self.deliveries: list[tuple[bytes, dict[str, str]]] = []
+        receiver = self
+
+        class Handler(QuietHandler):
+            def do_POST(self) -> None:  # noqa: N802
+                raw = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.deliveries.append((raw, dict(self.headers)))
+                self._send(500 if len(receiver.deliveries) <= refuse else 200, {"ok": True})
+
+        super().__init__(Handler)
+
+
+def test_webhooks_are_signed_as_skyvern_signs_them_and_retried():
+    with Receiver(refuse=2) as receiver, SandboxSkyvern(KEY, delay=0.05, retry_backoff=0.05) as sandbox:
+        sandbox.accept({"prompt": "p", "url": url_with("failed"), "webhook_url": f"{receiver.origin}/hook"})
+        wait_for(lambda: len(receiver.deliveries) == 3)
+        time.sleep(0.3)
+    assert len(receiver.deliveries) == 3  # two refusals, then delivered: no more
+    for raw, headers in receiver.deliveries:
+        assert headers["x-skyvern-signature"] == sign(raw, KEY)
+        assert int(headers["x-skyvern-timestamp"]) == pytest.approx(time.time(), abs=30)
+        assert raw == json.dumps(json.loads(raw), separators=(",", ":")).encode()  # compact JSON, signed as sent
+    body = json.loads(receiver.deliveries[0][0])
+    assert body["status"] == "failed" and body["task_id"] == body["run_id"] and "work permit" in body["failure_reason"]
+    assert {"organization_id", "workflow_run_id", "summary", "run_request"} <= set(body)
+
+
+def test_webhook_delivery_gives_up_after_three_retries():
+    with Receiver(refuse=99) as receiver, SandboxSkyvern(KEY, delay=0.05, retry_backoff=0.02) as sandbox:
+        run = sandbox.accept({"prompt": "p", "url": url_with("confirmed"), "webhook_url": f"{receiver.origin}/hook"})
+        wait_for(lambda: run.webhook_attempts == 4)
+        time.sleep(0.3)
+    assert len(receiver.deliveries) == 4
+
+
+# ---------------------------------------------------------------------------
+# Through the real applier and the real webhook endpoint
+
+
+@pytest.mark.parametrize(
+    ("outcome", "status", "verification"),
+    [("confirmed", Status.SUBMITTED, "confirmed"), ("unconfirmed", Status.UNVERIFIED, "unverified"),
+     ("failed", Status.FAILED, "failed")],
+)
+def test_a_sandbox_run_ends_in_jobraker_through_the_signed_webhook(
+    jobraker, projector, sandbox, webhook_server, outcome, status, verification
+):
+    from jobraker.appliers.factory import applier
+    from jobraker.appliers.models import SubmissionRecord
+
+    app_id = queued_for(jobraker, auto_applying_candidate(jobraker), url_with(outcome))
+    the_applier = applier()  # what a worker under `jobraker up` builds from its settings
+    assert the_applier.name == "sandbox"
+    assert submit(jobraker, app_id, the_applier, webhook_server).startswith("sent as tsk_")
+    wait_for(lambda: jobraker.get_application(app_id).status is not Status.SUBMITTING)
+    [run] = sandbox.runs.values()
+    assert run.webhook_attempts == 1  # delivered at once: the signature was accepted
+    application = jobraker.get_application(app_id)
+    assert application.status is status and application.applier == "sandbox"
+    projector.catch_up()
+    record = SubmissionRecord.objects.get(application_id=app_id)
+    assert (record.applier, record.verification, record.run_id) == ("sandbox", verification, run.run_id)
+    if outcome == "unconfirmed":
+        assert "no confirmation" in record.reason
+    if outcome == "failed":
+        assert application.failure == (run.failure_reason, False)
+
+
+def test_the_application_detail_says_sandbox_and_why_it_is_unverified(jobraker, live_projector, sandbox, webhook_server):
+    from jobraker.appliers.factory import applier
+
+    from .api_helpers import caught_up
+
+    client, created, _ = signed_in()
+    candidate_id = UUID(created["id"])
+    jobraker.change_profile(candidate_id, {"headline": "Backend engineer", "skills": ["Python"]})
+    jobraker.give_consent(candidate_id, "auto_apply", "2026-01")
+    jobraker.change_auto_apply(candidate_id, {"enabled": True, "min_score": 50})
+    app_id = queued_for(jobraker, candidate_id, url_with("unconfirmed"))
+    submit(jobraker, app_id, applier(), webhook_server)
+    wait_for(lambda: jobraker.get_application(app_id).status is Status.UNVERIFIED)
+    position = jobraker.recorder.max_notification_id()
+    detail = client.get(f"/api/v1/applications/{app_id}", **caught_up(position)).json()
+    assert detail["status"] == "unverified"
+    submission = detail["submission"]
+    assert submission["applier"] == "sandbox" and submission["sandbox"] is True
+    assert submission["verification"] == "unverified" and "no confirmation" in submission["reason"]
+    assert any(e["action"] == "record_unverified" and "no confirmation" in e["detail"]["reason"] for e in detail["timeline"])
+    other, _, _ = signed_in()
+    assert other.get(f"/api/v1/applications/{app_id}").status_code == 404
+
+    # The candidate who knows it arrived (the employer's e-mail) confirms it.
+    confirmed = client.post(f"/api/v1/applications/{app_id}/transitions", {"action": "confirm_submission"}, format="json")
+    assert confirmed.status_code == 200, confirmed.content
+    assert jobraker.get_application(app_id).status is Status.SUBMITTED
+
+
+# ---------------------------------------------------------------------------
+# Which applier a process uses
+
+
+def test_plain_workers_without_a_key_keep_the_dry_run_applier(monkeypatch):
+    from jobraker.appliers.factory import applier
+
+    monkeypatch.delenv("SKYVERN_API_KEY", raising=False)
+    monkeypatch.delenv("JOBRAKER_SKYVERN_SANDBOX", raising=False)
+    get_settings.cache_clear()
+    try:
+        assert isinstance(applier(), DryRunApplier)
+        monkeypatch.setenv("SKYVERN_API_KEY", "sk-real")
+        get_settings.cache_clear()
+        real = applier()
+        assert isinstance(real, SkyvernApplier) and real.name == "skyvern"
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+
+
+def _env_without_skyvern() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith(("SKYVERN_", "JOBRAKER_SKYVERN", "JOBRAKER_PUBLIC"))}
+
+
+def test_up_runs_the_sandbox_when_no_skyvern_key_is_set(tmp_path: Path):
+    from jobraker.runtime.supervisor import SKYVERN_SANDBOX, Supervisor
+
+    env = {**_env_without_skyvern(), "JOBRAKER_DATA_DIR": str(tmp_path), "JOBRAKER_PORT": "8123"}
+    supervisor = Supervisor(load_settings(env), env=env)
+    try:
+        supervisor._start_skyvern_sandbox()
+        child = supervisor.children[SKYVERN_SANDBOX]
+        assert child.args[:4] == [sys.executable, "-m", "jobraker", SKYVERN_SANDBOX]
+        key, base = env["SKYVERN_API_KEY"], env["SKYVERN_BASE_URL"]
+        assert len(key) >= 32 and env["JOBRAKER_SKYVERN_SANDBOX"] == "true"
+        assert env["JOBRAKER_PUBLIC_URL"] == "http://127.0.0.1:8123"  # webhooks come back to this API
+        children_settings = load_settings(env)  # what serve and worker will read
+        assert children_settings.skyvern_sandbox and children_settings.skyvern_api_key.get_secret_value() == key
+        run = httpx.post(f"{base}/v1/run/tasks", json={"prompt": "p", "url": "https://x.example/1"},
+                         headers={"x-api-key": key})
+        assert run.status_code == 200 and run.json()["run_id"].startswith("tsk_")
+        assert httpx.get(f"{base}/v1/runs/x", headers={"x-api-key": "other"}).status_code == 403
+    finally:
+        supervisor._stop()
+    assert child.poll() is not None
+
+
+def test_up_uses_real_skyvern_when_a_key_is_set(tmp_path: Path):
+    from jobraker.runtime.supervisor import Supervisor
+
+    env = {**_env_without_skyvern(), "JOBRAKER_DATA_DIR": str(tmp_path), "SKYVERN_API_KEY": "sk-real"}
+    supervisor = Supervisor(load_settings(env), env=env)
+    supervisor._start_skyvern_sandbox()
+    assert supervisor.children == {} and env["SKYVERN_API_KEY"] == "sk-real" and "JOBRAKER_SKYVERN_SANDBOX" not in env
+
+
+def test_racing_finish_and_cancel_deliver_one_outcome():
+    """The timer and a cancel racing: exactly one terminal status, one webhook."""
+    with Receiver(refuse=0) as receiver, SandboxSkyvern(KEY, delay=0.05) as sandbox:
+        runs = [sandbox.accept({"prompt": "p", "url": url_with("confirmed"), "webhook_url": f"{receiver.origin}/h"})
+                for _ in range(10)]
+        threads = [threading.Thread(target=sandbox.cancel, args=(r.run_id,)) for r in runs]
+        [t.start() for t in threads]
+        [t.join() for t in threads]
+        wait_for(lambda: len(receiver.deliveries) >= 10)
+        time.sleep(0.3)
+    assert len(receiver.deliveries) == 10
+    assert {json.loads(raw)["run_id"] for raw, _ in receiver.deliveries} == {r.run_id for r in runs}

@@ -85,6 +85,24 @@ class Settings(BaseSettings):
     chat_max_retries: int = Field(2, ge=0, le=10, validation_alias=_env("JOBRAKER_CHAT_MAX_RETRIES"))
     chat_timeout_seconds: float = Field(60.0, gt=0, validation_alias=_env("JOBRAKER_CHAT_TIMEOUT_SECONDS"))
 
+    # Notifications: e-mail, digests, reminders, the projection-lag watchdog.
+    email_backend: Literal["console", "smtp", "locmem", "dummy"] | None = Field(
+        None, validation_alias=_env("JOBRAKER_EMAIL_BACKEND")
+    )
+    email_host: str | None = Field(None, validation_alias=_env("EMAIL_HOST"))
+    email_port: int = Field(25, ge=1, le=65535, validation_alias=_env("EMAIL_PORT"))
+    email_host_user: str = Field("", validation_alias=_env("EMAIL_HOST_USER"))
+    email_host_password: SecretStr | None = Field(None, validation_alias=_env("EMAIL_HOST_PASSWORD"))
+    email_use_tls: bool = Field(False, validation_alias=_env("EMAIL_USE_TLS"))
+    email_use_ssl: bool = Field(False, validation_alias=_env("EMAIL_USE_SSL"))
+    email_from: str = Field("Jobraker <noreply@jobraker.localhost>", validation_alias=_env("JOBRAKER_EMAIL_FROM"))
+    digest_hour: int = Field(8, ge=0, le=23, validation_alias=_env("JOBRAKER_DIGEST_HOUR"))
+    follow_up_days: int = Field(7, ge=1, le=365, validation_alias=_env("JOBRAKER_FOLLOW_UP_DAYS"))
+    projection_lag_alert_seconds: float = Field(
+        300.0, gt=0, validation_alias=_env("JOBRAKER_PROJECTION_LAG_ALERT_SECONDS")
+    )
+    projection_lag_alert_events: int = Field(5000, ge=1, validation_alias=_env("JOBRAKER_PROJECTION_LAG_ALERT_EVENTS"))
+
     @field_validator("allowed_hosts", "cors_origins", mode="before")
     @classmethod
     def _split_hosts(cls, value: object) -> object:
@@ -121,6 +139,12 @@ class Settings(BaseSettings):
     def embedded(self) -> bool:
         """True when Jobraker must start its own PostgreSQL and Redis."""
         return self.database_url is None or self.redis_url is None
+
+    @property
+    def email_backend_path(self) -> str:
+        """Django's e-mail backend: as named, else SMTP when a host is set, else the console."""
+        name = self.email_backend or ("smtp" if self.email_host else "console")
+        return f"django.core.mail.backends.{name}.EmailBackend"
 
     @property
     def master_key_bytes(self) -> bytes:

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "jobraker.embeddings",
     "jobraker.appliers",
     "jobraker.audit",
+    "jobraker.delivery",
     "jobraker.assistant",
     "jobraker.api",
 ]
@@ -175,6 +176,17 @@ if config.is_production:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+
+# E-mail (notifications): the console by default, SMTP once EMAIL_HOST is set (see config.py).
+EMAIL_BACKEND = config.email_backend_path
+EMAIL_HOST = config.email_host or "localhost"
+EMAIL_PORT = config.email_port
+EMAIL_HOST_USER = config.email_host_user
+EMAIL_HOST_PASSWORD = config.email_host_password.get_secret_value() if config.email_host_password else ""
+EMAIL_USE_TLS = config.email_use_tls
+EMAIL_USE_SSL = config.email_use_ssl
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = config.email_from
 
 LOGGING_CONFIG = None  # structlog owns logging; see jobraker.logs
 from jobraker.logs import configure_logging  # noqa: E402

@@ -3,6 +3,8 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework_simplejwt.views import TokenBlacklistView, TokenObtainPairView, TokenRefreshView
 
 from jobraker.api import (
+    alert_views,
+    delivery_views,
     audit_views,
     application_views,
     candidate_views,
@@ -55,6 +57,12 @@ urlpatterns = [
     path("applications/<uuid:pk>/notes", application_views.ApplicationNotesView.as_view(), name="application-notes"),
     path("notifications", notification_views.NotificationListView.as_view(), name="notifications"),
     path("notifications/<uuid:pk>/read", notification_views.NotificationReadView.as_view(), name="notification-read"),
+    path("notifications/stream", delivery_views.NotificationStreamView.as_view(), name="notification-stream"),
+    path("notifications/settings", delivery_views.NotificationSettingsView.as_view(), name="notification-settings"),
+    path("alerts", alert_views.AlertListView.as_view(), name="alerts"),
+    path("alerts/unsubscribe/<str:token>", alert_views.AlertUnsubscribeView.as_view(), name="alert-unsubscribe"),
+    path("alerts/<uuid:pk>", alert_views.AlertDetailView.as_view(), name="alert-detail"),
+    path("staff/projection-lag", delivery_views.ProjectionLagView.as_view(), name="projection-lag"),
     path("staff/adzuna-usage", staff_views.AdzunaUsageView.as_view(), name="adzuna-usage"),
     path("webhooks/skyvern", webhook_views.SkyvernWebhookView.as_view(), name="skyvern-webhook"),
     path("audit/streams/<uuid:pk>/events", audit_views.StreamEventsView.as_view(), name="audit-events"),

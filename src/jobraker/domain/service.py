@@ -24,6 +24,8 @@ from jobraker.domain.candidate import Candidate
 from jobraker.domain.errors import DomainError, InvalidValue
 from jobraker.domain.job import Job, job_id
 from jobraker.domain.notification import Notification
+from jobraker.domain.alert import AlertCriteria, JobAlert
+from jobraker.domain.notification_settings import NotificationSettings, notification_settings_id
 from jobraker.domain.policy import Decision, auto_apply_decision
 
 # What a candidate may do to their own application; the rest is Jobraker's to do.
@@ -244,6 +246,55 @@ class Jobraker(EventSourcedApplication[UUID]):
             notification.mark_read()
 
         return self._update(notification_id, None, mark)
+
+    # Notification settings and job alerts.
+
+    def get_notification_settings(self, candidate_id: UUID) -> NotificationSettings:
+        """The candidate's settings; never changed means every switch on (an unsaved default)."""
+        try:
+            return self._get(notification_settings_id(candidate_id))
+        except NotFound:
+            return NotificationSettings(candidate_id=candidate_id)
+
+    def change_notification_settings(self, candidate_id: UUID, changes: dict[str, bool]) -> int:
+        for _ in range(3):
+            settings = self.get_notification_settings(candidate_id)
+            settings.change(**changes)
+            try:
+                return self._save(settings)
+            except IntegrityError:  # created or changed concurrently: re-read and re-apply
+                continue
+        raise ConcurrentUpdate(notification_settings_id(candidate_id))
+
+    def create_alert(
+        self, candidate_id: UUID, name: str, criteria: dict[str, Any], frequency: str
+    ) -> tuple[UUID, int]:
+        alert = JobAlert.create(candidate_id, name, AlertCriteria.from_dict(criteria), frequency)
+        return alert.id, self._save(alert)
+
+    def get_alert(self, alert_id: UUID, candidate_id: UUID | None = None) -> JobAlert:
+        """The alert; to a candidate who does not own it, it does not exist."""
+        alert = self._get(alert_id)
+        if not isinstance(alert, JobAlert) or (candidate_id is not None and alert.candidate_id != candidate_id):
+            raise NotFound(alert_id)
+        return alert
+
+    def change_alert(
+        self, alert_id: UUID, candidate_id: UUID, changes: dict[str, Any], expected_version: int | None = None
+    ) -> int:
+        criteria = changes.get("criteria")
+
+        def change(alert: JobAlert) -> None:
+            self.get_alert(alert_id, candidate_id)  # ownership, checked on the state being changed
+            merged = None if criteria is None else AlertCriteria.from_dict({**alert.criteria.as_dict(), **criteria})
+            alert.change(name=changes.get("name"), criteria=merged, frequency=changes.get("frequency"))
+
+        return self._update(alert_id, expected_version, change)
+
+    def unsubscribe_alert(self, alert_id: UUID, via: str, candidate_id: UUID | None = None) -> int:
+        """Unsubscribe by the owner (``candidate_id``) or by a signed link (no candidate given)."""
+        self.get_alert(alert_id, candidate_id)
+        return self._update(alert_id, None, lambda alert: alert.unsubscribe(via))
 
     # Plumbing.
 

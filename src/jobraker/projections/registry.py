@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from jobraker.assistant.projection import ConversationProjection
 from jobraker.assistant.projection import ConversationProjection
+from jobraker.delivery.projections import delivery_projections
 from jobraker.projections.applications import ApplicationProjection, TimelineProjection
 from jobraker.projections.base import Projection
 from jobraker.projections.candidates import CandidateProjection
@@ -14,4 +15,4 @@ from jobraker.projections.vectors import VectorProjection
 
 def all_projections() -> list[Projection]:
     return [CandidateProjection(), JobProjection(), ApplicationProjection(), TimelineProjection(), VectorProjection(),
-            NotificationProjection(), ConversationProjection()]
+            NotificationProjection(), ConversationProjection(), *delivery_projections()]

@@ -157,3 +157,23 @@ def build_data_export(export_id: str) -> None:
 
     export = build_export(get_jobraker(), UUID(export_id))
     log.info("data_export_ready", export_id=export_id, size=export.size)
+
+
+@dramatiq.actor(queue_name="default", max_retries=10, min_backoff=5_000, max_backoff=600_000)
+def email_notification(notification_id: str, correlation_id: str) -> None:
+    """E-mail one notification, exactly once per notification (see delivery/email.py)."""
+    from jobraker.delivery.email import deliver_notification
+    from jobraker.eventstore.app import get_jobraker
+
+    deliver_notification(get_jobraker(), UUID(notification_id))
+
+
+@dramatiq.actor(queue_name="match", max_retries=5, min_backoff=2_000)
+def check_job_alerts(job_id: str, correlation_id: str) -> None:
+    """Tell the candidates whose job alerts a new job matches (once per alert and job)."""
+    from jobraker.delivery.alerts import alert_on_new_job
+    from jobraker.eventstore.app import get_jobraker
+    from jobraker.eventstore.context import caused_by
+
+    with caused_by(correlation_id, causation_id=f"alerts:{job_id}", actor="system"):
+        alert_on_new_job(get_jobraker(), UUID(job_id))

@@ -10,6 +10,7 @@ from typing import Any
 from jobraker.domain.application import Actor, Application, Status
 from jobraker.domain.candidate import Candidate
 from jobraker.domain.job import Job
+from jobraker.domain.notification import Notification
 from jobraker.projections.base import Projection
 
 # Changes the candidate did not make themselves are worth telling them about (all but the
@@ -71,6 +72,14 @@ class Relay(Projection):
         from jobraker.workers import actors
 
         actors.match_new_job.send(str(event.originator_id), self._correlation_id)
+        actors.check_job_alerts.send(str(event.originator_id), self._correlation_id)
+
+    @process.register
+    def _notification_sent(self, event: Notification.Sent, position: int) -> None:
+        """Every notification is also e-mailed (the actor skips candidates who turned e-mail off)."""
+        from jobraker.workers import actors
+
+        actors.email_notification.send(str(event.originator_id), self._correlation_id)
 
 
 def relay_projections() -> list[Projection]:

@@ -67,6 +67,46 @@ def apply_retention() -> None:
     apply(get_jobraker(), timezone.now(), settings.retention_inactive_days, settings.retention_job_days)
 
 
+def send_daily_digests() -> None:
+    """Once the digest hour has passed: today's digest of new matches per candidate and of
+    hits per daily job alert (each exactly once: ids from the cause and the date)."""
+    from django.utils import timezone
+
+    from jobraker.config import get_settings
+    from jobraker.delivery.alerts import digest_cutoff, send_alert_digests
+    from jobraker.delivery.digest import send_match_digests
+    from jobraker.eventstore.app import get_jobraker
+
+    cutoff = digest_cutoff(timezone.now(), get_settings().digest_hour)
+    if cutoff is not None:
+        matches, alerts = send_match_digests(get_jobraker(), cutoff), send_alert_digests(get_jobraker(), cutoff)
+        if matches or alerts:
+            log.info("digests_sent", match_digests=matches, alert_digests=alerts)
+
+
+def send_follow_up_reminders() -> None:
+    from django.utils import timezone
+
+    from jobraker.config import get_settings
+    from jobraker.delivery.reminders import send_follow_up_reminders as remind
+    from jobraker.eventstore.app import get_jobraker
+
+    sent = remind(get_jobraker(), timezone.now(), get_settings().follow_up_days)
+    if sent:
+        log.info("follow_up_reminders_sent", count=sent)
+
+
+def watch_projection_lag() -> None:
+    from jobraker.config import get_settings
+    from jobraker.workers.watchdog import check_projection_lag
+
+    settings = get_settings()
+    check_projection_lag(settings.projection_lag_alert_seconds, settings.projection_lag_alert_events)
+
+
+DIGEST_SECONDS = 15 * 60.0
+REMINDER_SECONDS = 60 * 60.0
+WATCHDOG_SECONDS = 60.0
 RECONCILE_SECONDS = 5 * 60.0
 RETENTION_SECONDS = 24 * 3600.0
 JOBS: list[tuple[float, Callable[[], None]]] = [
@@ -75,6 +115,9 @@ JOBS: list[tuple[float, Callable[[], None]]] = [
     (RECONCILE_SECONDS, flag_stuck_submissions),
     (RECONCILE_SECONDS, poll_silent_runs),
     (RETENTION_SECONDS, apply_retention),
+    (DIGEST_SECONDS, send_daily_digests),
+    (REMINDER_SECONDS, send_follow_up_reminders),
+    (WATCHDOG_SECONDS, watch_projection_lag),
 ]
 
 

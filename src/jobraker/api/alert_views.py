@@ -1,0 +1,135 @@
+"""Job alerts: my saved searches that notify me about new jobs (at once or daily), and the
+unsubscribe link from their notifications and e-mails, which works without logging in."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from django.core import signing
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from jobraker.api.candidate_views import IF_MATCH, run_command
+from jobraker.api.commands import accepted, expected_version, with_etag
+from jobraker.api.permissions import IsCandidate
+from jobraker.api.serializers import CommandAcceptedSerializer, StrictSerializer
+from jobraker.delivery.alerts import alert_from_token, unsubscribe_link
+from jobraker.delivery.models import JobAlertRecord
+from jobraker.domain.alert import FREQUENCIES, MAX_KEYWORDS, MAX_SALARY, REMOTE_CHOICES
+from jobraker.eventstore.app import get_jobraker
+
+
+class CriteriaSerializer(StrictSerializer):
+    keywords = serializers.ListField(
+        child=serializers.CharField(max_length=100), max_length=MAX_KEYWORDS, required=False,
+        help_text="Every keyword must appear in the job's title, company or description.",
+    )
+    location = serializers.CharField(max_length=200, allow_blank=True, required=False, help_text="Part of the job's location.")
+    salary_min = serializers.IntegerField(min_value=0, max_value=MAX_SALARY, allow_null=True, required=False)
+    remote = serializers.ChoiceField(REMOTE_CHOICES, required=False)
+
+
+class AlertCreateSerializer(StrictSerializer):
+    name = serializers.CharField(max_length=100)
+    criteria = CriteriaSerializer()
+    frequency = serializers.ChoiceField(FREQUENCIES, default="immediate")
+
+
+class AlertChangeSerializer(StrictSerializer):
+    name = serializers.CharField(max_length=100, required=False)
+    criteria = CriteriaSerializer(required=False, help_text="Merged into the current criteria.")
+    frequency = serializers.ChoiceField(FREQUENCIES, required=False)
+
+
+class AlertSerializer(serializers.ModelSerializer):
+    unsubscribe_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = JobAlertRecord
+        fields = ["id", "name", "criteria", "frequency", "is_subscribed", "created_at", "updated_at", "version", "unsubscribe_url"]
+
+    def get_unsubscribe_url(self, alert: JobAlertRecord) -> str:
+        return unsubscribe_link(alert.id)
+
+
+class AlertListView(APIView):
+    """My job alerts (newest first); create one."""
+
+    permission_classes = [IsAuthenticated, IsCandidate]
+
+    @extend_schema(responses=AlertSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        alerts = JobAlertRecord.objects.filter(candidate_id=request.user.id).order_by("-created_at", "id")
+        return Response({"results": AlertSerializer(alerts, many=True).data})
+
+    @extend_schema(request=AlertCreateSerializer, responses={201: CommandAcceptedSerializer})
+    def post(self, request: Request) -> Response:
+        form = AlertCreateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        alert_id, position = run_command(
+            "candidate",
+            lambda: get_jobraker().create_alert(request.user.id, data["name"], dict(data["criteria"]), data["frequency"]),
+        )
+        return accepted(position, status.HTTP_201_CREATED, id=alert_id)
+
+
+class AlertDetailView(APIView):
+    """One of my alerts: read it, change it (If-Match optional), or unsubscribe (DELETE)."""
+
+    permission_classes = [IsAuthenticated, IsCandidate]
+
+    @extend_schema(responses=AlertSerializer)
+    def get(self, request: Request, pk: UUID) -> Response:
+        alert = JobAlertRecord.objects.filter(id=pk, candidate_id=request.user.id).first()
+        if alert is None:
+            raise NotFound()
+        return with_etag(Response(AlertSerializer(alert).data), alert.version)
+
+    @extend_schema(request=AlertChangeSerializer, responses=CommandAcceptedSerializer, parameters=[IF_MATCH])
+    def patch(self, request: Request, pk: UUID) -> Response:
+        form = AlertChangeSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        changes: dict[str, Any] = dict(form.validated_data)
+        if "criteria" in changes:
+            changes["criteria"] = dict(changes["criteria"])
+        position = run_command(
+            "candidate", lambda: get_jobraker().change_alert(pk, request.user.id, changes, expected_version(request))
+        )
+        return accepted(position, id=pk)
+
+    @extend_schema(request=None, responses=CommandAcceptedSerializer)
+    def delete(self, request: Request, pk: UUID) -> Response:
+        position = run_command("candidate", lambda: get_jobraker().unsubscribe_alert(pk, "api", request.user.id))
+        return accepted(position, id=pk)
+
+
+class AlertUnsubscribeView(APIView):
+    """The link in an alert's notification and e-mail: unsubscribes that one alert, no login
+    needed (the token is signed with the server's secret). Idempotent: a second click is harmless."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list[type] = []
+
+    @extend_schema(request=None, responses=CommandAcceptedSerializer)
+    def get(self, request: Request, token: str) -> Response:
+        return self._unsubscribe(token)
+
+    @extend_schema(request=None, responses=CommandAcceptedSerializer)
+    def post(self, request: Request, token: str) -> Response:
+        return self._unsubscribe(token)
+
+    @staticmethod
+    def _unsubscribe(token: str) -> Response:
+        try:
+            alert_id = alert_from_token(token)
+        except (signing.BadSignature, ValueError):
+            raise NotFound("This unsubscribe link is not valid.") from None
+        position = run_command("candidate", lambda: get_jobraker().unsubscribe_alert(alert_id, "link"))
+        return accepted(position, id=alert_id, unsubscribed=True)

@@ -1,0 +1,107 @@
+"""Job alerts at work: a new job is checked against every subscribed alert; an immediate
+alert notifies at once, a daily one collects hits for its digest. Both are exactly once:
+a hit is a unique (alert, job) row, and every notification's id comes from its cause."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from uuid import UUID
+
+from django.core import signing
+from django.db.models import Count
+
+from jobraker.delivery.email import absolute
+from jobraker.delivery.models import AlertHit, JobAlertRecord
+from jobraker.domain.alert import AlertCriteria
+from jobraker.domain.job import Job
+from jobraker.domain.service import Jobraker
+from jobraker.projections.models import JobRecord
+
+UNSUBSCRIBE_SALT = "jobraker.alert-unsubscribe"
+DIGEST_LISTS_AT_MOST = 5
+
+
+def unsubscribe_token(alert_id: UUID) -> str:
+    """A token that unsubscribes one alert without logging in (signed with the secret key)."""
+    return signing.dumps(str(alert_id), salt=UNSUBSCRIBE_SALT, compress=True)
+
+
+def alert_from_token(token: str) -> UUID:
+    """The alert a token names; raises ``signing.BadSignature`` for a forged or damaged token."""
+    return UUID(signing.loads(token, salt=UNSUBSCRIBE_SALT))
+
+
+def unsubscribe_link(alert_id: UUID) -> str:
+    return absolute(f"/api/v1/alerts/unsubscribe/{unsubscribe_token(alert_id)}")
+
+
+def alert_on_new_job(jobraker: Jobraker, job_id: UUID) -> list[UUID]:
+    """Record a hit for every subscribed alert the job matches; notify immediate alerts now.
+    Returns the alerts that matched."""
+    job: Job = jobraker.get_job(job_id)
+    if job.is_expired:
+        return []
+    listing = {name: getattr(job, name) for name in ("title", "company", "description", "location", "salary_min", "salary_max", "remote")}
+    matched = []
+    for alert in JobAlertRecord.objects.filter(is_subscribed=True).iterator():
+        if not AlertCriteria.from_dict(alert.criteria).matches(listing):
+            continue
+        matched.append(alert.id)
+        AlertHit.objects.bulk_create(
+            [AlertHit(alert_id=alert.id, job_id=job_id, candidate_id=alert.candidate_id)], ignore_conflicts=True
+        )
+        if alert.frequency == "immediate":
+            jobraker.send_notification(
+                f"alert:{alert.id}:{job_id}", alert.candidate_id, "job_alert",
+                f'New job for your alert "{alert.name}": {short(job.title)} at {short(job.company)}'
+                f"{f' ({short(job.location)})' if job.location else ''}.\nUnsubscribe: {unsubscribe_link(alert.id)}",
+                link=f"/api/v1/jobs/{job_id}",
+            )
+    return matched
+
+
+def send_alert_digests(jobraker: Jobraker, cutoff: datetime) -> int:
+    """One digest per daily alert and day, for the hits found before ``cutoff`` (today at the
+    digest hour). Re-running the same day selects the same hits and finds the digest sent."""
+    day = cutoff.date()
+    pending = (
+        AlertHit.objects.filter(digested_on__isnull=True, matched_at__lt=cutoff)
+        .values("alert_id").annotate(hits=Count("id"))
+    )
+    sent = 0
+    for row in pending:
+        alert = JobAlertRecord.objects.filter(id=row["alert_id"]).first()
+        hits = AlertHit.objects.filter(alert_id=row["alert_id"], digested_on__isnull=True, matched_at__lt=cutoff)
+        if alert is not None and alert.is_subscribed and alert.frequency == "daily":
+            sent += bool(_send_alert_digest(jobraker, alert, list(hits.values_list("job_id", flat=True)), day))
+        hits.update(digested_on=day)  # after the send: a crash before this re-sends nothing (same id)
+    return sent
+
+
+def _send_alert_digest(jobraker: Jobraker, alert: JobAlertRecord, job_ids: list[UUID], day: date) -> int:
+    jobs = list(JobRecord.objects.filter(id__in=job_ids).order_by("-posted_at")[:DIGEST_LISTS_AT_MOST])
+    listed = "; ".join(f"{short(j.title)} at {short(j.company)}" for j in jobs)
+    more = len(job_ids) - len(jobs)
+    message = (
+        f'{len(job_ids)} new job{"s" if len(job_ids) != 1 else ""} for your alert "{alert.name}": {listed}'
+        f"{f' and {more} more' if more > 0 else ''}.\nUnsubscribe: {unsubscribe_link(alert.id)}"
+    )
+    return jobraker.send_notification(
+        f"alert-digest:{alert.id}:{day.isoformat()}", alert.candidate_id, "job_alert_digest", message,
+        link=f"/api/v1/alerts/{alert.id}",
+    )
+
+
+def short(text: str, limit: int = 50) -> str:
+    """Listings' texts kept short enough that a notification stays within its 1,000 characters."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def digest_cutoff(now: datetime, hour: int) -> datetime | None:
+    """Today's digest moment, once it has passed (None before it)."""
+    cutoff = now.replace(hour=hour, minute=0, second=0, microsecond=0)
+    return cutoff if now >= cutoff else None
+
+
+def previous_cutoff(cutoff: datetime) -> datetime:
+    return cutoff - timedelta(days=1)

@@ -5,6 +5,7 @@ from rest_framework_simplejwt.views import TokenBlacklistView, TokenObtainPairVi
 from jobraker.api import (
     alert_views,
     delivery_views,
+    assistant_views,
     audit_views,
     application_views,
     candidate_views,
@@ -65,6 +66,12 @@ urlpatterns = [
     path("staff/projection-lag", delivery_views.ProjectionLagView.as_view(), name="projection-lag"),
     path("staff/adzuna-usage", staff_views.AdzunaUsageView.as_view(), name="adzuna-usage"),
     path("webhooks/skyvern", webhook_views.SkyvernWebhookView.as_view(), name="skyvern-webhook"),
+    path("assistant/conversations", assistant_views.ConversationsView.as_view(), name="assistant-conversations"),
+    path("assistant/conversations/<uuid:pk>", assistant_views.ConversationDetailView.as_view(), name="assistant-conversation"),
+    path("assistant/conversations/<uuid:pk>/messages", assistant_views.MessagesView.as_view(), name="assistant-messages"),
+    path("assistant/conversations/<uuid:pk>/stream", assistant_views.StreamView.as_view(), name="assistant-stream"),
+    path("assistant/conversations/<uuid:pk>/confirmations/<uuid:proposal_id>", assistant_views.ConfirmationView.as_view(),
+         name="assistant-confirmation"),
     path("audit/streams/<uuid:pk>/events", audit_views.StreamEventsView.as_view(), name="audit-events"),
     path("audit/streams/<uuid:pk>/state", audit_views.StreamStateView.as_view(), name="audit-state"),
 ]

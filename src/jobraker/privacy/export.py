@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from jobraker.audit.history import HistoryEntry, history
 from jobraker.domain.application import Application
+from jobraker.domain.conversation import Conversation
 from jobraker.domain.notification import Notification
 from jobraker.domain.personal import ERASED
 from jobraker.eventstore.app import EncryptedJobraker
@@ -33,7 +34,9 @@ def build_export(jobraker: EncryptedJobraker, export_id: UUID) -> DataExport:
     if export.status == "ready":
         return export  # a redelivered message
     candidate_id = UUID(str(export.candidate_id))
-    streams = [candidate_id, *streams_started_for(jobraker, candidate_id, Application.Started, Notification.Sent)]
+    streams = [candidate_id, *streams_started_for(
+        jobraker, candidate_id, Application.Started, Notification.Sent, Conversation.Started
+    )]
     events = [_event_json(e) for stream in streams for e in history(jobraker, stream)]
     document = {
         "format": "jobraker-export/1",
@@ -42,8 +45,9 @@ def build_export(jobraker: EncryptedJobraker, export_id: UUID) -> DataExport:
         "events": events,
         "read_models": _read_models(candidate_id),
         "processors": [e for e in events if e["type"].endswith("SubmissionSent")],
-        "processors_note": "Skyvern received the payloads listed under 'processors'; no OpenAI chat prompts "
-        "have been sent (the assistant is not built). Embeddings of your profile are computed locally.",
+        "processors_note": "Skyvern received the payloads listed under 'processors'. What you wrote to the chat "
+        "assistant, and what its tools read for you, went to the configured chat model (OPENAI_BASE_URL) as the "
+        "Conversation events show. Embeddings of your profile are computed locally.",
     }
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zipped:

@@ -15,7 +15,6 @@ from jobraker.delivery.models import AlertHit, JobAlertRecord
 from jobraker.domain.alert import AlertCriteria
 from jobraker.domain.job import Job
 from jobraker.domain.service import Jobraker
-from jobraker.projections.models import JobRecord
 
 UNSUBSCRIBE_SALT = "jobraker.alert-unsubscribe"
 DIGEST_LISTS_AT_MOST = 5
@@ -73,13 +72,14 @@ def send_alert_digests(jobraker: Jobraker, cutoff: datetime) -> int:
         alert = JobAlertRecord.objects.filter(id=row["alert_id"]).first()
         hits = AlertHit.objects.filter(alert_id=row["alert_id"], digested_on__isnull=True, matched_at__lt=cutoff)
         if alert is not None and alert.is_subscribed and alert.frequency == "daily":
-            sent += bool(_send_alert_digest(jobraker, alert, list(hits.values_list("job_id", flat=True)), day))
+            job_ids = list(hits.order_by("matched_at", "id").values_list("job_id", flat=True))
+            sent += bool(_send_alert_digest(jobraker, alert, job_ids, day))
         hits.update(digested_on=day)  # after the send: a crash before this re-sends nothing (same id)
     return sent
 
 
 def _send_alert_digest(jobraker: Jobraker, alert: JobAlertRecord, job_ids: list[UUID], day: date) -> int:
-    jobs = list(JobRecord.objects.filter(id__in=job_ids).order_by("-posted_at")[:DIGEST_LISTS_AT_MOST])
+    jobs = [jobraker.get_job(job_id) for job_id in job_ids[:DIGEST_LISTS_AT_MOST]]  # the log: no projection lag
     listed = "; ".join(f"{short(j.title)} at {short(j.company)}" for j in jobs)
     more = len(job_ids) - len(jobs)
     message = (

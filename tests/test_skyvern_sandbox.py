@@ -15,14 +15,16 @@ from uuid import UUID, uuid4
 import httpx
 import pytest
 from django.test.testcases import LiveServerThread
+from rest_framework.test import APIClient
 
+from jobraker.accounts.models import Role
 from jobraker.appliers.sandbox import SandboxSkyvern, outcome_for
 from jobraker.appliers.skyvern import DryRunApplier, SkyvernApplier, sign
 from jobraker.appliers.submit import submit
 from jobraker.config import get_settings, load_settings
 from jobraker.domain.application import Status
 
-from .api_helpers import signed_in
+from .api_helpers import operator, signed_in
 from .conftest import unique_email
 from .fakes.loopback import LoopbackServer, QuietHandler
 from .test_auto_apply import auto_applying_candidate
@@ -134,7 +136,7 @@ class Receiver(LoopbackServer):
         receiver = self
 
         class Handler(QuietHandler):
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 raw = self.rfile.read(int(self.headers["Content-Length"]))
                 receiver.deliveries.append((raw, dict(self.headers)))
                 self._send(500 if len(receiver.deliveries) <= refuse else 200, {"ok": True})
@@ -220,6 +222,12 @@ def test_the_application_detail_says_sandbox_and_why_it_is_unverified(jobraker, 
     assert any(e["action"] == "record_unverified" and "no confirmation" in e["detail"]["reason"] for e in detail["timeline"])
     other, _, _ = signed_in()
     assert other.get(f"/api/v1/applications/{app_id}").status_code == 404
+    confirm = {"action": "confirm_submission"}
+    assert other.post(f"/api/v1/applications/{app_id}/transitions", confirm, format="json").status_code == 404
+    assert APIClient().post(f"/api/v1/applications/{app_id}/transitions", confirm, format="json").status_code == 401
+    staff_view = operator(Role.STAFF).get(f"/api/v1/applications/{app_id}").json()
+    assert staff_view["submission"]["verification"] == "unverified"
+    assert jobraker.get_application(app_id).status is Status.UNVERIFIED
 
     # The candidate who knows it arrived (the employer's e-mail) confirms it.
     confirmed = client.post(f"/api/v1/applications/{app_id}/transitions", {"action": "confirm_submission"}, format="json")

@@ -18,9 +18,9 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 
 import httpx
 import structlog
@@ -43,7 +43,7 @@ def outcome_for(url: str) -> str:
 
 def _now() -> str:
     # Skyvern's timestamps carry no time zone.
-    return datetime.now(timezone.utc).replace(tzinfo=None).isoformat()
+    return datetime.now(UTC).replace(tzinfo=None).isoformat()
 
 
 @dataclass
@@ -105,7 +105,7 @@ class SandboxSkyvern:
         self.server.shutdown()
         self.server.server_close()
 
-    def __enter__(self) -> SandboxSkyvern:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -190,7 +190,7 @@ def _handler(sandbox: SandboxSkyvern) -> type[BaseHTTPRequestHandler]:
         def log_message(self, *args: object) -> None:  # structlog does the logging
             pass
 
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             if not self._authorized():
                 return
             raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
@@ -202,7 +202,7 @@ def _handler(sandbox: SandboxSkyvern) -> type[BaseHTTPRequestHandler]:
                 return self._send(404, {"detail": "Run not found"}) if run is None else self._send(200, run.body())
             self._send(404, {"detail": "Not Found"})
 
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             if not self._authorized():
                 return
             parts = self.path.strip("/").split("/")

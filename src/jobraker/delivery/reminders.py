@@ -13,7 +13,7 @@ from jobraker.delivery.alerts import short
 from jobraker.delivery.models import NotificationFeedEntry, NotificationSettingsRecord
 from jobraker.domain.notification import notification_id
 from jobraker.domain.service import Jobraker
-from jobraker.projections.models import ApplicationRecord, JobRecord, NotificationRecord
+from jobraker.projections.models import ApplicationRecord, CandidateRecord, JobRecord, NotificationRecord
 
 REMINDER_KIND = "follow_up"
 BATCH = 500
@@ -25,7 +25,10 @@ def reminder_cause(application_id: UUID) -> str:
 
 def send_follow_up_reminders(jobraker: Jobraker, now: datetime, days: int) -> int:
     """Remind about every application waiting ``days`` or more; returns how many were sent now."""
-    due = ApplicationRecord.objects.filter(status="submitted", submitted_at__lte=now - timedelta(days=days))
+    due = ApplicationRecord.objects.filter(
+        status="submitted", submitted_at__lte=now - timedelta(days=days),
+        candidate_id__in=CandidateRecord.objects.filter(is_active=True).values("id"),
+    )
     opted_out = NotificationSettingsRecord.objects.filter(follow_up_reminders=False).values_list("candidate_id", flat=True)
     due = due.exclude(candidate_id__in=opted_out).order_by("submitted_at", "id").values_list("id", "candidate_id", "job_id", "submitted_at")
     sent = 0

@@ -304,3 +304,31 @@ def test_racing_finish_and_cancel_deliver_one_outcome():
         time.sleep(0.3)
     assert len(receiver.deliveries) == 10
     assert {json.loads(raw)["run_id"] for raw, _ in receiver.deliveries} == {r.run_id for r in runs}
+
+
+def test_polling_after_a_sandbox_restart_sends_unknown_runs_to_review_and_still_asks_about_the_rest(jobraker):
+    """The sandbox keeps runs in memory: after a restart it answers 404 for the old ones. Those go
+    to review (whether they ran is unknown); the other runs are still polled and recorded."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from jobraker.appliers.models import SkyvernRunLink
+    from jobraker.appliers.webhooks import poll_silent_runs
+
+    candidate_id = auto_applying_candidate(jobraker)
+    lost, kept = (queued_for(jobraker, candidate_id, url_with("confirmed")) for _ in range(2))
+    nowhere = "http://127.0.0.1:9/hook"  # webhooks never arrive: only polling can tell
+    with SandboxSkyvern(KEY, delay=60) as before_restart:
+        submit(jobraker, lost, SkyvernApplier(before_restart.base_url, KEY, name="sandbox"), nowhere)
+    with SandboxSkyvern(KEY, delay=0.01, retry_backoff=0.01) as after_restart:
+        applier = SkyvernApplier(after_restart.base_url, KEY, name="sandbox")
+        submit(jobraker, kept, applier, nowhere)
+        [run] = after_restart.runs.values()
+        wait_for(lambda: run.status == "completed")
+        runs = [jobraker.get_application(a).run_id for a in (lost, kept)]
+        SkyvernRunLink.objects.filter(run_id__in=runs).update(created_at=timezone.now() - timedelta(hours=1))
+        outcomes = poll_silent_runs(jobraker, applier)
+    assert outcomes[runs[0]] == "unknown to Skyvern: needs review" and outcomes[runs[1]] == "recorded"
+    assert jobraker.get_application(lost).status is Status.NEEDS_REVIEW
+    assert jobraker.get_application(kept).status is Status.SUBMITTED

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from uuid import UUID
 
+import httpx
+
 from jobraker.appliers.models import SkyvernRunLink
 from jobraker.appliers.skyvern import SkyvernApplier, SkyvernRun
 from jobraker.appliers.verification import verify
@@ -55,5 +57,19 @@ def poll_silent_runs(jobraker: Jobraker, skyvern: SkyvernApplier, older_than_min
         application = jobraker.get_application(UUID(str(link.application_id)))
         if application.status is not Status.SUBMITTING:
             continue
-        outcomes[link.run_id] = record_outcome(jobraker, skyvern.get_run(link.run_id))
+        try:
+            run = skyvern.get_run(link.run_id)
+        except httpx.HTTPStatusError as exc:
+            if exc.response.status_code != 404:
+                outcomes[link.run_id] = f"not asked: Skyvern answered {exc.response.status_code}"
+                continue  # one run's error must not stop the others being asked
+            # Skyvern has no such run (e.g. the sandbox restarted): whether it ran is unknown.
+            application.flag_for_review(f"Skyvern has no record of run {link.run_id}; whether it was sent is unknown")
+            jobraker.save(application)
+            outcomes[link.run_id] = "unknown to Skyvern: needs review"
+            continue
+        except httpx.TransportError as exc:
+            outcomes[link.run_id] = f"not asked: {type(exc).__name__}"
+            continue
+        outcomes[link.run_id] = record_outcome(jobraker, run)
     return outcomes

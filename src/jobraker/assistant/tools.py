@@ -15,12 +15,15 @@ from dataclasses import dataclass, replace
 from typing import Annotated, Any
 from uuid import UUID, uuid4
 
+import structlog
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from jobraker.domain.conversation import MAX_CONTENT, ToolCall
 from jobraker.domain.errors import InvalidValue
 from jobraker.domain.service import Jobraker
 from jobraker.projections.models import ApplicationRecord, CandidateRecord, JobRecord, TimelineEntry
+
+log = structlog.get_logger(__name__)
 
 DESCRIPTION_CHARS = 500  # enough to judge a listing; less room for anything else it carries
 Name = Annotated[str, Field(min_length=1, max_length=100)]
@@ -204,6 +207,10 @@ def run_tool(context: ToolContext, call: ToolCall) -> ToolOutcome:
         result = tool.run(context, args)
     except ToolError as exc:
         return ToolOutcome(_json({"error": str(exc)}), ok=False)
+    except Exception:
+        # The model is told only that it failed; the details go to the log, not to a third party.
+        log.exception("assistant_tool_failed", tool=call.name)
+        return ToolOutcome(_json({"error": f"{call.name} failed; try again later"}), ok=False)
     if tool.name == "change_preferences":
         body, proposal = result
         return ToolOutcome(_json(body), proposal=proposal)

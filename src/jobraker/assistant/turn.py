@@ -21,7 +21,8 @@ from eventsourcing.persistence import IntegrityError
 from jobraker.assistant import conversations
 from jobraker.assistant.client import ChatModel, ModelUnavailable, Reply, TextDelta
 from jobraker.assistant.tools import TOOL_SPECS, ToolContext, run_tool
-from jobraker.domain.conversation import MAX_CONTENT, Conversation, Message, Speaker
+from jobraker.domain.conversation import MAX_CONTENT, MAX_TOOL_CALLS, Conversation, Message, Speaker, ToolCall
+from jobraker.domain.errors import DomainError
 from jobraker.domain.personal import ERASED
 from jobraker.domain.service import Jobraker
 
@@ -62,6 +63,11 @@ class Turn:
         except ModelUnavailable as exc:
             failure = exc
             conversation.record_failure(exc.reason)
+        except DomainError:
+            # An answer the conversation refuses to record (the rules are the aggregate's).
+            log.exception("assistant_answer_refused", conversation_id=str(self.conversation_id))
+            failure = ModelUnavailable("invalid_answer", "The model's answer could not be used; please ask again.")
+            conversation.record_failure(failure.reason)
         finally:
             # Runs on a client disconnect too (GeneratorExit): what was said and spent is kept.
             position = self._save(conversation)
@@ -106,7 +112,7 @@ class Turn:
         return reply
 
     def _call_tools(self, conversation: Conversation, reply: Reply) -> Iterator[Event]:
-        calls = tuple(reply.tool_calls)
+        calls = _usable(reply.tool_calls)
         conversation.post_assistant_message(_clean(reply.content), calls)
         for call in calls:
             yield "tool_call", {"id": call.id, "name": call.name, "arguments": call.arguments}
@@ -130,6 +136,17 @@ class Turn:
             fresh = conversations.load(self.jobraker, self.conversation_id, self.candidate_id)
             fresh.record_usage(self.model.model, prompt, completion)
             return conversations.position_of(self.jobraker.save(fresh))
+
+
+def _usable(calls: list[ToolCall]) -> tuple[ToolCall, ...]:
+    """At most MAX_TOOL_CALLS calls, each with a name and an id of its own (a model may repeat ids)."""
+    seen: set[str] = set()
+    usable = []
+    for number, call in enumerate(calls[:MAX_TOOL_CALLS]):
+        call_id = call.id if call.id and call.id not in seen else f"call_{number}_{len(seen)}"
+        seen.add(call_id)
+        usable.append(ToolCall(id=call_id[:100], name=(call.name or "unnamed")[:100], arguments=call.arguments[:MAX_CONTENT]))
+    return tuple(usable)
 
 
 def model_messages(conversation: Conversation) -> list[dict[str, Any]]:

@@ -4,7 +4,7 @@ like every notification; none for a candidate who turned digests off or had no n
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone as tz
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 from django.utils import timezone
@@ -85,6 +85,6 @@ def test_no_digest_without_new_matches_or_when_turned_off(jobraker, live_project
 
 
 def test_the_digest_moment_is_the_configured_hour_once_it_has_passed():
-    assert digest_cutoff(datetime(2026, 11, 29, 7, 59, tzinfo=tz.utc), 8) is None
-    assert digest_cutoff(datetime(2026, 11, 29, 8, 0, 1, tzinfo=tz.utc), 8) == datetime(2026, 11, 29, 8, tzinfo=tz.utc)
-    assert digest_cutoff(datetime(2026, 11, 29, 23, 0, tzinfo=tz.utc), 8) == datetime(2026, 11, 29, 8, tzinfo=tz.utc)
+    assert digest_cutoff(datetime(2026, 11, 29, 7, 59, tzinfo=UTC), 8) is None
+    assert digest_cutoff(datetime(2026, 11, 29, 8, 0, 1, tzinfo=UTC), 8) == datetime(2026, 11, 29, 8, tzinfo=UTC)
+    assert digest_cutoff(datetime(2026, 11, 29, 23, 0, tzinfo=UTC), 8) == datetime(2026, 11, 29, 8, tzinfo=UTC)

@@ -12,12 +12,18 @@ from uuid import UUID, uuid4
 
 import pytest
 from django.utils import timezone
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 from rest_framework.test import APIClient
 
 from jobraker.accounts.models import Role
-from jobraker.delivery.alerts import alert_from_token, alert_on_new_job, send_alert_digests, unsubscribe_token
+from jobraker.delivery.alerts import (
+    alert_from_token,
+    alert_on_new_job,
+    send_alert_digests,
+    unsubscribe_token,
+)
 from jobraker.delivery.models import AlertHit
 from jobraker.domain.alert import AlertCriteria, JobAlert
 from jobraker.domain.errors import IllegalTransition, InvalidValue
@@ -185,7 +191,7 @@ def test_a_daily_alert_collects_hits_into_one_digest(jobraker, live_projector):
     send_alert_digests(jobraker, cutoff)
     [digest] = jobraker.recorder.select_events(notification_id(f"alert-digest:{alert_id}:{cutoff.date().isoformat()}"))
     message = jobraker.repository.get(digest.originator_id).message
-    assert message.startswith(f'3 new jobs for your alert "Python jobs": ')
+    assert message.startswith('3 new jobs for your alert "Python jobs": ')
     assert all(f"Daily-{tag} Engineer {n} at Acme" in message for n in range(3))
     assert set(AlertHit.objects.filter(alert_id=alert_id).values_list("digested_on", flat=True)) == {cutoff.date()}
 
@@ -257,3 +263,26 @@ def test_bad_alerts_are_refused_clearly_and_strangers_are_kept_out(live_projecto
     assert staff.get("/api/v1/alerts").status_code == 403
     assert staff.post("/api/v1/alerts", {"name": "T", "criteria": {"keywords": ["go"]}}, format="json").status_code == 403
     assert staff.delete(f"/api/v1/alerts/{uuid4()}").status_code == 403
+
+
+def test_erasure_shreds_alerts_and_drops_every_delivery_read_model(jobraker, live_projector):
+    from jobraker.delivery.models import JobAlertRecord, NotificationFeedEntry, NotificationSettingsRecord
+    from jobraker.domain.personal import ERASED
+    from jobraker.privacy.erasure import erase_candidate
+
+    candidate_id, _ = jobraker.register_candidate(unique_email("erase"), "Erased", "hash")
+    tag = candidate_id.hex[:8]
+    alert_id = _alert(jobraker, candidate_id, keywords=(f"erase-{tag}",))
+    jobraker.change_notification_settings(candidate_id, {"email": False})
+    caught_up(jobraker.send_notification(f"test:erase:{tag}", candidate_id, "test", "Personal news"))
+    assert JobAlertRecord.objects.filter(id=alert_id).exists()
+    assert NotificationFeedEntry.objects.filter(candidate_id=candidate_id).exists()
+    assert NotificationSettingsRecord.objects.filter(candidate_id=candidate_id).exists()
+
+    caught_up(erase_candidate(jobraker, candidate_id, "staff"))
+    assert not JobAlertRecord.objects.filter(candidate_id=candidate_id).exists()
+    assert not NotificationFeedEntry.objects.filter(candidate_id=candidate_id).exists()
+    assert not NotificationSettingsRecord.objects.filter(candidate_id=candidate_id).exists()
+    alert = jobraker.get_alert(alert_id)
+    assert alert.name is ERASED and alert.criteria is ERASED  # crypto-shredded in the log itself
+    assert alert_on_new_job(jobraker, _post_job(jobraker, title=f"Erase-{tag} role")) == []

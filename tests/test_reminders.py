@@ -10,9 +10,9 @@ from uuid import UUID, uuid4
 
 from django.utils import timezone
 
+from jobraker.delivery.reminders import reminder_cause, send_follow_up_reminders
 from jobraker.domain.application import Actor
 from jobraker.domain.notification import notification_id
-from jobraker.delivery.reminders import reminder_cause, send_follow_up_reminders
 from jobraker.workers import scheduler
 from jobraker.workers.broker import redis_client
 

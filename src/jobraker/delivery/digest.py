@@ -13,7 +13,7 @@ from jobraker.delivery.alerts import short
 from jobraker.delivery.models import NotificationFeedEntry, NotificationSettingsRecord
 from jobraker.domain.notification import notification_id
 from jobraker.domain.service import Jobraker
-from jobraker.projections.models import ApplicationRecord, CandidateRecord, JobRecord
+from jobraker.projections.models import ApplicationRecord, CandidateRecord
 
 DIGEST_KIND = "daily_digest"
 LOOKBACK = timedelta(days=7)  # a candidate's first digest, or one after a long pause, looks back this far
@@ -49,8 +49,8 @@ def send_match_digest(jobraker: Jobraker, candidate_id: UUID, cutoff: datetime) 
     if not count:
         return 0
     best = list(matches.exclude(score__isnull=True).order_by("-score", "id")[:LISTS_AT_MOST].values_list("job_id", "score"))
-    titles = dict((j.id, f"{short(j.title)} at {short(j.company)}") for j in JobRecord.objects.filter(id__in=[b[0] for b in best]))
-    listed = "; ".join(f"{titles[job]} ({score})" for job, score in best if job in titles)
+    jobs = {job_id: jobraker.get_job(job_id) for job_id, _ in best}  # the log: no projection lag
+    listed = "; ".join(f"{short(jobs[job].title)} at {short(jobs[job].company)} ({score})" for job, score in best)
     statuses = dict(matches.values_list("status").annotate(n=Count("id")))
     queued = sum(statuses.get(s, 0) for s in ("queued", "submitting", "submitted"))
     message = (

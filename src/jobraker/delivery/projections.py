@@ -6,7 +6,11 @@ from __future__ import annotations
 
 from functools import singledispatchmethod
 
-from jobraker.delivery.models import JobAlertRecord, NotificationFeedEntry, NotificationSettingsRecord
+from jobraker.delivery.models import (
+    JobAlertRecord,
+    NotificationFeedEntry,
+    NotificationSettingsRecord,
+)
 from jobraker.domain.alert import JobAlert
 from jobraker.domain.candidate import Candidate
 from jobraker.domain.notification import Notification

@@ -13,7 +13,12 @@ from jobraker.delivery.alerts import short
 from jobraker.delivery.models import NotificationFeedEntry, NotificationSettingsRecord
 from jobraker.domain.notification import notification_id
 from jobraker.domain.service import Jobraker
-from jobraker.projections.models import ApplicationRecord, CandidateRecord, JobRecord, NotificationRecord
+from jobraker.projections.models import (
+    ApplicationRecord,
+    CandidateRecord,
+    JobRecord,
+    NotificationRecord,
+)
 
 REMINDER_KIND = "follow_up"
 BATCH = 500

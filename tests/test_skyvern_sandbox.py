@@ -278,9 +278,25 @@ def test_up_runs_the_sandbox_when_no_skyvern_key_is_set(tmp_path: Path):
                          headers={"x-api-key": key})
         assert run.status_code == 200 and run.json()["run_id"].startswith("tsk_")
         assert httpx.get(f"{base}/v1/runs/x", headers={"x-api-key": "other"}).status_code == 403
+
+        # Killed, it is restarted by up's watch loop on the same address, with the same key.
+        watching = threading.Thread(target=supervisor._watch, daemon=True)
+        watching.start()
+        child.kill()
+        restarted = wait_for(lambda: supervisor.children[SKYVERN_SANDBOX] is not child and supervisor.children[SKYVERN_SANDBOX])
+        wait_for(lambda: _answers(f"{base}/v1/runs/x", key) == 404)
+        supervisor.stopping = True
+        watching.join(timeout=5)
     finally:
         supervisor._stop()
-    assert child.poll() is not None
+    assert child.poll() is not None and restarted.poll() is not None
+
+
+def _answers(url: str, key: str) -> int | None:
+    try:
+        return httpx.get(url, headers={"x-api-key": key}, timeout=1).status_code
+    except httpx.HTTPError:
+        return None
 
 
 def test_up_uses_real_skyvern_when_a_key_is_set(tmp_path: Path):

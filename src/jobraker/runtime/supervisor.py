@@ -46,6 +46,7 @@ class Supervisor:
     children: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     services: list[embedded.RunningServer] = field(default_factory=list)
     restarts: dict[str, list[float]] = field(default_factory=dict)
+    arguments: dict[str, tuple[str, ...]] = field(default_factory=dict)  # a restarted child gets the same
     stopping: bool = False
 
     def run(self) -> int:
@@ -110,6 +111,7 @@ class Supervisor:
         return [sys.executable, "-m", "jobraker", *args]
 
     def _jobraker(self, name: str, *args: str) -> subprocess.Popen[bytes]:
+        args = self.arguments.setdefault(name, args)
         return subprocess.Popen(
             self._command(name, *args), env=self.env, start_new_session=True, preexec_fn=_die_with_parent
         )

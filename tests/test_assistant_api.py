@@ -4,7 +4,10 @@ model failures, and erasure."""
 
 from __future__ import annotations
 
+import json
 from uuid import UUID
+
+import pytest
 
 from jobraker.accounts.models import Role
 from jobraker.domain.conversation import Conversation, Speaker
@@ -183,3 +186,39 @@ def test_erasure_makes_the_conversation_unreadable_and_export_includes_it(jobrak
     assert not ConversationRecord.objects.filter(candidate_id=candidate_id).exists()
     assert not TokenUsage.objects.filter(candidate_id=candidate_id).exists()
     assert isinstance(conversation, Conversation)
+
+
+def test_a_client_that_goes_away_mid_answer_still_has_its_tokens_counted(jobraker, live_projector):
+    client, _, _ = signed_in()
+    long_answer = " ".join(f"word{n}" for n in range(200))
+    with chat_model(FakeOpenAIChat([Say(long_answer, prompt_tokens=500, completion_tokens=200)], chunk_delay=0.01)):
+        conversation_id = start(client)
+        client.post(f"{CONVERSATIONS}/{conversation_id}/messages", {"content": "Tell me everything"}, format="json")
+        response = client.get(f"{CONVERSATIONS}/{conversation_id}/stream")
+        stream = iter(response.streaming_content)
+        first = [next(stream) for _ in range(4)]  # retry, then the first tokens
+        assert any(b"event: token" in chunk for chunk in first)
+        response.close()  # the client disconnects: the server closes the stream
+    conversation = jobraker.repository.get(UUID(conversation_id))
+    assert conversation.awaiting_answer  # no half answer was recorded as the answer
+    assert conversation.prompt_tokens > 0 and conversation.completion_tokens > 0  # estimated, not lost
+    # The lock was released: the next stream answers.
+    with chat_model(FakeOpenAIChat([Say("Short version.")])):
+        events = events_of(client.get(f"{CONVERSATIONS}/{conversation_id}/stream"))
+    assert of_kind(events, "message")[0]["content"] == "Short version."
+
+
+def test_the_loopback_model_speaks_the_non_streaming_wire_format_too():
+    import openai
+
+    with FakeOpenAIChat([Say("Calling.", tool_calls=[("search_jobs", {"query": "django"})], prompt_tokens=7, completion_tokens=3)]) as fake:
+        client = openai.OpenAI(base_url=fake.base_url, api_key=fake.api_key, max_retries=0)
+        completion = client.chat.completions.create(model="gpt-loopback", messages=[{"role": "user", "content": "hi"}])
+        with pytest.raises(openai.AuthenticationError):
+            openai.OpenAI(base_url=fake.base_url, api_key="wrong", max_retries=0).chat.completions.create(
+                model="gpt-loopback", messages=[{"role": "user", "content": "hi"}])
+    choice = completion.choices[0]
+    assert choice.finish_reason == "tool_calls" and choice.message.content == "Calling."
+    assert choice.message.tool_calls[0].function.name == "search_jobs"
+    assert json.loads(choice.message.tool_calls[0].function.arguments) == {"query": "django"}
+    assert completion.usage.total_tokens == 10

@@ -61,7 +61,7 @@ class EncryptedJobraker(Jobraker):
         # made) first, one round trip for all of them.
         starting = {e.originator_id for e in processing_event.events if e.originator_version == 1}
         try:
-            with self.keyring.keys_for_new_subjects(subjects & starting) as new_keys:
+            with context.one_cause(), self.keyring.keys_for_new_subjects(subjects & starting) as new_keys:
                 self.keyring.ensure_keys(subjects - new_keys.keys())
                 if new_keys:
                     processing_event.saved_kwargs["in_transaction"] = [
@@ -72,7 +72,8 @@ class EncryptedJobraker(Jobraker):
             # Stored before (an erased subject, or a key row left by an earlier failed save).
             processing_event.saved_kwargs.pop("in_transaction", None)
             self.keyring.ensure_keys(subjects)
-            return super()._record(processing_event)
+            with context.one_cause():
+                return super()._record(processing_event)
 
 
 def build_jobraker(settings: Settings) -> EncryptedJobraker:

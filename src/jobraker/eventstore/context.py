@@ -44,6 +44,18 @@ def caused_by(
 
 
 @contextmanager
+def one_cause() -> Iterator[Causation]:
+    """The causation in force, or one fresh one shared by all the events of a save that no
+    request or message started (rather than a new correlation id for each event)."""
+    existing = _current.get()
+    if existing is not None:
+        yield existing
+        return
+    with caused_by(correlation_id=str(uuid.uuid4())) as fresh:
+        yield fresh
+
+
+@contextmanager
 def acting_as(actor: str) -> Iterator[Causation]:
     """Keep the correlation in force but name who is acting (candidate, staff, system)."""
     token = _current.set(replace(current(), actor=actor))

@@ -47,9 +47,9 @@ class PersonalDataMapper(Mapper[UUID]):
         if fields:
             subject = data_subject(domain_event)
             state[SUBJECT] = str(subject)
+            sealed = self.keyring.seal_fields(subject, {name: self.transcoder.encode(state[name]) for name in fields})
             for name in fields:
-                plaintext = self.transcoder.encode(state[name])
-                state[name] = {SEALED: self.keyring.seal(subject, name, plaintext)}
+                state[name] = {SEALED: sealed[name]}
         state[META] = self.metadata()
         return StoredEvent(
             originator_id=originator_id,

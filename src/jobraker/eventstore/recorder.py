@@ -6,6 +6,12 @@ hundred kilobytes (about 700 sealed registrations; reproduced in
 ``tests/test_event_store_volume.py``). Plain mode sends the same statements —
 table lock (which keeps notification ids in commit order), NOTIFY, one
 multi-row INSERT … RETURNING — in one transaction and has no such limit.
+
+The rows go as four plain arrays (ids, versions, topics, states) rather than the
+library's one array of a composite type: psycopg escapes a composite's text in Python,
+byte by byte, which made the insert the slowest part of appending sealed events
+(2–5× slower for 1,000 registrations); plain arrays are dumped by its C code. Rows keep
+their order (``unnest`` of arrays), so the returned notification ids match the events.
 """
 
 from __future__ import annotations
@@ -16,9 +22,22 @@ from typing import Any
 from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.utils import retry
+from psycopg.sql import SQL, Identifier
 
 
 class UnpipelinedApplicationRecorder(PostgresApplicationRecorder):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.insert_events_statement = SQL(
+            "INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state) "
+            "SELECT * FROM unnest(%s::{id_type}[], %s::bigint[], %s::text[], %s::bytea[]) "
+            "RETURNING notification_id"
+        ).format(
+            schema=Identifier(self.datastore.schema),
+            table=Identifier(self.events_table_name),
+            id_type=SQL(self.datastore.originator_id_type),
+        )
+
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         if not stored_events:
@@ -35,3 +54,16 @@ class UnpipelinedApplicationRecorder(PostgresApplicationRecorder):
         super()._insert_events(curs, stored_events, **kwargs)
         for write in in_transaction:
             write(curs)
+
+    def _insert_stored_events(self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
+        self._lock_table(curs)
+        self._notify_channel(curs)
+        curs.execute(
+            self.insert_events_statement,
+            (
+                [e.originator_id for e in stored_events],
+                [e.originator_version for e in stored_events],
+                [e.topic for e in stored_events],
+                [e.state for e in stored_events],
+            ),
+        )

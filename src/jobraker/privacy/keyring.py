@@ -57,15 +57,24 @@ class Keyring:
         self._unsaved = threading.local()  # this thread's keys for subjects whose first events are being saved
 
     def seal(self, subject: UUID, field: str, plaintext: bytes) -> str:
+        return self.seal_fields(subject, {field: plaintext})[field]
+
+    def seal_fields(self, subject: UUID, plaintexts: dict[str, bytes]) -> dict[str, str]:
+        """Seal several fields of one subject: one key lookup, and every field's random nonce
+        from one read of the OS's random source."""
         key = self._unsaved_key(subject) or self._key(subject)
         if key is None:
             self.ensure_keys({subject})
             key = self._cached(subject)
         if key is None:
             raise SubjectErased(subject)
-        nonce = os.urandom(NONCE_BYTES)
-        sealed = nonce + key.encrypt(nonce, plaintext, _aad(subject, field))
-        return base64.b64encode(sealed).decode("ascii")
+        randomness = os.urandom(NONCE_BYTES * len(plaintexts))
+        sealed = {}
+        for i, (field, plaintext) in enumerate(plaintexts.items()):
+            nonce = randomness[i * NONCE_BYTES : (i + 1) * NONCE_BYTES]
+            ciphertext = nonce + key.encrypt(nonce, plaintext, _aad(subject, field))
+            sealed[field] = base64.b64encode(ciphertext).decode("ascii")
+        return sealed
 
     def open(self, subject: UUID, field: str, sealed: str) -> bytes | None:
         """The plaintext, or None when the subject's key has been destroyed."""

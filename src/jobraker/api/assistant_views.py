@@ -14,7 +14,8 @@ from typing import Any
 from uuid import UUID
 
 from django.http import HttpResponseBase
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, inline_serializer
 from redis.exceptions import LockError
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
@@ -121,17 +122,21 @@ class ConversationRecordSerializer(serializers.ModelSerializer):
         fields = ["id", "title", "started_at", "updated_at", "messages", "tokens"]
 
 
+# Answered while no chat model is configured (the detail names the variables to set).
+UNCONFIGURED = {(503, PROBLEM_CONTENT_TYPE): OpenApiTypes.OBJECT}
+
+
 class ConversationsView(APIView):
     """The signed-in candidate's conversations (most recent first); POST starts one."""
 
     permission_classes = [IsAuthenticated, IsCandidate]
 
-    @extend_schema(responses=ConversationRecordSerializer(many=True))
+    @extend_schema(responses=inline_serializer("ConversationList", {"results": ConversationRecordSerializer(many=True)}))
     def get(self, request: Request) -> Response:
         records = ConversationRecord.objects.filter(candidate_id=request.user.id)[:100]
         return Response({"results": ConversationRecordSerializer(records, many=True).data})
 
-    @extend_schema(request=StartSerializer, responses={201: CommandAcceptedSerializer})
+    @extend_schema(request=StartSerializer, responses={201: CommandAcceptedSerializer, **UNCONFIGURED})
     def post(self, request: Request) -> Response:
         refused = _refusal(request, request.user.id)
         if refused is not None:
@@ -150,6 +155,7 @@ class ConversationDetailView(APIView):
 
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, pk: UUID) -> Response:
         reader = None if is_staff_or_auditor(request) else request.user.id
         conversation = run_command("candidate", lambda: conversations.load(get_jobraker(), pk, reader))
@@ -165,7 +171,7 @@ class MessagesView(APIView):
 
     permission_classes = [IsAuthenticated, IsCandidate]
 
-    @extend_schema(request=MessageSerializer, responses={202: CommandAcceptedSerializer})
+    @extend_schema(request=MessageSerializer, responses={202: CommandAcceptedSerializer, **UNCONFIGURED})
     def post(self, request: Request, pk: UUID) -> Response:
         _own(request, pk)
         refused = _refusal(request, request.user.id)
@@ -188,7 +194,7 @@ class StreamView(APIView):
     permission_classes = [IsAuthenticated, IsCandidate]
     renderer_classes = [JSONRenderer, EventStreamRenderer]
 
-    @extend_schema(responses={(200, "text/event-stream"): str})
+    @extend_schema(responses={(200, "text/event-stream"): OpenApiTypes.STR, **UNCONFIGURED})
     def get(self, request: Request, pk: UUID) -> HttpResponseBase:
         conversation = _own(request, pk)
         if conversation.awaiting_answer:

@@ -29,6 +29,9 @@ def test_without_a_model_the_assistant_answers_503_naming_what_to_set(live_proje
     body = r.json()
     assert "OPENAI_API_KEY" in body["detail"] and "OPENAI_BASE_URL" in body["detail"]
     assert body["missing"] == ["OPENAI_API_KEY", "OPENAI_BASE_URL"]
+    # docker-compose passes unset variables as empty strings: still unconfigured.
+    with environment(OPENAI_API_KEY="", OPENAI_BASE_URL=""):
+        assert client.post(CONVERSATIONS, {"title": "x"}, format="json").status_code == 503
 
 
 def test_who_may_do_what(live_projector):

@@ -56,7 +56,12 @@ class Reply:
 
 
 def is_configured(settings: Settings) -> bool:
-    return settings.openai_api_key is not None or bool(settings.openai_base_url)
+    """A key or a server address; empty values count as unset (docker-compose passes ``""``)."""
+    return bool(_key(settings)) or bool(settings.openai_base_url)
+
+
+def _key(settings: Settings) -> str:
+    return settings.openai_api_key.get_secret_value() if settings.openai_api_key else ""
 
 
 class ChatModel:
@@ -64,7 +69,7 @@ class ChatModel:
         if not is_configured(settings):
             raise NotConfigured(CONFIGURE_HINT)
         # A self-hosted server may need no key, but the SDK insists on one.
-        key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else "not-needed"
+        key = _key(settings) or "not-needed"
         self.model = settings.chat_model
         self._client = openai.OpenAI(
             api_key=key, base_url=settings.openai_base_url or None,

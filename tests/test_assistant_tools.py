@@ -181,3 +181,21 @@ def test_matching_tools_use_the_candidates_profile(jobraker, live_projector):
     assert top["ok"] and len(top["body"]["matches"]) <= 3
     assert all(0 <= m["score"] <= 100 for m in top["body"]["matches"])
     assert missing["ok"] is False and missing["body"]["error"] == "no job has this id"
+
+
+def test_a_misbehaving_model_cannot_leave_the_conversation_inconsistent(jobraker, live_projector):
+    client, _, _ = signed_in()
+    calls = [("list_applications", {}, "call_same"), ("list_applications", {}, "call_same"),
+             ("search_jobs", '{"query": "dj\u0007ango"}', "call_\u0001x")]
+    calls += [("list_applications", {}) for _ in range(20)]
+    with chat_model(FakeOpenAIChat([Say("\u0000Checking\u0007", tool_calls=calls), Say("All done.")])) as fake:
+        conversation_id = start(client)
+        events = ask(client, conversation_id, "Go wild")
+    made = of_kind(events, "tool_call")
+    assert len(made) == 16 and len({c["id"] for c in made}) == 16  # bounded, ids made distinct
+    assert of_kind(events, "message")[0]["content"] == "All done."
+    conversation = jobraker.repository.get(UUID(conversation_id))
+    assert not conversation.open_calls and not conversation.awaiting_answer
+    assert conversation.messages[1].content == "Checking"  # control characters dropped
+    replied = fake.requests[1]["body"]["messages"]
+    assert [m["tool_call_id"] for m in replied if m["role"] == "tool"] == [c["id"] for c in made]

@@ -25,7 +25,8 @@ from .loopback import LoopbackServer, QuietHandler
 @dataclass
 class Say:
     content: str = ""
-    tool_calls: list[tuple[str, Any]] = field(default_factory=list)  # (name, arguments as dict or raw JSON text)
+    # (name, arguments as dict or raw JSON text[, call id]); ids are made up when not given
+    tool_calls: list[tuple] = field(default_factory=list)
     prompt_tokens: int = 20
     completion_tokens: int = 10
 
@@ -126,14 +127,18 @@ def _arguments(raw: Any) -> str:
     return raw if isinstance(raw, str) else json.dumps(raw)
 
 
+def _call_id(call: tuple) -> str:
+    return call[2] if len(call) > 2 else f"call_{uuid.uuid4().hex[:24]}"
+
+
 def _usage(say: Say) -> dict:
     return {"prompt_tokens": say.prompt_tokens, "completion_tokens": say.completion_tokens,
             "total_tokens": say.prompt_tokens + say.completion_tokens}
 
 
 def _completion(body: dict, say: Say) -> dict:
-    calls = [{"id": f"call_{uuid.uuid4().hex[:24]}", "type": "function",
-              "function": {"name": name, "arguments": _arguments(args)}} for name, args in say.tool_calls]
+    calls = [{"id": _call_id(call), "type": "function",
+              "function": {"name": call[0], "arguments": _arguments(call[1])}} for call in say.tool_calls]
     message = {"role": "assistant", "content": say.content or None, "refusal": None}
     if calls:
         message["tool_calls"] = calls
@@ -154,11 +159,10 @@ def _chunks(body: dict, say: Say, include_usage: bool) -> list[dict]:
 
     chunks = [chunk({"role": "assistant", "content": "", "refusal": None})]
     chunks += [chunk({"content": piece}) for piece in re.findall(r"\S+\s*|\s+", say.content)]
-    for index, (name, args) in enumerate(say.tool_calls):
-        call_id = f"call_{uuid.uuid4().hex[:24]}"
-        chunks.append(chunk({"tool_calls": [{"index": index, "id": call_id, "type": "function",
-                                             "function": {"name": name, "arguments": ""}}]}))
-        text = _arguments(args)
+    for index, call in enumerate(say.tool_calls):
+        chunks.append(chunk({"tool_calls": [{"index": index, "id": _call_id(call), "type": "function",
+                                             "function": {"name": call[0], "arguments": ""}}]}))
+        text = _arguments(call[1])
         chunks += [chunk({"tool_calls": [{"index": index, "function": {"arguments": text[i:i + 7]}}]})
                    for i in range(0, len(text), 7)]
     chunks.append(chunk({}, "tool_calls" if say.tool_calls else "stop"))

@@ -13,7 +13,7 @@ import json
 import unicodedata
 from collections.abc import Iterator
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import structlog
 from eventsourcing.persistence import IntegrityError
@@ -67,6 +67,8 @@ class Turn:
             # An answer the conversation refuses to record (the rules are the aggregate's).
             log.exception("assistant_answer_refused", conversation_id=str(self.conversation_id))
             failure = ModelUnavailable("invalid_answer", "The model's answer could not be used; please ask again.")
+            for call_id in list(conversation.open_calls):  # never leave the conversation waiting on a tool
+                conversation.post_tool_result(call_id, '{"error": "not run"}')
             conversation.record_failure(failure.reason)
         finally:
             # Runs on a client disconnect too (GeneratorExit): what was said and spent is kept.
@@ -139,13 +141,17 @@ class Turn:
 
 
 def _usable(calls: list[ToolCall]) -> tuple[ToolCall, ...]:
-    """At most MAX_TOOL_CALLS calls, each with a name and an id of its own (a model may repeat ids)."""
+    """At most MAX_TOOL_CALLS calls, each with a name and an id of its own (a model may repeat
+    ids), without control characters (which no store should receive)."""
     seen: set[str] = set()
     usable = []
     for number, call in enumerate(calls[:MAX_TOOL_CALLS]):
-        call_id = call.id if call.id and call.id not in seen else f"call_{number}_{len(seen)}"
+        call_id = _clean(call.id)[:100]
+        if not call_id or call_id in seen:
+            call_id = f"call_{number}_{uuid4().hex[:8]}"
         seen.add(call_id)
-        usable.append(ToolCall(id=call_id[:100], name=(call.name or "unnamed")[:100], arguments=call.arguments[:MAX_CONTENT]))
+        name = _clean(call.name)[:100] or "unnamed"
+        usable.append(ToolCall(id=call_id, name=name, arguments=_clean(call.arguments)))
     return tuple(usable)
 
 

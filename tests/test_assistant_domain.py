@@ -159,3 +159,29 @@ def test_personal_fields_are_declared_for_the_candidate() -> None:
     for cls in (Conversation.Started, Conversation.MessagePosted, Conversation.ChangeProposed):
         assert cls.data_subject_field == "candidate_id"
     assert personal_fields(Conversation.TokensUsed) == ()
+
+
+def test_an_erased_history_replays_its_shape_and_refuses_confirmation() -> None:
+    """After crypto-shredding, personal fields read as ERASED: the replay keeps who spoke,
+    the tokens and the proposals' states, and a pending proposal can no longer be confirmed."""
+    from jobraker.domain.personal import ERASED, personal_fields
+
+    conversation = Conversation.start(uuid4(), uuid4(), "Secret plans")
+    conversation.post_user_message("I want to leave my employer")
+    conversation.post_assistant_message("", (ToolCall("call_1", "change_preferences", '{"keywords": ["rust"]}'),))
+    proposal_id = uuid4()
+    conversation.propose_change(proposal_id, {"keywords": ["rust"]})
+    conversation.post_tool_result("call_1", '{"proposal_id": "..."}')
+    conversation.post_assistant_message("Please confirm.")
+    conversation.record_usage("gpt-test", 100, 20)
+    events = conversation.collect_events()
+    for event in events:
+        for name in personal_fields(type(event)):
+            object.__setattr__(event, name, ERASED)
+    erased = replay(events)
+    assert [m.speaker for m in erased.messages] == [m.speaker for m in conversation.messages]
+    assert all(m.content is ERASED for m in erased.messages) and erased.title is ERASED
+    assert erased.open_calls == {} and erased.tokens_used == 120
+    assert erased.proposals[proposal_id].status is ProposalStatus.PENDING
+    with pytest.raises(IllegalTransition, match="erased"):
+        erased.confirm(proposal_id)

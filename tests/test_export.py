@@ -23,6 +23,9 @@ def test_export_round_trip(jobraker, live_projector, dramatiq_worker):
     client.post("/api/v1/candidates/me/resume", {"file": SimpleUploadedFile("cv.txt", b"Export Me, Django developer")}, format="multipart")
     r = client.post("/api/v1/applications", {"title": "Exporter", "company": "Acme", "applied": True}, format="json")
     client.post(f"/api/v1/applications/{r.json()['id']}/notes", {"text": "my private note"}, format="json")
+    alert = client.post("/api/v1/alerts", {"name": "Remote Django", "criteria": {"keywords": ["django"]}}, format="json")
+    assert alert.status_code in (201, 202), alert.content
+    assert client.patch("/api/v1/notifications/settings", {"email": False}, format="json").status_code in (200, 202)
     requested = client.post("/api/v1/candidates/me/exports")
     assert requested.status_code == 202
     export_id = requested.json()["id"]
@@ -40,6 +43,8 @@ def test_export_round_trip(jobraker, live_projector, dramatiq_worker):
     document = json.loads(archive.read("export.json"))
     types = [e["type"] for e in document["events"]]
     assert "Candidate.Registered" in types and "Application.NoteAdded" in types and "Candidate.ExportRequested" in types
+    assert "JobAlert.Created" in types and "NotificationSettings.Changed" in types  # every stream about them
+    assert any(e["data"].get("name") == "Remote Django" for e in document["events"])
     registered = next(e for e in document["events"] if e["type"] == "Candidate.Registered")
     assert registered["data"]["email"] == email and registered["metadata"]["actor"] == "candidate"
     assert any(e["data"].get("text") == "my private note" for e in document["events"])

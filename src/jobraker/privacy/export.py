@@ -15,13 +15,10 @@ from django.forms.models import model_to_dict
 from django.utils import timezone
 
 from jobraker.audit.history import HistoryEntry, history
-from jobraker.domain.application import Application
-from jobraker.domain.conversation import Conversation
-from jobraker.domain.notification import Notification
 from jobraker.domain.personal import ERASED
 from jobraker.eventstore.app import EncryptedJobraker
 from jobraker.privacy.models import DataExport
-from jobraker.privacy.streams import streams_started_for
+from jobraker.privacy.streams import candidate_streams
 from jobraker.projections.models import ApplicationRecord, CandidateRecord, NotificationRecord, TimelineEntry
 from jobraker.resumes.store import ResumeStore
 
@@ -34,9 +31,7 @@ def build_export(jobraker: EncryptedJobraker, export_id: UUID) -> DataExport:
     if export.status == "ready":
         return export  # a redelivered message
     candidate_id = UUID(str(export.candidate_id))
-    streams = [candidate_id, *streams_started_for(
-        jobraker, candidate_id, Application.Started, Notification.Sent, Conversation.Started
-    )]
+    streams = candidate_streams(jobraker, candidate_id)
     events = [_event_json(e) for stream in streams for e in history(jobraker, stream)]
     document = {
         "format": "jobraker-export/1",

@@ -7,7 +7,23 @@ from uuid import UUID
 
 from eventsourcing.utils import get_topic
 
+from jobraker.domain.alert import JobAlert
+from jobraker.domain.application import Application
+from jobraker.domain.conversation import Conversation
+from jobraker.domain.notification import Notification
+from jobraker.domain.notification_settings import NotificationSettings
 from jobraker.domain.service import Jobraker
+
+# The creation events of every kind of stream that belongs to one candidate: the one list that
+# export (everything held on them) and audits of completeness read.
+CANDIDATE_STREAM_STARTS: tuple[type, ...] = (
+    Application.Started, Notification.Sent, Conversation.Started, JobAlert.Created, NotificationSettings.Created,
+)
+
+
+def candidate_streams(jobraker: Jobraker, candidate_id: UUID) -> list[UUID]:
+    """The candidate's own stream and every stream created about them."""
+    return [candidate_id, *streams_started_for(jobraker, candidate_id, *CANDIDATE_STREAM_STARTS)]
 
 
 def streams_started_for(jobraker: Jobraker, candidate_id: UUID, *creation_events: type) -> list[UUID]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 from functools import lru_cache
 
 from uuid import UUID
@@ -85,7 +86,20 @@ def build_jobraker(settings: Settings) -> EncryptedJobraker:
     )
 
 
+_building = threading.Lock()
+
+
 @lru_cache(maxsize=1)
-def get_jobraker() -> EncryptedJobraker:
-    """The process's one application service (it owns a connection pool)."""
+def _the_jobraker() -> EncryptedJobraker:
     return build_jobraker(get_settings())
+
+
+def get_jobraker() -> EncryptedJobraker:
+    """The process's one application service (it owns a connection pool). Built once even when
+    a worker's threads ask for it at the same moment (lru_cache alone would build one each)."""
+    with _building:
+        return _the_jobraker()
+
+
+get_jobraker.cache_info = _the_jobraker.cache_info  # type: ignore[attr-defined]
+get_jobraker.cache_clear = _the_jobraker.cache_clear  # type: ignore[attr-defined]

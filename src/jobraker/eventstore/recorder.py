@@ -25,7 +25,22 @@ from eventsourcing.utils import retry
 from psycopg.sql import SQL, Identifier
 
 
+# Any constant: the advisory lock that makes processes create the event store's tables in turn.
+CREATE_TABLES_LOCK = 0x6A6F6272616B6572  # "jobraker"
+
+
 class UnpipelinedApplicationRecorder(PostgresApplicationRecorder):
+    def create_table(self) -> None:
+        """Processes that start together (`jobraker up`'s children, restarted workers) create the
+        tables one at a time: the library's CREATE … IF NOT EXISTS / CREATE OR REPLACE statements
+        run concurrently fail with "tuple concurrently updated" (found by the worker-kill fault test)."""
+        with self.datastore.get_connection() as conn:
+            conn.execute("SELECT pg_advisory_lock(%s)", (CREATE_TABLES_LOCK,))
+            try:
+                super().create_table()
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(%s)", (CREATE_TABLES_LOCK,))
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.insert_events_statement = SQL(

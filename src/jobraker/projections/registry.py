@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from jobraker.assistant.projection import ConversationProjection
+from jobraker.appliers.projection import SubmissionProjection
 from jobraker.assistant.projection import ConversationProjection
 from jobraker.delivery.projections import delivery_projections
 from jobraker.projections.applications import ApplicationProjection, TimelineProjection
@@ -15,4 +15,4 @@ from jobraker.projections.vectors import VectorProjection
 
 def all_projections() -> list[Projection]:
     return [CandidateProjection(), JobProjection(), ApplicationProjection(), TimelineProjection(), VectorProjection(),
-            NotificationProjection(), ConversationProjection(), *delivery_projections()]
+            NotificationProjection(), ConversationProjection(), *delivery_projections(), SubmissionProjection()]

@@ -7,7 +7,7 @@ from typing import Any
 from uuid import UUID
 
 from django.core import signing
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -63,7 +63,7 @@ class AlertListView(APIView):
 
     permission_classes = [IsAuthenticated, IsCandidate]
 
-    @extend_schema(responses=AlertSerializer(many=True))
+    @extend_schema(responses=inline_serializer("AlertList", {"results": AlertSerializer(many=True)}))
     def get(self, request: Request) -> Response:
         alerts = JobAlertRecord.objects.filter(candidate_id=request.user.id).order_by("-created_at", "id")
         return Response({"results": AlertSerializer(alerts, many=True).data})
@@ -104,7 +104,7 @@ class AlertDetailView(APIView):
         )
         return accepted(position, id=pk)
 
-    @extend_schema(request=None, responses=CommandAcceptedSerializer)
+    @extend_schema(request=None, responses={200: CommandAcceptedSerializer})  # answers 200 with a body, not 204
     def delete(self, request: Request, pk: UUID) -> Response:
         position = run_command("candidate", lambda: get_jobraker().unsubscribe_alert(pk, "api", request.user.id))
         return accepted(position, id=pk)

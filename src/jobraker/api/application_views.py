@@ -63,6 +63,7 @@ class ApplicationListView(APIView):
     POST tracks an application the candidate makes themselves."""
 
     permission_classes = [IsAuthenticated, AuditorsOnlyRead]
+    pagination_class = NewestFirst  # also tells the OpenAPI schema the list is cursor-paginated
 
     def get_permissions(self) -> list[Any]:
         if self.request.method == "POST":

@@ -274,7 +274,7 @@ class ConfirmationView(APIView):
         position = run_command("candidate", lambda: conversations.confirm(get_jobraker(), pk, request.user.id, proposal_id))
         return accepted(position, id=proposal_id, status="confirmed")
 
-    @extend_schema(request=None, responses=CommandAcceptedSerializer)
+    @extend_schema(request=None, responses={200: CommandAcceptedSerializer})  # answers 200 with a body, not 204
     def delete(self, request: Request, pk: UUID, proposal_id: UUID) -> Response:
         position = run_command("candidate", lambda: conversations.decline(get_jobraker(), pk, request.user.id, proposal_id))
         return accepted(position, id=proposal_id, status="declined")

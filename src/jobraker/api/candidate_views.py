@@ -157,7 +157,7 @@ class ConsentView(APIView):
 
     permission_classes = [IsAuthenticated, IsCandidate]
 
-    @extend_schema(request=None, responses=CommandAcceptedSerializer)
+    @extend_schema(request=None, responses={200: CommandAcceptedSerializer})  # answers 200 with a body, not 204
     def delete(self, request: Request, kind: str) -> Response:
         position = run_command("candidate", lambda: get_jobraker().withdraw_consent(request.user.id, kind))
         return accepted(position, id=request.user.id)

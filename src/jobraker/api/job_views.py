@@ -50,6 +50,7 @@ class JobListView(APIView):
     Staff may POST a listing; posting the same source and external id again records only changes."""
 
     permission_classes = [IsAuthenticated]
+    pagination_class = NewestJobsFirst  # also tells the OpenAPI schema the list is cursor-paginated
 
     def get_permissions(self) -> list[Any]:
         return [IsAuthenticated(), IsStaff()] if self.request.method == "POST" else [IsAuthenticated()]

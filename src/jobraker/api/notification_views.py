@@ -34,6 +34,7 @@ class NotificationQuerySerializer(StrictSerializer):
 
 class NotificationListView(APIView):
     permission_classes = [IsAuthenticated, IsCandidate]
+    pagination_class = NewestFirst  # also tells the OpenAPI schema the list is cursor-paginated
 
     @extend_schema(parameters=[NotificationQuerySerializer], responses=NotificationSerializer(many=True))
     def get(self, request: Request) -> Response:

@@ -43,13 +43,23 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
             errors=_field_errors(exc.detail),
         )
     else:
-        detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
         title = _title(response.status_code)
-        body = problem(response.status_code, title, str(detail))
+        body = problem(response.status_code, title, _detail_text(exc))
     body["instance"] = instance
     response.data = body
     response.content_type = PROBLEM_CONTENT_TYPE
     return response
+
+
+def _detail_text(exc: Exception) -> str:
+    """A sentence for ``detail``. Some exceptions carry a dict (simplejwt's InvalidToken:
+    ``{"detail": ..., "code": ..., "messages": [...]}``), which must not reach the client as a repr."""
+    detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
+    if isinstance(detail, dict):
+        detail = detail.get("detail") or next(iter(detail.values()), "")
+    if isinstance(detail, list):
+        detail = " ".join(str(item) for item in detail)
+    return str(detail)
 
 
 class Unprocessable(exceptions.APIException):

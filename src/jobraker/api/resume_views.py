@@ -71,7 +71,7 @@ class ResumeView(APIView):
         response["Content-Disposition"] = f'attachment; filename="{_safe_filename(record.resume["filename"])}"'
         return response
 
-    @extend_schema(request=None, responses=CommandAcceptedSerializer)
+    @extend_schema(request=None, responses={200: CommandAcceptedSerializer})  # answers 200 with a body, not 204
     def delete(self, request: Request) -> Response:
         position = run_command("candidate", lambda: delete_resume(get_jobraker(), resume_store(), request.user.id))
         return accepted(position, id=request.user.id)

@@ -234,6 +234,14 @@ class ApplicationMachine(RuleBasedStateMachine):
     def flag_for_review(self, reason: tuple[str, bool]) -> None:
         self._move("flag_for_review", lambda: self.app.flag_for_review(reason[0]), by=Actor.SYSTEM, text=reason)
 
+    @rule(reason=texts(500))
+    def record_unverified(self, reason: tuple[str, bool]) -> None:
+        self._move("record_unverified", lambda: self.app.record_unverified(reason[0]), by=Actor.SYSTEM, text=reason)
+
+    @rule(by=actors)
+    def confirm_submission(self, by: Actor) -> None:
+        self._move("confirm_submission", lambda: self.app.confirm_submission(by), by=by)
+
     @rule(at=interview_times, by=actors)
     def schedule_interview(self, at: datetime, by: Actor) -> None:
         self._move("schedule_interview", lambda: self.app.schedule_interview(at, by), by=by, at=at)
@@ -287,6 +295,8 @@ class ApplicationMachine(RuleBasedStateMachine):
             self.record_failure(data.draw(reasons, label="reason"), data.draw(st.booleans(), label="retryable"))
         elif action == "flag_for_review":
             self.flag_for_review(data.draw(reasons, label="reason"))
+        elif action == "record_unverified":
+            self.record_unverified(data.draw(reasons, label="reason"))
         elif action == "schedule_interview":
             self.schedule_interview(data.draw(interview_times, label="at"), by)
         elif action == "start_submission":
@@ -389,6 +399,8 @@ def perform(app: Application, action: str, data: st.DataObject, notes: list[str]
         app.record_failure(data.draw(valid_texts(), label="reason"), data.draw(st.booleans(), label="retryable"))
     elif action == "flag_for_review":
         app.flag_for_review(data.draw(valid_texts(), label="reason"))
+    elif action == "record_unverified":
+        app.record_unverified(data.draw(valid_texts(), label="reason"))
     elif action == "schedule_interview":
         app.schedule_interview(data.draw(interview_times, label="at"), by)
     elif action == "start_submission":
@@ -455,3 +467,30 @@ def test_erasing_the_candidate_erases_their_application_texts(jobraker):
     events = [jobraker.mapper.to_domain_event(s) for s in jobraker.recorder.select_events(app.id)]
     assert [e.text for e in events if isinstance(e, Application.NoteAdded)] == [ERASED]
     assert subjects == [app.candidate_id] * 4
+
+
+# ---------------------------------------------------------------------------
+# Submission verification (issue #8)
+
+
+def test_an_unverified_submission_is_not_submitted_until_confirmed():
+    app = Application.match(uuid4(), uuid4(), 80)
+    app.queue()
+    app.start_submission()
+    app.record_unverified("Skyvern finished, but the page showed no confirmation")
+    assert app.status is S.UNVERIFIED and not app.submitted_once
+    [*_, event] = app.collect_events()
+    assert (event.action, event.reason) == ("record_unverified", "Skyvern finished, but the page showed no confirmation")
+    with pytest.raises(IllegalTransition):
+        app.record_submitted()  # only the candidate's confirmation (or the employer's answer) settles it
+    app.confirm_submission(Actor.CANDIDATE)
+    assert app.status is S.SUBMITTED and app.submitted_once
+
+
+def test_submissions_sent_before_the_applier_was_recorded_read_as_skyvern_or_dry_run():
+    state = {"dry_run": False}
+    Application.SubmissionSent.upcast_v1_v2(state)
+    assert state["applier"] == "skyvern"
+    state = {"dry_run": True}
+    Application.SubmissionSent.upcast_v1_v2(state)
+    assert state["applier"] == "dry-run"

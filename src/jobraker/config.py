@@ -71,6 +71,19 @@ class Settings(BaseSettings):
     skyvern_base_url: str = Field(
         "https://api.skyvern.com", validation_alias=_env("SKYVERN_BASE_URL")
     )
+    # Set by `jobraker up` when it runs the Skyvern sandbox (no SKYVERN_API_KEY): labels submissions "sandbox".
+    skyvern_sandbox: bool = Field(False, validation_alias=_env("JOBRAKER_SKYVERN_SANDBOX"))
+    sandbox_skyvern_delay: float = Field(3.0, ge=0, le=3600, validation_alias=_env("JOBRAKER_SANDBOX_SKYVERN_DELAY"))
+    # Skyvern runs at once across all workers; a slot whose worker died is freed after its lease
+    # (longer than one call to Skyvern can take: the client's timeout is 30 s).
+    skyvern_concurrency: int = Field(5, ge=1, le=1000, validation_alias=_env("JOBRAKER_SKYVERN_CONCURRENCY"))
+    skyvern_slot_lease_seconds: float = Field(120.0, gt=0, validation_alias=_env("JOBRAKER_SKYVERN_SLOT_LEASE_SECONDS"))
+    # Dramatiq's Redis broker: a worker silent this long is dead and its unacknowledged messages
+    # are requeued, checked on that share (per million) of broker commands. Dramatiq's defaults.
+    broker_heartbeat_timeout_ms: int = Field(60_000, ge=1000, validation_alias=_env("JOBRAKER_BROKER_HEARTBEAT_TIMEOUT_MS"))
+    broker_maintenance_chance: int = Field(
+        1000, ge=0, le=1_000_000, validation_alias=_env("JOBRAKER_BROKER_MAINTENANCE_CHANCE")
+    )
     public_url: str = Field("http://127.0.0.1:8000", validation_alias=_env("JOBRAKER_PUBLIC_URL"))
     openai_api_key: SecretStr | None = Field(None, validation_alias=_env("OPENAI_API_KEY"))
     openai_base_url: str | None = Field(None, validation_alias=_env("OPENAI_BASE_URL"))

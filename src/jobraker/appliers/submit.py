@@ -19,6 +19,7 @@ from eventsourcing.persistence import IntegrityError
 
 from jobraker.appliers.models import SkyvernRunLink
 from jobraker.appliers.skyvern import Applier, SkyvernRejected, SkyvernUnknownOutcome
+from jobraker.appliers.verification import CONFIRMATION_SCHEMA
 from jobraker.domain.application import Actor, Status
 from jobraker.domain.service import Jobraker
 from jobraker.projections.models import ApplicationRecord
@@ -42,7 +43,8 @@ def build_payload(jobraker: Jobraker, application_id: UUID, webhook_url: str) ->
         "the confirmation shown by the employer's site. If anything required is unknown, stop without submitting."
     )
     return {"prompt": prompt, "url": job.url, "title": f"Jobraker: {job.title} at {job.company}",
-            "webhook_url": webhook_url, "proxy_location": "RESIDENTIAL"}
+            "webhook_url": webhook_url, "proxy_location": "RESIDENTIAL",
+            "data_extraction_schema": CONFIRMATION_SCHEMA}
 
 
 def submit(jobraker: Jobraker, application_id: UUID, applier: Applier, webhook_url: str) -> str:
@@ -72,10 +74,11 @@ def submit(jobraker: Jobraker, application_id: UUID, applier: Applier, webhook_u
         return "needs review"
     if run_id:
         SkyvernRunLink.objects.get_or_create(run_id=run_id, defaults={"application_id": application_id})
-    application.record_submission_sent(payload, run_id, applier.dry_run)
+    application.record_submission_sent(payload, run_id, applier.dry_run, applier.name)
     if applier.dry_run:
         application.record_submitted(Actor.SYSTEM)
     jobraker.save(application)
+    log.info("submission_sent", application_id=str(application_id), run_id=run_id, applier=applier.name)
     return "dry run recorded" if applier.dry_run else f"sent as {run_id}"
 
 

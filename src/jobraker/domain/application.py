@@ -26,6 +26,7 @@ class Status(str, Enum):
     SUBMITTING = "submitting"
     SUBMITTED = "submitted"
     NEEDS_REVIEW = "needs_review"
+    UNVERIFIED = "unverified"  # Skyvern finished, but the employer's site showed no confirmation
     FAILED = "failed"
     INTERVIEWING = "interviewing"
     OFFER = "offer"
@@ -55,11 +56,15 @@ TRANSITIONS: dict[str, tuple[frozenset[Status], Status]] = {
     "record_failure": (frozenset({S.SUBMITTING}), S.FAILED),
     "requeue": (frozenset({S.FAILED}), S.QUEUED),
     "flag_for_review": (frozenset({S.SUBMITTING}), S.NEEDS_REVIEW),
-    "schedule_interview": (frozenset({S.SUBMITTED, S.INTERVIEWING}), S.INTERVIEWING),
-    "record_offer": (frozenset({S.SUBMITTED, S.INTERVIEWING}), S.OFFER),
-    "record_rejection": (frozenset({S.SUBMITTED, S.INTERVIEWING, S.OFFER, S.NEEDS_REVIEW}), S.REJECTED),
+    # Submission verification: finished without a confirmation from the employer's site.
+    "record_unverified": (frozenset({S.SUBMITTING, S.NEEDS_REVIEW}), S.UNVERIFIED),
+    "confirm_submission": (frozenset({S.UNVERIFIED}), S.SUBMITTED),
+    "schedule_interview": (frozenset({S.SUBMITTED, S.INTERVIEWING, S.UNVERIFIED}), S.INTERVIEWING),
+    "record_offer": (frozenset({S.SUBMITTED, S.INTERVIEWING, S.UNVERIFIED}), S.OFFER),
+    "record_rejection": (frozenset({S.SUBMITTED, S.INTERVIEWING, S.OFFER, S.NEEDS_REVIEW, S.UNVERIFIED}), S.REJECTED),
     "withdraw": (
-        frozenset({S.MATCHED, S.SHORTLISTED, S.QUEUED, S.SUBMITTED, S.INTERVIEWING, S.OFFER, S.NEEDS_REVIEW, S.FAILED}),
+        frozenset({S.MATCHED, S.SHORTLISTED, S.QUEUED, S.SUBMITTED, S.INTERVIEWING, S.OFFER, S.NEEDS_REVIEW, S.FAILED,
+                   S.UNVERIFIED}),
         S.WITHDRAWN,
     ),
 }
@@ -101,7 +106,14 @@ class Application(Aggregate):
         at: datetime | None
 
     class SubmissionSent(Aggregate.Event):
-        """What was sent to the applier (or, dry-run, what would have been) and its run id."""
+        """What was sent to the applier (or, dry-run, what would have been) and its run id.
+        Version 2 added ``applier``: "skyvern", "sandbox" (the offline stand-in) or "dry-run"."""
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict) -> None:
+            state["applier"] = "dry-run" if state["dry_run"] else "skyvern"
 
         data_subject_field = "candidate_id"
 
@@ -109,6 +121,7 @@ class Application(Aggregate):
         payload: Personal[dict]
         run_id: str
         dry_run: bool
+        applier: str
 
     class NoteAdded(Aggregate.Event):
         data_subject_field = "candidate_id"
@@ -155,6 +168,7 @@ class Application(Aggregate):
         self.submitted_once = self.status is S.SUBMITTED
         self.run_id: str | None = None
         self.dry_run = False
+        self.applier: str | None = None
 
     # Commands. Each checks TRANSITIONS and records one StatusChanged event.
 
@@ -184,6 +198,14 @@ class Application(Aggregate):
     def flag_for_review(self, reason: str) -> None:
         self._move("flag_for_review", Actor.SYSTEM, reason=clean_text("reason", reason, max_length=500))
 
+    def record_unverified(self, reason: str) -> None:
+        """The applier finished but nothing shows the employer received it; the reason says what was seen."""
+        self._move("record_unverified", Actor.SYSTEM, reason=clean_text("reason", reason, max_length=500))
+
+    def confirm_submission(self, by: Actor) -> None:
+        """The candidate (e.g. holding the employer's e-mail) confirms an unverified submission arrived."""
+        self._move("confirm_submission", by)
+
     def schedule_interview(self, at: datetime, by: Actor) -> None:
         self._move("schedule_interview", by, at=at)
 
@@ -196,13 +218,14 @@ class Application(Aggregate):
     def withdraw(self, by: Actor) -> None:
         self._move("withdraw", by)
 
-    def record_submission_sent(self, payload: dict, run_id: str, dry_run: bool) -> None:
+    def record_submission_sent(self, payload: dict, run_id: str, dry_run: bool, applier: str = "") -> None:
         """Recorded once per application, while submitting: never a second submission."""
         if self.status is not S.SUBMITTING:
             raise IllegalTransition("record a submission", f"the application is {self.status.value}")
         if self.run_id is not None or self.dry_run:
             raise IllegalTransition("record a submission", "a submission was already sent")
-        self._submission_sent(candidate_id=self.candidate_id, payload=payload, run_id=run_id, dry_run=dry_run)
+        applier = applier or ("dry-run" if dry_run else "skyvern")
+        self._submission_sent(candidate_id=self.candidate_id, payload=payload, run_id=run_id, dry_run=dry_run, applier=applier)
 
     def add_note(self, text: str, by: Actor) -> None:
         self._note_added(candidate_id=self.candidate_id, text=clean_text("note", text, max_length=5000), by=by.value)
@@ -240,9 +263,10 @@ class Application(Aggregate):
             self.interviews.append(at)
 
     @event(SubmissionSent)
-    def _submission_sent(self, candidate_id: UUID, payload: dict, run_id: str, dry_run: bool) -> None:
+    def _submission_sent(self, candidate_id: UUID, payload: dict, run_id: str, dry_run: bool, applier: str) -> None:
         self.run_id = run_id or None
         self.dry_run = dry_run
+        self.applier = applier
 
     @event(NoteAdded)
     def _note_added(self, candidate_id: UUID, text: str, by: str) -> None:

@@ -31,9 +31,11 @@ from jobraker.domain.policy import Decision, auto_apply_decision
 # What a candidate may do to their own application; the rest is Jobraker's to do.
 CANDIDATE_ACTIONS = frozenset(
     {"shortlist", "mark_applied", "schedule_interview", "record_offer", "record_rejection", "withdraw"}
+    | {"confirm_submission"}  # an unverified submission the candidate knows arrived
 )
 SYSTEM_ACTIONS = frozenset(
     {"queue", "start_submission", "record_submitted", "record_failure", "requeue", "flag_for_review"}
+    | {"record_unverified"}
 )
 
 # Namespace of candidate ids; the name inside it is a keyed digest of the e-mail address,

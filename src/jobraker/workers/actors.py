@@ -6,6 +6,7 @@ not the broker, decide whether a message still has work to do.
 
 from __future__ import annotations
 
+import random
 import time
 from uuid import UUID
 
@@ -43,6 +44,10 @@ def notify_application_change(application_id: str, version: int, correlation_id:
         message = f"Your application to {job.title} at {job.company} is now {application.status.value.replace('_', ' ')}."
         if application.dry_run:
             message += " (Dry run: no Skyvern key is configured, so nothing was sent.)"
+        elif application.applier == "sandbox":
+            message += " (Sandbox: a stand-in for Skyvern ran it; nothing was sent to the employer.)"
+        if application.status.value == "unverified":
+            message += " The employer's site showed no confirmation; the application page says why."
         jobraker.send_notification(
             f"application:{application_id}:{version}", application.candidate_id, "application_status",
             message, link=f"/api/v1/applications/{application_id}",
@@ -88,14 +93,15 @@ def ingest_for_candidate(candidate_id: str, correlation_id: str) -> None:
         ingest_adzuna.send(search.country, search.what, search.where)
 
 
-SKYVERN_CONCURRENCY = 5
-
-
 def _skyvern_slots():  # type: ignore[no-untyped-def]
-    from dramatiq.rate_limits import ConcurrentRateLimiter
-    from dramatiq.rate_limits.backends import RedisBackend
+    """Skyvern runs at once across all workers (JOBRAKER_SKYVERN_CONCURRENCY); leased, so a
+    killed worker's slot comes back (see workers/slots.py)."""
+    from jobraker.config import get_settings
+    from jobraker.workers.slots import LeasedSlots
 
-    return ConcurrentRateLimiter(RedisBackend(client=redis_client()), "skyvern-runs", limit=SKYVERN_CONCURRENCY)
+    settings = get_settings()
+    return LeasedSlots(redis_client(), "jobraker:skyvern:slots", settings.skyvern_concurrency,
+                       settings.skyvern_slot_lease_seconds)
 
 
 @dramatiq.actor(queue_name="apply", max_retries=20, min_backoff=10_000, max_backoff=3_600_000)
@@ -117,12 +123,17 @@ def submit_application(application_id: str, correlation_id: str) -> None:
         redis_client().decr(counter)
         raise dramatiq.Retry(f"daily cap of {cap} reached", delay=3_600_000)
     redis_client().expire(counter, 2 * 86_400)
-    with _skyvern_slots().acquire(raise_on_failure=False) as acquired:
-        if not acquired:
-            raise dramatiq.Retry("Skyvern concurrency limit reached", delay=30_000)
+    slots = _skyvern_slots()
+    held = slots.acquire()
+    if not held:  # try again when a slot surely frees (the first lease ends), within 30 s
+        raise dramatiq.Retry("Skyvern concurrency limit reached", delay=min(30_000, held.wait_ms + random.randint(100, 1000)))
+    try:
         with caused_by(correlation_id, causation_id=f"submit:{application_id}", actor="system"):
-            outcome = submit(jobraker, UUID(application_id), applier(), webhook_url())
-    log.info("submission", application_id=application_id, outcome=outcome)
+            the_applier = applier()
+            outcome = submit(jobraker, UUID(application_id), the_applier, webhook_url())
+    finally:
+        slots.release(held)
+    log.info("submission", application_id=application_id, outcome=outcome, applier=the_applier.name)
 
 
 @dramatiq.actor(queue_name="match", max_retries=10, min_backoff=2_000)

@@ -3,6 +3,7 @@ what each one removed is reported, so a candidate can see why a job is missing."
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import reduce
@@ -11,7 +12,8 @@ from typing import Any
 from uuid import UUID
 
 from django.contrib.postgres.search import SearchQuery
-from django.db.models import Q, QuerySet
+from django.core.cache import cache
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
 
 from jobraker.projections.models import ApplicationRecord, JobRecord
 
@@ -110,16 +112,42 @@ FILTERS: list[tuple[str, Callable[[Wants], Q]]] = [
 ]
 
 
+# The per-filter counts only explain what is missing; counting them scans every job, so one
+# count serves the same wants for this long (the matches themselves are always fresh).
+REMOVED_COUNTS_SECONDS = 60
+
+
 def apply_filters(jobs: QuerySet[JobRecord], wants: Wants, count: bool = True) -> tuple[QuerySet[JobRecord], dict[str, int]]:
     """The jobs every filter keeps, and how many each filter removed (in order)."""
-    removed: dict[str, int] = {}
-    remaining = jobs.count() if count else 0
-    for name, keep in FILTERS:
-        jobs = jobs.filter(keep(wants))
-        if count:
-            now = jobs.count()
-            removed[name], remaining = remaining - now, now
-    return jobs, removed
+    keeps = [(name, keep(wants)) for name, keep in FILTERS]
+    kept = jobs
+    for _, condition in keeps:
+        kept = kept.filter(condition)
+    return kept, (removed_by_filter(jobs, wants, keeps) if count else {})
+
+
+def removed_by_filter(jobs: QuerySet[JobRecord], wants: Wants, keeps: list[tuple[str, Q]]) -> dict[str, int]:
+    key = "removed-by-filter:" + hashlib.sha256(f"{wants!r}|{jobs.query}".encode()).hexdigest()
+    removed = cache.get(key)
+    if removed is None:
+        removed = _count_removed(jobs, keeps)
+        cache.set(key, removed, REMOVED_COUNTS_SECONDS)
+    return removed
+
+
+def _count_removed(jobs: QuerySet[JobRecord], keeps: list[tuple[str, Q]]) -> dict[str, int]:
+    """One scan: every job's pass or fail of each filter, grouped. A filter removed the jobs that
+    passed every filter before it and failed it (NULL fails, as in a WHERE clause)."""
+    active = [(name, condition) for name, condition in keeps if condition]  # an empty Q keeps every job
+    flags = {f"keep_{i}": ExpressionWrapper(condition, output_field=BooleanField()) for i, (_, condition) in enumerate(active)}
+    removed = {name: 0 for name, _ in keeps}
+    if not active:
+        return removed
+    for group in jobs.annotate(**flags).values(*flags).annotate(jobs=Count("pk")).order_by():
+        first_failed = next((name for i, (name, _) in enumerate(active) if not group[f"keep_{i}"]), None)
+        if first_failed:
+            removed[first_failed] += group["jobs"]
+    return removed
 
 
 def first_filter_removing(job: JobRecord, wants: Wants) -> str | None:

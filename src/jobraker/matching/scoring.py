@@ -12,6 +12,7 @@ from typing import Any
 from uuid import UUID
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db import connection, transaction
 from django.db.models import F, QuerySet
 from pgvector.django import CosineDistance
 
@@ -19,6 +20,7 @@ from jobraker.embeddings.providers import EmbeddingProvider
 from jobraker.projections.models import JobRecord, JobVector
 
 POOL = 100  # nearest by vector, best by text: each side's size
+INDEX_CANDIDATES = 400  # nearest of all jobs read from the HNSW index, before the filters
 WEIGHTS = {"meaning": 0.55, "skills": 0.30, "words": 0.15}
 # ts_rank at which the words part counts in full: a job's score never depends on the others'.
 WORDS_RANK_SATURATION = 0.5
@@ -87,8 +89,23 @@ def rank(
 
 
 def _nearest(jobs: QuerySet[JobRecord], vector: list[float] | None) -> dict[UUID, float]:
+    """The POOL filtered jobs nearest in meaning. The HNSW index finds the nearest of all jobs and
+    the filters keep the acceptable ones; when too few of those are acceptable (strict filters),
+    the exact distance over the filtered jobs — then few — decides."""
     if vector is None:
         return {}
+    with transaction.atomic():
+        with connection.cursor() as cursor:  # the index returns at most ef_search rows
+            cursor.execute("SET LOCAL hnsw.ef_search = %s", [INDEX_CANDIDATES])
+        nearest = list(
+            JobVector.objects.annotate(distance=CosineDistance("embedding", vector))
+            .order_by("distance")
+            .values_list("job_id", "distance")[:INDEX_CANDIDATES]
+        )
+    acceptable = set(jobs.filter(id__in=[job_id for job_id, _ in nearest]).values_list("id", flat=True))
+    chosen = [(job_id, distance) for job_id, distance in nearest if job_id in acceptable][:POOL]
+    if len(chosen) == POOL:
+        return {job_id: 1.0 - distance for job_id, distance in chosen}
     nearest = (
         JobVector.objects.filter(job_id__in=jobs.values("id"))
         .annotate(distance=CosineDistance("embedding", vector))

@@ -145,3 +145,23 @@ def test_submissions_sent_before_the_applier_field_read_back_as_skyvern(jobraker
     del state["applier"], state["class_version"]
     old = StoredEvent(stored.originator_id, stored.originator_version, stored.topic, json.dumps(state).encode())
     assert jobraker.mapper.to_domain_event(old).applier == "skyvern"
+
+
+def test_the_data_export_holds_the_submission_and_why_it_is_unverified(jobraker, projector):
+    import io
+    import zipfile
+    from uuid import uuid4
+
+    from jobraker.privacy.export import build_export, open_export
+    from jobraker.privacy.models import DataExport
+
+    with FakeSkyvern() as skyvern:
+        app_id, run_id = _sent(jobraker, skyvern)
+        record_outcome(jobraker, SkyvernRun.model_validate(skyvern.run_body(run_id, "completed", output={"x": 1})))
+    projector.catch_up()
+    candidate_id = jobraker.get_application(app_id).candidate_id
+    export = DataExport.objects.create(id=uuid4(), candidate_id=candidate_id, requested_by="candidate")
+    archive = zipfile.ZipFile(io.BytesIO(open_export(jobraker, build_export(jobraker, export.id))))
+    [row] = json.loads(archive.read("export.json"))["read_models"]["submissions"]
+    assert (row["id"], row["applier"], row["verification"]) == (str(app_id), "skyvern", "unverified")
+    assert "no confirmation" in row["reason"]

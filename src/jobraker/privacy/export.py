@@ -14,6 +14,7 @@ from uuid import UUID
 from django.forms.models import model_to_dict
 from django.utils import timezone
 
+from jobraker.appliers.models import SubmissionRecord
 from jobraker.audit.history import HistoryEntry, history
 from jobraker.domain.personal import ERASED
 from jobraker.eventstore.app import EncryptedJobraker
@@ -80,6 +81,7 @@ def _read_models(candidate_id: UUID) -> dict[str, Any]:
         "applications": rows(ApplicationRecord.objects.filter(candidate_id=candidate_id)),
         "timeline": rows(TimelineEntry.objects.filter(candidate_id=candidate_id)),
         "notifications": rows(NotificationRecord.objects.filter(candidate_id=candidate_id)),
+        "submissions": rows(SubmissionRecord.objects.filter(candidate_id=candidate_id)),
     }
 
 

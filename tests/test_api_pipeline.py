@@ -36,7 +36,10 @@ def test_profile_preferences_consent_and_auto_apply(candidate):
     assert me["profile"]["skills"] == ["Django", "PostgreSQL"] and me["profile"]["salary_floor"] == 60000
     assert me["preferences"]["countries"] == ["gb"]
     assert me["consents"]["auto_apply"]["given"] is True
-    assert me["auto_apply"] == {"enabled": True, "min_score": 80, "daily_cap": 10}
+    # The older on/off form's keys keep their meaning next to the automation mode (docs/automation.md).
+    assert {k: me["auto_apply"][k] for k in ("enabled", "min_score", "daily_cap", "mode")} == {
+        "enabled": True, "min_score": 80, "daily_cap": 10, "mode": "full",
+    }
 
     r = client.delete("/api/v1/candidates/me/consents/auto_apply")
     me = client.get("/api/v1/candidates/me", **wait(client, r)).json()

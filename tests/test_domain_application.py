@@ -19,7 +19,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from jobraker.domain.application import TERMINAL, TRANSITIONS, Actor, Application, Status, application_id
+from jobraker.domain.application import (
+    PREPARATION_OUTCOMES,
+    TERMINAL,
+    TRANSITIONS,
+    Actor,
+    Application,
+    Status,
+    application_id,
+)
 from jobraker.domain.errors import IllegalTransition, InvalidValue
 
 S = Status
@@ -34,6 +42,15 @@ interview_times = st.datetimes(
     min_value=datetime(1990, 1, 1),
     max_value=datetime(2100, 1, 1),
     timezones=st.sampled_from([timezone.utc, timezone(timedelta(hours=5, minutes=30)), timezone(timedelta(hours=-8))]),
+)
+
+
+# Approve mode: one prepared payload, and a clock either side of its expiry.
+PREPARED_PAYLOAD = {"prompt": "Apply to the job 'Django developer' at Acme", "url": "https://jobs.example.org/1"}
+APPROVAL_EXPIRES = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
+approval_clock = st.sampled_from(
+    [APPROVAL_EXPIRES - timedelta(days=1), APPROVAL_EXPIRES - timedelta(microseconds=1), APPROVAL_EXPIRES,
+     APPROVAL_EXPIRES + timedelta(days=3)]
 )
 
 
@@ -106,6 +123,7 @@ class Model:
     failure: tuple[str, bool] | None = None
     interviews: list[datetime] = field(default_factory=list)
     notes: int = 0
+    preparation: str | None = None  # the prepared submission's state (approve mode)
 
     @property
     def submitted_once(self) -> bool:
@@ -195,6 +213,8 @@ class ApplicationMachine(RuleBasedStateMachine):
             model.failure = (text[0].strip(), retryable)
         if at is not None:
             model.interviews.append(at)
+        if model.preparation == "awaiting" and action in PREPARATION_OUTCOMES:
+            model.preparation = PREPARATION_OUTCOMES[action]
         self.events.extend(self.app.collect_events())
 
     # -- rules: every command, legal or not -------------------------------
@@ -241,6 +261,46 @@ class ApplicationMachine(RuleBasedStateMachine):
     @rule(by=actors)
     def confirm_submission(self, by: Actor) -> None:
         self._move("confirm_submission", lambda: self.app.confirm_submission(by), by=by)
+
+    # -- approve-before-submit: prepared (two events), approved or expired by the clock
+
+    @rule()
+    def prepare_submission(self) -> None:
+        call = lambda: self.app.prepare_submission(PREPARED_PAYLOAD, APPROVAL_EXPIRES, {"mode": "approve"})  # noqa: E731
+        if self.model.status not in TRANSITIONS["prepare_submission"][0]:
+            self._expect_refusal_message("prepare_submission", self._refused(call, IllegalTransition))
+            return
+        call()
+        prepared, moved = self.app.pending_events
+        assert isinstance(prepared, Application.SubmissionPrepared) and prepared.payload == PREPARED_PAYLOAD
+        assert prepared.expires_at == APPROVAL_EXPIRES and prepared.candidate_id == self.app.candidate_id
+        assert (moved.action, moved.status, moved.by) == ("prepare_submission", S.PENDING_APPROVAL.value, "system")
+        self.model.status = S.PENDING_APPROVAL
+        self.model.history.append(S.PENDING_APPROVAL)
+        self.model.preparation = "awaiting"
+        self.events.extend(self.app.collect_events())
+
+    @rule(by=actors, now=approval_clock)
+    def approve_submission(self, by: Actor, now: datetime) -> None:
+        call = lambda: self.app.approve_submission(by, now)  # noqa: E731
+        if self.model.status is S.PENDING_APPROVAL and now >= APPROVAL_EXPIRES:
+            exc = self._refused(call, IllegalTransition)
+            assert str(exc) == "cannot approve submission when the approval window has passed"
+            return
+        self._move("approve_submission", call, by=by)
+
+    @rule(by=actors)
+    def reject_submission(self, by: Actor) -> None:
+        self._move("reject_submission", lambda: self.app.reject_submission(by), by=by)
+
+    @rule(now=approval_clock)
+    def expire_preparation(self, now: datetime) -> None:
+        call = lambda: self.app.expire_preparation(now)  # noqa: E731
+        if self.model.status is S.PENDING_APPROVAL and now < APPROVAL_EXPIRES:
+            exc = self._refused(call, IllegalTransition)
+            assert str(exc).startswith("cannot expire the preparation when it awaits approval until")
+            return
+        self._move("expire_preparation", call, by=Actor.SYSTEM, text=("the approval window passed", True))
 
     @rule(at=interview_times, by=actors)
     def schedule_interview(self, at: datetime, by: Actor) -> None:
@@ -301,6 +361,12 @@ class ApplicationMachine(RuleBasedStateMachine):
             self.schedule_interview(data.draw(interview_times, label="at"), by)
         elif action == "start_submission":
             self.start_submission()
+        elif action == "prepare_submission":
+            self.prepare_submission()
+        elif action == "approve_submission":
+            self.approve_submission(by, APPROVAL_EXPIRES - timedelta(minutes=1) if valid_only else data.draw(approval_clock))
+        elif action == "expire_preparation":
+            self.expire_preparation(APPROVAL_EXPIRES if valid_only else data.draw(approval_clock))
         else:
             getattr(self, action)(by)
 
@@ -344,6 +410,12 @@ class ApplicationMachine(RuleBasedStateMachine):
     def can_matches_transitions(self) -> None:
         for action, (sources, _) in TRANSITIONS.items():
             assert self.app.can(action) == (self.app.status in sources)
+
+    @invariant()
+    def preparation_agrees_with_the_model(self) -> None:
+        preparation = self.app.preparation
+        assert (preparation.state if preparation else None) == self.model.preparation
+        assert (self.app.approved_payload is not None) == (self.model.preparation == "approved")
 
     @invariant()
     def submitted_once_iff_submitted_in_history(self) -> None:
@@ -405,6 +477,12 @@ def perform(app: Application, action: str, data: st.DataObject, notes: list[str]
         app.schedule_interview(data.draw(interview_times, label="at"), by)
     elif action == "start_submission":
         app.start_submission()
+    elif action == "prepare_submission":
+        app.prepare_submission(PREPARED_PAYLOAD, APPROVAL_EXPIRES, {"mode": "approve"})
+    elif action == "approve_submission":
+        app.approve_submission(by, APPROVAL_EXPIRES - timedelta(minutes=1))
+    elif action == "expire_preparation":
+        app.expire_preparation(APPROVAL_EXPIRES)
     else:
         getattr(app, action)(by)
 

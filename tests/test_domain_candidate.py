@@ -11,7 +11,7 @@ personal fields.
 from __future__ import annotations
 
 import string
-from dataclasses import dataclass, field, replace
+from dataclasses import astuple, dataclass, field, replace
 from typing import Any, Callable
 from uuid import uuid4
 
@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
+from jobraker.domain.automation import MODES, SENDING_MODES, STRATEGIES
 from jobraker.domain.candidate import (
     CONSENT_KINDS,
     CONTRACT_CHOICES,
@@ -76,9 +77,11 @@ preferences_full = st.builds(
 preferences = st.one_of(st.just(Preferences()), st.just(Preferences(countries=("GB", "ie"))), preferences_full)
 auto_apply_settings = st.builds(
     AutoApplySettings,
-    enabled=st.booleans(),
-    min_score=st.sampled_from([0, 70, 100]) | st.integers(0, 100),
-    daily_cap=st.sampled_from([1, 10]) | st.integers(1, MAX_DAILY_CAP),
+    mode=st.sampled_from(MODES),
+    strategy=st.sampled_from(list(STRATEGIES)),
+    min_score_override=st.none() | st.sampled_from([0, 70, 100]) | st.integers(0, 100),
+    daily_cap_override=st.none() | st.sampled_from([1, 10]) | st.integers(1, MAX_DAILY_CAP),
+    strict_filters_override=st.none() | st.booleans(),
 )
 consent_kinds = st.sampled_from(CONSENT_KINDS)
 versions = st.sampled_from(["1", "2", " 2 ", "2024-05"])
@@ -119,8 +122,10 @@ bad_preferences_fields = st.one_of(
     st.fixed_dictionaries({"excluded_companies": st.sampled_from([("",), distinct(51)])}),
 )
 bad_auto_apply_fields = st.one_of(
-    st.fixed_dictionaries({"min_score": st.integers(101) | st.integers(max_value=-1)}),
-    st.fixed_dictionaries({"daily_cap": st.integers(MAX_DAILY_CAP + 1) | st.integers(max_value=0)}),
+    st.fixed_dictionaries({"min_score_override": st.integers(101) | st.integers(max_value=-1)}),
+    st.fixed_dictionaries({"daily_cap_override": st.integers(MAX_DAILY_CAP + 1) | st.integers(max_value=0)}),
+    st.fixed_dictionaries({"mode": st.text(max_size=8).filter(lambda s: s not in MODES)}),
+    st.fixed_dictionaries({"strategy": st.text(max_size=8).filter(lambda s: s not in STRATEGIES)}),
 )
 
 
@@ -272,8 +277,16 @@ class CandidateMachine(RuleBasedStateMachine):
         return recorded
 
     def _auto_apply_off(self) -> list[type]:
+        """Withdrawing the auto_apply consent stops sending: approve/full fall back to suggest."""
         if self.model.auto_apply.enabled:
-            self.model.auto_apply = replace(self.model.auto_apply, enabled=False)
+            self.model.auto_apply = replace(self.model.auto_apply, mode="suggest")
+            return [C.AutoApplySettingsChanged]
+        return []
+
+    def _automation_off(self) -> list[type]:
+        """Deactivating switches automation off altogether."""
+        if self.model.auto_apply.mode != "off":
+            self.model.auto_apply = replace(self.model.auto_apply, mode="off")
             return [C.AutoApplySettingsChanged]
         return []
 
@@ -352,9 +365,10 @@ class CandidateMachine(RuleBasedStateMachine):
         changed = settings_ != self.model.auto_apply
         recorded = self._records(call, [C.AutoApplySettingsChanged] if changed else [])
         if changed:
-            assert (recorded[0].enabled, recorded[0].min_score, recorded[0].daily_cap) == (
-                settings_.enabled, settings_.min_score, settings_.daily_cap,
-            )
+            assert (
+                recorded[0].mode, recorded[0].strategy, recorded[0].min_score_override,
+                recorded[0].daily_cap_override, recorded[0].strict_filters_override,
+            ) == astuple(settings_)
         self.model.auto_apply = settings_
 
     @precondition(lambda self: self.model.state == "active")
@@ -362,7 +376,7 @@ class CandidateMachine(RuleBasedStateMachine):
     def opt_in_to_auto_apply(self, version: str, settings_: AutoApplySettings) -> None:
         # The usual journey (consent, then switch on), so that runs often have auto-apply on.
         self.give_consent("auto_apply", (version, True))
-        self.change_auto_apply(replace(settings_, enabled=True))
+        self.change_auto_apply(replace(settings_, mode="full" if settings_.mode not in SENDING_MODES else settings_.mode))
         assert self.candidate.auto_apply.enabled
 
     @rule(
@@ -396,7 +410,7 @@ class CandidateMachine(RuleBasedStateMachine):
     def deactivate(self) -> None:
         if self._inactive_refusal(self.candidate.deactivate, "deactivate"):
             return
-        expected = self._auto_apply_off() + [C.Deactivated]
+        expected = self._automation_off() + [C.Deactivated]
         self._records(self.candidate.deactivate, expected)
         self.model.state = "deactivated"
 
@@ -409,7 +423,7 @@ class CandidateMachine(RuleBasedStateMachine):
         self.model.state = "erased"
         self.model.profile = self.model.preferences = ERASED
         self.model.resume = None
-        self.model.auto_apply = replace(self.model.auto_apply, enabled=False)  # nothing is sent for the erased
+        self.model.auto_apply = replace(self.model.auto_apply, mode="off")  # nothing is sent for the erased
 
     @precondition(lambda self: self.model.state != "active")
     @rule(profile=profiles, prefs=preferences, settings_=auto_apply_settings, kind=consent_kinds)
@@ -546,7 +560,7 @@ def test_destroying_the_key_erases_personal_fields_only(
     for kind, version in versions_given.items():
         candidate.give_consent(kind, version)
     if auto_apply.enabled and "auto_apply" not in versions_given:
-        auto_apply = replace(auto_apply, enabled=False)
+        auto_apply = replace(auto_apply, mode="suggest")
     candidate.change_auto_apply(auto_apply)
     resume_id = uuid4()
     candidate.upload_resume(resume_id, "cv.pdf", "application/pdf", 1234, "Ten years of Python")

@@ -32,7 +32,7 @@ from jobraker.api.serializers import (
 )
 from jobraker.domain.service import NotFound as DomainNotFound
 from jobraker.eventstore.app import get_jobraker
-from jobraker.projections.models import ApplicationRecord, JobRecord
+from jobraker.projections.models import ApplicationRecord, JobRecord, TimelineEntry
 
 
 def visible_applications(request: Request) -> QuerySet[ApplicationRecord]:
@@ -121,7 +121,26 @@ class ApplicationDetailView(APIView):
     def get(self, request: Request, pk: UUID) -> Response:
         record = application_or_404(request, pk)
         data = ApplicationDetailSerializer(record, context={"jobs": jobs_of([record])}).data
+        data["prepared_submission"] = prepared_submission(record)
         return with_etag(Response(data), record.version)
+
+
+def prepared_submission(record: ApplicationRecord) -> dict[str, Any] | None:
+    """What approve mode prepared for the candidate to approve. The payload is personal data,
+    so it is read (decrypted) from the application's own events rather than copied into a
+    read table; after erasure it reads as null."""
+    if not TimelineEntry.objects.filter(aggregate_id=record.id, action="prepare_submission").exists():
+        return None
+    preparation = get_jobraker().get_application(record.id).preparation
+    if preparation is None:
+        return None
+    payload = preparation.payload if isinstance(preparation.payload, dict) else None
+    return {
+        "state": preparation.state,
+        "expires_at": preparation.expires_at.isoformat(),
+        "payload": payload,
+        "automation": preparation.automation,
+    }
 
 
 class ApplicationTransitionView(APIView):

@@ -9,7 +9,7 @@ the outcome is unknown and the application goes to needs review too."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -20,8 +20,11 @@ from eventsourcing.persistence import IntegrityError
 from jobraker.appliers.models import SkyvernRunLink
 from jobraker.appliers.skyvern import Applier, SkyvernRejected, SkyvernUnknownOutcome
 from jobraker.appliers.verification import CONFIRMATION_SCHEMA
-from jobraker.domain.application import Actor, Status
-from jobraker.domain.service import Jobraker
+from jobraker.domain.application import Actor, Application, Status
+from jobraker.domain.candidate import Candidate
+from jobraker.domain.errors import DomainError
+from jobraker.domain.job import Job
+from jobraker.domain.service import Jobraker, Preparer, sending_refusal
 from jobraker.projections.models import ApplicationRecord
 
 log = structlog.get_logger(__name__)
@@ -32,7 +35,11 @@ STUCK_AFTER = timedelta(minutes=15)
 def build_payload(jobraker: Jobraker, application_id: UUID, webhook_url: str) -> dict[str, Any]:
     application = jobraker.get_application(application_id)
     candidate = jobraker.get_candidate(application.candidate_id)
-    job = jobraker.get_job(application.job_id)
+    return payload_for(candidate, jobraker.get_job(application.job_id), webhook_url)
+
+
+def payload_for(candidate: Candidate, job: Job, webhook_url: str) -> dict[str, Any]:
+    """Exactly what Skyvern is sent for this candidate and job (also shown for approval)."""
     profile = candidate.profile
     resume = candidate.resume.text[:3000] if candidate.resume else ""
     prompt = (
@@ -47,16 +54,27 @@ def build_payload(jobraker: Jobraker, application_id: UUID, webhook_url: str) ->
             "data_extraction_schema": CONFIRMATION_SCHEMA}
 
 
+def preparer(webhook_url: str, approval_window: timedelta) -> Preparer:
+    """Prepares submissions for approval (approve mode): the payload and when the offer lapses."""
+
+    def prepare(candidate: Candidate, job: Job) -> tuple[dict[str, Any], datetime]:
+        return payload_for(candidate, job, webhook_url), timezone.now() + approval_window
+
+    return prepare
+
+
 def submit(jobraker: Jobraker, application_id: UUID, applier: Applier, webhook_url: str) -> str:
     application = jobraker.get_application(application_id)
     if application.status is not Status.QUEUED:
         return f"nothing to do: the application is {application.status.value}"
     candidate = jobraker.get_candidate(application.candidate_id)
-    if not (candidate.is_active and candidate.auto_apply.enabled and candidate.has_consent("auto_apply")):
-        application.withdraw(Actor.SYSTEM)  # consent withdrawn, auto-apply off, deactivated or erased
+    refusal = sending_refusal(candidate) or missing_approval(candidate, application)
+    if refusal:
+        application.withdraw(Actor.SYSTEM)  # mode off/suggest, consent withdrawn, deactivated, erased, unapproved
         jobraker.save(application)
-        return "withdrawn: auto-apply no longer allowed"
-    payload = build_payload(jobraker, application_id, webhook_url)
+        return f"withdrawn: {refusal}"
+    # What the candidate approved is what is sent, word for word.
+    payload = application.approved_payload or build_payload(jobraker, application_id, webhook_url)
     application.start_submission()
     try:
         jobraker.save(application)  # the intent is on record before anything leaves
@@ -80,6 +98,30 @@ def submit(jobraker: Jobraker, application_id: UUID, applier: Applier, webhook_u
     jobraker.save(application)
     log.info("submission_sent", application_id=str(application_id), run_id=run_id, applier=applier.name)
     return "dry run recorded" if applier.dry_run else f"sent as {run_id}"
+
+
+def missing_approval(candidate: Candidate, application: Application) -> str:
+    """In approve mode only an application whose prepared submission was approved may go."""
+    if candidate.auto_apply.mode == "approve" and application.approved_payload is None:
+        return "approve mode, and the candidate has not approved this submission"
+    return ""
+
+
+def expire_preparations(jobraker: Jobraker, now: datetime | None = None) -> list[UUID]:
+    """Drop prepared submissions whose approval window has passed: they are never sent."""
+    now = now or timezone.now()
+    expired = []
+    waiting = ApplicationRecord.objects.filter(status=Status.PENDING_APPROVAL.value).values_list("id", flat=True)
+    for application_id in waiting:
+        application = jobraker.get_application(application_id)
+        preparation = application.preparation
+        if application.status is Status.PENDING_APPROVAL and preparation is not None and preparation.expires_at <= now:
+            try:
+                jobraker.expire_preparation(application_id, now)
+            except DomainError:  # approved or withdrawn a moment ago: nothing to drop
+                continue
+            expired.append(application_id)
+    return expired
 
 
 def flag_stuck_submissions(jobraker: Jobraker, now: Any = None) -> list[UUID]:

@@ -6,6 +6,7 @@ it. Commands check it and refuse an illegal move, naming the current state.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import Enum
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -22,6 +23,7 @@ APPLICATION_NAMESPACE = uuid5(NAMESPACE_URL, "https://jobraker.dev/ns/applicatio
 class Status(str, Enum):
     MATCHED = "matched"
     SHORTLISTED = "shortlisted"
+    PENDING_APPROVAL = "pending_approval"  # a prepared submission waits for the candidate
     QUEUED = "queued"
     SUBMITTING = "submitting"
     SUBMITTED = "submitted"
@@ -50,6 +52,12 @@ S = Status
 TRANSITIONS: dict[str, tuple[frozenset[Status], Status]] = {
     "shortlist": (frozenset({S.MATCHED}), S.SHORTLISTED),
     "queue": (frozenset({S.MATCHED, S.SHORTLISTED}), S.QUEUED),
+    # Approve-before-submit: prepared, then approved (→ the usual queue), rejected, or expired
+    # (the match stays, the prepared submission is dropped and never sent).
+    "prepare_submission": (frozenset({S.MATCHED, S.SHORTLISTED}), S.PENDING_APPROVAL),
+    "approve_submission": (frozenset({S.PENDING_APPROVAL}), S.QUEUED),
+    "reject_submission": (frozenset({S.PENDING_APPROVAL}), S.WITHDRAWN),
+    "expire_preparation": (frozenset({S.PENDING_APPROVAL}), S.MATCHED),
     "start_submission": (frozenset({S.QUEUED}), S.SUBMITTING),
     "record_submitted": (frozenset({S.SUBMITTING, S.NEEDS_REVIEW}), S.SUBMITTED),
     "mark_applied": (frozenset({S.MATCHED, S.SHORTLISTED}), S.SUBMITTED),
@@ -63,12 +71,27 @@ TRANSITIONS: dict[str, tuple[frozenset[Status], Status]] = {
     "record_offer": (frozenset({S.SUBMITTED, S.INTERVIEWING, S.UNVERIFIED}), S.OFFER),
     "record_rejection": (frozenset({S.SUBMITTED, S.INTERVIEWING, S.OFFER, S.NEEDS_REVIEW, S.UNVERIFIED}), S.REJECTED),
     "withdraw": (
-        frozenset({S.MATCHED, S.SHORTLISTED, S.QUEUED, S.SUBMITTED, S.INTERVIEWING, S.OFFER, S.NEEDS_REVIEW, S.FAILED,
+        frozenset({S.MATCHED, S.SHORTLISTED, S.PENDING_APPROVAL, S.QUEUED, S.SUBMITTED, S.INTERVIEWING, S.OFFER, S.NEEDS_REVIEW, S.FAILED,
                    S.UNVERIFIED}),
         S.WITHDRAWN,
     ),
 }
 TERMINAL = frozenset({S.REJECTED, S.WITHDRAWN})
+# What becomes of a prepared submission when the application leaves pending approval.
+PREPARATION_OUTCOMES = {
+    "approve_submission": "approved", "reject_submission": "rejected",
+    "expire_preparation": "expired", "withdraw": "withdrawn",
+}
+
+
+@dataclass(frozen=True)
+class Preparation:
+    """A submission prepared for the candidate's approval: exactly what would be sent."""
+
+    payload: dict
+    expires_at: datetime
+    automation: dict
+    state: str = "awaiting"  # awaiting | approved | rejected | expired | withdrawn
 
 
 def application_id(candidate_id: UUID, job_id: UUID) -> UUID:
@@ -123,6 +146,17 @@ class Application(Aggregate):
         dry_run: bool
         applier: str
 
+    class SubmissionPrepared(Aggregate.Event):
+        """What would be sent if the candidate approves, until when they may, and the
+        automation values (mode, strategy, levels) that decided to prepare it."""
+
+        data_subject_field = "candidate_id"
+
+        candidate_id: UUID
+        payload: Personal[dict]
+        expires_at: datetime
+        automation: dict
+
     class NoteAdded(Aggregate.Event):
         data_subject_field = "candidate_id"
 
@@ -169,6 +203,7 @@ class Application(Aggregate):
         self.run_id: str | None = None
         self.dry_run = False
         self.applier: str | None = None
+        self.preparation: Preparation | None = None
 
     # Commands. Each checks TRANSITIONS and records one StatusChanged event.
 
@@ -227,6 +262,37 @@ class Application(Aggregate):
         applier = applier or ("dry-run" if dry_run else "skyvern")
         self._submission_sent(candidate_id=self.candidate_id, payload=payload, run_id=run_id, dry_run=dry_run, applier=applier)
 
+    def prepare_submission(self, payload: dict, expires_at: datetime, automation: dict) -> None:
+        """Record what would be sent and wait for the candidate (approve mode)."""
+        if not self.can("prepare_submission"):
+            raise IllegalTransition("prepare submission", f"the application is {self.status.value}")
+        self._submission_prepared(
+            candidate_id=self.candidate_id, payload=payload, expires_at=expires_at, automation=automation
+        )
+        self._move("prepare_submission", Actor.SYSTEM)
+
+    def approve_submission(self, by: Actor, now: datetime) -> None:
+        """Approve exactly the prepared submission, while its approval window is open."""
+        if self.can("approve_submission") and self.preparation is not None and now >= self.preparation.expires_at:
+            raise IllegalTransition("approve submission", "the approval window has passed")
+        self._move("approve_submission", by)
+
+    def reject_submission(self, by: Actor) -> None:
+        self._move("reject_submission", by)
+
+    def expire_preparation(self, now: datetime) -> None:
+        """Drop a preparation whose approval window has passed (it is never sent)."""
+        if self.can("expire_preparation") and self.preparation is not None and now < self.preparation.expires_at:
+            raise IllegalTransition("expire the preparation", f"it awaits approval until {self.preparation.expires_at.isoformat()}")
+        self._move("expire_preparation", Actor.SYSTEM, reason="the approval window passed")
+
+    @property
+    def approved_payload(self) -> dict | None:
+        """The payload the candidate approved, if they approved the current preparation."""
+        if self.preparation is not None and self.preparation.state == "approved":
+            return self.preparation.payload
+        return None
+
     def add_note(self, text: str, by: Actor) -> None:
         self._note_added(candidate_id=self.candidate_id, text=clean_text("note", text, max_length=5000), by=by.value)
 
@@ -261,6 +327,12 @@ class Application(Aggregate):
             self.submitted_once = True
         if at is not None:
             self.interviews.append(at)
+        if self.preparation is not None and self.preparation.state == "awaiting" and action in PREPARATION_OUTCOMES:
+            self.preparation = replace(self.preparation, state=PREPARATION_OUTCOMES[action])
+
+    @event(SubmissionPrepared)
+    def _submission_prepared(self, candidate_id: UUID, payload: dict, expires_at: datetime, automation: dict) -> None:
+        self.preparation = Preparation(payload, expires_at, automation)
 
     @event(SubmissionSent)
     def _submission_sent(self, candidate_id: UUID, payload: dict, run_id: str, dry_run: bool, applier: str) -> None:

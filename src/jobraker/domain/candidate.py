@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from jobraker.domain.automation import (
+    DEFAULT_STRATEGY,
+    MAX_DAILY_CAP as MAX_DAILY_CAP,  # re-exported: the API and tests read it here
+    SENDING_MODES,
+    STRATEGIES,
+    check_daily_cap,
+    check_min_score,
+    check_mode,
+    check_strategy,
+)
 from jobraker.domain.errors import IllegalTransition, InvalidValue
 from jobraker.domain.personal import ERASED, Personal
 from jobraker.domain.rules import clean_text
@@ -17,7 +27,8 @@ HOURS_CHOICES = ("full_time", "part_time", "any")
 CONTRACT_CHOICES = ("permanent", "contract", "any")
 CONSENT_KINDS = ("terms", "data_processing", "auto_apply")
 MAX_SALARY = 10_000_000
-MAX_DAILY_CAP = 100
+# Before automation modes, auto-apply's own defaults; old events that kept them have no override.
+LEGACY_MIN_SCORE, LEGACY_DAILY_CAP = 70, 10
 
 
 def _choice(field_name: str, value: str, choices: tuple[str, ...]) -> str:
@@ -88,15 +99,49 @@ class Preferences:
 
 @dataclass(frozen=True)
 class AutoApplySettings:
-    enabled: bool = False
-    min_score: int = 70
-    daily_cap: int = 10
+    """The candidate's automation (see domain/automation.py): a mode, a strategy, and any of
+    the strategy's levels the candidate overrides (``None``: the strategy's value holds)."""
+
+    mode: str = "off"
+    strategy: str = DEFAULT_STRATEGY
+    min_score_override: int | None = None
+    daily_cap_override: int | None = None
+    strict_filters_override: bool | None = None
 
     def __post_init__(self) -> None:
-        if not 0 <= self.min_score <= 100:
-            raise InvalidValue("min_score must be between 0 and 100")
-        if not 1 <= self.daily_cap <= MAX_DAILY_CAP:
-            raise InvalidValue(f"daily_cap must be between 1 and {MAX_DAILY_CAP}")
+        check_mode(self.mode)
+        check_strategy(self.strategy)
+        check_min_score(self.min_score_override)
+        check_daily_cap(self.daily_cap_override)
+
+    @property
+    def enabled(self) -> bool:
+        """Whether Jobraker may send applications for the candidate (with or without asking)."""
+        return self.mode in SENDING_MODES
+
+    @property
+    def min_score(self) -> int:
+        return _or(self.min_score_override, STRATEGIES[self.strategy].min_score)
+
+    @property
+    def daily_cap(self) -> int:
+        return _or(self.daily_cap_override, STRATEGIES[self.strategy].daily_cap)
+
+    @property
+    def strict_filters(self) -> bool:
+        return _or(self.strict_filters_override, STRATEGIES[self.strategy].strict_filters)
+
+    def effective(self) -> dict[str, Any]:
+        """What every decision event records: the mode, the strategy and the values in force."""
+        overridden = [name for name in ("min_score", "daily_cap", "strict_filters") if getattr(self, f"{name}_override") is not None]
+        return {
+            "mode": self.mode, "strategy": self.strategy, "min_score": self.min_score,
+            "daily_cap": self.daily_cap, "strict_filters": self.strict_filters, "overridden": overridden,
+        }
+
+
+def _or(override: Any, default: Any) -> Any:
+    return default if override is None else override
 
 
 @dataclass(frozen=True)
@@ -143,9 +188,27 @@ class Candidate(Aggregate):
         kind: str
 
     class AutoApplySettingsChanged(Aggregate.Event):
-        enabled: bool
-        min_score: int
-        daily_cap: int
+        """Version 2 replaced the on/off switch with the automation mode, and the fixed
+        minimum score and daily cap with a strategy whose levels the candidate may override."""
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            # Auto-apply "off" never recorded matches, so it reads as mode off (not suggest);
+            # "on" sent without asking: mode full. A value that was not the old default is an override.
+            state["mode"] = "full" if state.pop("enabled") else "off"
+            state["strategy"] = "balanced"
+            min_score, daily_cap = state.pop("min_score"), state.pop("daily_cap")
+            state["min_score_override"] = None if min_score == LEGACY_MIN_SCORE else min_score
+            state["daily_cap_override"] = None if daily_cap == LEGACY_DAILY_CAP else daily_cap
+            state["strict_filters_override"] = None
+
+        mode: str
+        strategy: str
+        min_score_override: int | None
+        daily_cap_override: int | None
+        strict_filters_override: bool | None
 
     class ResumeUploaded(Aggregate.Event):
         resume_id: UUID
@@ -220,14 +283,15 @@ class Candidate(Aggregate):
         if self.has_consent(kind):
             self._consent_withdrawn(kind=kind)
             if kind == "auto_apply" and self.auto_apply.enabled:
-                self._auto_apply_changed(enabled=False, min_score=self.auto_apply.min_score, daily_cap=self.auto_apply.daily_cap)
+                # Without consent nothing may be sent; matches may still be suggested.
+                self._record_auto_apply(replace(self.auto_apply, mode="suggest"))
 
     def change_auto_apply(self, settings: AutoApplySettings) -> None:
         self._require_active("change auto-apply settings")
         if settings.enabled and not self.has_consent("auto_apply"):
             raise IllegalTransition("switch auto-apply on", "auto-apply consent has not been given")
         if settings != self.auto_apply:
-            self._auto_apply_changed(enabled=settings.enabled, min_score=settings.min_score, daily_cap=settings.daily_cap)
+            self._record_auto_apply(settings)
 
     def upload_resume(self, resume_id: UUID, filename: str, content_type: str, size: int, text: str) -> None:
         """A new resume replaces the previous one."""
@@ -246,8 +310,8 @@ class Candidate(Aggregate):
 
     def deactivate(self) -> None:
         self._require_active("deactivate")
-        if self.auto_apply.enabled:
-            self._auto_apply_changed(enabled=False, min_score=self.auto_apply.min_score, daily_cap=self.auto_apply.daily_cap)
+        if self.auto_apply.mode != "off":
+            self._record_auto_apply(replace(self.auto_apply, mode="off"))
         self._deactivated()
 
     def request_export(self, export_id: UUID, by: str) -> None:
@@ -289,9 +353,17 @@ class Candidate(Aggregate):
     def _consent_withdrawn(self, kind: str) -> None:
         self.consents[kind] = Consent(version=self.consents[kind].version, given=False)
 
+    def _record_auto_apply(self, settings: AutoApplySettings) -> None:
+        self._auto_apply_changed(**asdict(settings))
+
     @event(AutoApplySettingsChanged)
-    def _auto_apply_changed(self, enabled: bool, min_score: int, daily_cap: int) -> None:
-        self.auto_apply = AutoApplySettings(enabled=enabled, min_score=min_score, daily_cap=daily_cap)
+    def _auto_apply_changed(
+        self, mode: str, strategy: str, min_score_override: int | None, daily_cap_override: int | None,
+        strict_filters_override: bool | None,
+    ) -> None:
+        self.auto_apply = AutoApplySettings(
+            mode, strategy, min_score_override, daily_cap_override, strict_filters_override
+        )
 
     @event(ResumeUploaded)
     def _resume_uploaded(self, resume_id: UUID, filename: str, content_type: str, size: int, text: str) -> None:
@@ -318,7 +390,7 @@ class Candidate(Aggregate):
         self.email = self.name = self.password_hash = ERASED
         self.profile = self.preferences = ERASED
         self.resume = None
-        self.auto_apply = AutoApplySettings(enabled=False, min_score=self.auto_apply.min_score, daily_cap=self.auto_apply.daily_cap)
+        self.auto_apply = replace(self.auto_apply, mode="off")
         self.is_active = False
         self.is_erased = True
 

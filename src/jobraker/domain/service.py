@@ -12,21 +12,22 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from uuid import UUID, uuid5
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from datetime import datetime
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.application import Application as EventSourcedApplication
 from eventsourcing.persistence import IntegrityError
 
 from jobraker.domain.access import DataAccess
-from jobraker.domain.application import Actor, Application
+from jobraker.domain.application import Actor, Application, application_id
 from jobraker.domain.candidate import Candidate
-from jobraker.domain.errors import DomainError, InvalidValue
+from jobraker.domain.errors import DomainError, IllegalTransition, InvalidValue
 from jobraker.domain.job import Job, job_id
 from jobraker.domain.notification import Notification
 from jobraker.domain.alert import AlertCriteria, JobAlert
 from jobraker.domain.notification_settings import NotificationSettings, notification_settings_id
-from jobraker.domain.policy import Decision, auto_apply_decision
+from jobraker.domain.policy import NOTHING, Decision, auto_apply_decision
 
 # What a candidate may do to their own application; the rest is Jobraker's to do.
 CANDIDATE_ACTIONS = frozenset(
@@ -110,9 +111,15 @@ class Jobraker(EventSourcedApplication[UUID]):
         )
 
     def change_auto_apply(self, candidate_id: UUID, changes: dict[str, Any], expected_version: int | None = None) -> int:
-        return self._update(
-            candidate_id, expected_version, lambda c: c.change_auto_apply(replace(c.auto_apply, **changes))
-        )
+        """The older on/off form (enabled, min_score, daily_cap), kept for existing clients:
+        enabled=true means full mode (unless already approve), enabled=false means off."""
+        return self.change_automation(candidate_id, legacy_automation_changes(changes), expected_version)
+
+    def change_automation(self, candidate_id: UUID, changes: dict[str, Any], expected_version: int | None = None) -> int:
+        """Change the mode, the strategy or overrides (min_score, daily_cap, strict_filters;
+        ``None`` removes an override so the strategy's value holds again)."""
+        fields = {AUTOMATION_FIELDS[name]: value for name, value in changes.items()}
+        return self._update(candidate_id, expected_version, lambda c: c.change_auto_apply(replace(c.auto_apply, **fields)))
 
     def give_consent(self, candidate_id: UUID, kind: str, version: str) -> int:
         return self._update(candidate_id, None, lambda c: c.give_consent(kind, version))
@@ -195,20 +202,80 @@ class Jobraker(EventSourcedApplication[UUID]):
             raise ApplicationExists(application.id) from None
 
     def record_match(
-        self, candidate_id: UUID, jid: UUID, score: int, model: str, explanation: dict[str, Any]
+        self, candidate_id: UUID, jid: UUID, score: int, model: str, explanation: dict[str, Any],
+        soft_misses: Iterable[str] = (), prepare: Preparer | None = None,
     ) -> tuple[UUID, int, Decision]:
-        """Record a match found by Jobraker and queue it for auto-apply if the policy allows.
-        Matching the same job again records nothing (one application per candidate and job)."""
+        """Record a match found by Jobraker with the decision and the automation values that
+        made it; queue it (full mode) or prepare it for approval (approve mode, with
+        ``prepare`` building the payload and its expiry). Matching the same job again
+        records nothing (one application per candidate and job)."""
         candidate = self.get_candidate(candidate_id)
         job = self.get_job(jid)
-        decision = auto_apply_decision(candidate, score, job.company)
-        application = Application.match(candidate_id, jid, score, model, {**explanation, "decision": decision.reason})
+        decision = auto_apply_decision(candidate, score, job.company, soft_misses)
+        if candidate.auto_apply.mode == "off":  # off records no matches at all
+            return application_id(candidate_id, jid), 0, decision
+        if decision.prepare and prepare is None:
+            decision = Decision(NOTHING, "approve mode, but nothing here can prepare a submission", decision.automation)
+        details = {**explanation, "decision": decision.reason, "automation": decision.automation}
+        application = Application.match(candidate_id, jid, score, model, details)
         if decision.queue:
             application.queue(Actor.SYSTEM)
+        elif decision.prepare and prepare is not None:
+            payload, expires_at = prepare(candidate, job)
+            application.prepare_submission(payload, expires_at, decision.automation)
         try:
             return application.id, self._save(application), decision
         except IntegrityError:
-            return application.id, 0, Decision(False, "already matched")
+            return application.id, 0, Decision(NOTHING, "already matched")
+
+    def approve_submission(self, application_id: UUID, by: Actor, now: datetime) -> int:
+        """The candidate approves exactly the prepared submission; it is queued for sending.
+        Refused unless the candidate may still send (approve or full mode, with consent)."""
+
+        def approve(application: Application) -> None:
+            refusal = sending_refusal(self.get_candidate(application.candidate_id))
+            if refusal:
+                raise IllegalTransition("approve the submission", refusal)
+            application.approve_submission(by, now)
+
+        return self._update(application_id, None, approve)
+
+    def reject_submission(self, application_id: UUID, by: Actor) -> int:
+        return self._update(application_id, None, lambda a: a.reject_submission(by))
+
+    def expire_preparation(self, application_id: UUID, now: datetime) -> int:
+        return self._update(application_id, None, lambda a: a.expire_preparation(now))
+
+    def act_on_many(
+        self, action: str, ids: Iterable[UUID], by: Actor, owner: UUID | None, now: datetime
+    ) -> list[ItemOutcome]:
+        """One bulk request: each application gets its own command and events, and its own
+        outcome. ``owner`` limits it to one candidate's applications (None: staff, any);
+        another's application is reported exactly as a missing one."""
+        commands: dict[str, Callable[[UUID], int]] = {
+            "shortlist": lambda aid: self.move_application(aid, "shortlist", by),
+            "withdraw": lambda aid: self.move_application(aid, "withdraw", by),
+            "approve": lambda aid: self.approve_submission(aid, by, now),
+            "reject": lambda aid: self.reject_submission(aid, by),
+        }
+        if action not in commands:
+            raise InvalidValue(f"action must be one of {', '.join(commands)}")
+        return [self._act_on_one(aid, commands[action], owner) for aid in dict.fromkeys(ids)]
+
+    def _act_on_one(self, aid: UUID, command: Callable[[UUID], int], owner: UUID | None) -> ItemOutcome:
+        try:
+            if owner is not None and self.get_application(aid).candidate_id != owner:
+                raise NotFound(aid)
+            position = command(aid)
+        except NotFound:
+            return ItemOutcome(aid, "not_found", "no such application")
+        except IllegalTransition as exc:
+            return ItemOutcome(aid, "invalid_transition", str(exc), status=self.get_application(aid).status.value)
+        except ConcurrentUpdate:
+            return ItemOutcome(aid, "conflict", "another change won the race; read it again and retry")
+        except DomainError as exc:
+            return ItemOutcome(aid, "invalid", str(exc))
+        return ItemOutcome(aid, "ok", "", status=self.get_application(aid).status.value, position=position)
 
     def get_application(self, application_id: UUID) -> Application:
         return self._get(application_id)
@@ -351,6 +418,46 @@ class Jobraker(EventSourcedApplication[UUID]):
 
 class ApplicationExists(DomainError):
     """The candidate already has an application for this job."""
+
+
+# A submission prepared for approval: the payload that would be sent, and when the offer lapses.
+Preparer = Callable[[Candidate, Job], tuple[dict[str, Any], datetime]]
+
+# API names of the automation settings → the value object's fields (levels are overrides).
+AUTOMATION_FIELDS = {
+    "mode": "mode", "strategy": "strategy", "min_score": "min_score_override",
+    "daily_cap": "daily_cap_override", "strict_filters": "strict_filters_override",
+}
+
+
+@dataclass(frozen=True)
+class ItemOutcome:
+    """What one item of a bulk request came to."""
+
+    id: UUID
+    outcome: str  # ok | not_found | invalid_transition | conflict | invalid
+    detail: str
+    status: str | None = None
+    position: int | None = None
+
+
+def sending_refusal(candidate: Candidate) -> str:
+    """Why nothing may be sent for this candidate now ("" if it may)."""
+    if not candidate.is_active:
+        return "the candidate is not active"
+    if not candidate.auto_apply.enabled:
+        return f"automation is in {candidate.auto_apply.mode} mode"
+    if not candidate.has_consent("auto_apply"):
+        return "auto-apply consent has not been given"
+    return ""
+
+
+def legacy_automation_changes(changes: dict[str, Any]) -> dict[str, Any]:
+    """The on/off form's fields as automation changes (see change_auto_apply)."""
+    translated = {k: v for k, v in changes.items() if k in ("min_score", "daily_cap")}
+    if "enabled" in changes:
+        translated["mode"] = "full" if changes["enabled"] else "off"
+    return translated
 
 
 def _tuples(changes: dict[str, Any]) -> dict[str, Any]:

@@ -9,7 +9,8 @@ from django.db.models import QuerySet
 from pgvector.django import CosineDistance
 
 from jobraker.embeddings.providers import EmbeddingProvider
-from jobraker.matching.filters import Wants, apply_filters, first_filter_removing
+from jobraker.domain.automation import SOFT_FILTERS
+from jobraker.matching.filters import FILTERS, Wants, apply_filters, first_filter_removing
 from jobraker.matching.scoring import Match, rank
 from jobraker.projections.models import CandidateRecord, CandidateVector, JobRecord, JobVector
 
@@ -57,6 +58,28 @@ def explain(candidate_id: UUID, job: JobRecord, provider: EmbeddingProvider) -> 
     seeker = Seeker.load(candidate_id)
     scored = seeker.rank(JobRecord.objects.filter(id=job.id), provider)
     return (scored[0] if scored else None), first_filter_removing(job, seeker.wants)
+
+
+@dataclass
+class Screening:
+    """One job for one candidate, as auto-apply sees it under the candidate's strategy."""
+
+    match: Match | None
+    removed_by: str | None  # the first filter that removes the job
+    soft_misses: list[str]  # "nice to have" filters it misses, only noted by a lenient strategy
+
+
+def screen(candidate_id: UUID, job: JobRecord, provider: EmbeddingProvider, strict: bool) -> Screening:
+    """Like ``explain``, but each filter is asked on its own: a strict strategy lets any
+    miss remove the job; a lenient one removes it only for a hard filter (expired, already
+    applied, excluded company, avoided keyword, country) and notes the soft misses."""
+    seeker = Seeker.load(candidate_id)
+    scored = seeker.rank(JobRecord.objects.filter(id=job.id), provider)
+    this_job = JobRecord.objects.filter(id=job.id)
+    missed = [name for name, keep in FILTERS if not this_job.filter(keep(seeker.wants)).exists()]
+    soft = [name for name in missed if name in SOFT_FILTERS]
+    hard = [name for name in missed if strict or name not in SOFT_FILTERS]
+    return Screening(scored[0] if scored else None, hard[0] if hard else None, soft)
 
 
 def semantic_search(text: str, provider: EmbeddingProvider, limit: int = 20) -> list[tuple[JobRecord, float]]:

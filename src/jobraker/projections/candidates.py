@@ -6,7 +6,7 @@ from functools import singledispatchmethod
 from typing import Any
 
 from jobraker.accounts.models import Account, Role
-from jobraker.domain.candidate import Candidate
+from jobraker.domain.candidate import AutoApplySettings, Candidate
 from jobraker.domain.personal import ERASED
 from jobraker.projections.base import Projection
 from jobraker.projections.models import CandidateRecord
@@ -61,8 +61,14 @@ class CandidateProjection(Projection):
 
     @process.register
     def _auto_apply(self, event: Candidate.AutoApplySettingsChanged, position: int) -> None:
-        settings = {"enabled": event.enabled, "min_score": event.min_score, "daily_cap": event.daily_cap}
-        self._update(event, position, auto_apply=settings)
+        settings = AutoApplySettings(
+            event.mode, event.strategy, event.min_score_override, event.daily_cap_override, event.strict_filters_override
+        )
+        overrides = {name: getattr(settings, f"{name}_override") for name in ("min_score", "daily_cap", "strict_filters")}
+        # "enabled", "min_score" and "daily_cap" keep the older on/off form's meaning (effective values).
+        effective = {k: v for k, v in settings.effective().items() if k != "overridden"}
+        row = {**effective, "enabled": settings.enabled, "overrides": overrides}
+        self._update(event, position, auto_apply=row)
 
     @process.register
     def _resume_uploaded(self, event: Candidate.ResumeUploaded, position: int) -> None:

@@ -138,12 +138,21 @@ def submit_application(application_id: str, correlation_id: str) -> None:
 
 @dramatiq.actor(queue_name="match", max_retries=10, min_backoff=2_000)
 def match_new_job(job_id: str, correlation_id: str) -> None:
-    """Score a new job for every candidate with auto-apply on; record the good matches
-    (which queues them when the policy allows). Waits for the job's vector first."""
+    """Score a new job for every candidate whose automation mode records matches (suggest,
+    approve, full); record the matches reaching their strategy's minimum score, which queues
+    them (full) or prepares them for approval (approve). Waits for the job's vector first."""
+    from datetime import timedelta
+
+    from django.db.models import Q
+
+    from jobraker.appliers.factory import webhook_url
+    from jobraker.appliers.submit import preparer
+    from jobraker.config import get_settings
+    from jobraker.domain.automation import MATCHING_MODES
     from jobraker.embeddings.selection import get_provider
     from jobraker.eventstore.app import get_jobraker
     from jobraker.eventstore.context import caused_by
-    from jobraker.matching.service import explain
+    from jobraker.matching.service import screen
     from jobraker.projections.models import CandidateRecord, JobRecord, JobVector
 
     job = JobRecord.objects.filter(id=job_id).first()
@@ -151,13 +160,20 @@ def match_new_job(job_id: str, correlation_id: str) -> None:
         raise dramatiq.Retry("the job is not projected yet", delay=2_000)
     provider = get_provider()
     jobraker = get_jobraker()
-    candidates = CandidateRecord.objects.filter(is_active=True, auto_apply__enabled=True).values_list("id", "auto_apply")
+    prepare = preparer(webhook_url(), timedelta(hours=get_settings().approval_window_hours))
+    # (rows projected before automation modes existed carry only "enabled")
+    modes = Q(auto_apply__mode__in=sorted(MATCHING_MODES)) | Q(auto_apply__enabled=True)
+    candidates = CandidateRecord.objects.filter(modes, is_active=True).values_list("id", "auto_apply")
     with caused_by(correlation_id, causation_id=f"match:{job_id}", actor="system"):
         for candidate_id, settings in candidates:
-            match, removed_by = explain(candidate_id, job, provider)
-            if match is None or removed_by is not None or match.score < settings.get("min_score", 100):
+            screening = screen(candidate_id, job, provider, strict=settings.get("strict_filters", True))
+            match = screening.match
+            if match is None or screening.removed_by is not None or match.score < settings.get("min_score", 100):
                 continue
-            jobraker.record_match(candidate_id, job.id, match.score, provider.model, match.explanation(provider.model))
+            jobraker.record_match(
+                candidate_id, job.id, match.score, provider.model, match.explanation(provider.model),
+                soft_misses=screening.soft_misses, prepare=prepare,
+            )
 
 
 @dramatiq.actor(queue_name="default", max_retries=5)

@@ -56,6 +56,16 @@ def poll_silent_runs() -> None:
             log.info("skyvern_runs_polled", outcomes=outcomes)
 
 
+def expire_preparations() -> None:
+    """Approve mode: prepared submissions nobody approved in time are dropped, never sent."""
+    from jobraker.appliers.submit import expire_preparations as expire
+    from jobraker.eventstore.app import get_jobraker
+
+    expired = expire(get_jobraker())
+    if expired:
+        log.info("preparations_expired", applications=[str(a) for a in expired])
+
+
 def apply_retention() -> None:
     from django.utils import timezone
 
@@ -114,6 +124,7 @@ JOBS: list[tuple[float, Callable[[], None]]] = [
     (INGEST_SECONDS, send_ingestion),
     (RECONCILE_SECONDS, flag_stuck_submissions),
     (RECONCILE_SECONDS, poll_silent_runs),
+    (RECONCILE_SECONDS, expire_preparations),
     (RETENTION_SECONDS, apply_retention),
     (DIGEST_SECONDS, send_daily_digests),
     (REMINDER_SECONDS, send_follow_up_reminders),

@@ -1,0 +1,169 @@
+"""The candidate's control over automation: the mode and strategy (with overrides),
+approving or rejecting a prepared submission, and acting on many applications at once."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from jobraker.api.candidate_views import IF_MATCH, run_command
+from jobraker.api.commands import POSITION_HEADER, accepted, expected_version, with_etag
+from jobraker.api.permissions import IsCandidate
+from jobraker.api.serializers import CommandAcceptedSerializer, StrictSerializer
+from jobraker.domain.application import Actor
+from jobraker.domain.automation import MAX_DAILY_CAP, MODES, STRATEGIES, levels_table
+from jobraker.domain.candidate import AutoApplySettings
+from jobraker.domain.service import legacy_automation_changes
+from jobraker.eventstore.app import get_jobraker
+from jobraker.projections.models import CandidateRecord
+
+MAX_BULK_ITEMS = 100
+BULK_ACTIONS = ("shortlist", "approve", "reject", "withdraw")
+
+
+class OverridesSerializer(StrictSerializer):
+    min_score = serializers.IntegerField(min_value=0, max_value=100, allow_null=True, required=False)
+    daily_cap = serializers.IntegerField(min_value=1, max_value=MAX_DAILY_CAP, allow_null=True, required=False)
+    strict_filters = serializers.BooleanField(allow_null=True, required=False)
+
+
+class AutomationSerializer(StrictSerializer):
+    """PUT replaces the whole setting: an override left out (or null) follows the strategy."""
+
+    mode = serializers.ChoiceField(MODES, help_text="off | suggest (matches only) | approve (approve-before-submit) | full")
+    strategy = serializers.ChoiceField(list(STRATEGIES), help_text="selective | balanced | aggressive")
+    overrides = OverridesSerializer(required=False)
+
+
+class BulkSerializer(StrictSerializer):
+    action = serializers.ChoiceField(BULK_ACTIONS)
+    ids = serializers.ListField(child=serializers.UUIDField(), min_length=1, max_length=MAX_BULK_ITEMS)
+
+
+def settings_of(record: CandidateRecord) -> AutoApplySettings:
+    """The automation in the candidate's read row (rows from before modes carry the on/off form)."""
+    row = record.auto_apply or {}
+    if "mode" not in row:
+        changes = legacy_automation_changes(row)
+        return AutoApplySettings(
+            mode=changes.get("mode", "off"),
+            min_score_override=_unless(changes.get("min_score"), 70),
+            daily_cap_override=_unless(changes.get("daily_cap"), 10),
+        )
+    overrides = row.get("overrides", {})
+    return AutoApplySettings(
+        row["mode"], row["strategy"], overrides.get("min_score"), overrides.get("daily_cap"), overrides.get("strict_filters")
+    )
+
+
+def _unless(value: Any, default: Any) -> Any:
+    return None if value == default else value
+
+
+def automation_body(settings: AutoApplySettings) -> dict[str, Any]:
+    effective = settings.effective()
+    return {
+        "mode": settings.mode,
+        "strategy": settings.strategy,
+        "overrides": {name: getattr(settings, f"{name}_override") for name in ("min_score", "daily_cap", "strict_filters")},
+        "effective": {name: effective[name] for name in ("min_score", "daily_cap", "strict_filters")},
+        "strategies": levels_table(),
+    }
+
+
+class AutomationView(APIView):
+    """My automation: mode (off, suggest, approve, full), strategy (selective, balanced,
+    aggressive) and overrides of the strategy's levels, with the values in force (ETag: version).
+    approve and full need the auto_apply consent. /candidates/me/auto-apply is the older
+    on/off form of the same setting."""
+
+    permission_classes = [IsAuthenticated, IsCandidate]
+
+    def get(self, request: Request) -> Response:
+        record = get_object_or_404(CandidateRecord, id=request.user.id)
+        return with_etag(Response(automation_body(settings_of(record))), record.version)
+
+    @extend_schema(request=AutomationSerializer, responses=CommandAcceptedSerializer, parameters=[IF_MATCH])
+    def put(self, request: Request) -> Response:
+        form = AutomationSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        overrides = data.get("overrides", {})
+        changes = {"mode": data["mode"], "strategy": data["strategy"]}
+        changes.update({name: overrides.get(name) for name in ("min_score", "daily_cap", "strict_filters")})
+        position = run_command(
+            "candidate", lambda: get_jobraker().change_automation(request.user.id, changes, expected_version(request))
+        )
+        return accepted(position, id=request.user.id)
+
+
+def _own_application(request: Request, pk: UUID) -> None:
+    """Only the candidate decides what is sent in their name; another's application is 404."""
+    from jobraker.api.application_views import require_access
+
+    require_access(request, pk)
+
+
+class ApproveView(APIView):
+    """Approve a prepared submission (pending_approval): exactly the payload shown in the
+    application's ``prepared_submission`` is queued and sent once. 409 after it expired,
+    or when automation is no longer in approve or full mode."""
+
+    permission_classes = [IsAuthenticated, IsCandidate]
+
+    @extend_schema(request=None, responses=CommandAcceptedSerializer)
+    def post(self, request: Request, pk: UUID) -> Response:
+        _own_application(request, pk)
+        position = run_command(
+            "candidate", lambda: get_jobraker().approve_submission(pk, Actor.CANDIDATE, timezone.now())
+        )
+        return accepted(position, id=pk)
+
+
+class RejectView(APIView):
+    """Reject a prepared submission: nothing is sent and the application is withdrawn."""
+
+    permission_classes = [IsAuthenticated, IsCandidate]
+
+    @extend_schema(request=None, responses=CommandAcceptedSerializer)
+    def post(self, request: Request, pk: UUID) -> Response:
+        _own_application(request, pk)
+        position = run_command("candidate", lambda: get_jobraker().reject_submission(pk, Actor.CANDIDATE))
+        return accepted(position, id=pk)
+
+
+class BulkView(APIView):
+    """Shortlist, approve, reject or withdraw up to 100 of my applications. Each one is its
+    own command with its own events and its own result (ok with the new status and event
+    position, or not_found, invalid_transition, conflict, invalid); partial success is normal.
+    Answers 200 with per-item results; X-Event-Position is the last position written."""
+
+    permission_classes = [IsAuthenticated, IsCandidate]
+
+    @extend_schema(request=BulkSerializer)
+    def post(self, request: Request) -> Response:
+        form = BulkSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        outcomes = run_command(
+            "candidate",
+            lambda: get_jobraker().act_on_many(data["action"], data["ids"], Actor.CANDIDATE, request.user.id, timezone.now()),
+        )
+        results = [
+            {"id": str(o.id), "outcome": o.outcome, "status": o.status, "position": o.position, "detail": o.detail}
+            for o in outcomes
+        ]
+        position = max((o.position or 0 for o in outcomes), default=0)
+        summary = {"ok": sum(o.outcome == "ok" for o in outcomes), "failed": sum(o.outcome != "ok" for o in outcomes)}
+        response = Response({"action": data["action"], "results": results, "summary": summary, "position": position})
+        response[POSITION_HEADER] = str(position)
+        return response

@@ -57,12 +57,23 @@ class SkyvernApplier:
             raise SkyvernUnknownOutcome(f"Skyvern answered {response.status_code}")
         if response.status_code >= 400:
             raise SkyvernRejected(f"Skyvern refused the task ({response.status_code}): {response.text[:300]}")
-        return SkyvernRun.model_validate(response.json()).run_id
+        run_id = _run_of(response).run_id
+        if not run_id:
+            raise SkyvernUnknownOutcome("Skyvern accepted the task but gave no run id")
+        return run_id
 
     def get_run(self, run_id: str) -> SkyvernRun:
         response = self._http.get(f"/v1/runs/{run_id}")
         response.raise_for_status()
+        return _run_of(response)
+
+
+def _run_of(response: httpx.Response) -> SkyvernRun:
+    """A 2xx that is not a run (a proxy's page, a changed API) says nothing about the task."""
+    try:
         return SkyvernRun.model_validate(response.json())
+    except ValueError as exc:  # not JSON, or not a run (pydantic's ValidationError is a ValueError)
+        raise SkyvernUnknownOutcome(f"Skyvern's answer is unreadable ({response.status_code}): {exc}"[:300]) from None
 
 
 class DryRunApplier:
@@ -80,4 +91,8 @@ def sign(body: bytes, api_key: str) -> str:
 
 
 def signature_is_valid(body: bytes, signature: str | None, api_key: str) -> bool:
-    return bool(signature) and hmac.compare_digest(sign(body, api_key), signature or "")
+    if not signature:
+        return False
+    # Bytes, not str: hmac.compare_digest raises TypeError on a str with non-ASCII characters,
+    # and a forged header may hold any.
+    return hmac.compare_digest(sign(body, api_key).encode(), signature.encode("utf-8", "surrogatepass"))

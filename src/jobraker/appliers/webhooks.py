@@ -7,7 +7,7 @@ from uuid import UUID
 import httpx
 
 from jobraker.appliers.models import SkyvernRunLink
-from jobraker.appliers.skyvern import SkyvernApplier, SkyvernRun
+from jobraker.appliers.skyvern import SkyvernApplier, SkyvernRun, SkyvernUnknownOutcome
 from jobraker.appliers.verification import verify
 from jobraker.domain.application import Actor, Application, Status
 from jobraker.domain.service import Jobraker
@@ -70,6 +70,9 @@ def poll_silent_runs(jobraker: Jobraker, skyvern: SkyvernApplier, older_than_min
             continue
         except httpx.TransportError as exc:
             outcomes[link.run_id] = f"not asked: {type(exc).__name__}"
+            continue
+        except SkyvernUnknownOutcome as exc:  # an unreadable answer: ask again next time
+            outcomes[link.run_id] = f"not asked: {exc}"
             continue
         outcomes[link.run_id] = record_outcome(jobraker, run)
     return outcomes

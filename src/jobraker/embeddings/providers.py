@@ -15,6 +15,10 @@ log = structlog.get_logger(__name__)
 DIMENSIONS = 384  # the pgvector columns' size; OpenAI's text-embedding-3 models are asked for it
 
 
+class UnusableEmbeddings(RuntimeError):
+    """The embeddings server answered, but not with one vector of DIMENSIONS numbers per text."""
+
+
 class EmbeddingProvider(Protocol):
     model: str
     # Cosine similarities a provider's model gives unrelated and near-identical texts: scores
@@ -71,8 +75,27 @@ class OpenAIProvider:
         return self._embed([text])[0]
 
     def _embed(self, batch: list[str]) -> list[list[float]]:
-        response = self._client.embeddings.create(model=self.model, input=batch, dimensions=DIMENSIONS)
-        tokens = response.usage.total_tokens if response.usage else 0
+        from openai import APIResponseValidationError
+
+        try:
+            response = self._client.embeddings.create(model=self.model, input=batch, dimensions=DIMENSIONS)
+            tokens = response.usage.total_tokens if response.usage else 0
+            vectors = _one_vector_per_text(response.data, len(batch))
+        except (APIResponseValidationError, AttributeError, TypeError, ValueError) as exc:
+            # Not an embeddings answer at all (a proxy's page, a changed API, a broken base64 vector).
+            raise UnusableEmbeddings(f"{self.model} at {self.base_url} gave no usable embeddings: {exc}"[:300]) from None
         self.usage_tokens += tokens
         log.info("embeddings", model=self.model, inputs=len(batch), tokens=tokens, total_tokens=self.usage_tokens)
-        return [item.embedding for item in sorted(response.data, key=lambda item: item.index)]
+        return vectors
+
+
+def _one_vector_per_text(data: list, texts: int) -> list[list[float]]:
+    """Vectors in the order of the texts. A wrong count, index or size would silently attach
+    vectors to the wrong texts or fail in pgvector later, so it is refused here."""
+    by_index = {item.index: item.embedding for item in data}
+    if len(data) != texts or sorted(by_index) != list(range(texts)):
+        raise ValueError(f"expected {texts} embeddings indexed 0..{texts - 1}, got indexes {sorted(by_index)[:10]}")
+    vectors = [list(by_index[i]) for i in range(texts)]
+    if any(len(vector) != DIMENSIONS for vector in vectors):
+        raise ValueError(f"expected vectors of {DIMENSIONS} numbers, got {sorted({len(v) for v in vectors})}")
+    return vectors

@@ -54,7 +54,11 @@ class AdzunaClient:
             raise AdzunaTransientError(f"Adzuna answered {response.status_code}")
         if response.status_code != 200:
             raise AdzunaError(f"Adzuna answered {response.status_code}: {response.text[:200]}")
-        return AdzunaSearchResults.model_validate(response.json())
+        try:
+            return AdzunaSearchResults.model_validate(response.json())
+        except ValueError as exc:  # not JSON, or not a search result (pydantic's ValidationError is a ValueError)
+            # An error page from a proxy or an outage looks like this; trying again later can help.
+            raise AdzunaTransientError(f"Adzuna answered 200 with something that is not a search result: {exc}"[:300]) from None
 
     def close(self) -> None:
         self._http.close()

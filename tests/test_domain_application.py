@@ -565,6 +565,17 @@ def test_an_unverified_submission_is_not_submitted_until_confirmed():
     assert app.status is S.SUBMITTED and app.submitted_once
 
 
+def test_a_confirmed_submission_keeps_what_the_employer_showed():
+    app = Application.match(uuid4(), uuid4(), 80)
+    app.queue()
+    app.start_submission()
+    app.record_submitted(confirmation="  confirmation_number: A-1234 ")
+    [*_, event] = app.collect_events()
+    assert (event.status, event.reason) == ("submitted", "confirmation_number: A-1234")
+    with pytest.raises(InvalidValue):
+        Application.match(uuid4(), uuid4(), 80).record_submitted(confirmation="A\x00B")
+
+
 def test_submissions_sent_before_the_applier_was_recorded_read_as_skyvern_or_dry_run():
     state = {"dry_run": False}
     Application.SubmissionSent.upcast_v1_v2(state)

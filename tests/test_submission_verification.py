@@ -95,7 +95,8 @@ def test_completed_without_confirmation_is_unverified_with_the_reason(jobraker, 
     record = SubmissionRecord.objects.get(application_id=unconfirmed)
     assert (record.applier, record.verification) == ("skyvern", "unverified")
     assert "no confirmation" in record.reason and "Done." in record.reason
-    assert SubmissionRecord.objects.get(application_id=confirmed).verification == "confirmed"
+    confirmed_record = SubmissionRecord.objects.get(application_id=confirmed)
+    assert confirmed_record.verification == "confirmed" and "We received your application" in confirmed_record.reason
 
 
 def test_a_review_settled_by_skyvern_without_confirmation_stays_unverified(jobraker):

@@ -23,7 +23,7 @@ class SubmissionRecord(models.Model):
     dry_run = models.BooleanField(default=False)
     # awaiting | confirmed | unverified | confirmed_by_candidate | failed | needs_review | dry_run
     verification = models.CharField(max_length=24)
-    reason = models.TextField(blank=True)  # why unverified (or failed, or needs review)
+    reason = models.TextField(blank=True)  # the confirmation seen; or why unverified, failed, needs review
     sent_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 

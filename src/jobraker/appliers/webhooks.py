@@ -40,7 +40,7 @@ def _record_completed(application: Application, run: SkyvernRun) -> None:
     """Submitted only with a confirmation from the employer's site; else unverified, saying why."""
     verdict = verify(run.output)
     if verdict.confirmed:
-        application.record_submitted(Actor.SYSTEM)
+        application.record_submitted(Actor.SYSTEM, confirmation=verdict.evidence)
     else:
         application.record_unverified(verdict.evidence)
 

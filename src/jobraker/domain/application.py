@@ -216,8 +216,10 @@ class Application(Aggregate):
     def start_submission(self) -> None:
         self._move("start_submission", Actor.SYSTEM)
 
-    def record_submitted(self, by: Actor = Actor.SYSTEM) -> None:
-        self._move("record_submitted", by)
+    def record_submitted(self, by: Actor = Actor.SYSTEM, confirmation: str = "") -> None:
+        """``confirmation``: what the employer's site showed, kept as the step's reason."""
+        reason = clean_text("confirmation", confirmation, max_length=500) if confirmation.strip() else ""
+        self._move("record_submitted", by, reason=reason)
 
     def mark_applied(self, by: Actor) -> None:
         self._move("mark_applied", by)

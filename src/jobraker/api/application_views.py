@@ -17,6 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from jobraker.api.automation_views import PreparedSubmissionSerializer
 from jobraker.api.candidate_views import IF_MATCH, run_command
 from jobraker.api.commands import accepted, actor_of, expected_version, with_etag
 from jobraker.api.pagination import NewestFirst
@@ -112,12 +113,22 @@ class ApplicationListView(APIView):
         return get_jobraker().ensure_job(source="manual", external_id=external_id, **listing)
 
 
+class ApplicationWithPreparationSerializer(ApplicationDetailSerializer):
+    """The detail as answered: with the submission prepared for approval, if there is one."""
+
+    prepared_submission = PreparedSubmissionSerializer(allow_null=True, read_only=True)
+
+    class Meta(ApplicationDetailSerializer.Meta):
+        fields = [*ApplicationDetailSerializer.Meta.fields, "prepared_submission"]
+
+
 class ApplicationDetailView(APIView):
-    """One application with its timeline (ETag: its version)."""
+    """One application with its timeline and, in approve mode, the prepared submission
+    (ETag: its version)."""
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses=ApplicationDetailSerializer)
+    @extend_schema(responses=ApplicationWithPreparationSerializer)
     def get(self, request: Request, pk: UUID) -> Response:
         record = application_or_404(request, pk)
         data = ApplicationDetailSerializer(record, context={"jobs": jobs_of([record])}).data

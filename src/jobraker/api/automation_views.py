@@ -49,6 +49,56 @@ class BulkSerializer(StrictSerializer):
     ids = serializers.ListField(child=serializers.UUIDField(), min_length=1, max_length=MAX_BULK_ITEMS)
 
 
+# Response shapes (for the OpenAPI schema).
+
+
+class LevelsSerializer(serializers.Serializer):
+    min_score = serializers.IntegerField()
+    daily_cap = serializers.IntegerField()
+    strict_filters = serializers.BooleanField()
+
+
+class OverridesOutSerializer(serializers.Serializer):
+    min_score = serializers.IntegerField(allow_null=True)
+    daily_cap = serializers.IntegerField(allow_null=True)
+    strict_filters = serializers.BooleanField(allow_null=True)
+
+
+class AutomationStateSerializer(serializers.Serializer):
+    mode = serializers.ChoiceField(MODES)
+    strategy = serializers.ChoiceField(list(STRATEGIES))
+    overrides = OverridesOutSerializer(help_text="null: the strategy's value holds")
+    effective = LevelsSerializer(help_text="the values in force")
+    strategies = serializers.DictField(child=LevelsSerializer(), help_text="each strategy's own levels")
+
+
+class BulkItemSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    outcome = serializers.ChoiceField(["ok", "not_found", "invalid_transition", "conflict", "invalid"])
+    status = serializers.CharField(allow_null=True, help_text="the application's status after (ok) or when refused")
+    position = serializers.IntegerField(allow_null=True, help_text="event position of this item's change (ok only)")
+    detail = serializers.CharField(allow_blank=True)
+
+
+class BulkSummarySerializer(serializers.Serializer):
+    ok = serializers.IntegerField()
+    failed = serializers.IntegerField()
+
+
+class BulkResultSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(BULK_ACTIONS)
+    results = BulkItemSerializer(many=True)
+    summary = BulkSummarySerializer()
+    position = serializers.IntegerField(help_text="the last position written; send as X-Min-Position to read it")
+
+
+class PreparedSubmissionSerializer(serializers.Serializer):
+    state = serializers.ChoiceField(["awaiting", "approved", "rejected", "expired", "withdrawn"])
+    expires_at = serializers.DateTimeField()
+    payload = serializers.DictField(allow_null=True, help_text="exactly what would be sent to Skyvern (null once erased)")
+    automation = serializers.DictField(help_text="mode, strategy and values that decided to prepare it")
+
+
 def settings_of(record: CandidateRecord) -> AutoApplySettings:
     """The automation in the candidate's read row (rows from before modes carry the on/off form)."""
     row = record.auto_apply or {}
@@ -88,6 +138,7 @@ class AutomationView(APIView):
 
     permission_classes = [IsAuthenticated, IsCandidate]
 
+    @extend_schema(responses=AutomationStateSerializer)
     def get(self, request: Request) -> Response:
         record = get_object_or_404(CandidateRecord, id=request.user.id)
         return with_etag(Response(automation_body(settings_of(record))), record.version)
@@ -149,7 +200,7 @@ class BulkView(APIView):
 
     permission_classes = [IsAuthenticated, IsCandidate]
 
-    @extend_schema(request=BulkSerializer)
+    @extend_schema(request=BulkSerializer, responses=BulkResultSerializer)
     def post(self, request: Request) -> Response:
         form = BulkSerializer(data=request.data)
         form.is_valid(raise_exception=True)

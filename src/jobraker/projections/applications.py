@@ -96,16 +96,22 @@ class TimelineProjection(Projection):
         TimelineEntry.objects.filter(candidate_id=event.originator_id).delete()
 
     def _entry(self, event: object, *, action: str, status: str, by: str, detail: dict) -> None:
-        TimelineEntry.objects.update_or_create(
+        # One INSERT … ON CONFLICT (replaying an event rewrites its row), not update_or_create's
+        # savepoint, SELECT … FOR UPDATE and INSERT: a rebuild writes one entry per event.
+        entry = TimelineEntry(
             aggregate_id=event.originator_id,
             version=event.originator_version,
-            defaults={
-                "candidate_id": event.candidate_id,
-                "kind": type(event).__name__,
-                "action": action,
-                "status": status,
-                "by": by,
-                "at": event.timestamp,
-                "detail": detail,
-            },
+            candidate_id=event.candidate_id,
+            kind=type(event).__name__,
+            action=action,
+            status=status,
+            by=by,
+            at=event.timestamp,
+            detail=detail,
         )
+        TimelineEntry.objects.bulk_create(
+            [entry], update_conflicts=True, unique_fields=["aggregate_id", "version"], update_fields=_ENTRY_FIELDS
+        )
+
+
+_ENTRY_FIELDS = ["candidate_id", "kind", "action", "status", "by", "at", "detail"]

@@ -289,6 +289,35 @@ def test_dry_run_records_the_approved_payload(jobraker):
     assert sent.payload == prepared
 
 
+
+def test_the_candidate_is_told_to_approve_and_told_of_an_expiry(jobraker):
+    from jobraker.domain.notification import notification_id
+    from jobraker.workers.actors import notify_application_change
+
+    app_id = matched(jobraker, candidate_in(jobraker, "approve"))
+    prepared = jobraker.get_application(app_id)
+    jobraker.expire_preparation(app_id, prepared.preparation.expires_at)
+    expired = jobraker.get_application(app_id)
+    messages = []
+    for version in (prepared.version, expired.version):
+        notify_application_change.fn(str(app_id), version, "test")
+        messages.append(jobraker.repository.get(notification_id(f"application:{app_id}:{version}")).message)
+    assert "pending approval" in messages[0] and "approve or reject it before" in messages[0]
+    assert prepared.preparation.expires_at.strftime("%Y-%m-%d %H:%M") in messages[0]
+    assert "expired unapproved and was not sent" in messages[1]
+
+
+def test_the_prepared_payload_is_personal_data_erased_with_the_candidate(jobraker):
+    from jobraker.domain.personal import ERASED
+
+    candidate_id = candidate_in(jobraker, "approve")
+    app_id = matched(jobraker, candidate_id)
+    raw = [s for s in jobraker.recorder.select_events(app_id) if s.topic.endswith("SubmissionPrepared")]
+    assert len(raw) == 1 and b"Ada Lovelace" not in raw[0].state  # sealed in the store
+    jobraker.mapper.keyring.destroy(candidate_id)
+    preparation = jobraker.get_application(app_id).preparation
+    assert preparation.payload is ERASED and preparation.automation["mode"] == "approve"
+
 # ---------------------------------------------------------------------------
 # Bulk: each item its own command, partial success is normal
 

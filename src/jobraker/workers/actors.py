@@ -34,6 +34,7 @@ def heartbeat(sent_at: float) -> None:
 def notify_application_change(application_id: str, version: int, correlation_id: str) -> None:
     """Tell the candidate their application moved. Idempotent: the notification's id comes
     from (application, version), so a redelivery finds it already sent."""
+    from jobraker.domain.application import Status
     from jobraker.eventstore.app import get_jobraker
     from jobraker.eventstore.context import caused_by
 
@@ -48,6 +49,11 @@ def notify_application_change(application_id: str, version: int, correlation_id:
             message += " (Sandbox: a stand-in for Skyvern ran it; nothing was sent to the employer.)"
         if application.status.value == "unverified":
             message += " The employer's site showed no confirmation; the application page says why."
+        if application.status.value == "pending_approval" and application.preparation is not None:
+            expires = application.preparation.expires_at.strftime("%Y-%m-%d %H:%M UTC")
+            message += f" Jobraker prepared it: approve or reject it before {expires}; nothing is sent until you approve."
+        if application.history[-2:] == [Status.PENDING_APPROVAL, Status.MATCHED]:
+            message += " The prepared submission expired unapproved and was not sent."
         jobraker.send_notification(
             f"application:{application_id}:{version}", application.candidate_id, "application_status",
             message, link=f"/api/v1/applications/{application_id}",

@@ -44,7 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--threads", type=int, default=4)
     command("scheduler", cmd_scheduler, "Send periodic messages.")
     sandbox = command("sandbox-skyvern", cmd_sandbox_skyvern,
-                      "Run the Skyvern sandbox (what `jobraker up` runs without SKYVERN_API_KEY): sends nothing anywhere.")
+                      "Run the Skyvern sandbox (what `jobraker up` runs without SKYVERN_API_KEY): Skyvern's API and "
+                      "signed webhooks, nothing sent to any employer.")
     sandbox.add_argument("--host", default="127.0.0.1")
     sandbox.add_argument("--port", type=int, default=8010)
     sandbox.add_argument("--delay", type=float, default=None, help="seconds before a run finishes "

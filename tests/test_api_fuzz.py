@@ -16,6 +16,7 @@ import schemathesis
 from django.core.wsgi import get_wsgi_application
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
+from rest_framework.test import APIClient
 from schemathesis import GenerationMode
 from schemathesis.checks import (
     content_type_conformance,
@@ -26,8 +27,9 @@ from schemathesis.checks import (
 
 from jobraker.api.delivery_views import NotificationStreamView
 
-from .api_helpers import signed_in
+from .api_helpers import login, register
 from .assistant_helpers import chat_model
+from .conftest import unique_email
 
 EXAMPLES = int(os.environ.get("JOBRAKER_FUZZ_EXAMPLES", "6"))
 MINIMUM_REQUESTS = 1_000
@@ -44,8 +46,9 @@ def test_generated_requests_never_break_the_api(live_projector, monkeypatch):
 
 def _fuzz_every_operation() -> None:
     schema = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
-    client, _, _ = signed_in(name="Fuzz Candidate")
-    candidate = {"Authorization": client._credentials["HTTP_AUTHORIZATION"]}
+    email = unique_email("fuzz")
+    registered = register(APIClient(), email, name="Fuzz Candidate")
+    candidate = {"Authorization": f"Bearer {login(APIClient(), email, registered['position'])}"}
     sent: Counter[str] = Counter()
     failures: dict[str, str] = {}
     for result in schema.get_all_operations():
@@ -80,3 +83,10 @@ def _fuzz(operation, mode: GenerationMode, headers: dict[str, str], sent: Counte
             assert content_type.startswith("application/problem+json"), (response.status_code, content_type)
 
     one_request()
+
+
+def test_a_bad_token_is_refused_with_a_readable_detail():
+    response = APIClient().get("/api/v1/applications", HTTP_AUTHORIZATION="Bearer not-a-token")
+    assert response.status_code == 401
+    assert response["Content-Type"].startswith("application/problem+json")
+    assert response.json()["detail"] == "Given token not valid for any token type"  # not a dict's repr

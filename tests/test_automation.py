@@ -339,6 +339,25 @@ def test_bulk_reports_each_item(jobraker):
     assert jobraker.get_application(others).status is Status.PENDING_APPROVAL  # untouched
 
 
+def test_bulk_reports_a_lost_race_as_conflict_and_changes_nothing(jobraker):
+    """Every attempt loses a real race: another writer saves the application first."""
+    owner = candidate_in(jobraker, "suggest")
+    app_id = matched(jobraker, owner, score=10)
+    version = jobraker.get_application(app_id).version
+
+    def shortlist_while_someone_else_writes(aid: UUID) -> int:
+        def command(application: Application) -> None:
+            jobraker.add_note(aid, "written by someone else meanwhile", Actor.CANDIDATE)
+            application.shortlist(Actor.CANDIDATE)
+
+        return jobraker._update(aid, None, command)
+
+    outcome = jobraker._act_on_one(app_id, shortlist_while_someone_else_writes, owner)
+    assert (outcome.outcome, outcome.position) == ("conflict", None)
+    application = jobraker.get_application(app_id)
+    assert application.status is Status.MATCHED and application.version == version + 3  # three notes, no shortlist
+
+
 def test_bulk_refuses_an_unknown_action(jobraker):
     with pytest.raises(InvalidValue):
         jobraker.act_on_many("queue", [UUID(int=1)], Actor.CANDIDATE, UUID(int=2), timezone.now())

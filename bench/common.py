@@ -23,16 +23,31 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @dataclass
 class Row:
+    """One comparison: ``ratio`` is measured ÷ baseline for rates (higher is better); for
+    latencies (``lower_is_better``) it is baseline ÷ measured, so 1.0 means as fast as the baseline."""
+
     workload: str
     baseline: str
     baseline_rate: float
     measured: str
     measured_rate: float
     unit: str = "events/s"
+    target: str = ""  # e.g. "≥ 0.70"; shown with whether it was met
+    target_ratio: float | None = None
+    note: str = ""  # a third figure (the practical limit) or latencies
+    lower_is_better: bool = False
 
     @property
     def ratio(self) -> float:
+        if self.lower_is_better:
+            return self.baseline_rate / self.measured_rate
         return self.measured_rate / self.baseline_rate
+
+    @property
+    def verdict(self) -> str:
+        if self.target_ratio is None:
+            return self.target
+        return f"{self.target} {'met' if self.ratio >= self.target_ratio else 'MISSED'}"
 
 
 def rate(work: Callable[[], object], count: int) -> float:
@@ -41,21 +56,44 @@ def rate(work: Callable[[], object], count: int) -> float:
     return count / (time.perf_counter() - started)
 
 
+def best_rates(works: dict[str, Callable[[], float]], rounds: int) -> dict[str, float]:
+    """Each measurement's best of ``rounds``, taken in turns (a, b, c, a, b, c, ...) so that a
+    neighbour's burst of load on the shared machine does not fall on one side only."""
+    best: dict[str, float] = {name: 0.0 for name in works}
+    for _ in range(rounds):
+        for name, work in works.items():
+            best[name] = max(best[name], work())
+    return best
+
+
 def machine() -> str:
-    return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    cpu = "unknown CPU"
+    try:
+        cpu = next(
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        )
+    except (OSError, StopIteration):
+        pass
+    return f"{cpu}, {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
 def table(rows: list[Row]) -> str:
     lines = [
-        "| workload | baseline | baseline rate | measured | measured rate | ratio |",
-        "| --- | --- | ---: | --- | ---: | ---: |",
+        "| workload | baseline | measured | ratio | target | also measured |",
+        "| --- | --- | --- | ---: | --- | --- |",
     ]
     for r in rows:
         lines.append(
-            f"| {r.workload} | {r.baseline} | {_number(r.baseline_rate)} {r.unit} | {r.measured} | "
-            f"{_number(r.measured_rate)} {r.unit} | {r.ratio:.2f} |"
+            f"| {r.workload} | {r.baseline}: {_number(r.baseline_rate)} {r.unit} | {r.measured}: "
+            f"{_number(r.measured_rate)} {r.unit} | {r.ratio:.2f} | {r.verdict} | {r.note} |"
         )
     return "\n".join(lines)
+
+
+def number(value: float) -> str:
+    return _number(value)
 
 
 def _number(value: float) -> str:

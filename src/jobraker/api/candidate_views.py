@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -168,6 +168,14 @@ class PipelineView(APIView):
 
     permission_classes = [IsAuthenticated, IsCandidate]
 
+    @extend_schema(responses=inline_serializer("PipelineSummary", {
+        "total": serializers.IntegerField(),
+        "by_status": serializers.DictField(child=serializers.IntegerField()),
+        "submitted": serializers.IntegerField(),
+        "responded": serializers.IntegerField(),
+        "response_rate": serializers.FloatField(allow_null=True),
+        "median_days_to_first_response": serializers.FloatField(allow_null=True),
+    }))
     def get(self, request: Request) -> Response:
         return Response(pipeline_summary(request.user.id))
 

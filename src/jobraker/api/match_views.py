@@ -7,7 +7,7 @@ from typing import Any
 from uuid import UUID
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import IsAuthenticated
@@ -35,6 +35,27 @@ class SearchSerializer(LimitSerializer):
     q = serializers.CharField(min_length=2, max_length=500)
 
 
+# What the responses look like, for the OpenAPI schema (the views build plain dicts).
+MATCH_FIELDS = {
+    "job": JobSerializer(),
+    "score": serializers.IntegerField(min_value=0, max_value=100),
+    "explanation": serializers.JSONField(help_text="Why: meaning, skills matched and missing, words, notes."),
+}
+REMOVED_BY_FILTER = serializers.DictField(child=serializers.IntegerField(), help_text="Jobs each hard filter removed.")
+MATCHES = inline_serializer("Matches", {
+    "model": serializers.CharField(), "removed_by_filter": REMOVED_BY_FILTER,
+    "results": inline_serializer("Match", MATCH_FIELDS, many=True),
+})
+JOB_MATCH = inline_serializer("JobMatch", {
+    **MATCH_FIELDS, "explanation": serializers.JSONField(required=False),
+    "removed_by_filter": serializers.CharField(allow_null=True, help_text="The filter that keeps this job out, if one does."),
+})
+SEARCH_RESULTS = inline_serializer("SemanticSearchResults", {
+    "model": serializers.CharField(),
+    "results": inline_serializer("SemanticHit", {"job": JobSerializer(), "similarity": serializers.FloatField()}, many=True),
+})
+
+
 def match_json(match: Match, model: str) -> dict[str, Any]:
     return {"job": JobSerializer(match.job).data, "score": match.score, "explanation": match.explanation(model)}
 
@@ -49,7 +70,7 @@ class MatchesView(APIView):
 
     permission_classes = [IsAuthenticated, IsCandidate]
 
-    @extend_schema(parameters=[LimitSerializer])
+    @extend_schema(parameters=[LimitSerializer], responses=MATCHES)
     def get(self, request: Request) -> Response:
         params = LimitSerializer(data=request.query_params.dict())
         params.is_valid(raise_exception=True)
@@ -69,6 +90,7 @@ class JobMatchView(APIView):
 
     permission_classes = [IsAuthenticated, IsCandidate]
 
+    @extend_schema(responses=JOB_MATCH)
     def get(self, request: Request, pk: UUID) -> Response:
         _own_record(request)
         job = get_object_or_404(JobRecord, id=pk)
@@ -105,7 +127,7 @@ class SemanticSearchView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(parameters=[SearchSerializer])
+    @extend_schema(parameters=[SearchSerializer], responses=SEARCH_RESULTS)
     def get(self, request: Request) -> Response:
         params = SearchSerializer(data=request.query_params.dict())
         params.is_valid(raise_exception=True)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from pydantic import ValidationError
-from rest_framework import status
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
 from rest_framework.exceptions import APIException, NotFound, ParseError
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -26,6 +28,10 @@ class SkyvernWebhookView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list[type] = []
 
+    @extend_schema(
+        request={"application/json": OpenApiTypes.OBJECT},
+        responses={200: inline_serializer("WebhookOutcome", {"run_id": serializers.CharField(), "outcome": serializers.CharField()})},
+    )
     def post(self, request: Request) -> Response:
         key = get_settings().skyvern_api_key
         if key is None:

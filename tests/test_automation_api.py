@@ -164,7 +164,7 @@ def test_owner_sees_the_prepared_payload_and_approves_it(world):
 
 
 def test_owner_rejects_and_nothing_is_queued(world):
-    app_id, position = match(world.owner_id)
+    app_id, _ = match(world.owner_id)
     r = world.owner.post(f"/api/v1/applications/{app_id}/reject")
     assert r.status_code == 200
     after = detail(world.owner, app_id, int(r["X-Event-Position"]))

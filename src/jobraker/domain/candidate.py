@@ -10,7 +10,7 @@ from eventsourcing.domain import Aggregate, event
 
 from jobraker.domain.automation import (
     DEFAULT_STRATEGY,
-    MAX_DAILY_CAP as MAX_DAILY_CAP,  # re-exported: the API and tests read it here
+    MAX_DAILY_CAP,  # noqa: F401  (re-exported: the API and tests read it here)
     SENDING_MODES,
     STRATEGIES,
     check_daily_cap,

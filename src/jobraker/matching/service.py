@@ -8,8 +8,8 @@ from uuid import UUID
 from django.db.models import QuerySet
 from pgvector.django import CosineDistance
 
-from jobraker.embeddings.providers import EmbeddingProvider
 from jobraker.domain.automation import SOFT_FILTERS
+from jobraker.embeddings.providers import EmbeddingProvider
 from jobraker.matching.filters import FILTERS, Wants, apply_filters, first_filter_removing
 from jobraker.matching.scoring import Match, rank
 from jobraker.projections.models import CandidateRecord, CandidateVector, JobRecord, JobVector

@@ -33,3 +33,29 @@ def test_only_one_scheduler_sends_and_a_standby_takes_over(monkeypatch):
     assert ticks["b"] > 3
     stop_b.set()
     b.join(5)
+
+
+def test_applications_queued_too_long_are_sent_again_once_per_period(jobraker, projector):
+    """A queued application whose message was lost is picked up by the scheduler's safety net."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from jobraker.projections.models import ApplicationRecord
+    from jobraker.workers.broker import broker
+
+    from .test_auto_apply import queued_application
+
+    stale, fresh = queued_application(jobraker), queued_application(jobraker)
+    projector.catch_up()
+    ApplicationRecord.objects.filter(id=stale).update(updated_at=timezone.now() - timedelta(hours=2))
+
+    def messages_for(application_id) -> int:
+        the_broker = broker()
+        raw = the_broker.client.hvals(f"{the_broker.namespace}:apply.msgs")
+        return sum(str(application_id) in m.decode() for m in raw)
+
+    scheduler.resend_queued_submissions()
+    scheduler.resend_queued_submissions()
+    assert messages_for(stale) == 1
+    assert messages_for(fresh) == 0

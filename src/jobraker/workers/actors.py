@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import random
 import time
+from typing import NoReturn
 from uuid import UUID
 
 import dramatiq
 import structlog
+from dramatiq.middleware import CurrentMessage
 
 from jobraker.bootstrap import setup_django
 from jobraker.workers.broker import broker, redis_client
@@ -142,7 +144,14 @@ def submit_application(application_id: str, correlation_id: str) -> None:
     log.info("submission", application_id=application_id, outcome=outcome, applier=the_applier.name)
 
 
-@dramatiq.actor(queue_name="match", max_retries=10, min_backoff=2_000)
+def _wait_for_projector(reason: str) -> NoReturn:
+    """Retry later, backing off from 2 s to 10 minutes: about two hours in all (max_retries=20),
+    so a projector restart or a database failover never drops a new job unmatched."""
+    retries = CurrentMessage.get_current_message().options.get("retries", 0)
+    raise dramatiq.Retry(reason, delay=min(600_000, 2_000 * 2 ** retries))
+
+
+@dramatiq.actor(queue_name="match", max_retries=20)
 def match_new_job(job_id: str, correlation_id: str) -> None:
     """Score a new job for every candidate whose automation mode records matches (suggest,
     approve, full); record the matches reaching their strategy's minimum score, which queues
@@ -163,7 +172,7 @@ def match_new_job(job_id: str, correlation_id: str) -> None:
 
     job = JobRecord.objects.filter(id=job_id).first()
     if job is None or not JobVector.objects.filter(job_id=job_id).exists():
-        raise dramatiq.Retry("the job is not projected yet", delay=2_000)
+        _wait_for_projector(f"job {job_id} has no row or vector yet")
     provider = get_provider()
     jobraker = get_jobraker()
     prepare = preparer(webhook_url(), timedelta(hours=get_settings().approval_window_hours))

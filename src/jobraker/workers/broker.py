@@ -7,6 +7,7 @@ from functools import lru_cache
 import dramatiq
 import redis
 from dramatiq.brokers.redis import RedisBroker
+from dramatiq.middleware import CurrentMessage
 
 from jobraker.config import get_settings
 
@@ -42,6 +43,7 @@ def broker() -> RedisBroker:
     instance = RedisBroker(url=_redis_url(), heartbeat_timeout=settings.broker_heartbeat_timeout_ms,
                            maintenance_chance=settings.broker_maintenance_chance)
     instance.add_middleware(DatabaseConnections())
+    instance.add_middleware(CurrentMessage())  # lets an actor see its retry count to back off
     dramatiq.set_broker(instance)
     return instance
 

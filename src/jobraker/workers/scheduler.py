@@ -66,6 +66,33 @@ def expire_preparations() -> None:
         log.info("preparations_expired", applications=[str(a) for a in expired])
 
 
+RESEND_AFTER_SECONDS = 30 * 60
+
+
+def resend_queued_submissions() -> None:
+    """The safety net under the messages: an application queued for a long while (its message was
+    lost with Redis, or ran out of retries waiting for a daily cap) is sent to the workers again.
+    Submitting is idempotent, and a Redis key keeps it to one extra message per half hour."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from jobraker.domain.application import Status
+    from jobraker.projections.models import ApplicationRecord
+    from jobraker.workers.actors import submit_application
+    from jobraker.workers.broker import redis_client
+
+    cutoff = timezone.now() - timedelta(seconds=RESEND_AFTER_SECONDS)
+    stale = ApplicationRecord.objects.filter(status=Status.QUEUED.value, updated_at__lt=cutoff)
+    client, resent = redis_client(), 0
+    for application_id in stale.values_list("id", flat=True)[:1000]:
+        if client.set(f"jobraker:resend:{application_id}", 1, nx=True, ex=RESEND_AFTER_SECONDS):
+            submit_application.send(str(application_id), f"resend:{application_id}")
+            resent += 1
+    if resent:
+        log.info("queued_submissions_resent", count=resent)
+
+
 def apply_retention() -> None:
     from django.utils import timezone
 
@@ -124,6 +151,7 @@ JOBS: list[tuple[float, Callable[[], None]]] = [
     (INGEST_SECONDS, send_ingestion),
     (RECONCILE_SECONDS, flag_stuck_submissions),
     (RECONCILE_SECONDS, poll_silent_runs),
+    (RECONCILE_SECONDS, resend_queued_submissions),
     (RECONCILE_SECONDS, expire_preparations),
     (RETENTION_SECONDS, apply_retention),
     (DIGEST_SECONDS, send_daily_digests),

@@ -117,7 +117,7 @@ def test_removing_an_override_goes_back_to_the_strategy(jobraker):
 # Old events stay readable
 
 
-def test_old_on_off_events_read_as_modes_with_the_same_values(jobraker):
+def test_old_on_off_events_read_as_modes_with_the_same_values(jobraker, projector):
     """A version-1 AutoApplySettingsChanged (enabled, min_score, daily_cap) stored before
     modes existed is upcast on reading: on → full, off → off, changed values → overrides."""
     email = unique_email()
@@ -142,6 +142,15 @@ def test_old_on_off_events_read_as_modes_with_the_same_values(jobraker):
         else:
             assert loaded == AutoApplySettings(mode="off", daily_cap_override=3)
             assert (loaded.min_score, loaded.daily_cap, loaded.enabled) == (70, 3, False)
+    # The candidates projection reads them the same way (as a rebuild from the log would).
+    from jobraker.projections.models import CandidateRecord
+
+    projector.catch_up()
+    row = CandidateRecord.objects.get(id=candidate.id).auto_apply
+    assert {k: row[k] for k in ("mode", "enabled", "min_score", "daily_cap", "overrides")} == {
+        "mode": "off", "enabled": False, "min_score": 70, "daily_cap": 3,
+        "overrides": {"min_score": None, "daily_cap": 3, "strict_filters": None},
+    }
 
 
 def test_the_older_auto_apply_form_maps_onto_modes(jobraker):
@@ -426,6 +435,14 @@ def state_of(aggregate) -> dict:
     return {k: v for k, v in vars(aggregate).items() if k != "_pending_events"}
 
 
+def replay_from_store(jobraker, aggregate_id: UUID):
+    """The aggregate rebuilt by applying its stored (decrypted, upcast) events one by one."""
+    aggregate = None
+    for stored in jobraker.recorder.select_events(aggregate_id):
+        aggregate = jobraker.mapper.to_domain_event(stored).mutate(aggregate)
+    return aggregate
+
+
 class AutomationMachine(RuleBasedStateMachine):
     """Mode and strategy changes, consent, matches, approvals, rejections, expiries, withdrawals
     and submit attempts in any order. Every outcome is the one the model allows, and Skyvern
@@ -604,14 +621,13 @@ class AutomationMachine(RuleBasedStateMachine):
 
     @invariant()
     def the_store_agrees_with_the_model_and_replay_rebuilds_it(self) -> None:
-        assert self.jobraker.get_candidate(self.candidate_id).auto_apply.mode == self.mode
+        candidate = self.jobraker.get_candidate(self.candidate_id)
+        assert candidate.auto_apply.mode == self.mode and candidate.has_consent("auto_apply") == self.consent
+        assert state_of(replay_from_store(self.jobraker, self.candidate_id)) == state_of(candidate)
         for app_id, model in self.apps.items():
             live = self.jobraker.get_application(app_id)
             assert live.status is model.status
-            replayed = None
-            for stored in self.jobraker.recorder.select_events(app_id):
-                replayed = self.jobraker.mapper.to_domain_event(stored).mutate(replayed)
-            assert state_of(replayed) == state_of(live)
+            assert state_of(replay_from_store(self.jobraker, app_id)) == state_of(live)
 
 
 def test_random_sequences_never_send_what_the_mode_forbids(skyvern):

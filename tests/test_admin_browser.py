@@ -23,7 +23,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from jobraker.accounts.models import Account, Role
 
-from .api_helpers import PASSWORD, register
+from .api_helpers import PASSWORD, operator, register
 from .conftest import unique_email
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -83,12 +83,26 @@ def test_staff_logs_in_and_sees_a_candidates_stream(server_url, chromium, live_p
     assert "Candidate.Registered" in rows[0].text
     assert "Browser Viewed" in page  # the decrypted personal field, shown to staff
     assert "No events." not in page
+    assert "argon2" not in page and "(withheld: secret)" in page  # the password hash is never shown
 
     screenshot = tmp_path / "stream-viewer.png"
     assert chromium.save_screenshot(str(screenshot))
     width, height = _png_size(screenshot.read_bytes())
     assert (width, height) == tuple(chromium.execute_script("return [window.innerWidth, window.innerHeight]"))
     assert screenshot.stat().st_size > 20_000  # a rendered page, not a blank image
+
+
+def test_readers_never_see_a_password_hash(live_projector):
+    """Staff and auditors read personal data (recorded as access), but never a password hash:
+    whoever holds one can guess the password offline."""
+    candidate = register(_api_client(), name="Hash Holder")
+    auditor = operator(Role.AUDITOR)
+    events = auditor.get(f"/api/v1/audit/streams/{candidate['id']}/events").json()["events"]
+    registered = next(e for e in events if e["type"] == "Candidate.Registered")
+    assert registered["data"]["name"] == "Hash Holder"
+    assert registered["data"]["password_hash"] == "(withheld: secret)"
+    state = auditor.get(f"/api/v1/audit/streams/{candidate['id']}/state").json()["state"]
+    assert state["name"] == "Hash Holder" and state["password_hash"] == "(withheld: secret)"
 
 
 def _api_client():  # type: ignore[no-untyped-def]

@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from jobraker.api.permissions import is_staff_or_auditor
-from jobraker.audit.history import history
+from jobraker.audit.history import history, without_secrets
 from jobraker.api.serializers import StrictSerializer
 from jobraker.domain.personal import ERASED
 from jobraker.eventstore.app import get_jobraker
@@ -104,5 +104,5 @@ class StreamStateView(APIView):
         if aggregate is None:
             raise NotFound("The stream did not exist yet at that point.")
         record_access(request, subject_of([entries[0].event], pk), f"state of stream {pk} at version {aggregate.version}")
-        state = {k: _plain(v) for k, v in vars(aggregate).items() if not k.startswith("_")}
+        state = {k: _plain(v) for k, v in without_secrets(vars(aggregate)).items() if not k.startswith("_")}
         return Response({"stream": str(pk), "type": type(aggregate).__name__, "version": aggregate.version, "state": state})

@@ -10,6 +10,14 @@ from uuid import UUID
 from jobraker.domain.service import Jobraker
 
 ENVELOPE = ("originator_id", "originator_version", "timestamp")
+# Never shown to a reader (staff, auditor, or the candidate's own export): a password hash
+# lets whoever holds it guess the password offline. It stays encrypted in the log.
+SECRET_FIELDS = frozenset({"password_hash"})
+WITHHELD = "(withheld: secret)"
+
+
+def without_secrets(fields: dict[str, Any]) -> dict[str, Any]:
+    return {k: WITHHELD if k in SECRET_FIELDS and isinstance(v, str) else v for k, v in fields.items()}
 
 
 @dataclass(frozen=True)
@@ -31,7 +39,7 @@ def entry(jobraker: Jobraker, stored: Any) -> HistoryEntry:
         type=type(event).__qualname__,
         at=event.timestamp,
         metadata=jobraker.mapper.metadata_of(stored),  # type: ignore[attr-defined]
-        data={k: v for k, v in vars(event).items() if k not in ENVELOPE},
+        data=without_secrets({k: v for k, v in vars(event).items() if k not in ENVELOPE}),
         event=event,
     )
 

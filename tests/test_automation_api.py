@@ -81,9 +81,14 @@ def test_automation_defaults_then_put_and_read_back(live_projector):
     assert body["effective"] == {"min_score": 60, "daily_cap": STRATEGIES["aggressive"].daily_cap, "strict_filters": False}
 
     # PUT replaces the whole setting: an override left out follows the strategy again.
-    r = client.put(AUTOMATION, {"mode": "suggest", "strategy": "aggressive"}, format="json")
+    etag = client.get(AUTOMATION, **wait(client, r))["ETag"]
+    r = client.put(AUTOMATION, {"mode": "suggest", "strategy": "aggressive"}, format="json", HTTP_IF_MATCH=etag)
+    assert r.status_code == 200
     body = client.get(AUTOMATION, **wait(client, r)).json()
     assert body["effective"]["min_score"] == STRATEGIES["aggressive"].min_score
+    stale = client.put(AUTOMATION, {"mode": "off", "strategy": "balanced"}, format="json", HTTP_IF_MATCH=etag)
+    assert stale.status_code == 412  # someone changed it since that version was read
+    assert client.get(AUTOMATION).json()["mode"] == "suggest"
 
 
 def test_sending_modes_need_the_auto_apply_consent(live_projector):

@@ -42,7 +42,9 @@ def visible_applications(request: Request) -> QuerySet[ApplicationRecord]:
 
 
 def jobs_of(records: list[ApplicationRecord]) -> dict[UUID, JobRecord]:
-    return {job.id: job for job in JobRecord.objects.filter(id__in={r.job_id for r in records})}
+    # Only what an application shows of its job: not the description or the search vector.
+    jobs = JobRecord.objects.filter(id__in={r.job_id for r in records}).only("id", "title", "company", "url")
+    return {job.id: job for job in jobs}
 
 
 def application_or_404(request: Request, pk: UUID) -> ApplicationRecord:

@@ -76,7 +76,7 @@ def rank(
     if vector is not None:
         similarities.update(_similarities(list(pool_ids - set(similarities)), vector))
     matches = []
-    for job in JobRecord.objects.filter(id__in=pool_ids):
+    for job in JobRecord.objects.filter(id__in=pool_ids).defer("search"):  # the search vector is large and unused here
         similarity = similarities.get(job.id, 0.0)
         matched, missing = skill_overlap(skills, job)
         meaning = _calibrate(similarity, provider)
@@ -123,7 +123,7 @@ def _text_ranks(jobs: QuerySet[JobRecord], words: SearchQuery | None) -> dict[UU
     if words is None:
         return {}
     ranked = jobs.filter(search=words).annotate(rank=SearchRank(F("search"), words)).order_by("-rank")[:POOL]
-    return {job.id: float(job.rank) for job in ranked}
+    return {job_id: float(rank) for job_id, rank in ranked.values_list("id", "rank")}
 
 
 def _calibrate(similarity: float, provider: EmbeddingProvider) -> float:

@@ -12,8 +12,9 @@ from __future__ import annotations
 import json
 import os
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -21,9 +22,22 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 from rest_framework.test import APIClient
 
-from jobraker.appliers.skyvern import SkyvernApplier, SkyvernRejected, SkyvernUnknownOutcome, sign, signature_is_valid
+from jobraker.appliers.skyvern import (
+    SkyvernApplier,
+    SkyvernRejected,
+    SkyvernUnknownOutcome,
+    sign,
+    signature_is_valid,
+)
 from jobraker.embeddings.providers import DIMENSIONS, OpenAIProvider, UnusableEmbeddings
-from jobraker.resumes.extract import DOCX, PDF, TEXT, ExtractedResume, ResumeRejected, extract
+from jobraker.resumes.extract import (
+    DOCX,
+    PDF,
+    TEXT,
+    ExtractedResume,
+    ResumeRejected,
+    extract,
+)
 from jobraker.sources.adzuna_client import AdzunaClient, AdzunaError
 from jobraker.sources.adzuna_models import AdzunaSearchResults
 from jobraker.sources.quota import AdzunaQuota
@@ -107,7 +121,7 @@ class Scripted(LoopbackServer):
                 self.end_headers()
                 self.wfile.write(fake.body)
 
-            do_GET = do_POST = _answer  # noqa: N815
+            do_GET = do_POST = _answer
 
         super().__init__(Handler)
 

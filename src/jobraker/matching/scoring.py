@@ -106,17 +106,19 @@ def _nearest(jobs: QuerySet[JobRecord], vector: list[float] | None) -> dict[UUID
     chosen = [(job_id, distance) for job_id, distance in nearest if job_id in acceptable][:POOL]
     if len(chosen) == POOL:
         return {job_id: 1.0 - distance for job_id, distance in chosen}
-    nearest = (
+    exact = (
         JobVector.objects.filter(job_id__in=jobs.values("id"))
         .annotate(distance=CosineDistance("embedding", vector))
-        .order_by("distance")[:POOL]
+        .order_by("distance")
+        .values_list("job_id", "distance")[:POOL]
     )
-    return {row.job_id: 1.0 - row.distance for row in nearest}
+    return {job_id: 1.0 - distance for job_id, distance in exact}
 
 
 def _similarities(job_ids: list[UUID], vector: list[float]) -> dict[UUID, float]:
+    # Only the distances come back, not every row's 384 floats and text.
     rows = JobVector.objects.filter(job_id__in=job_ids).annotate(distance=CosineDistance("embedding", vector))
-    return {row.job_id: 1.0 - row.distance for row in rows}
+    return {job_id: 1.0 - distance for job_id, distance in rows.values_list("job_id", "distance")}
 
 
 def _text_ranks(jobs: QuerySet[JobRecord], words: SearchQuery | None) -> dict[UUID, float]:

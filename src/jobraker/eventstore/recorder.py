@@ -81,4 +81,5 @@ class UnpipelinedApplicationRecorder(PostgresApplicationRecorder):
                 [e.topic for e in stored_events],
                 [e.state for e in stored_events],
             ),
+            binary=True,
         )

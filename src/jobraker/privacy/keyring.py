@@ -7,6 +7,7 @@ unreadable at once, in the event store and in backups alike.
 from __future__ import annotations
 
 import base64
+import binascii
 import os
 import threading
 import time
@@ -19,6 +20,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 NONCE_BYTES = 12
+KEY_BYTES = 32  # AES-256
 
 
 class SubjectErased(Exception):
@@ -69,11 +71,12 @@ class Keyring:
         if key is None:
             raise SubjectErased(subject)
         randomness = os.urandom(NONCE_BYTES * len(plaintexts))
+        subject_bytes = subject.bytes
         sealed = {}
         for i, (field, plaintext) in enumerate(plaintexts.items()):
             nonce = randomness[i * NONCE_BYTES : (i + 1) * NONCE_BYTES]
-            ciphertext = nonce + key.encrypt(nonce, plaintext, _aad(subject, field))
-            sealed[field] = base64.b64encode(ciphertext).decode("ascii")
+            ciphertext = nonce + key.encrypt(nonce, plaintext, subject_bytes + field.encode())  # = _aad(subject, field)
+            sealed[field] = binascii.b2a_base64(ciphertext, newline=False).decode("ascii")  # = base64.b64encode
         return sealed
 
     def open(self, subject: UUID, field: str, sealed: str) -> bytes | None:
@@ -102,10 +105,19 @@ class Keyring:
         (``store_new_keys``). Sealing uses them at once; other threads see them only after the
         block ends without error (committed). If a subject turns out to have a key already, the
         store raises KeyAlreadyStored, the transaction rolls back and nothing is cached."""
-        fresh = {subject: AESGCM.generate_key(256) for subject in subjects if self._cached(subject) is None}
-        self._unsaved.keys = {subject: AESGCM(key) for subject, key in fresh.items()}
+        new = [subject for subject in subjects if self._cached(subject) is None]
+        # Every new key and its wrapping nonce from one read of the OS's random source
+        # (what AESGCM.generate_key(256) and _wrap would each read on their own).
+        randomness = os.urandom(len(new) * (KEY_BYTES + NONCE_BYTES))
+        fresh, wrapped = {}, {}
+        for i, subject in enumerate(new):
+            offset = i * (KEY_BYTES + NONCE_BYTES)
+            key, nonce = randomness[offset : offset + KEY_BYTES], randomness[offset + KEY_BYTES : offset + KEY_BYTES + NONCE_BYTES]
+            fresh[subject] = AESGCM(key)
+            wrapped[subject] = nonce + self._master.encrypt(nonce, key, subject.bytes)  # = _wrap(subject, key)
+        self._unsaved.keys = fresh
         try:
-            yield {subject: self._wrap(subject, key) for subject, key in fresh.items()}
+            yield wrapped
             for subject, cipher in self._unsaved.keys.items():
                 self._remember_cipher(subject, cipher)
         finally:

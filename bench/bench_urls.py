@@ -7,7 +7,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from jobraker.urls import handler404, handler500, urlpatterns as product_urls  # noqa: F401
+from jobraker.urls import handler404, handler500  # noqa: F401
+from jobraker.urls import urlpatterns as product_urls
 
 
 class WhoAmI(APIView):

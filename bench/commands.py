@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from common import Row, rate
 
@@ -24,7 +24,7 @@ def pipeline(service, candidate_id: uuid.UUID) -> None:
     job_id, _ = service.post_job(source="bench", external_id=uuid.uuid4().hex, title="Django developer", company="Acme")
     app_id, _ = service.track_application(candidate_id, job_id, applied=False)
     service.move_application(app_id, "mark_applied", Actor.CANDIDATE)
-    service.move_application(app_id, "schedule_interview", Actor.CANDIDATE, at=datetime(2026, 12, 1, tzinfo=timezone.utc))
+    service.move_application(app_id, "schedule_interview", Actor.CANDIDATE, at=datetime(2026, 12, 1, tzinfo=UTC))
     service.add_note(app_id, "Spoke to the hiring manager; second round next week.", Actor.CANDIDATE)
     service.move_application(app_id, "record_offer", Actor.CANDIDATE)
 

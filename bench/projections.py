@@ -20,9 +20,8 @@ import threading
 import time
 
 import psycopg
-from psycopg import sql
-
 from common import ROOT, Row, best_rates
+from psycopg import sql
 
 PIPELINES = int(os.environ.get("BENCH_REBUILD_PIPELINES", 400))
 LAG_COMMANDS = int(os.environ.get("BENCH_LAG_COMMANDS", 200))
@@ -35,6 +34,7 @@ def run(database_url: str) -> list[Row]:
     import uuid
 
     from commands import pipeline
+
     from jobraker.config import get_settings
     from jobraker.eventstore.app import build_jobraker
 
@@ -48,7 +48,10 @@ def run(database_url: str) -> list[Row]:
 
 
 def rebuild_row(jobraker, database_url: str) -> Row:
-    from jobraker.projections.applications import ApplicationProjection, TimelineProjection
+    from jobraker.projections.applications import (
+        ApplicationProjection,
+        TimelineProjection,
+    )
     from jobraker.projections.base import ProjectionRunner
     from jobraker.projections.jobs import JobProjection
 
@@ -68,9 +71,10 @@ def rebuild_row(jobraker, database_url: str) -> Row:
 
     best = best_rates({"floor": floor, "ours": ours}, ROUNDS)
     NOTES.append(
-        f"Rebuild: {events:,} events ({len(set(topics))} event types) of {PIPELINES:,} job → application → 4 moves "
-        "pipelines, replayed into the jobs, applications and timeline read models, each rebuild one transaction "
-        f"in batches of {runner.batch_size}; the floor reads the same notifications and inserts one row per event."
+        f"Rebuild: every event of the {len(set(topics))} types these projections handle ({events:,}, mostly from "
+        f"{PIPELINES:,} job → application → 4 moves pipelines written here), replayed into the jobs, applications "
+        f"and timeline read models, each rebuild one transaction in batches of {runner.batch_size}; the floor reads "
+        "the same notifications and inserts one row per event with psycopg's executemany."
     )
     return Row(f"projection rebuild: jobs + applications + timeline, {events:,} events", "read log + raw insert per event",
                best["floor"], "ProjectionRunner.rebuild", best["ours"])
@@ -158,7 +162,7 @@ class MinimalFollower:
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._follow, daemon=True)
 
-    def __enter__(self) -> "MinimalFollower":
+    def __enter__(self) -> MinimalFollower:
         self.ready = threading.Event()
         self.thread.start()
         self.ready.wait(10)
@@ -224,7 +228,7 @@ def _percentile(values: list[float], p: float) -> float:
 class Projector:
     """`jobraker projector` as a separate process, on this run's database."""
 
-    def __enter__(self) -> "Projector":
+    def __enter__(self) -> Projector:
         self.log = tempfile.NamedTemporaryFile(prefix="jrb-projector-", suffix=".log", delete=False)
         env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")])}
         self.process = subprocess.Popen([sys.executable, "-m", "jobraker", "projector"], env=env,

@@ -18,6 +18,7 @@ import sys
 import tempfile
 import threading
 import time
+from pathlib import Path
 
 import psycopg
 from common import ROOT, Row, best_rates
@@ -248,3 +249,5 @@ class Projector:
         except subprocess.TimeoutExpired:
             self.process.kill()
         self.log.close()
+        if not exc or exc[0] is None:
+            Path(self.log.name).unlink(missing_ok=True)  # kept only when something went wrong

@@ -68,7 +68,7 @@ class ProjectionRunner:
         head = self.app.recorder.max_notification_id() or 0
         positions = dict(ProjectionPosition.objects.values_list("name", "position"))
         return sum(
-            self._advance(projection, head)
+            self._advance(projection, head, has_position=projection.name in positions)
             for projection in self.projections
             if positions.get(projection.name, -1) < head
         )
@@ -155,8 +155,9 @@ class ProjectionRunner:
         stored_at = self.app.mapper.to_domain_event(oldest_unread).timestamp
         return max(0.0, (datetime.now(timezone.utc) - stored_at).total_seconds())
 
-    def _advance(self, projection: Projection, head: int) -> int:
-        ProjectionPosition.objects.get_or_create(name=projection.name)
+    def _advance(self, projection: Projection, head: int, has_position: bool = False) -> int:
+        if not has_position:
+            ProjectionPosition.objects.get_or_create(name=projection.name)
         with transaction.atomic():
             tracking = ProjectionPosition.objects.select_for_update().get(name=projection.name)
             if tracking.position >= head:

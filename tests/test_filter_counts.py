@@ -1,16 +1,23 @@
 """How many jobs each hard filter removed: counted in one scan (grouped by which filters each
 job passes), equal to applying the filters one by one and counting after each."""
 
+# ruff: noqa: F811  (test arguments named like the fixtures imported from test_matching)
+
 from __future__ import annotations
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from jobraker.matching.filters import FILTERS, _count_removed, apply_filters, removed_by_filter
+from jobraker.matching.filters import (
+    FILTERS,
+    _count_removed,
+    apply_filters,
+    removed_by_filter,
+)
 from jobraker.matching.service import Seeker
 from jobraker.projections.models import JobRecord
 
-from .test_matching import ada, market, provider  # noqa: F401  (fixtures)
+from .test_matching import ada, market, provider  # noqa: F401  (their fixtures, shared)
 
 
 def counted_one_by_one(jobs, wants) -> dict[str, int]:

@@ -11,6 +11,7 @@ import argparse
 import os
 import sys
 import time
+import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -46,9 +47,12 @@ def main() -> None:
         for name in chosen:
             module = __import__(MODULES[name])
             print(f"· {name} …", flush=True)
-            section = module.run(database_url)
-            rows += section
-            notes += [n for n in getattr(module, "NOTES", [])]
+            try:
+                rows += module.run(database_url)
+            except Exception as exc:  # noqa: BLE001  (one failing benchmark must not lose the others' figures)
+                traceback.print_exc()
+                notes.append(f"**{name} failed in this run**: {type(exc).__name__}: {exc}")
+            notes += list(getattr(module, "NOTES", []))
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     command = "bench/run.py" + (" --quick" if args.quick else "") + (f" --only {args.only}" if args.only else "")
     text = (

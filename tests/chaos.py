@@ -244,6 +244,7 @@ class ChaosRun:
             if self._settled():
                 return True
             time.sleep(2)
+        self.left_at_deadline = {"messages": self._message_counts(), "open_applications": self._open_applications()}
         return False
 
     def _settled(self) -> bool:
@@ -357,6 +358,7 @@ class ChaosRun:
             "faults": dict(self.faults.counts),
             "faults_total": sum(self.faults.counts.values()),
             "drained_before_deadline": drained,
+            "left_at_deadline": getattr(self, "left_at_deadline", None),
             "skyvern_tasks": len(self.skyvern.tasks),
             "adzuna_requests": len(self.adzuna.requests),
             "applications": dict(statuses),

@@ -23,7 +23,7 @@ def test_export_round_trip(jobraker, live_projector, dramatiq_worker):
     client.post("/api/v1/candidates/me/resume", {"file": SimpleUploadedFile("cv.txt", b"Export Me, Django developer")}, format="multipart")
     r = client.post("/api/v1/applications", {"title": "Exporter", "company": "Acme", "applied": True}, format="json")
     client.post(f"/api/v1/applications/{r.json()['id']}/notes", {"text": "my private note"}, format="json")
-    alert = client.post("/api/v1/alerts", {"name": "Remote Django", "criteria": {"keywords": ["django"]}}, format="json")
+    alert = client.post("/api/v1/alerts", {"name": "Remote Django", "criteria": {"keywords": ["zz-export-test-only"]}}, format="json")
     assert alert.status_code in (201, 202), alert.content
     assert client.patch("/api/v1/notifications/settings", {"email": False}, format="json").status_code in (200, 202)
     requested = client.post("/api/v1/candidates/me/exports")

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from uuid import UUID
 
+import structlog
 from django.core import signing
 from django.db.models import Count
 
@@ -15,6 +16,9 @@ from jobraker.delivery.models import AlertHit, JobAlertRecord
 from jobraker.domain.alert import AlertCriteria
 from jobraker.domain.job import Job
 from jobraker.domain.service import Jobraker
+from jobraker.privacy.keyring import SubjectErased
+
+log = structlog.get_logger(__name__)
 
 UNSUBSCRIBE_SALT = "jobraker.alert-unsubscribe"
 DIGEST_LISTS_AT_MOST = 5
@@ -50,13 +54,22 @@ def alert_on_new_job(jobraker: Jobraker, job_id: UUID) -> list[UUID]:
             [AlertHit(alert_id=alert.id, job_id=job_id, candidate_id=alert.candidate_id)], ignore_conflicts=True
         )
         if alert.frequency == "immediate":
-            jobraker.send_notification(
-                f"alert:{alert.id}:{job_id}", alert.candidate_id, "job_alert",
-                f'New job for your alert "{alert.name}": {short(job.title)} at {short(job.company)}'
-                f"{f' ({short(job.location)})' if job.location else ''}.\nUnsubscribe: {unsubscribe_link(alert.id)}",
-                link=f"/api/v1/jobs/{job_id}",
-            )
+            _notify_hit(jobraker, alert, job, job_id)
     return matched
+
+
+def _notify_hit(jobraker: Jobraker, alert: JobAlertRecord, job: Job, job_id: UUID) -> None:
+    try:
+        jobraker.send_notification(
+            f"alert:{alert.id}:{job_id}", alert.candidate_id, "job_alert",
+            f'New job for your alert "{alert.name}": {short(job.title)} at {short(job.company)}'
+            f"{f' ({short(job.location)})' if job.location else ''}.\nUnsubscribe: {unsubscribe_link(alert.id)}",
+            link=f"/api/v1/jobs/{job_id}",
+        )
+    except SubjectErased:
+        # The candidate's key is gone (erasure under way): nothing can be sent to them, and one
+        # such alert must not stop the others being told.
+        log.warning("alert_for_erased_candidate", alert_id=str(alert.id))
 
 
 def send_alert_digests(jobraker: Jobraker, cutoff: datetime) -> int:

@@ -23,20 +23,22 @@ class ApplicationProjection(Projection):
 
     @process.register
     def _started(self, event: Application.Started, position: int) -> None:
-        ApplicationRecord.objects.update_or_create(
-            id=event.originator_id,
-            defaults={
-                "candidate_id": event.candidate_id,
-                "job_id": event.job_id,
-                "source": event.source,
-                "status": event.status,
-                "score": event.score,
-                "created_at": event.timestamp,
-                "updated_at": event.timestamp,
-                "submitted_at": event.timestamp if event.status == Status.SUBMITTED.value else None,
-                "version": event.originator_version,
-                "position": position,
-            },
+        values = {
+            "candidate_id": event.candidate_id,
+            "job_id": event.job_id,
+            "source": event.source,
+            "status": event.status,
+            "score": event.score,
+            "created_at": event.timestamp,
+            "updated_at": event.timestamp,
+            "submitted_at": event.timestamp if event.status == Status.SUBMITTED.value else None,
+            "version": event.originator_version,
+            "position": position,
+        }
+        # One INSERT … ON CONFLICT (a replayed event rewrites its row), not update_or_create.
+        ApplicationRecord.objects.bulk_create(
+            [ApplicationRecord(id=event.originator_id, **values)],
+            update_conflicts=True, unique_fields=["id"], update_fields=list(values),
         )
 
     @process.register

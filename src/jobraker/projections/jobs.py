@@ -30,9 +30,10 @@ class JobProjection(Projection):
     @process.register
     def _posted(self, event: Job.Posted, position: int) -> None:
         fields = {k: v for k, v in vars(event).items() if k in _LISTING_FIELDS}
-        JobRecord.objects.update_or_create(
-            id=event.originator_id,
-            defaults={**fields, "version": event.originator_version, "position": position},
+        values = {**fields, "version": event.originator_version, "position": position}
+        # One INSERT … ON CONFLICT, not update_or_create's savepoint, SELECT … FOR UPDATE and write.
+        JobRecord.objects.bulk_create(
+            [JobRecord(id=event.originator_id, **values)], update_conflicts=True, unique_fields=["id"], update_fields=list(values)
         )
         self._index(event.originator_id)
 

@@ -31,6 +31,14 @@ def test_environment_wins_over_generated_secrets(tmp_path: Path):
     assert settings.master_key_bytes == b"k" * 32
 
 
+def test_an_empty_variable_means_unset(tmp_path: Path):
+    """docker-compose passes `${SKYVERN_API_KEY:-}` as an empty string: no key, not an empty key."""
+    settings = load_settings({"JOBRAKER_DATA_DIR": str(tmp_path), "SKYVERN_API_KEY": "", "OPENAI_API_KEY": "",
+                              "EMAIL_HOST": "", "JOBRAKER_CHAT_MODEL": ""})
+    assert settings.skyvern_api_key is None and settings.openai_api_key is None and settings.email_host is None
+    assert settings.chat_model == "gpt-4o-mini"
+
+
 def test_production_names_the_missing_secret(tmp_path: Path):
     with pytest.raises(ConfigError, match="JOBRAKER_SECRET_KEY is not set"):
         load_settings({"JOBRAKER_ENV": "production", "JOBRAKER_DATA_DIR": str(tmp_path)})

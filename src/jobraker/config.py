@@ -179,7 +179,8 @@ def decode_master_key(text: str) -> bytes:
 
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
     """Read and validate settings; fill missing development secrets from the data folder."""
-    environ = dict(os.environ if environ is None else environ)
+    # An empty variable means unset (docker-compose passes `${SKYVERN_API_KEY:-}` as "").
+    environ = {name: value for name, value in (os.environ if environ is None else environ).items() if value != ""}
     try:
         settings = Settings.model_validate(environ)
     except ValidationError as exc:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from functools import singledispatchmethod
 
+from django.db.models import F
+
 from jobraker.domain.application import Application, Status
 from jobraker.domain.candidate import Candidate
 from jobraker.domain.personal import ERASED
@@ -52,11 +54,9 @@ class ApplicationProjection(Projection):
 
     @process.register
     def _note_added(self, event: Application.NoteAdded, position: int) -> None:
-        record = ApplicationRecord.objects.filter(id=event.originator_id).first()
-        if record:
-            record.notes += 1
-            record.version, record.position, record.updated_at = event.originator_version, position, event.timestamp
-            record.save(update_fields=["notes", "version", "position", "updated_at"])
+        ApplicationRecord.objects.filter(id=event.originator_id).update(  # one statement: no read, then write
+            notes=F("notes") + 1, version=event.originator_version, position=position, updated_at=event.timestamp
+        )
 
     @process.register
     def _erased(self, event: Candidate.ErasureCompleted, position: int) -> None:

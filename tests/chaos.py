@@ -29,9 +29,13 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+
+from django.db import DatabaseError
+from redis.exceptions import RedisError
 
 from jobraker.runtime import embedded
 
@@ -259,7 +263,7 @@ class ChaosRun:
                 head = cursor.fetchone()[0]
             names = [p.name for p in all_projections()] + ["relay"]
             return slowest_position(names) >= head and not self._messages_pending() and not self._work_left()
-        except Exception:  # the database is coming back
+        except (DatabaseError, RedisError):  # the database or Redis is coming back
             self._close_connections()
             return False
 
@@ -336,7 +340,7 @@ class ChaosRun:
 
     def _chain_verifies(self) -> bool:
         result = subprocess.run([sys.executable, "-m", "jobraker", "audit", "verify"], env=self.fleet.env,
-                                capture_output=True, text=True)
+                                capture_output=True, text=True, check=False)
         self.chain_report = (result.stdout + result.stderr).strip().splitlines()[-1:]
         return result.returncode == 0
 
@@ -375,10 +379,8 @@ class ChaosRun:
     def _close_connections() -> None:
         from django.db import connections
 
-        try:
+        with suppress(DatabaseError):
             connections.close_all()
-        except Exception:
-            pass
 
 
 def _events_table() -> str:
@@ -398,7 +400,12 @@ def _read_models() -> dict[str, list]:
     """Every read table's rows in a stable order, without what differs by when it was written."""
     from django.forms.models import model_to_dict
 
-    from jobraker.projections.models import ApplicationRecord, CandidateRecord, JobRecord, TimelineEntry
+    from jobraker.projections.models import (
+        ApplicationRecord,
+        CandidateRecord,
+        JobRecord,
+        TimelineEntry,
+    )
 
     def rows(model, order, drop=()):  # type: ignore[no-untyped-def]
         return [{k: v for k, v in model_to_dict(o).items() if k not in drop} for o in model.objects.order_by(*order)]

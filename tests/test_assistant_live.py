@@ -4,10 +4,6 @@ and two streams of one conversation at once make one model call, both getting it
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 import threading
 import time
 
@@ -17,14 +13,9 @@ import pytest
 from .api_helpers import signed_in
 from .assistant_helpers import CONVERSATIONS, parse_sse
 from .fakes.openai_chat_server import FakeOpenAIChat, Say
+from .live_gunicorn import gunicorn
 
 ANSWER = "Three listings match your Django skills in London this week."
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture
@@ -35,28 +26,9 @@ def model():
 
 @pytest.fixture
 def server(model):
-    port = free_port()
-    env = {**os.environ, "OPENAI_BASE_URL": model.base_url, "OPENAI_API_KEY": model.api_key,
-           "JOBRAKER_CHAT_MODEL": "gpt-loopback", "JOBRAKER_LOG_LEVEL": "WARNING"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "jobraker.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", "1", "--config", "python:jobraker.gunicorn_conf", "--no-control-socket"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
-    origin = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{origin}/health/live", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.2)
-    else:
-        process.kill()
-        pytest.fail(f"gunicorn did not start: {process.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
-    yield origin
-    process.terminate()
-    process.wait(timeout=20)
+    with gunicorn({"OPENAI_BASE_URL": model.base_url, "OPENAI_API_KEY": model.api_key,
+                   "JOBRAKER_CHAT_MODEL": "gpt-loopback"}) as origin:
+        yield origin
 
 
 def read_stream(origin: str, headers: dict, conversation_id: str) -> list[tuple[float, str, dict]]:

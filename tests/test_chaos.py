@@ -20,7 +20,7 @@ def test_short_chaos_run_keeps_every_invariant():
     run = subprocess.run(
         [sys.executable, "-m", "tests.chaos", "--candidates", "12", "--listings", "15", "--seconds", "30",
          "--fault-every", "2.5", "--drain-seconds", "240", "--seed", "7"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=580,
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=580, check=False,
     )
     summary = json.loads(run.stdout[run.stdout.index("{"):])
     assert run.returncode == 0, summary

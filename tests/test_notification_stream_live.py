@@ -4,11 +4,6 @@ within moments, without the response being buffered until the stream ends."""
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 from uuid import UUID
@@ -17,43 +12,15 @@ import httpx
 import pytest
 
 from .api_helpers import signed_in
+from .live_gunicorn import gunicorn
 
 STREAM = "/api/v1/notifications/stream"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def server():
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "jobraker.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", "1", "--config", "python:jobraker.gunicorn_conf"],
-        env={**os.environ, "JOBRAKER_LOG_LEVEL": "WARNING"}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        start_new_session=True,  # its own process group, so the worker goes with the master
-    )
-    origin = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{origin}/health/live", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.2)
-    else:
-        process.kill()
-        pytest.fail(f"gunicorn did not start: {process.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
-    yield origin
-    process.send_signal(signal.SIGINT)
-    try:
-        process.wait(timeout=3)
-    except subprocess.TimeoutExpired:  # a worker thread still serving the (abandoned) 25 s stream
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
+    with gunicorn() as origin:
+        yield origin
 
 
 def test_a_notification_reaches_an_open_stream_within_moments(jobraker, live_projector, server):

@@ -14,7 +14,6 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from django.test.testcases import LiveServerThread
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -25,6 +24,7 @@ from jobraker.accounts.models import Account, Role
 
 from .api_helpers import PASSWORD, operator, register
 from .conftest import unique_email
+from .live_servers import django_live_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -33,14 +33,8 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 @pytest.fixture
 def server_url():  # type: ignore[no-untyped-def]
-    thread = LiveServerThread("127.0.0.1", static_handler=lambda app: app, port=0)
-    thread.daemon = True
-    thread.start()
-    thread.is_ready.wait(timeout=10)
-    if thread.error:
-        raise thread.error
-    yield f"http://127.0.0.1:{thread.port}"
-    thread.terminate()
+    with django_live_server() as origin:
+        yield origin
 
 
 @pytest.fixture

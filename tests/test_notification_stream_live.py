@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from .api_helpers import signed_in
-from .live_gunicorn import gunicorn
+from .live_servers import gunicorn
 
 STREAM = "/api/v1/notifications/stream"
 

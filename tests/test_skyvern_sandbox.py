@@ -14,7 +14,6 @@ from uuid import UUID, uuid4
 
 import httpx
 import pytest
-from django.test.testcases import LiveServerThread
 from rest_framework.test import APIClient
 
 from jobraker.accounts.models import Role
@@ -27,6 +26,7 @@ from jobraker.domain.application import Status
 from .api_helpers import operator, signed_in
 from .conftest import unique_email
 from .fakes.loopback import LoopbackServer, QuietHandler
+from .live_servers import django_live_server
 from .test_auto_apply import auto_applying_candidate
 
 KEY = "sk-sandbox-test"
@@ -76,14 +76,8 @@ def sandbox(monkeypatch):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def webhook_server(sandbox):  # type: ignore[no-untyped-def]
     """Jobraker's API on a live server, so the sandbox's webhooks arrive over a real socket."""
-    thread = LiveServerThread("127.0.0.1", static_handler=lambda app: app, port=0)
-    thread.daemon = True
-    thread.start()
-    thread.is_ready.wait(timeout=10)
-    if thread.error:
-        raise thread.error
-    yield f"http://127.0.0.1:{thread.port}/api/v1/webhooks/skyvern"
-    thread.terminate()
+    with django_live_server() as origin:
+        yield f"{origin}/api/v1/webhooks/skyvern"
 
 
 # ---------------------------------------------------------------------------

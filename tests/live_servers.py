@@ -1,5 +1,6 @@
-"""The real API server (gunicorn with Jobraker's config) on a loopback port, for tests that need
-real sockets: streams, threads, timing."""
+"""The API on a loopback port, for tests that need real sockets: gunicorn with Jobraker's config
+(streams, threads, timing) in its own process, or Django's live server thread in the test's
+process (sharing its database)."""
 
 from __future__ import annotations
 
@@ -62,3 +63,20 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:  # a worker thread still serving an abandoned stream
         os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=10)
+
+
+@contextmanager
+def django_live_server() -> Iterator[str]:
+    """Django's threaded live server on a free port; yields its origin."""
+    from django.test.testcases import LiveServerThread
+
+    thread = LiveServerThread("127.0.0.1", static_handler=lambda app: app, port=0)
+    thread.daemon = True
+    thread.start()
+    thread.is_ready.wait(timeout=10)
+    if thread.error:
+        raise thread.error
+    try:
+        yield f"http://127.0.0.1:{thread.port}"
+    finally:
+        thread.terminate()

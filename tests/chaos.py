@@ -191,6 +191,7 @@ class ChaosRun:
             # A killed worker's messages come back after its heartbeat is missed: seconds here, not a minute.
             JOBRAKER_BROKER_HEARTBEAT_TIMEOUT_MS="5000",
             JOBRAKER_BROKER_MAINTENANCE_CHANCE="100000",
+            JOBRAKER_BROKER_ORPHAN_AFTER_SECONDS="20",
         )
         return env
 

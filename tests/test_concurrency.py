@@ -46,3 +46,21 @@ def test_stale_expected_version_is_refused(jobraker):
     else:
         raise AssertionError("a stale version was accepted")
     assert jobraker.get_candidate(candidate_id).profile.headline == "first"
+
+
+def test_two_ingestions_posting_one_new_listing_at_once_both_succeed(jobraker):
+    """Both read "not posted yet"; the second save loses the race and revises the job instead."""
+    listing = dict(source="test", external_id=unique_email(), title="Racing listing", company="C")
+    start = threading.Barrier(6)
+
+    def post(i: int) -> str:
+        start.wait()
+        try:
+            return str(jobraker.post_job(**listing)[0])
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(6) as pool:
+        ids = set(pool.map(post, range(6)))
+    assert len(ids) == 1
+    assert jobraker.get_job(next(iter(ids))).title == "Racing listing"

@@ -84,6 +84,10 @@ class Settings(BaseSettings):
     broker_maintenance_chance: int = Field(
         1000, ge=0, le=1_000_000, validation_alias=_env("JOBRAKER_BROKER_MAINTENANCE_CHANCE")
     )
+    # A message a live worker still holds this long after it was due is put back (workers/orphans.py).
+    broker_orphan_after_seconds: float = Field(
+        1800.0, gt=0, validation_alias=_env("JOBRAKER_BROKER_ORPHAN_AFTER_SECONDS")
+    )
     public_url: str = Field("http://127.0.0.1:8000", validation_alias=_env("JOBRAKER_PUBLIC_URL"))
     openai_api_key: SecretStr | None = Field(None, validation_alias=_env("OPENAI_API_KEY"))
     openai_base_url: str | None = Field(None, validation_alias=_env("OPENAI_BASE_URL"))

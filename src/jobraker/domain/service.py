@@ -156,7 +156,10 @@ class Jobraker(EventSourcedApplication[UUID]):
         try:
             job = self._get(jid)
         except NotFound:
-            return jid, self._save(Job.post(**listing))
+            try:
+                return jid, self._save(Job.post(**listing))
+            except IntegrityError:  # posted at this moment by another ingestion of the same search
+                job = self._get(jid)
         job.revise(**listing)
         return jid, self._save(job)
 

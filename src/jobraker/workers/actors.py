@@ -63,9 +63,15 @@ def notify_application_change(application_id: str, version: int, correlation_id:
 
 
 def _retry_transient(retries: int, exception: Exception) -> bool:
+    """Adzuna's back-off answers, and a database or Redis that is away for a moment (a restart)."""
+    from django.db import OperationalError as DatabaseUnavailable
+    from eventsourcing.persistence import OperationalError as EventStoreUnavailable
+    from redis.exceptions import ConnectionError as RedisUnavailable
+
     from jobraker.sources.adzuna_client import AdzunaTransientError
 
-    return retries < 8 and isinstance(exception, (AdzunaTransientError, dramatiq.Retry))
+    transient = (AdzunaTransientError, dramatiq.Retry, DatabaseUnavailable, EventStoreUnavailable, RedisUnavailable)
+    return retries < 8 and isinstance(exception, transient)
 
 
 @dramatiq.actor(queue_name="ingest", min_backoff=5_000, max_backoff=600_000, retry_when=_retry_transient)

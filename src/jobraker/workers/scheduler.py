@@ -93,6 +93,14 @@ def resend_queued_submissions() -> None:
         log.info("queued_submissions_resent", count=resent)
 
 
+def requeue_orphaned_messages() -> None:
+    from jobraker.config import get_settings
+    from jobraker.workers.broker import broker
+    from jobraker.workers.orphans import requeue_orphans
+
+    requeue_orphans(broker(), get_settings().broker_orphan_after_seconds)
+
+
 def apply_retention() -> None:
     from django.utils import timezone
 
@@ -157,6 +165,7 @@ JOBS: list[tuple[float, Callable[[], None]]] = [
     (DIGEST_SECONDS, send_daily_digests),
     (REMINDER_SECONDS, send_follow_up_reminders),
     (WATCHDOG_SECONDS, watch_projection_lag),
+    (WATCHDOG_SECONDS, requeue_orphaned_messages),
 ]
 
 

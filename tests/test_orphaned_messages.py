@@ -1,0 +1,42 @@
+"""Messages a live worker holds but will never finish (its Redis connection dropped) are put
+back on their queue once they are long overdue; messages not yet due are left alone."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import dramatiq
+
+from jobraker.workers.broker import broker
+from jobraker.workers.orphans import requeue_orphans
+
+HOUR_MS = 3_600_000
+
+
+def held_by_a_live_worker(the_broker, delay_ms: int) -> tuple[str, str, str]:
+    """A delayed message fetched by a worker (as the consumer's fetch does: off the queue, into
+    the worker's acknowledgement set); returns its id, its delay queue and the acks key."""
+    queue = f"orphans-{uuid.uuid4().hex[:8]}"
+    the_broker.declare_queue(queue)
+    message = the_broker.enqueue(dramatiq.Message(queue, "heartbeat", (0.0,), {}, {}), delay=delay_ms)
+    delay_queue = f"{queue}.DQ"
+    client, namespace = the_broker.client, the_broker.namespace
+    redis_id = message.options["redis_message_id"]  # the Redis broker's own id for the stored message
+    assert client.lpop(f"{namespace}:{delay_queue}").decode() == redis_id
+    acks = f"{namespace}:__acks__.{uuid.uuid4()}.{delay_queue}"
+    client.sadd(acks, redis_id)
+    return redis_id, f"{namespace}:{delay_queue}", acks
+
+
+def test_overdue_held_messages_go_back_and_others_stay():
+    the_broker = broker()
+    client = the_broker.client
+    overdue, overdue_queue, overdue_acks = held_by_a_live_worker(the_broker, delay_ms=10)
+    waiting, waiting_queue, waiting_acks = held_by_a_live_worker(the_broker, delay_ms=2 * HOUR_MS)
+
+    requeued = requeue_orphans(the_broker, orphan_after_seconds=60, now=time.time() + 120)
+
+    assert requeued >= 1
+    assert client.lrange(overdue_queue, 0, -1) == [overdue.encode()] and not client.sismember(overdue_acks, overdue)
+    assert client.lrange(waiting_queue, 0, -1) == [] and client.sismember(waiting_acks, waiting)

@@ -62,16 +62,19 @@ def test_ingestion_is_incremental_and_deduplicated(jobraker, quota):
         assert all(jobraker.recorder.select_events(job_id("adzuna", str(900_000_000 + n))) for n in range(1, 8))
 
         server.listings = [listing(20, created="2026-11-29T08:00:00Z")] + listings
-        second = Ingestion(jobraker, client, cache, results_per_page=3).run(SavedSearch("gb", what=search.what + " v2", where="London"))
+        second = Ingestion(jobraker, client, cache, results_per_page=3).run(search)
         assert (second.new, second.stopped_at_known, second.calls) == (1, True, 1)
-        assert server.requests[-1]["query"]["max_days_old"] == "30"
+        assert server.requests[-1]["query"]["max_days_old"] == "1"  # since the last run
         assert server.requests[-1]["query"]["sort_by"] == "date"
 
-        since_last_run = Ingestion(jobraker, client, cache, results_per_page=3).run(search)
-        assert server.requests[-1]["query"]["max_days_old"] == "1" and since_last_run.new == 0
+        # A new search reads past listings other searches brought (posting none twice).
+        overlapping = Ingestion(jobraker, client, cache, results_per_page=3).run(SavedSearch("gb", what=search.what + " v2", where="London"))
+        assert (overlapping.new, overlapping.stopped_at_known, overlapping.calls) == (0, False, 4)  # 3 full pages, 1 short
+        assert len(overlapping.seen) == 8 and server.requests[-1]["query"]["max_days_old"] == "30"
+
         again = Ingestion(jobraker, client, cache, results_per_page=3).run(search)
         assert again.calls == 0 and again.cached_pages == 1  # the cached page answers, no quota used
-    assert quota.usage()["week"]["used"] == 5  # (the minute window may roll over mid-test)
+    assert quota.usage()["week"]["used"] == 8  # (the minute window may roll over mid-test)
 
 
 def test_errors_are_classified(quota):

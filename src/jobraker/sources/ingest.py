@@ -1,8 +1,8 @@
 """Ingesting Adzuna listings for the searches candidates' preferences imply.
 
 Identical searches across candidates are fetched once; each run asks only for what is
-new (newest first, ``max_days_old`` since the last run, stop at the first known
-listing); responses are cached in Redis; listings are posted through the same
+new (newest first, ``max_days_old`` since the last run, stop at the first listing this
+search returned before); responses are cached in Redis; listings are posted through the same
 idempotent command as any other (deterministic ids), so pages and runs never duplicate."""
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ log = structlog.get_logger(__name__)
 
 CACHE_SECONDS = 15 * 60
 FIRST_RUN_DAYS = 30
+SEEN_FOR_SECONDS = 90 * 86_400  # longer than a listing stays open
 
 
 @dataclass(frozen=True)
@@ -78,14 +79,16 @@ class Ingestion:
             for listing in results.results:
                 if listing.id in report.seen:
                     continue  # Adzuna repeats listings across pages
-                report.seen.add(listing.id)
-                if self._known(listing.id):
-                    report.stopped_at_known = True
+                if self._seen_by(search, listing.id):
+                    report.stopped_at_known = True  # newest first: the rest came in an earlier run
                     break
-                self.jobraker.post_job(**listing.as_listing(search.country))
-                report.new += 1
+                report.seen.add(listing.id)
+                if not self._known(listing.id):  # another search may have brought it already
+                    self.jobraker.post_job(**listing.as_listing(search.country))
+                    report.new += 1
             if report.stopped_at_known or len(results.results) < self.results_per_page:
                 break
+        self._remember(search, report.seen)
         self.cache.set(self._last_run_key(search), now)
         log.info("adzuna_ingested", search=asdict(search), calls=report.calls, cached=report.cached_pages, new=report.new)
         return report
@@ -102,6 +105,20 @@ class Ingestion:
         report.calls += 1
         self.cache.set(key, results.model_dump_json(), ex=CACHE_SECONDS)
         return results
+
+    def _seen_by(self, search: SavedSearch, external_id: str) -> bool:
+        """Whether this search returned the listing in an earlier run (not merely whether some
+        other search brought it: a new search must still read past those)."""
+        return bool(self.cache.sismember(self._seen_key(search), external_id))
+
+    def _remember(self, search: SavedSearch, external_ids: set[str]) -> None:
+        if external_ids:
+            self.cache.pipeline().sadd(self._seen_key(search), *external_ids).expire(
+                self._seen_key(search), SEEN_FOR_SECONDS
+            ).execute()
+
+    def _seen_key(self, search: SavedSearch) -> str:
+        return f"jobraker:adzuna:seen:{search.key}"
 
     def _known(self, external_id: str) -> bool:
         return bool(self.jobraker.recorder.select_events(job_id("adzuna", external_id), limit=1))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import uuid
 from datetime import timedelta
 from types import SimpleNamespace
 
@@ -240,3 +241,28 @@ def test_runs_whose_webhook_never_came_are_polled(jobraker):
     assert outcomes[skyvern.run_id(1)] == "recorded" and outcomes[skyvern.run_id(2)] == "not terminal"
     assert jobraker.get_application(done).status is Status.SUBMITTED
     assert jobraker.get_application(running).status is Status.SUBMITTING
+
+
+def test_jobs_already_known_are_matched_when_a_candidate_turns_automation_on(jobraker, projector, dramatiq_worker):
+    """Listings are matched as they arrive; one that arrived before the candidate switched
+    automation on is matched by the switch itself (relay → match_existing_jobs)."""
+    from jobraker.domain.application import application_id
+
+    rare = f"Zyx{uuid.uuid4().hex[:6]}"
+    job_id, _ = jobraker.post_job(
+        source="test", external_id=unique_email(), title=f"Haskell and Elm engineer ({rare})", company="Earlyco",
+        description=f"Build Haskell and Elm services with {rare}.", url="https://jobs.example.org/early",
+    )
+    candidate_id, _ = jobraker.register_candidate(unique_email(), "Early Bird", "h")
+    jobraker.change_profile(candidate_id, {"headline": "Haskell engineer", "skills": ["Haskell", "Elm", rare]})
+    jobraker.give_consent(candidate_id, "auto_apply", "2026-01")
+    projector.catch_up()
+    relay = relay_from_now(jobraker)
+    dramatiq_worker.flush_all()
+    jobraker.change_auto_apply(candidate_id, {"enabled": True, "min_score": 40})
+    projector.catch_up()
+    relay.catch_up()
+    dramatiq_worker.join("match", timeout=60_000)
+    application = jobraker.get_application(application_id(candidate_id, job_id))
+    assert application.status in {Status.QUEUED, Status.SUBMITTING, Status.SUBMITTED}
+    assert application.explanation["decision"] == "auto-apply rules met"

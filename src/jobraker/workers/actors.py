@@ -159,42 +159,44 @@ def _wait_for_projector(reason: str) -> NoReturn:
 
 @dramatiq.actor(queue_name="match", max_retries=20)
 def match_new_job(job_id: str, correlation_id: str) -> None:
-    """Score a new job for every candidate whose automation mode records matches (suggest,
-    approve, full); record the matches reaching their strategy's minimum score, which queues
-    them (full) or prepares them for approval (approve). Waits for the job's vector first."""
-    from datetime import timedelta
-
-    from django.db.models import Q
-
-    from jobraker.appliers.factory import webhook_url
-    from jobraker.appliers.submit import preparer
-    from jobraker.config import get_settings
-    from jobraker.domain.automation import MATCHING_MODES
-    from jobraker.embeddings.selection import get_provider
-    from jobraker.eventstore.app import get_jobraker
+    """Score a new job for every candidate whose automation mode records matches. Waits for
+    the job's vector first."""
     from jobraker.eventstore.context import caused_by
-    from jobraker.matching.service import screen
-    from jobraker.projections.models import CandidateRecord, JobRecord, JobVector
+    from jobraker.projections.models import JobRecord, JobVector
 
     job = JobRecord.objects.filter(id=job_id).first()
     if job is None or not JobVector.objects.filter(job_id=job_id).exists():
         _wait_for_projector(f"job {job_id} has no row or vector yet")
-    provider = get_provider()
-    jobraker = get_jobraker()
-    prepare = preparer(webhook_url(), timedelta(hours=get_settings().approval_window_hours))
-    # (rows projected before automation modes existed carry only "enabled")
-    modes = Q(auto_apply__mode__in=sorted(MATCHING_MODES)) | Q(auto_apply__enabled=True)
-    candidates = CandidateRecord.objects.filter(modes, is_active=True).values_list("id", "auto_apply")
     with caused_by(correlation_id, causation_id=f"match:{job_id}", actor="system"):
-        for candidate_id, settings in candidates:
-            screening = screen(candidate_id, job, provider, strict=settings.get("strict_filters", True))
-            match = screening.match
-            if match is None or screening.removed_by is not None or match.score < settings.get("min_score", 100):
-                continue
-            jobraker.record_match(
-                candidate_id, job.id, match.score, provider.model, match.explanation(provider.model),
-                soft_misses=screening.soft_misses, prepare=prepare,
-            )
+        _auto_matcher().new_job(job)
+
+
+@dramatiq.actor(queue_name="match", max_retries=20)
+def match_existing_jobs(candidate_id: str, position: int, correlation_id: str) -> None:
+    """A candidate's wishes or automation mode changed: score the best jobs already known for
+    them too. Waits until the read models (their vector included) have the change."""
+    from jobraker.eventstore.context import caused_by
+    from jobraker.projections.positions import slowest_position
+    from jobraker.projections.registry import all_projections
+
+    if slowest_position([p.name for p in all_projections()]) < position:
+        _wait_for_projector(f"the read models have not reached event {position} yet")
+    with caused_by(correlation_id, causation_id=f"rematch:{candidate_id}:{position}", actor="system"):
+        _auto_matcher().existing_jobs(UUID(candidate_id))
+
+
+def _auto_matcher():  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    from jobraker.appliers.factory import webhook_url
+    from jobraker.appliers.submit import preparer
+    from jobraker.config import get_settings
+    from jobraker.embeddings.selection import get_provider
+    from jobraker.eventstore.app import get_jobraker
+    from jobraker.matching.automatic import AutoMatcher
+
+    prepare = preparer(webhook_url(), timedelta(hours=get_settings().approval_window_hours))
+    return AutoMatcher(get_jobraker(), get_provider(), prepare)
 
 
 @dramatiq.actor(queue_name="default", max_retries=5)

@@ -50,16 +50,28 @@ class Relay(Projection):
     @process.register
     def _preferences_changed(self, event: Candidate.PreferencesChanged, position: int) -> None:
         self._search_for(event.originator_id)
+        self._rematch(event.originator_id, position)
 
     @process.register
     def _profile_changed(self, event: Candidate.ProfileChanged, position: int) -> None:
         self._search_for(event.originator_id)
+        self._rematch(event.originator_id, position)
+
+    @process.register
+    def _automation_changed(self, event: Candidate.AutoApplySettingsChanged, position: int) -> None:
+        self._rematch(event.originator_id, position)
 
     def _search_for(self, candidate_id: Any) -> None:
         """A candidate's new wishes are searched at once, not at the next scheduled run."""
         from jobraker.workers import actors
 
         actors.ingest_for_candidate.send(str(candidate_id), self._correlation_id)
+
+    def _rematch(self, candidate_id: Any, position: int) -> None:
+        """Jobs already known are matched against the new wishes or mode too, not only new ones."""
+        from jobraker.workers import actors
+
+        actors.match_existing_jobs.send(str(candidate_id), position, self._correlation_id)
 
     @process.register
     def _export_requested(self, event: Candidate.ExportRequested, position: int) -> None:

@@ -75,8 +75,10 @@ def _search(conn: psycopg.Connection, table: str, queries: np.ndarray, index: bo
 
     def work() -> None:
         for literal in literals:
+            # Not prepared: a prepared statement keeps the plan it was first given, whatever
+            # enable_indexscan says later (the exact scan would reuse the index plan, or back).
             rows = conn.execute(
-                f"SELECT job_id FROM {table} ORDER BY embedding <=> %s::vector LIMIT 10", (literal,)
+                f"SELECT job_id FROM {table} ORDER BY embedding <=> %s::vector LIMIT 10", (literal,), prepare=False
             ).fetchall()
             results.append([r[0] for r in rows])
 

@@ -283,12 +283,12 @@ class ChaosRun:
         return {key.decode(): client.hlen(key) for key in client.scan_iter("dramatiq:*.msgs")}
 
     def _work_left(self) -> bool:
-        """Applications not yet handed to Skyvern (those sent wait for Skyvern, not for Jobraker)."""
-        from jobraker.appliers.models import SkyvernRunLink
+        """Applications still queued. (With no message pending, nothing is mid-submission: one left
+        submitting waits for Skyvern's answer, or was dropped by a killed worker and waits for
+        the reconciler's review, which ``_check`` runs.)"""
         from jobraker.projections.models import ApplicationRecord
 
-        sent = SkyvernRunLink.objects.values("application_id")
-        return ApplicationRecord.objects.filter(status__in=OPEN_STATUSES).exclude(id__in=sent).exists()
+        return ApplicationRecord.objects.filter(status="queued").exists()
 
     def _open_applications(self) -> list[str]:
         from jobraker.projections.models import ApplicationRecord

@@ -91,7 +91,7 @@ profiles; the machine is shared with other sessions' test runs, so single figure
   event's sealed fields and per batch of new keys; one correlation id per save. The
   security design is unchanged: one AES-256-GCM key per candidate, wrapped by the master
   key, nonces random, subject and field bound as associated data. After: see the table
-  (0.91 one per save and 0.65 batched in the last quick run before the final one).
+  (quick runs ranged 0.81–0.91 one per save and 0.61–0.67 batched).
 - **Matches at 100,000 jobs.** Before: about 1.3 s per request in-process: ten
   `COUNT(*)` queries over all jobs for "removed by filter" (825 ms), the nearest jobs by
   an exact distance over every filtered job (314 ms), and DRF building the job
@@ -101,8 +101,9 @@ profiles; the machine is shared with other sessions' test runs, so single figure
   come from the HNSW index (400 nearest, then filtered; the exact scan only when strict
   filters leave fewer than 100; recall@100 0.99 against exact on this data); job,
   application and timeline serializers build their fields once per class; distances are
-  read without the embeddings. After: about 0.3 s per request in-process, 5× more
-  requests/s under load — still far from the target (below).
+  read without the embeddings. After: 0.3–0.45 s per request in-process at 100,000
+  jobs; under wrk with 5,000 jobs (quick run) 5.1 → 24 requests/s — still far from the
+  target (below).
 - **Applications list and timeline.** The list loaded every job's description and
   search vector to show a title: now only title, company and url (in-process 23 → 14 ms
   per page); serializer fields built once per class.
@@ -123,7 +124,7 @@ profiles; the machine is shared with other sessions' test runs, so single figure
   the timeline each need three to six queries and serialise 20 rows, about four times the
   work per request on two cores. **Matches** rank 100,000 jobs per request (filters,
   HNSW, full-text rank over every matching job, one scan for the filter counts) and reach
-  a few percent of the trivial endpoint; meeting the target would need precomputed
+  1–4 % of the trivial endpoint; meeting the target would need precomputed
   matches (a projection keeping each candidate's top jobs, refreshed on job and profile
   events) — not built.
 - **p99 ≤ 50 ms at 50 saturating clients**: not met by any endpoint, the trivial one
@@ -132,6 +133,23 @@ profiles; the machine is shared with other sessions' test runs, so single figure
 - **Projection rebuild** runs at a few percent of the raw floor: every event goes
   through decryption, dispatch and an ORM write with its own round trip; batching writes
   across events would be the next step.
+- **Matches at 100,000 jobs under load** fall much further than at 5,000: the jobs table
+  (about 100 MB), the job vectors (157 MB) and their HNSW index (195 MB) do not fit the
+  embedded PostgreSQL's default `shared_buffers` (128 MB), so each request's scans read
+  from the OS cache and evict each other's pages; requests that wait longer than wrk's
+  10 s timeout are counted as errors. A production PostgreSQL sized for the data would
+  keep them in memory; the embedded server's settings were left as they are.
+- **Paced latency tail**: with think time the trivial endpoint's p90 is under 10 ms but
+  its p99 is about 100 ms or more; the tail grows with the idle time between a client's
+  requests (0–0.6 s: 118 ms, 0–1.2 s: 750 ms in one probe), so it comes from waking idle
+  workers on this shared VM rather than from the endpoints' work.
+
+## A fix in the benchmark itself
+
+The kNN measurement ran each query as a psycopg prepared statement after its fifth use, and
+a prepared plan does not change when `enable_indexscan` does: the "HNSW" rounds reused the
+exact scan's plan (or the other way round), which is why earlier runs showed HNSW no faster
+than an exact scan. The queries are no longer prepared.
 """
 
 

@@ -362,8 +362,9 @@ class Wrk:
     """wrk with one request per entry in turn; with ``think_ms`` each client pauses a random
     0–2× that long between requests (users reading), so the load is offered, not saturating."""
 
-    def __init__(self, base: str, requests: list[tuple[str, str]], think_ms: int = 0) -> None:
+    def __init__(self, base: str, requests: list[tuple[str, str]], think_ms: int = 0, clients: int = CLIENTS) -> None:
         self.base = base
+        self.clients = clients
         self.script = tempfile.NamedTemporaryFile("w", prefix="jrb-wrk-", suffix=".lua", delete=False)
         entries = ",\n".join(f'{{"{path}", "{token}"}}' for path, token in requests)
         self.script.write(LUA.replace("ENTRIES", entries) + (THINK.replace("THINK_MS", str(think_ms)) if think_ms else ""))
@@ -371,7 +372,7 @@ class Wrk:
 
     def run(self, seconds: int) -> WrkResult:
         out = subprocess.run(
-            ["wrk", "-t2", f"-c{CLIENTS}", f"-d{seconds}s", "--timeout", "10s", "--latency", "-s", self.script.name,
+            ["wrk", "-t2", f"-c{self.clients}", f"-d{seconds}s", "--timeout", "10s", "--latency", "-s", self.script.name,
              self.base],
             capture_output=True, text=True, check=True,
         ).stdout

@@ -15,15 +15,16 @@ HOUR_MS = 3_600_000
 
 
 def held_by_a_live_worker(the_broker, delay_ms: int) -> tuple[str, str, str]:
-    """A delayed message fetched by a worker (as the consumer's fetch does: off the queue, into
-    the worker's acknowledgement set); returns its id, its delay queue and the acks key."""
-    queue = f"orphans-{uuid.uuid4().hex[:8]}"
-    the_broker.declare_queue(queue)
-    message = the_broker.enqueue(dramatiq.Message(queue, "heartbeat", (0.0,), {}, {}), delay=delay_ms)
-    delay_queue = f"{queue}.DQ"
+    """A delayed message as a worker's consumer leaves it after fetching it: stored, off its
+    queue, in the worker's acknowledgement set. Written in the Redis broker's own layout (a
+    queue no worker consumes: a live test worker would pick up a declared one); returns its
+    id, its delay queue and the acks key."""
+    delay_queue = f"orphans-{uuid.uuid4().hex[:8]}.DQ"
+    redis_id = str(uuid.uuid4())
+    eta = int(time.time() * 1000) + delay_ms
+    message = dramatiq.Message(delay_queue, "heartbeat", (0.0,), {}, {"eta": eta, "redis_message_id": redis_id})
     client, namespace = the_broker.client, the_broker.namespace
-    redis_id = message.options["redis_message_id"]  # the Redis broker's own id for the stored message
-    assert client.lpop(f"{namespace}:{delay_queue}").decode() == redis_id
+    client.hset(f"{namespace}:{delay_queue}.msgs", redis_id, message.encode())
     acks = f"{namespace}:__acks__.{uuid.uuid4()}.{delay_queue}"
     client.sadd(acks, redis_id)
     return redis_id, f"{namespace}:{delay_queue}", acks

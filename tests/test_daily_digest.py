@@ -88,3 +88,15 @@ def test_the_digest_moment_is_the_configured_hour_once_it_has_passed():
     assert digest_cutoff(datetime(2026, 11, 29, 7, 59, tzinfo=UTC), 8) is None
     assert digest_cutoff(datetime(2026, 11, 29, 8, 0, 1, tzinfo=UTC), 8) == datetime(2026, 11, 29, 8, tzinfo=UTC)
     assert digest_cutoff(datetime(2026, 11, 29, 23, 0, tzinfo=UTC), 8) == datetime(2026, 11, 29, 8, tzinfo=UTC)
+
+
+def test_a_candidate_whose_key_is_gone_is_skipped_and_the_others_are_told(jobraker):
+    """Fan-outs (digests, alerts, reminders) send through unless_erased: an erased candidate's
+    notification cannot be sealed, and must not stop the next candidate's."""
+    from jobraker.delivery.erased import unless_erased
+
+    gone, _ = jobraker.register_candidate(unique_email(), "Gone", "h")
+    here, _ = jobraker.register_candidate(unique_email(), "Here", "h")
+    jobraker.mapper.keyring.destroy(gone)
+    sent = [unless_erased("test", jobraker.send_notification, f"fanout:{c}", c, "test", "hello") for c in (gone, here)]
+    assert sent[0] == 0 and sent[1] > 0

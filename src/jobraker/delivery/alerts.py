@@ -7,18 +7,15 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from uuid import UUID
 
-import structlog
 from django.core import signing
 from django.db.models import Count
 
 from jobraker.delivery.email import absolute
+from jobraker.delivery.erased import unless_erased
 from jobraker.delivery.models import AlertHit, JobAlertRecord
 from jobraker.domain.alert import AlertCriteria
 from jobraker.domain.job import Job
 from jobraker.domain.service import Jobraker
-from jobraker.privacy.keyring import SubjectErased
-
-log = structlog.get_logger(__name__)
 
 UNSUBSCRIBE_SALT = "jobraker.alert-unsubscribe"
 DIGEST_LISTS_AT_MOST = 5
@@ -58,18 +55,13 @@ def alert_on_new_job(jobraker: Jobraker, job_id: UUID) -> list[UUID]:
     return matched
 
 
-def _notify_hit(jobraker: Jobraker, alert: JobAlertRecord, job: Job, job_id: UUID) -> None:
-    try:
-        jobraker.send_notification(
-            f"alert:{alert.id}:{job_id}", alert.candidate_id, "job_alert",
-            f'New job for your alert "{alert.name}": {short(job.title)} at {short(job.company)}'
-            f"{f' ({short(job.location)})' if job.location else ''}.\nUnsubscribe: {unsubscribe_link(alert.id)}",
-            link=f"/api/v1/jobs/{job_id}",
-        )
-    except SubjectErased:
-        # The candidate's key is gone (erasure under way): nothing can be sent to them, and one
-        # such alert must not stop the others being told.
-        log.warning("alert_for_erased_candidate", alert_id=str(alert.id))
+def _notify_hit(jobraker: Jobraker, alert: JobAlertRecord, job: Job, job_id: UUID) -> int:
+    message = (
+        f'New job for your alert "{alert.name}": {short(job.title)} at {short(job.company)}'
+        f"{f' ({short(job.location)})' if job.location else ''}.\nUnsubscribe: {unsubscribe_link(alert.id)}"
+    )
+    return unless_erased("job alert", jobraker.send_notification, f"alert:{alert.id}:{job_id}", alert.candidate_id,
+                         "job_alert", message, f"/api/v1/jobs/{job_id}")
 
 
 def send_alert_digests(jobraker: Jobraker, cutoff: datetime) -> int:
@@ -86,7 +78,7 @@ def send_alert_digests(jobraker: Jobraker, cutoff: datetime) -> int:
         hits = AlertHit.objects.filter(alert_id=row["alert_id"], digested_on__isnull=True, matched_at__lt=cutoff)
         if alert is not None and alert.is_subscribed and alert.frequency == "daily":
             job_ids = list(hits.order_by("matched_at", "id").values_list("job_id", flat=True))
-            sent += bool(_send_alert_digest(jobraker, alert, job_ids, day))
+            sent += bool(unless_erased("alert digest", _send_alert_digest, jobraker, alert, job_ids, day))
         hits.update(digested_on=day)  # after the send: a crash before this re-sends nothing (same id)
     return sent
 

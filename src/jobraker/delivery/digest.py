@@ -10,6 +10,7 @@ from uuid import UUID
 from django.db.models import Count
 
 from jobraker.delivery.alerts import short
+from jobraker.delivery.erased import unless_erased
 from jobraker.delivery.models import NotificationFeedEntry, NotificationSettingsRecord
 from jobraker.domain.notification import notification_id
 from jobraker.domain.service import Jobraker
@@ -36,7 +37,10 @@ def send_match_digests(jobraker: Jobraker, cutoff: datetime) -> int:
         NotificationFeedEntry.objects.filter(notification_id__in=[notification_id(digest_cause(c, cutoff)) for c in candidates])
         .values_list("candidate_id", flat=True)
     )
-    return sum(bool(send_match_digest(jobraker, candidate_id, cutoff)) for candidate_id in candidates - already)
+    return sum(
+        bool(unless_erased("match digest", send_match_digest, jobraker, candidate_id, cutoff))
+        for candidate_id in candidates - already
+    )
 
 
 def send_match_digest(jobraker: Jobraker, candidate_id: UUID, cutoff: datetime) -> int:

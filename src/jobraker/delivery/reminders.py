@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from jobraker.delivery.alerts import short
+from jobraker.delivery.erased import unless_erased
 from jobraker.delivery.models import NotificationFeedEntry, NotificationSettingsRecord
 from jobraker.domain.notification import notification_id
 from jobraker.domain.service import Jobraker
@@ -42,7 +43,9 @@ def send_follow_up_reminders(jobraker: Jobraker, now: datetime, days: int) -> in
         reminded = _already_reminded([application_id for application_id, *_ in batch])
         for application_id, candidate_id, job_id, submitted_at in batch:
             if application_id not in reminded:
-                sent += bool(_remind(jobraker, application_id, candidate_id, job_id, submitted_at, days))
+                sent += bool(unless_erased(
+                    "reminder", _remind, jobraker, application_id, candidate_id, job_id, submitted_at, days
+                ))
     return sent
 
 

@@ -23,10 +23,11 @@ def register(client: APIClient, email: str | None = None, name: str = "Ada Lovel
     return response.json()
 
 
-def caught_up(position: int, timeout: float = 30.0) -> dict[str, str]:
+def caught_up(position: int, timeout: float = 120.0) -> dict[str, str]:
     """Wait until the live projector has read ``position``, then send it as X-Min-Position too.
 
-    The server's own wait is bounded to 2 s; a loaded CI machine can lag longer than that."""
+    The server's own wait is bounded to 2 s; a loaded CI machine can lag longer than that (after
+    the event-volume tests the projector has some ten thousand events to read)."""
     from jobraker.projections.positions import slowest_position
     from jobraker.projections.registry import all_projections
 

@@ -1,4 +1,8 @@
-"""The candidate's resume: upload (PDF, DOCX or text, ≤ 5 MB), download, delete."""
+"""The candidate's resume: upload (PDF, DOCX or text, ≤ 5 MB), download, delete.
+
+A file that cannot be read within the parsing limits (a decompression bomb, one that takes
+too long or too much memory, a damaged one) answers 422 with a title naming what was wrong;
+nothing is stored."""
 
 from __future__ import annotations
 
@@ -16,12 +20,22 @@ from rest_framework.views import APIView
 from jobraker.api.candidate_views import run_command
 from jobraker.api.commands import accepted
 from jobraker.api.permissions import IsCandidate
+from jobraker.api.problems import PROBLEM_CONTENT_TYPE, problem
 from jobraker.api.serializers import CommandAcceptedSerializer
 from jobraker.eventstore.app import get_jobraker
 from jobraker.projections.models import CandidateRecord
-from jobraker.resumes.extract import MAX_RESUME_BYTES, ResumeRejected
+from jobraker.resumes.extract import MAX_RESUME_BYTES, Reason, ResumeRejected
 from jobraker.resumes.service import delete_resume, download_resume, upload_resume
 from jobraker.resumes.store import ResumeStore
+
+
+UNPROCESSABLE_TITLES = {
+    Reason.UNPACKED_TOO_LARGE: "Resume too large when unpacked",
+    Reason.TOO_SLOW: "Resume took too long to read",
+    Reason.TOO_MUCH_MEMORY: "Resume needs too much memory to read",
+    Reason.UNREADABLE: "Resume could not be read",
+    Reason.EMPTY: "Resume has no text",
+}
 
 
 class ContentTooLarge(APIException):
@@ -58,7 +72,7 @@ class ResumeView(APIView):
                 raise ContentTooLarge(str(exc)) from None
             if exc.unsupported:
                 raise UnsupportedMediaType(upload.content_type or "unknown", detail=str(exc)) from None
-            raise ParseError(str(exc)) from None
+            return _unprocessable(request, exc)
         return accepted(position, status.HTTP_201_CREATED, id=resume_id)
 
     @extend_schema(responses={(200, "application/octet-stream"): OpenApiResponse(description="The resume file")})
@@ -75,6 +89,11 @@ class ResumeView(APIView):
     def delete(self, request: Request) -> Response:
         position = run_command("candidate", lambda: delete_resume(get_jobraker(), resume_store(), request.user.id))
         return accepted(position, id=request.user.id)
+
+
+def _unprocessable(request: Request, rejected: ResumeRejected) -> Response:
+    body = problem(422, UNPROCESSABLE_TITLES[rejected.reason], str(rejected), instance=request.get_full_path())
+    return Response(body, status=422, content_type=PROBLEM_CONTENT_TYPE)
 
 
 def _safe_filename(name: str) -> str:

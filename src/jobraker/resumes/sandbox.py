@@ -1,0 +1,138 @@
+"""Run the resume parsers in a child process that cannot hurt the server.
+
+The child (sandbox_child.py) limits its own CPU time, address space and output size before it
+imports a parser; this side kills it after ``WALL_SECONDS`` and always reaps it. The file goes
+in and the answer comes out through anonymous in-memory files (memfd), so nothing touches the
+disk and no pipe can fill up. The child is started with ``posix_spawn`` (no ``preexec_fn``,
+which is unsafe in gunicorn's threaded workers) and waited for with ``wait4`` on its own pid,
+which gives its exact CPU time and peak memory and never reaps another thread's child."""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import jobraker
+from jobraker.resumes import limits
+from jobraker.resumes.rejection import Reason, ResumeRejected
+from jobraker.resumes.sandbox_child import MEMORY_EXIT, TOO_SLOW_EXIT
+
+TOO_SLOW = "resume took too long to read"
+
+
+@dataclass(frozen=True)
+class ChildRun:
+    """What the child answered and what it cost."""
+
+    answer: dict
+    wall_seconds: float
+    cpu_seconds: float
+    peak_rss_bytes: int
+
+
+def parse(kind: str, data: bytes) -> tuple[str, str]:
+    """(content type, text) of a PDF (``kind="pdf"``) or zip file, or ResumeRejected."""
+    answer = run_child(kind, data).answer
+    if "reason" in answer:
+        raise ResumeRejected(str(answer.get("message") or "could not read the resume"), Reason(answer["reason"]))
+    return str(answer["content_type"]), str(answer["text"])
+
+
+def run_child(
+    kind: str,
+    data: bytes,
+    *,
+    cpu_seconds: int = limits.CPU_SECONDS,
+    memory_bytes: int = limits.MEMORY_BYTES,
+    wall_seconds: float = limits.WALL_SECONDS,
+) -> ChildRun:
+    started = time.monotonic()
+    with _memfd("resume-in", data) as stdin, _memfd("resume-out") as stdout:
+        pid = _spawn([kind, str(cpu_seconds), str(memory_bytes)], stdin, stdout)
+        status, usage, killed = _wait(pid, started + wall_seconds)
+        answer = _answer(status, killed, stdout)
+    return ChildRun(answer, time.monotonic() - started, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024)
+
+
+def _spawn(arguments: list[str], stdin: int, stdout: int) -> int:
+    argv = [sys.executable, "-P", "-s", "-B", "-m", "jobraker.resumes.sandbox_child", *arguments]
+    # A bare environment: the child needs to find jobraker and nothing else (no secrets).
+    env = {"PATH": os.defpath, "LC_ALL": "C.UTF-8", "PYTHONPATH": str(Path(jobraker.__file__).parent.parent)}
+    return os.posix_spawn(
+        sys.executable, argv, env,
+        file_actions=[
+            (os.POSIX_SPAWN_DUP2, stdin, 0),
+            (os.POSIX_SPAWN_DUP2, stdout, 1),
+            (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0),
+        ],
+    )
+
+
+def _wait(pid: int, deadline: float) -> tuple[int, "os.struct_rusage", bool]:  # type: ignore[name-defined]
+    """Wait for the child until ``deadline``, then kill it; reap it in every case."""
+    killed = False
+    try:
+        _sleep_until_exit(pid, deadline)
+    finally:
+        done, status, usage = os.wait4(pid, os.WNOHANG)
+        if done == 0:  # still running: past the deadline, or we are being interrupted
+            os.kill(pid, signal.SIGKILL)
+            killed = True
+            _, status, usage = os.wait4(pid, 0)
+    return status, usage, killed
+
+
+def _sleep_until_exit(pid: int, deadline: float) -> None:
+    pidfd = os.pidfd_open(pid)
+    try:
+        poller = select.poll()
+        poller.register(pidfd, select.POLLIN)
+        while (left := deadline - time.monotonic()) > 0 and not poller.poll(left * 1000):
+            pass
+    finally:
+        os.close(pidfd)
+
+
+def _answer(status: int, killed: bool, stdout: int) -> dict:
+    if killed:
+        return {"reason": Reason.TOO_SLOW.value, "message": TOO_SLOW}
+    if os.WIFSIGNALED(status):
+        # SIGXCPU/SIGKILL: the CPU limit (the child's handler did not get to run); SIGXFSZ: too much output.
+        if os.WTERMSIG(status) in (signal.SIGXCPU, signal.SIGKILL):
+            return {"reason": Reason.TOO_SLOW.value, "message": TOO_SLOW}
+        return {"reason": Reason.UNREADABLE.value, "message": "could not read the resume"}
+    code = os.WEXITSTATUS(status)
+    if code == MEMORY_EXIT:
+        return {"reason": Reason.TOO_MUCH_MEMORY.value, "message": "resume needs too much memory to read"}
+    if code == TOO_SLOW_EXIT:
+        return {"reason": Reason.TOO_SLOW.value, "message": TOO_SLOW}
+    try:
+        answer = json.loads(os.pread(stdout, limits.OUTPUT_BYTES, 0))
+        if code == 0 and isinstance(answer, dict) and ("text" in answer or "reason" in answer):
+            return answer
+    except ValueError:
+        pass
+    return {"reason": Reason.UNREADABLE.value, "message": "could not read the resume"}
+
+
+class _memfd:
+    """An anonymous in-memory file, optionally holding ``data``, closed on exit."""
+
+    def __init__(self, name: str, data: bytes = b"") -> None:
+        self.fd = os.memfd_create(name)  # close-on-exec; posix_spawn's dup2 makes the copy inheritable
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self.fd, view):]
+        os.lseek(self.fd, 0, os.SEEK_SET)
+
+    def __enter__(self) -> int:
+        return self.fd
+
+    def __exit__(self, *exc: object) -> None:
+        os.close(self.fd)

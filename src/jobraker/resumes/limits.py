@@ -8,7 +8,7 @@ MAX_TEXT_CHARS = 200_000  # what is kept of the extracted text
 
 # The parsing child (see sandbox.py and sandbox_child.py).
 CPU_SECONDS = 3  # soft limit: SIGXCPU, reported as "took too long"; the hard limit is one more second
-WALL_SECONDS = 4.0  # the parent kills the child after this, whatever it is doing
+WALL_SECONDS = 5.0  # the parent kills the child after this, whatever it is doing (slack for a loaded machine)
 MEMORY_BYTES = 192 * 1024 * 1024  # address space; the interpreter and both parsers need about 55 MB
 OUTPUT_BYTES = 4 * 1024 * 1024  # the child's answer (JSON holding at most MAX_TEXT_CHARS characters)
 

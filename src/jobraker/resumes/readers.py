@@ -5,6 +5,7 @@ with a clear reason rather than by the backstop."""
 from __future__ import annotations
 
 import io
+import sys
 import zipfile
 from collections.abc import Callable
 
@@ -32,7 +33,15 @@ def _guarded(reader: Callable[[], str], content_type: str) -> str:
     except (ResumeRejected, MemoryError):
         raise
     except Exception as exc:  # a damaged file of a known type: say so, never a 500
+        if _out_of_memory(exc):
+            raise ResumeRejected("resume needs too much memory to read", Reason.TOO_MUCH_MEMORY) from None
         raise ResumeRejected(f"could not read this {content_type} file ({type(exc).__name__})") from None
+
+
+def _out_of_memory(exc: Exception) -> bool:
+    """libxml2 reports a failed allocation (the address-space limit) as a syntax error with its own code."""
+    etree = sys.modules.get("lxml.etree")  # loaded only if a DOCX was being read; importing it now could fail
+    return etree is not None and isinstance(exc, etree.XMLSyntaxError) and exc.code == etree.ErrorTypes.ERR_NO_MEMORY
 
 
 def _open_docx(data: bytes) -> zipfile.ZipFile:

@@ -27,6 +27,20 @@ def pdf_shared_heavy_stream(pages: int = 50, repeats: int = 1_300_000) -> bytes:
     return _pdf(objects)
 
 
+def pdf_pages_with_text(texts: list[str]) -> bytes:
+    """One page per text, each with its own small content stream."""
+    count = len(texts)
+    font = b"<< /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >>"
+    pages = [b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents %d 0 R /Resources " % (3 + count + i) + font + b" >>"
+             for i in range(count)]
+    streams = []
+    for text in texts:
+        stream = b"BT /F1 12 Tf 72 720 Td (" + text.encode() + b") Tj ET"
+        streams.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
+    kids = b" ".join(b"%d 0 R" % (3 + i) for i in range(count))
+    return _pdf([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [" + kids + b"] /Count %d >>" % count, *pages, *streams])
+
+
 def _pdf(objects: list[bytes]) -> bytes:
     out = io.BytesIO()
     out.write(b"%PDF-1.4\n")
@@ -48,7 +62,7 @@ PARAGRAPH = b"<w:p><w:r><w:t>Ada Lovelace</w:t></w:r></w:p>"
 def docx_inflating_to(unpacked: int = 100 * 1024 * 1024) -> bytes:
     """A real DOCX whose ``document.xml`` is padded with paragraphs to ``unpacked`` bytes
     (about 300 KB packed for 100 MB)."""
-    return _docx_with_document(_padded_document(unpacked))
+    return docx_with_document_parts(_padded_document(unpacked))
 
 
 def docx_lying_about_size(unpacked: int = 100 * 1024 * 1024, claimed: int = 20_000) -> bytes:
@@ -63,20 +77,20 @@ def docx_billion_laughs(levels: int = 10) -> bytes:
     ]
     head = b'<?xml version="1.0"?>\n<!DOCTYPE w:document [' + b"".join(entities) + b"]>"
     body = b"<w:p><w:r><w:t>&lol%d;</w:t></w:r></w:p>" % (levels - 1)
-    return _docx_with_document([head + _document_open() + body + _document_close()])
+    return docx_with_document_parts([head + document_open() + body + document_close()])
 
 
 def docx_deeply_nested(depth: int = 20_000) -> bytes:
     """``document.xml`` with paragraphs nested ``depth`` deep (no DTD; small enough to pass the ratio check)."""
-    return _docx_with_document([_document_open(), b"<w:p>" * depth, b"</w:p>" * depth, _document_close()])
+    return docx_with_document_parts([document_open(), b"<w:p>" * depth, b"</w:p>" * depth, document_close()])
 
 
-def _document_open() -> bytes:
+def document_open() -> bytes:
     template = _template_document()
     return template[: template.index(b"<w:body>") + len(b"<w:body>")]
 
 
-def _document_close() -> bytes:
+def document_close() -> bytes:
     template = _template_document()
     return template[template.index(b"<w:sectPr"):]
 
@@ -87,14 +101,14 @@ def _template_document() -> bytes:
 
 
 def _padded_document(unpacked: int):  # type: ignore[no-untyped-def]
-    yield _document_open()
+    yield document_open()
     chunk = PARAGRAPH * (1024 * 1024 // len(PARAGRAPH))
     for _ in range(unpacked // len(chunk)):
         yield chunk
-    yield _document_close()
+    yield document_close()
 
 
-def _docx_with_document(parts) -> bytes:  # type: ignore[no-untyped-def]
+def docx_with_document_parts(parts) -> bytes:  # type: ignore[no-untyped-def]
     """A copy of a real DOCX with ``document.xml`` replaced by the concatenated ``parts``."""
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(docx_with_text("Ada Lovelace"))) as source, zipfile.ZipFile(out, "w", compresslevel=9) as target:

@@ -18,10 +18,14 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import structlog
+
 import jobraker
 from jobraker.resumes import limits
 from jobraker.resumes.rejection import Reason, ResumeRejected
-from jobraker.resumes.sandbox_child import MEMORY_EXIT, TOO_SLOW_EXIT
+from jobraker.resumes.sandbox_child import MEMORY_EXIT, TOO_SLOW_EXIT, peak_rss_kb
+
+log = structlog.get_logger(__name__)
 
 TOO_SLOW = "resume took too long to read"
 
@@ -33,12 +37,18 @@ class ChildRun:
     answer: dict
     wall_seconds: float
     cpu_seconds: float
-    peak_rss_bytes: int
+    peak_rss_bytes: int | None  # None: killed before it could say; at most limits.MEMORY_BYTES
 
 
 def parse(kind: str, data: bytes) -> tuple[str, str]:
     """(content type, text) of a PDF (``kind="pdf"``) or zip file, or ResumeRejected."""
-    answer = run_child(kind, data).answer
+    run = run_child(kind, data)
+    answer = run.answer
+    log.info(  # what it cost, never what it said
+        "resume_parsed", kind=kind, outcome=answer.get("reason", "read"), wall_ms=round(run.wall_seconds * 1000),
+        cpu_ms=round(run.cpu_seconds * 1000),
+        peak_rss_mb=None if run.peak_rss_bytes is None else round(run.peak_rss_bytes / 2**20, 1),
+    )
     if "reason" in answer:
         raise ResumeRejected(str(answer.get("message") or "could not read the resume"), Reason(answer["reason"]))
     return str(answer["content_type"]), str(answer["text"])
@@ -55,17 +65,16 @@ def run_child(
     started = time.monotonic()
     with _memfd("resume-in", data) as stdin, _memfd("resume-out") as stdout:
         pid = _spawn([kind, str(cpu_seconds), str(memory_bytes)], stdin, stdout)
-        status, usage, killed = _wait(pid, started + wall_seconds)
-        answer = _answer(status, killed, stdout)
-    return ChildRun(answer, time.monotonic() - started, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024)
+        status, usage, peak_at_kill = _wait(pid, started + wall_seconds)
+        answer = _answer(status, peak_at_kill is not None, stdout)
+    peak_kb = answer.pop("peak_rss_kb", None) or (peak_at_kill or None)
+    return ChildRun(answer, time.monotonic() - started, usage.ru_utime + usage.ru_stime, peak_kb * 1024 if peak_kb else None)
 
 
 def _spawn(arguments: list[str], stdin: int, stdout: int) -> int:
     argv = [sys.executable, "-P", "-s", "-B", "-m", "jobraker.resumes.sandbox_child", *arguments]
-    # A bare environment: the child needs to find jobraker and nothing else (no secrets).
-    env = {"PATH": os.defpath, "LC_ALL": "C.UTF-8", "PYTHONPATH": str(Path(jobraker.__file__).parent.parent)}
     return os.posix_spawn(
-        sys.executable, argv, env,
+        sys.executable, argv, child_environment(),
         file_actions=[
             (os.POSIX_SPAWN_DUP2, stdin, 0),
             (os.POSIX_SPAWN_DUP2, stdout, 1),
@@ -74,18 +83,24 @@ def _spawn(arguments: list[str], stdin: int, stdout: int) -> int:
     )
 
 
-def _wait(pid: int, deadline: float) -> tuple[int, "os.struct_rusage", bool]:  # type: ignore[name-defined]
-    """Wait for the child until ``deadline``, then kill it; reap it in every case."""
-    killed = False
+def child_environment() -> dict[str, str]:
+    """A bare environment: the child needs to find jobraker and nothing else (no secrets)."""
+    return {"PATH": os.defpath, "LC_ALL": "C.UTF-8", "PYTHONPATH": str(Path(jobraker.__file__).parent.parent)}
+
+
+def _wait(pid: int, deadline: float) -> tuple[int, "os.struct_rusage", int | None]:  # type: ignore[name-defined]
+    """Wait for the child until ``deadline``, then kill it; reap it in every case. The last
+    item is the child's peak memory in KB if it had to be killed (0 if unknown), else None."""
+    peak_at_kill = None
     try:
         _sleep_until_exit(pid, deadline)
     finally:
         done, status, usage = os.wait4(pid, os.WNOHANG)
         if done == 0:  # still running: past the deadline, or we are being interrupted
+            peak_at_kill = peak_rss_kb(pid) or 0
             os.kill(pid, signal.SIGKILL)
-            killed = True
             _, status, usage = os.wait4(pid, 0)
-    return status, usage, killed
+    return status, usage, peak_at_kill
 
 
 def _sleep_until_exit(pid: int, deadline: float) -> None:

@@ -30,6 +30,19 @@ def _cpu_exhausted(signum, frame):  # type: ignore[no-untyped-def]
     raise TookTooLong
 
 
+def peak_rss_kb(pid: int | str = "self") -> int | None:
+    """The process's own peak resident memory (VmHWM). Not ``getrusage``: its ``ru_maxrss``
+    still counts the parent's memory shared until exec (posix_spawn uses vfork)."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return None
+
+
 def main() -> int:
     limit_myself(int(sys.argv[2]), int(sys.argv[3]))
     import json  # noqa: PLC0415 - everything below runs under the limits
@@ -48,6 +61,7 @@ def main() -> int:
     except MemoryError:
         del data
         answer = {"reason": Reason.TOO_MUCH_MEMORY.value, "message": "resume needs too much memory to read"}
+    answer["peak_rss_kb"] = peak_rss_kb()
     sys.stdout.write(json.dumps(answer))
     sys.stdout.flush()
     return 0

@@ -1,0 +1,192 @@
+"""Issue 13: small hostile resumes must not cost the server minutes of CPU or gigabytes of memory.
+
+Each bomb of the issue is built here, sent through the real upload endpoint and refused with a
+422 problem naming what was wrong, in under 5 s, with nothing stored; neither the request
+process nor the parsing child grows by more than 200 MB. The sandbox's own limits (CPU, wall
+clock, memory) are then shown to work on files that pass every static check."""
+
+from __future__ import annotations
+
+import base64
+import gc
+import logging
+import os
+import resource
+import threading
+import time
+from collections.abc import Callable
+
+import psutil
+import psycopg
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from jobraker.resumes import limits, sandbox
+from jobraker.resumes.extract import DOCX, PDF, ResumeRejected, extract
+from jobraker.resumes.rejection import Reason
+
+from . import bombs
+from .api_helpers import signed_in
+from .documents import docx_with_text, pdf_with_text
+
+MB = 1024 * 1024
+GROWTH_LIMIT = 200 * MB
+REFUSED_WITHIN = 5.0
+TOO_LARGE = "Resume too large when unpacked"
+UNREADABLE = "Resume could not be read"
+
+BOMBS: dict[str, tuple[Callable[[], bytes], str, str]] = {
+    # name: (builder, problem title, words in the detail)
+    "pdf pages sharing one 9 MB content stream": (bombs.pdf_shared_heavy_stream, TOO_LARGE, "limits was reached"),
+    "pdf pages sharing one 1.9 MB content stream": (
+        lambda: bombs.pdf_shared_heavy_stream(repeats=270_000), TOO_LARGE, "limits was reached"),
+    "docx whose document.xml inflates to 100 MB": (bombs.docx_inflating_to, TOO_LARGE, "declares 100.0 MB"),
+    "the same docx with zip headers claiming 20 KB": (bombs.docx_lying_about_size, TOO_LARGE, "unpacks to more than 4.0 MB"),
+    "docx with billion-laughs entities": (bombs.docx_billion_laughs, UNREADABLE, "declares XML entities"),
+    "docx nested 20,000 elements deep": (bombs.docx_deeply_nested, UNREADABLE, "XMLSyntaxError"),
+}
+
+
+def test_the_bombs_are_what_the_issue_describes():
+    pdf = bombs.pdf_shared_heavy_stream()
+    assert len(pdf) < 25_000 and pdf.count(b"/Contents 3 0 R") == 50
+    docx = bombs.docx_inflating_to()
+    assert len(docx) < 400_000
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(docx)) as archive:
+        assert archive.getinfo("word/document.xml").file_size > 100 * 1_000_000
+    with zipfile.ZipFile(io.BytesIO(bombs.docx_lying_about_size())) as archive:
+        assert archive.getinfo("word/document.xml").file_size == 20_000
+
+
+@pytest.mark.parametrize("name", list(BOMBS))
+def test_a_bomb_upload_is_refused_quickly_cheaply_and_stores_nothing(live_projector, caplog, name):
+    caplog.set_level(logging.INFO, logger="jobraker.resumes.sandbox")
+    build, title, detail = BOMBS[name]
+    bomb = build()
+    client, created, _ = signed_in()
+    events_before = _event_count(created["id"])
+    gc.collect()
+    rss_before = psutil.Process().memory_info().rss
+    children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+
+    started = time.monotonic()
+    response = client.post("/api/v1/candidates/me/resume", {"file": SimpleUploadedFile("cv", bomb)}, format="multipart")
+    elapsed = time.monotonic() - started
+
+    children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    rss_growth = psutil.Process().memory_info().rss - rss_before
+    assert response.status_code == 422, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["title"] == title and detail in problem["detail"], problem
+    assert elapsed < REFUSED_WITHIN, f"{name}: refused after {elapsed:.1f} s"
+    assert rss_growth < GROWTH_LIMIT, f"{name}: the request process grew by {rss_growth / MB:.0f} MB"
+    # The child's peak comes from its own report (VmHWM), logged by the sandbox: RUSAGE_CHILDREN's
+    # ru_maxrss would count this process's memory, which a spawned child shares until it execs.
+    [parsed] = [r.msg for r in caplog.records if isinstance(r.msg, dict) and r.msg.get("event") == "resume_parsed"]
+    assert parsed["outcome"] != "read" and parsed["peak_rss_mb"] * MB < GROWTH_LIMIT, parsed
+    child_cpu = (children_after.ru_utime + children_after.ru_stime) - (children_before.ru_utime + children_before.ru_stime)
+    assert 0 < child_cpu < limits.CPU_SECONDS + 1  # it was parsed in a child, and the child was bounded
+
+    assert _event_count(created["id"]) == events_before
+    assert _stored_files(created["id"]) == 0
+    assert client.get("/api/v1/candidates/me/resume").status_code == 404
+
+
+@pytest.mark.parametrize("name", list(BOMBS))
+def test_the_child_that_read_a_bomb_stayed_small(name):
+    build, _, _ = BOMBS[name]
+    bomb = build()
+    run = sandbox.run_child("pdf" if bomb.startswith(b"%PDF") else "zip", bomb)
+    assert "reason" in run.answer
+    assert run.wall_seconds < REFUSED_WITHIN
+    assert run.cpu_seconds < limits.CPU_SECONDS + 1
+    assert run.peak_rss_bytes < GROWTH_LIMIT, f"{name}: {run.peak_rss_bytes / MB:.0f} MB"
+
+
+def test_a_normal_resume_is_read_in_a_small_child():
+    for kind, data, content_type in [("pdf", pdf_with_text("Ada Lovelace engineer"), PDF),
+                                     ("zip", docx_with_text("Ada Lovelace", "engineer"), DOCX)]:
+        run = sandbox.run_child(kind, data)
+        assert run.answer == {"content_type": content_type, "text": "Ada Lovelace engineer"}
+        assert run.peak_rss_bytes < 100 * MB and run.cpu_seconds < 1.5, run
+
+
+def test_a_zip_whose_headers_understate_a_small_member_is_refused_as_damaged():
+    lying = bombs.docx_lying_about_size(unpacked=1 * MB, claimed=20_000)
+    with pytest.raises(ResumeRejected, match="zip headers do not match") as refused:
+        extract(lying)
+    assert refused.value.reason is Reason.UNREADABLE
+
+
+def test_only_the_first_pages_of_a_long_pdf_are_read():
+    text = extract(bombs.pdf_pages_with_text([f"Page{number}" for number in range(30)])).text
+    assert text.split() == [f"Page{number}" for number in range(limits.MAX_PDF_PAGES)]
+
+
+# --- the backstops, on files that pass every static check ------------------------------------
+
+HEAVY_PDF = bombs.pdf_shared_heavy_stream(pages=3, repeats=90_000)  # within every budget; ~1.5 s of CPU
+
+
+def test_the_cpu_limit_stops_a_slow_parse():
+    run = sandbox.run_child("pdf", HEAVY_PDF, cpu_seconds=1)
+    assert run.answer["reason"] == Reason.TOO_SLOW.value
+    assert run.cpu_seconds < 2.5  # soft limit 1 s (SIGXCPU), hard limit 2 s
+
+
+def test_the_wall_clock_limit_kills_the_child_and_reaps_it():
+    children_before = {child.pid for child in psutil.Process().children(recursive=True)}
+    run = sandbox.run_child("pdf", HEAVY_PDF, wall_seconds=0.3)
+    assert run.answer == {"reason": Reason.TOO_SLOW.value, "message": "resume took too long to read"}
+    assert run.wall_seconds < 1.5
+    assert {child.pid for child in psutil.Process().children(recursive=True)} <= children_before  # no zombie, no stray
+
+
+def test_the_memory_limit_stops_a_greedy_parse():
+    paragraphs = (b"<w:p><w:r><w:t>" + base64.b64encode(os.urandom(24)) + b"</w:t></w:r></w:p>" for _ in range(60_000))
+    big = bombs.docx_with_document_parts([bombs.document_open(), *paragraphs, bombs.document_close()])  # 3.9 MB of XML
+    run = sandbox.run_child("zip", big, memory_bytes=64 * MB)
+    assert run.answer["reason"] == Reason.TOO_MUCH_MEMORY.value, run.answer.get("message")
+    assert run.peak_rss_bytes < 64 * MB
+
+
+def test_parallel_parses_from_threads_leave_no_child_behind():
+    """As in a gunicorn gthread worker: many requests parse at once, some are killed."""
+    children_before = {child.pid for child in psutil.Process().children(recursive=True)}
+    normal = pdf_with_text("Ada Lovelace")
+    results: list[dict] = []
+
+    def parse(data: bytes, wall: float) -> None:
+        results.append(sandbox.run_child("pdf", data, wall_seconds=wall).answer)
+
+    threads = [threading.Thread(target=parse, args=(normal, 30.0)) for _ in range(4)]
+    threads += [threading.Thread(target=parse, args=(HEAVY_PDF, 0.3)) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(answer.get("text", answer.get("reason")) for answer in results) == ["Ada Lovelace"] * 4 + ["too_slow"] * 4
+    assert {child.pid for child in psutil.Process().children(recursive=True)} <= children_before
+
+
+def test_the_child_gets_no_secrets_from_the_environment(monkeypatch):
+    monkeypatch.setenv("JOBRAKER_TEST_SECRET", "do-not-pass")
+    env = sandbox.child_environment()
+    assert set(env) == {"PATH", "LC_ALL", "PYTHONPATH"}
+
+
+def _event_count(candidate_id: str) -> int:
+    from jobraker.eventstore.app import get_jobraker
+
+    table = get_jobraker().recorder.events_table_name
+    with psycopg.connect(os.environ["DATABASE_URL"]) as conn:
+        return conn.execute(f"SELECT count(*) FROM {table} WHERE originator_id = %s", (candidate_id,)).fetchone()[0]
+
+
+def _stored_files(candidate_id: str) -> int:
+    with psycopg.connect(os.environ["DATABASE_URL"]) as conn:
+        return conn.execute("SELECT count(*) FROM jobraker_resume_files WHERE candidate_id = %s", (candidate_id,)).fetchone()[0]

@@ -28,14 +28,15 @@ def pdf_shared_heavy_stream(pages: int = 50, repeats: int = 1_300_000) -> bytes:
 
 
 def pdf_pages_with_text(texts: list[str]) -> bytes:
-    """One page per text, each with its own small content stream."""
+    """One page per text (its lines one under another), each with its own small content stream."""
     count = len(texts)
     font = b"<< /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >>"
     pages = [b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents %d 0 R /Resources " % (3 + count + i) + font + b" >>"
              for i in range(count)]
     streams = []
     for text in texts:
-        stream = b"BT /F1 12 Tf 72 720 Td (" + text.encode() + b") Tj ET"
+        lines = b" T* ".join(b"(" + line.encode() + b") Tj" for line in text.splitlines())
+        stream = b"BT /F1 11 Tf 14 TL 72 760 Td " + lines + b" ET"
         streams.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
     kids = b" ".join(b"%d 0 R" % (3 + i) for i in range(count))
     return _pdf([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [" + kids + b"] /Count %d >>" % count, *pages, *streams])

@@ -190,3 +190,27 @@ def _event_count(candidate_id: str) -> int:
 def _stored_files(candidate_id: str) -> int:
     with psycopg.connect(os.environ["DATABASE_URL"]) as conn:
         return conn.execute("SELECT count(*) FROM jobraker_resume_files WHERE candidate_id = %s", (candidate_id,)).fetchone()[0]
+
+
+def test_when_every_parsing_slot_is_taken_the_upload_answers_503_and_stores_nothing(live_projector):
+    """A burst of uploads cannot start more than PARALLEL_CHILDREN children per server process."""
+    client, created, _ = signed_in()
+    held = [sandbox._slots.acquire(timeout=30) for _ in range(limits.PARALLEL_CHILDREN)]
+    try:
+        assert all(held)
+        started = time.monotonic()
+        response = client.post("/api/v1/candidates/me/resume",
+                               {"file": SimpleUploadedFile("cv.pdf", pdf_with_text("Ada Lovelace"))}, format="multipart")
+        waited = time.monotonic() - started
+    finally:
+        for _ in held:
+            sandbox._slots.release()
+    assert response.status_code == 503, response.content
+    assert response["Content-Type"] == "application/problem+json" and response["Retry-After"] == "5"
+    assert response.json()["title"] == "Server busy reading resumes"
+    assert limits.WAIT_FOR_A_SLOT_SECONDS <= waited < limits.WAIT_FOR_A_SLOT_SECONDS + 2
+    assert _stored_files(created["id"]) == 0
+    # With the slots free again the same file is read.
+    again = client.post("/api/v1/candidates/me/resume",
+                        {"file": SimpleUploadedFile("cv.pdf", pdf_with_text("Ada Lovelace"))}, format="multipart")
+    assert again.status_code == 201, again.content

@@ -29,12 +29,13 @@ from jobraker.resumes.service import delete_resume, download_resume, upload_resu
 from jobraker.resumes.store import ResumeStore
 
 
-UNPROCESSABLE_TITLES = {
-    Reason.UNPACKED_TOO_LARGE: "Resume too large when unpacked",
-    Reason.TOO_SLOW: "Resume took too long to read",
-    Reason.TOO_MUCH_MEMORY: "Resume needs too much memory to read",
-    Reason.UNREADABLE: "Resume could not be read",
-    Reason.EMPTY: "Resume has no text",
+REFUSALS = {  # reason: (status, problem title)
+    Reason.UNPACKED_TOO_LARGE: (422, "Resume too large when unpacked"),
+    Reason.TOO_SLOW: (422, "Resume took too long to read"),
+    Reason.TOO_MUCH_MEMORY: (422, "Resume needs too much memory to read"),
+    Reason.UNREADABLE: (422, "Resume could not be read"),
+    Reason.EMPTY: (422, "Resume has no text"),
+    Reason.BUSY: (503, "Server busy reading resumes"),
 }
 
 
@@ -72,7 +73,7 @@ class ResumeView(APIView):
                 raise ContentTooLarge(str(exc)) from None
             if exc.unsupported:
                 raise UnsupportedMediaType(upload.content_type or "unknown", detail=str(exc)) from None
-            return _unprocessable(request, exc)
+            return _refused(request, exc)
         return accepted(position, status.HTTP_201_CREATED, id=resume_id)
 
     @extend_schema(responses={(200, "application/octet-stream"): OpenApiResponse(description="The resume file")})
@@ -91,9 +92,11 @@ class ResumeView(APIView):
         return accepted(position, id=request.user.id)
 
 
-def _unprocessable(request: Request, rejected: ResumeRejected) -> Response:
-    body = problem(422, UNPROCESSABLE_TITLES[rejected.reason], str(rejected), instance=request.get_full_path())
-    return Response(body, status=422, content_type=PROBLEM_CONTENT_TYPE)
+def _refused(request: Request, rejected: ResumeRejected) -> Response:
+    status_code, title = REFUSALS[rejected.reason]
+    body = problem(status_code, title, str(rejected), instance=request.get_full_path())
+    headers = {"Retry-After": "5"} if status_code == 503 else None
+    return Response(body, status=status_code, content_type=PROBLEM_CONTENT_TYPE, headers=headers)
 
 
 def _safe_filename(name: str) -> str:

@@ -10,6 +10,8 @@ MAX_TEXT_CHARS = 200_000  # what is kept of the extracted text
 CPU_SECONDS = 3  # soft limit: SIGXCPU, reported as "took too long"; the hard limit is one more second
 WALL_SECONDS = 5.0  # the parent kills the child after this, whatever it is doing (slack for a loaded machine)
 MEMORY_BYTES = 192 * 1024 * 1024  # address space; the interpreter and both parsers need about 55 MB
+PARALLEL_CHILDREN = 4  # per server process: 16 request threads cannot hold 16 × MEMORY_BYTES
+WAIT_FOR_A_SLOT_SECONDS = 2.0  # then the upload answers 503 (try again)
 OUTPUT_BYTES = 4 * 1024 * 1024  # the child's answer (JSON holding at most MAX_TEXT_CHARS characters)
 
 # DOCX is a zip: every member is checked before python-docx opens it.

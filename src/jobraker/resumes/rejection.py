@@ -13,6 +13,7 @@ class Reason(str, Enum):
     UNPACKED_TOO_LARGE = "unpacked_too_large"  # inflates past the limits (zip or PDF streams)
     TOO_SLOW = "too_slow"  # hit the CPU or wall-clock limit
     TOO_MUCH_MEMORY = "too_much_memory"  # hit the address-space limit
+    BUSY = "busy"  # every parsing slot of this server process stayed taken; nothing wrong with the file
 
 
 class ResumeRejected(ValueError):

@@ -14,6 +14,7 @@ import os
 import select
 import signal
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,7 @@ from jobraker.resumes.sandbox_child import MEMORY_EXIT, TOO_SLOW_EXIT, peak_rss_
 log = structlog.get_logger(__name__)
 
 TOO_SLOW = "resume took too long to read"
+_slots = threading.BoundedSemaphore(limits.PARALLEL_CHILDREN)
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,12 @@ class ChildRun:
 
 def parse(kind: str, data: bytes) -> tuple[str, str]:
     """(content type, text) of a PDF (``kind="pdf"``) or zip file, or ResumeRejected."""
-    run = run_child(kind, data)
+    if not _slots.acquire(timeout=limits.WAIT_FOR_A_SLOT_SECONDS):
+        raise ResumeRejected("the server is reading other resumes; try again in a few seconds", Reason.BUSY)
+    try:
+        run = run_child(kind, data)
+    finally:
+        _slots.release()
     answer = run.answer
     log.info(  # what it cost, never what it said
         "resume_parsed", kind=kind, outcome=answer.get("reason", "read"), wall_ms=round(run.wall_seconds * 1000),

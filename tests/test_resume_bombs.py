@@ -214,3 +214,36 @@ def test_when_every_parsing_slot_is_taken_the_upload_answers_503_and_stores_noth
     again = client.post("/api/v1/candidates/me/resume",
                         {"file": SimpleUploadedFile("cv.pdf", pdf_with_text("Ada Lovelace"))}, format="multipart")
     assert again.status_code == 201, again.content
+
+
+def test_only_a_candidate_can_make_the_server_parse_and_a_bomb_touches_only_its_sender(live_projector, caplog):
+    """Anonymous, auditor and staff are refused before any child starts; a candidate's bomb
+    is refused without touching another candidate's stored resume."""
+    from rest_framework.test import APIClient
+
+    from jobraker.accounts.models import Role
+
+    from .api_helpers import operator, wait
+
+    caplog.set_level(logging.INFO, logger="jobraker.resumes.sandbox")
+    owner, owner_created, _ = signed_in()
+    resume = pdf_with_text("Ada Lovelace original")
+    stored = owner.post("/api/v1/candidates/me/resume", {"file": SimpleUploadedFile("cv.pdf", resume)}, format="multipart")
+    assert stored.status_code == 201
+    other, _, _ = signed_in(name="Other")
+    bomb = bombs.docx_lying_about_size()
+    caplog.clear()
+
+    def upload(client) -> int:  # type: ignore[no-untyped-def]
+        return client.post("/api/v1/candidates/me/resume", {"file": SimpleUploadedFile("cv.docx", bomb)},
+                           format="multipart").status_code
+
+    assert upload(APIClient()) == 401
+    assert upload(operator(Role.AUDITOR)) == 403
+    assert upload(operator(Role.STAFF)) == 403
+    assert not [r for r in caplog.records if isinstance(r.msg, dict) and r.msg.get("event") == "resume_parsed"]
+
+    assert upload(other) == 422
+    download = owner.get("/api/v1/candidates/me/resume", **wait(owner, stored))
+    assert download.status_code == 200 and download.content == resume
+    assert _stored_files(owner_created["id"]) == 1

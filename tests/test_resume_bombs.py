@@ -247,3 +247,53 @@ def test_only_a_candidate_can_make_the_server_parse_and_a_bomb_touches_only_its_
     download = owner.get("/api/v1/candidates/me/resume", **wait(owner, stored))
     assert download.status_code == 200 and download.content == resume
     assert _stored_files(owner_created["id"]) == 1
+
+
+def test_bombs_sent_at_once_to_a_real_gunicorn_worker_leave_it_small_and_childless(live_projector):
+    """As ``jobraker serve`` runs: one gthread worker, bombs uploaded over real sockets in parallel."""
+    import httpx
+
+    from .live_servers import gunicorn
+
+    client, _, _ = signed_in()
+    headers = {"Authorization": client._credentials["HTTP_AUTHORIZATION"]}
+    files = [build() for build, _, _ in BOMBS.values()]
+    with gunicorn() as origin:
+        [master] = [p for p in psutil.Process().children() if origin.rsplit("/", 1)[-1] in " ".join(p.cmdline())]
+        [worker] = master.children()
+
+        def upload(data: bytes) -> tuple[int, float]:
+            started = time.monotonic()
+            r = httpx.post(f"{origin}/api/v1/candidates/me/resume", headers=headers, files={"file": ("cv", data)}, timeout=30)
+            return r.status_code, time.monotonic() - started
+
+        assert upload(pdf_with_text("Ada Lovelace"))[0] == 201  # warm: the worker has imported what it needs
+        rss_before = worker.memory_info().rss
+        for batch in (files[: limits.PARALLEL_CHILDREN], files[limits.PARALLEL_CHILDREN :]):
+            answers: list[tuple[int, float]] = []
+            threads = [threading.Thread(target=lambda data=data: answers.append(upload(data))) for data in batch]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            assert [status for status, _ in answers] == [422] * len(batch)
+            assert max(seconds for _, seconds in answers) < REFUSED_WITHIN + 1  # parallel on a shared 2-core machine
+        assert worker.memory_info().rss - rss_before < GROWTH_LIMIT
+        assert worker.children() == []  # every child was reaped
+
+
+@pytest.mark.parametrize("answer", [
+    b'{"content_type": "text/html", "text": "<script>"}',
+    b'{"reason": "busy", "message": "not the child\'s to say"}',
+    b'{"reason": "too_large", "message": 3}',
+    b'{"content_type": "application/pdf", "text": ["a"]}',
+    b'not json',
+])
+def test_an_answer_the_child_should_not_give_is_not_believed(answer):
+    """A parser subverted by its file could write anything: only the expected shapes pass."""
+    fd = os.memfd_create("answer")
+    try:
+        os.write(fd, answer)
+        assert sandbox._answer(0, False, fd) == {"reason": Reason.UNREADABLE.value, "message": "could not read the resume"}
+    finally:
+        os.close(fd)

@@ -5,7 +5,8 @@ imports a parser; this side kills it after ``WALL_SECONDS`` and always reaps it.
 in and the answer comes out through anonymous in-memory files (memfd), so nothing touches the
 disk and no pipe can fill up. The child is started with ``posix_spawn`` (no ``preexec_fn``,
 which is unsafe in gunicorn's threaded workers) and waited for with ``wait4`` on its own pid,
-which gives its exact CPU time and peak memory and never reaps another thread's child."""
+which gives its exact CPU time and never reaps another thread's child. Its answer is checked
+before it is believed: a parser the file managed to subvert must not choose our response."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ import structlog
 
 import jobraker
 from jobraker.resumes import limits
+from jobraker.resumes.formats import DOCX, PDF
 from jobraker.resumes.rejection import Reason, ResumeRejected
 from jobraker.resumes.sandbox_child import MEMORY_EXIT, TOO_SLOW_EXIT, peak_rss_kb
 
@@ -57,8 +59,8 @@ def parse(kind: str, data: bytes) -> tuple[str, str]:
         peak_rss_mb=None if run.peak_rss_bytes is None else round(run.peak_rss_bytes / 2**20, 1),
     )
     if "reason" in answer:
-        raise ResumeRejected(str(answer.get("message") or "could not read the resume"), Reason(answer["reason"]))
-    return str(answer["content_type"]), str(answer["text"])
+        raise ResumeRejected(answer["message"], Reason(answer["reason"]))
+    return answer["content_type"], answer["text"]
 
 
 def run_child(
@@ -98,27 +100,41 @@ def child_environment() -> dict[str, str]:
 def _wait(pid: int, deadline: float) -> tuple[int, "os.struct_rusage", int | None]:  # type: ignore[name-defined]
     """Wait for the child until ``deadline``, then kill it; reap it in every case. The last
     item is the child's peak memory in KB if it had to be killed (0 if unknown), else None."""
-    peak_at_kill = None
+    reaped = None
     try:
-        _sleep_until_exit(pid, deadline)
+        reaped = _reap_before(pid, deadline)
     finally:
-        done, status, usage = os.wait4(pid, os.WNOHANG)
-        if done == 0:  # still running: past the deadline, or we are being interrupted
-            peak_at_kill = peak_rss_kb(pid) or 0
+        if reaped is None:  # past the deadline, or this thread is being interrupted
+            peak = peak_rss_kb(pid) or 0
             os.kill(pid, signal.SIGKILL)
             _, status, usage = os.wait4(pid, 0)
-    return status, usage, peak_at_kill
+            reaped = (status, usage, peak)
+    return reaped
 
 
-def _sleep_until_exit(pid: int, deadline: float) -> None:
-    pidfd = os.pidfd_open(pid)
+def _reap_before(pid: int, deadline: float) -> tuple[int, "os.struct_rusage", None] | None:  # type: ignore[name-defined]
+    """Reap the child if it ends before ``deadline``; None if it is still running then."""
     try:
-        poller = select.poll()
-        poller.register(pidfd, select.POLLIN)
-        while (left := deadline - time.monotonic()) > 0 and not poller.poll(left * 1000):
-            pass
+        pidfd = os.pidfd_open(pid)  # readable when the child ends
+    except OSError:  # an old kernel or a seccomp profile without pidfd_open: poll instead
+        pidfd = None
+    try:
+        while True:
+            done, status, usage = os.wait4(pid, os.WNOHANG)
+            if done:
+                return status, usage, None
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            if pidfd is None:
+                time.sleep(min(left, 0.01))
+            else:
+                poller = select.poll()
+                poller.register(pidfd, select.POLLIN)
+                poller.poll(left * 1000)
     finally:
-        os.close(pidfd)
+        if pidfd is not None:
+            os.close(pidfd)
 
 
 def _answer(status: int, killed: bool, stdout: int) -> dict:
@@ -136,11 +152,23 @@ def _answer(status: int, killed: bool, stdout: int) -> dict:
         return {"reason": Reason.TOO_SLOW.value, "message": TOO_SLOW}
     try:
         answer = json.loads(os.pread(stdout, limits.OUTPUT_BYTES, 0))
-        if code == 0 and isinstance(answer, dict) and ("text" in answer or "reason" in answer):
-            return answer
     except ValueError:
-        pass
+        answer = None
+    if code == 0 and _well_formed(answer):
+        return answer
     return {"reason": Reason.UNREADABLE.value, "message": "could not read the resume"}
+
+
+CHILD_REASONS = {Reason.EMPTY, Reason.UNSUPPORTED, Reason.UNREADABLE, Reason.UNPACKED_TOO_LARGE, Reason.TOO_SLOW,
+                 Reason.TOO_MUCH_MEMORY}
+
+
+def _well_formed(answer: object) -> bool:
+    if not isinstance(answer, dict) or not isinstance(answer.get("peak_rss_kb", 0), (int, type(None))):
+        return False
+    if "reason" in answer:
+        return answer["reason"] in {reason.value for reason in CHILD_REASONS} and isinstance(answer.get("message"), str)
+    return answer.get("content_type") in (PDF, DOCX) and isinstance(answer.get("text"), str)
 
 
 class _memfd:

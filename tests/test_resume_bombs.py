@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import base64
 import gc
+import io
 import logging
 import os
 import resource
 import threading
 import time
+import zipfile
 from collections.abc import Callable
 
 import psutil
@@ -52,9 +54,6 @@ def test_the_bombs_are_what_the_issue_describes():
     assert len(pdf) < 25_000 and pdf.count(b"/Contents 3 0 R") == 50
     docx = bombs.docx_inflating_to()
     assert len(docx) < 400_000
-    import io
-    import zipfile
-
     with zipfile.ZipFile(io.BytesIO(docx)) as archive:
         assert archive.getinfo("word/document.xml").file_size > 100 * 1_000_000
     with zipfile.ZipFile(io.BytesIO(bombs.docx_lying_about_size())) as archive:

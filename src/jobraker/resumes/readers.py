@@ -10,8 +10,8 @@ import zipfile
 from collections.abc import Callable
 
 from jobraker.resumes import limits
-from jobraker.resumes.rejection import Reason, ResumeRejected
 from jobraker.resumes.formats import DOCX, PDF
+from jobraker.resumes.rejection import Reason, ResumeRejected
 from jobraker.resumes.zipcheck import check_archive
 
 
@@ -70,7 +70,9 @@ def _pdf_text(data: bytes) -> str:
         try:
             return _pages_text(PdfReader(io.BytesIO(data)))
         except LimitReachedError as exc:
-            raise ResumeRejected(f"resume too large when unpacked: one of pypdf's limits was reached ({exc})", Reason.UNPACKED_TOO_LARGE) from None
+            raise ResumeRejected(
+                f"resume too large when unpacked: one of pypdf's limits was reached ({exc})", Reason.UNPACKED_TOO_LARGE
+            ) from None
 
 
 def _pages_text(reader) -> str:  # type: ignore[no-untyped-def]

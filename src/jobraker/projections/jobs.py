@@ -6,7 +6,9 @@ from functools import singledispatchmethod
 
 from django.contrib.postgres.search import SearchVector
 
+from jobraker.domain.candidate import Candidate
 from jobraker.domain.job import Job
+from jobraker.domain.personal import ERASED
 from jobraker.projections.base import Projection
 from jobraker.projections.models import JobRecord
 
@@ -21,7 +23,7 @@ class JobProjection(Projection):
     name = "jobs"
 
     def reset(self) -> None:
-        JobRecord.objects.all().delete()
+        JobRecord.with_tracked.all().delete()
 
     @singledispatchmethod
     def process(self, event: object, position: int) -> None:
@@ -38,6 +40,21 @@ class JobProjection(Projection):
         self._index(event.originator_id)
 
     @process.register
+    def _tracked(self, event: Job.Tracked, position: int) -> None:
+        """A candidate's own tracked job: a row only its owner reads, never indexed for search."""
+        if event.title is ERASED:
+            return  # replaying the history of an erased candidate
+        fields = {k: v for k, v in vars(event).items() if k in _LISTING_FIELDS}
+        values = {**fields, "owner_id": event.owner_id, "version": event.originator_version, "position": position}
+        JobRecord.with_tracked.bulk_create(
+            [JobRecord(id=event.originator_id, **values)], update_conflicts=True, unique_fields=["id"], update_fields=list(values)
+        )
+
+    @process.register
+    def _owner_erased(self, event: Candidate.ErasureCompleted, position: int) -> None:
+        JobRecord.with_tracked.filter(owner_id=event.originator_id).delete()
+
+    @process.register
     def _changed(self, event: Job.Changed, position: int) -> None:
         JobRecord.objects.filter(id=event.originator_id).update(
             **event.changes, version=event.originator_version, position=position
@@ -46,7 +63,7 @@ class JobProjection(Projection):
 
     @process.register
     def _expired(self, event: Job.Expired, position: int) -> None:
-        JobRecord.objects.filter(id=event.originator_id).update(
+        JobRecord.with_tracked.filter(id=event.originator_id).update(
             is_expired=True, version=event.originator_version, position=position
         )
 
@@ -54,4 +71,4 @@ class JobProjection(Projection):
         JobRecord.objects.filter(id=job_id).update(search=SEARCH_VECTOR)
 
 
-_LISTING_FIELDS = {f.name for f in JobRecord._meta.get_fields()} - {"id", "search", "version", "position", "is_expired"}
+_LISTING_FIELDS = {f.name for f in JobRecord._meta.get_fields()} - {"id", "owner_id", "search", "version", "position", "is_expired"}

@@ -107,9 +107,9 @@ class Job(Aggregate):
         """A job the candidate tracks themselves. Not a ``Posted``: nothing that reacts to new
         listings (matching, alerts, embeddings) ever sees it."""
 
-        data_subject_field = "owner_id"
+        data_subject_field = "candidate_id"  # the owner, named as every event about a candidate names them
 
-        owner_id: UUID
+        candidate_id: UUID
         source: str
         external_id: str
         title: Personal[str]
@@ -128,7 +128,7 @@ class Job(Aggregate):
         posted_at: datetime | None
 
         def apply(self, aggregate: Any) -> None:
-            aggregate.owner_id = self.owner_id
+            aggregate.owner_id = self.candidate_id
 
     class Changed(Aggregate.Event):
         changes: dict
@@ -161,7 +161,7 @@ class Job(Aggregate):
             "salary_is_predicted": False, "contract_type": "", "contract_time": "", "remote": False, "posted_at": None,
         }
         jid = tracked_job_id(owner_id, identity)
-        return cls._create(cls.Tracked, id=jid, owner_id=owner_id, source=TRACKED_SOURCE, external_id=jid.hex, **listing, **empty)
+        return cls._create(cls.Tracked, id=jid, candidate_id=owner_id, source=TRACKED_SOURCE, external_id=jid.hex, **listing, **empty)
 
     @property
     def is_tracked(self) -> bool:

@@ -45,7 +45,7 @@ class JobProjection(Projection):
         if event.title is ERASED:
             return  # replaying the history of an erased candidate
         fields = {k: v for k, v in vars(event).items() if k in _LISTING_FIELDS}
-        values = {**fields, "owner_id": event.owner_id, "version": event.originator_version, "position": position}
+        values = {**fields, "owner_id": event.candidate_id, "version": event.originator_version, "position": position}
         JobRecord.with_tracked.bulk_create(
             [JobRecord(id=event.originator_id, **values)], update_conflicts=True, unique_fields=["id"], update_fields=list(values)
         )

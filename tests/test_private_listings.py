@@ -24,7 +24,7 @@ from jobraker.assistant.tools import (
 )
 from jobraker.config import get_settings
 from jobraker.delivery.models import AlertHit
-from jobraker.domain.application import Status, application_id
+from jobraker.domain.application import Actor, Status, application_id
 from jobraker.domain.personal import ERASED
 from jobraker.domain.service import NotFound
 from jobraker.privacy.erasure import erase_candidate
@@ -238,3 +238,48 @@ def test_ingestion_leaves_out_a_listing_with_an_internal_url(jobraker):
     assert report.new == 1
     assert jobraker.recorder.select_events(job_id("adzuna", good["id"]))
     assert not jobraker.recorder.select_events(job_id("adzuna", bad["id"]))
+
+
+def test_a_tracked_job_is_a_record_not_a_listing_in_the_domain(jobraker):
+    from jobraker.domain.errors import IllegalTransition, InvalidValue
+    from jobraker.domain.job import Job
+
+    owner, _ = jobraker.register_candidate(unique_email(), "Owner", "h")
+    other, _ = jobraker.register_candidate(unique_email(), "Other", "h")
+    tracked = jobraker.track_job(owner, "https://jobs.example.org/mine", title="Mine", company="Co", url="https://jobs.example.org/mine")
+    assert jobraker.track_job(owner, "https://jobs.example.org/mine", title="Changed", company="Co") == tracked  # never changed
+    job = jobraker.get_job(tracked)
+    assert job.is_tracked and job.owner_id == owner and job.title == "Mine"
+    with pytest.raises(IllegalTransition):
+        job.revise(title="Now a listing")
+    with pytest.raises(NotFound):
+        jobraker.get_listing(tracked)
+    with pytest.raises(NotFound):
+        jobraker.track_application(other, tracked, applied=True)
+    with pytest.raises(NotFound):
+        jobraker.shortlist_match(other, tracked, 99, "m", {}, by=Actor.CANDIDATE)
+    assert jobraker.track_application(owner, tracked, applied=True)[0]
+    with pytest.raises(InvalidValue):  # the domain refuses an internal URL whatever the edge did
+        Job.track(owner, "x", title="T", company="C", url="http://[::1]:6379/")
+    with pytest.raises(InvalidValue):
+        Job.post(source="test", external_id="x", title="T", company="C", url="http://169.254.169.254/")
+
+
+def test_a_tracked_job_recorded_before_job_tracked_existed_is_no_listing(jobraker, live_projector):
+    """The old POST /applications wrote a Job.Posted (source manual) as the candidate: the
+    projection keeps such a row out of the listings; its owner still sees their application."""
+    from jobraker.eventstore.context import acting_as
+    from jobraker.projections.jobs import LEGACY_TRACKED_OWNER
+
+    owner, created, _ = signed_in(name="Early Adopter")
+    marker = f"Legacy{uuid.uuid4().hex[:8]}"
+    with acting_as("candidate"):
+        legacy = jobraker.ensure_job(source="manual", external_id=uuid.uuid4().hex, title=f"{marker} role", company="Oldco")
+        _, position = jobraker.track_application(UUID(created["id"]), legacy, applied=True)
+    staff_listing, staff_position = jobraker.post_job(source="manual", external_id=uuid.uuid4().hex, title=f"{marker} staff role", company="Newco")
+    caught_up(max(position, staff_position))
+    assert JobRecord.with_tracked.get(id=legacy).owner_id == LEGACY_TRACKED_OWNER
+    other, _, _ = signed_in()
+    assert [j["id"] for j in other.get(f"/api/v1/jobs?q={marker}").json()["results"]] == [str(staff_listing)]
+    assert other.get(f"/api/v1/jobs/{legacy}").status_code == 404
+    assert [a["job"]["title"] for a in owner.get("/api/v1/applications").json()["results"]] == [f"{marker} role"]

@@ -52,6 +52,7 @@ REFUSED = [
     "https://jobs.example.org/a b",
     "https://jobs.example.org\\@127.0.0.1/",
     "https://jobs.example.org:99999/",
+    "https://jobs.example.org:0/",
     "",
 ]
 

@@ -25,8 +25,8 @@ from jobraker.domain.candidate import Candidate
 from jobraker.domain.errors import DomainError
 from jobraker.domain.job import Job
 from jobraker.domain.safe_url import UnsafeUrl, check_url
-from jobraker.domain.untrusted import fence, plain
 from jobraker.domain.service import Jobraker, Preparer, sending_refusal
+from jobraker.domain.untrusted import fence, plain
 from jobraker.projections.models import ApplicationRecord
 
 log = structlog.get_logger(__name__)

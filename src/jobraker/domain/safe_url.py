@@ -18,7 +18,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 from collections.abc import Callable, Iterable
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from jobraker.domain.errors import InvalidValue
 
@@ -53,11 +53,7 @@ def check_url(url: str, field: str = "url", resolve: Resolver | None = resolve_a
         raise UnsafeUrl(f"{field} must be at most {MAX_LENGTH} characters")
     if any(ch.isspace() or ord(ch) < 0x20 or ch == "\\" for ch in url):
         raise UnsafeUrl(f"{field} must not contain spaces, control characters or backslashes")
-    try:
-        parts = urlsplit(url)
-        port = parts.port  # raises ValueError for a port that is not a number in range
-    except ValueError:
-        raise UnsafeUrl(f"{field} is not a valid URL") from None
+    parts = _split(url, field)
     if parts.scheme.lower() not in SCHEMES:
         raise UnsafeUrl(f"{field} must use http or https")
     if parts.username is not None or parts.password is not None or "@" in parts.netloc:
@@ -65,7 +61,6 @@ def check_url(url: str, field: str = "url", resolve: Resolver | None = resolve_a
     host = (parts.hostname or "").rstrip(".")
     if not host:
         raise UnsafeUrl(f"{field} must name a host")
-    del port
     address = literal_address(host)
     if address is not None:
         _check_address(address, field)
@@ -76,6 +71,16 @@ def check_url(url: str, field: str = "url", resolve: Resolver | None = resolve_a
     for resolved in resolve(name) if resolve is not None else ():
         _check_address(ipaddress.ip_address(resolved.split("%", 1)[0]), field)
     return url
+
+
+def _split(url: str, field: str) -> SplitResult:
+    try:
+        parts = urlsplit(url)
+        if parts.port is not None and not 0 < parts.port:  # .port raises ValueError above 65535
+            raise ValueError("port 0")
+    except ValueError:
+        raise UnsafeUrl(f"{field} is not a valid URL") from None
+    return parts
 
 
 def literal_address(host: str) -> IPAddress | None:

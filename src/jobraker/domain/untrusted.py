@@ -19,13 +19,17 @@ ELLIPSIS = "…"
 def plain(text: object, limit: int) -> str:
     """One line of data: no control or format characters, no marker characters, at most
     ``limit`` characters (cut ones end with an ellipsis)."""
+    raw = str(text or "")
+    head = raw[: limit * 4 + 16]  # flattening only shortens text; no need to read a 50 kB description
     flat = "".join(
         " " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch
-        for ch in str(text or "")
+        for ch in head
         if unicodedata.category(ch) != "Cf"  # zero-width and bidi controls hide or reorder text
     )
     flat = " ".join(flat.translate(NEUTRALISED).split())
-    return flat if len(flat) <= limit else flat[: max(0, limit - 1)].rstrip() + ELLIPSIS
+    if len(flat) <= limit and len(head) == len(raw):
+        return flat
+    return flat[: max(0, limit - 1)].rstrip() + ELLIPSIS
 
 
 def fence(label: str, text: object, limit: int) -> str:

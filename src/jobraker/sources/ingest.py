@@ -12,13 +12,14 @@ import json
 import math
 import time
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import redis
 import structlog
 
 from jobraker.domain.job import job_id
-from jobraker.domain.safe_url import UnsafeUrl, check_url
+from jobraker.domain.safe_url import UnsafeUrl, check_url, resolve_addresses
 from jobraker.domain.service import Jobraker
 from jobraker.sources.adzuna_client import AdzunaClient
 from jobraker.sources.adzuna_models import AdzunaSearchResults
@@ -70,6 +71,8 @@ class Ingestion:
         self.cache = cache
         self.results_per_page = results_per_page
         self.max_pages = max_pages
+        # One lookup per host and run: a lookup costs up to ~200 ms and a page's listings share a host.
+        self._resolve = lru_cache(maxsize=512)(resolve_addresses)
 
     def run(self, search: SavedSearch, now: float | None = None) -> IngestReport:
         now = time.time() if now is None else now
@@ -97,7 +100,7 @@ class Ingestion:
         """Post one listing; one whose URL may not reach Skyvern or a person is left out."""
         if listing["url"]:
             try:
-                check_url(listing["url"])
+                check_url(listing["url"], resolve=self._resolve)
             except UnsafeUrl as exc:
                 log.warning("listing_refused_unsafe_url", source=listing["source"], external_id=listing["external_id"], reason=str(exc))
                 return 0

@@ -38,8 +38,24 @@ class CandidateRecord(models.Model):
         ordering = ["registered_at"]
 
 
+class ListingManager(models.Manager["JobRecord"]):
+    """Listings only: a candidate's tracked job is never one. The default manager, so every
+    read that does not ask for tracked jobs by name (search, matching, alerts, the assistant,
+    the admin) leaves them out."""
+
+    def get_queryset(self) -> models.QuerySet["JobRecord"]:
+        return super().get_queryset().filter(owner_id__isnull=True)
+
+
 class JobRecord(models.Model):
+    """A listing, or a candidate's tracked job (``owner_id`` set): visible only to its owner,
+    through ``JobRecord.with_tracked``, and dropped when the owner is erased."""
+
+    objects = ListingManager()
+    with_tracked = models.Manager()
+
     id = models.UUIDField(primary_key=True)
+    owner_id = models.UUIDField(null=True, db_index=True)
     source = models.CharField(max_length=32)
     external_id = models.CharField(max_length=128)
     title = models.CharField(max_length=300)

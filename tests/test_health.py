@@ -35,7 +35,9 @@ def test_not_ready_when_projections_lag(monkeypatch, jobraker):
     monkeypatch.setattr(health, "MAX_READY_LAG", -1)
     response = Client().get("/health/ready")
     assert response.status_code == 503
-    assert response.json()["checks"]["projections"].startswith("lag")
+    body = response.json()
+    assert body["checks"]["projections"].startswith("candidates: lag")  # names the projection
+    assert body["projection_problems"]["candidates"].startswith("lag")
 
 
 def test_unknown_path_is_problem_json():

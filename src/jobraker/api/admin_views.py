@@ -25,7 +25,8 @@ def stream_view(request: HttpRequest, pk: UUID) -> HttpResponse:
 @staff_member_required
 def operations_view(request: HttpRequest) -> HttpResponse:
     """The operator's dashboard: candidates, applications per status, Adzuna quota use,
-    projection lag and queue lengths; and rebuilding a projection (POST)."""
+    projection lag, failures and parked events, and queue lengths; and rebuilding a projection
+    or retrying its parked events (POST)."""
     from django.contrib import messages
     from django.db.models import Count
     from django.shortcuts import redirect
@@ -36,12 +37,18 @@ def operations_view(request: HttpRequest) -> HttpResponse:
     from jobraker.sources.factory import adzuna_quota
     from jobraker.workers.broker import broker
 
+    from jobraker.projections.failures import open_parked
+
     runner = ProjectionRunner(get_jobraker(), all_projections())
     if request.method == "POST":
-        name = request.POST.get("rebuild", "")
+        action = "retry" if "retry" in request.POST else "rebuild"
+        name = request.POST.get(action, "")
         projection = next((p for p in runner.projections if p.name == name), None)
         if projection is None:
             messages.error(request, f"No projection named {name!r}.")
+        elif action == "retry":
+            resolved, remaining = runner.retry_parked(projection)
+            messages.success(request, f"{name}: {resolved} parked event(s) applied, {remaining} still parked.")
         else:
             applied = runner.rebuild(projection)
             messages.success(request, f"{name} rebuilt from {applied} events.")
@@ -55,6 +62,7 @@ def operations_view(request: HttpRequest) -> HttpResponse:
         "applications": dict(ApplicationRecord.objects.values_list("status").annotate(n=Count("id")).order_by("status")),
         "quota": adzuna_quota().usage(),
         "projections": runner.status(),
+        "parked": list(open_parked([p.name for p in runner.projections])),
         "queues": queues,
     }
     return TemplateResponse(request, "jobraker/operations.html", context)

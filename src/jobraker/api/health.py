@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import structlog
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
@@ -11,6 +12,8 @@ from jobraker.eventstore.app import get_jobraker
 from jobraker.projections.base import ProjectionRunner
 from jobraker.projections.registry import all_projections
 from jobraker.workers.broker import redis_client
+
+log = structlog.get_logger(__name__)
 
 # Readiness fails when a projection is this many events behind the log.
 MAX_READY_LAG = 10_000
@@ -60,7 +63,8 @@ def _summary(rows: list[dict] | None, problems: dict[str, str]) -> str:
 def _projection_rows() -> list[dict] | None:
     try:
         return ProjectionRunner(get_jobraker(), all_projections()).status()
-    except Exception:
+    except Exception as exc:  # a health check reports, it does not raise
+        log.warning("health_projections_unreadable", error=type(exc).__name__)
         return None
 
 
@@ -73,7 +77,8 @@ def _projection_problems(rows: list[dict]) -> dict[str, str]:
         if row["parked"]:
             problems[row["name"]] = f"{row['parked']} parked event(s)"
         elif row["failing_at"] is not None:
-            problems[row["name"]] = f"failing on event {row['failing_at']} ({row['attempts']} attempt(s)): {row['last_error']}"
+            # The error itself is for staff (status, Operations page), not for anonymous probes.
+            problems[row["name"]] = f"failing on event {row['failing_at']} ({row['attempts']} attempt(s))"
         elif row["lag_events"] > MAX_READY_LAG:
             problems[row["name"]] = f"lag {row['lag_events']} events"
         elif row["lag_seconds"] > max_seconds:

@@ -12,7 +12,6 @@ import psycopg
 import structlog
 from django.db import close_old_connections, connection, transaction
 from django.db.models import Count
-from django.utils import timezone
 from eventsourcing.persistence import Notification
 from eventsourcing.utils import get_topic
 
@@ -88,7 +87,7 @@ class ProjectionRunner:
                 name__in=[p.name for p in self.projections]
             ).values_list("name", "position", "retry_at")
         }
-        now = timezone.now()
+        now = datetime.now(timezone.utc)
         self._retry_due = False
         applied = 0
         for projection in self.projections:
@@ -159,7 +158,7 @@ class ProjectionRunner:
             tracking.position = head
             # The replay applied every event, parked ones included: nothing is failing or parked now.
             tracking.save(update_fields=["position", "updated_at", *tracking.forget_failure()])
-            open_parked([projection.name]).update(resolved_at=timezone.now())
+            open_parked([projection.name]).update(resolved_at=datetime.now(timezone.utc))
         return applied
 
     def retry_parked(self, projection: Projection) -> tuple[int, int]:
@@ -174,7 +173,7 @@ class ProjectionRunner:
                 with transaction.atomic():
                     ProjectionPosition.objects.select_for_update().get(name=projection.name)  # one writer at a time
                     self._apply_tracked(projection, notification)
-                    parked.resolved_at = timezone.now()
+                    parked.resolved_at = datetime.now(timezone.utc)
                     parked.save(update_fields=["resolved_at"])
                 resolved += 1
             except EventFailed as failed:
@@ -215,15 +214,14 @@ class ProjectionRunner:
             return self._advance(projection, head, has_position)
         except EventFailed as failed:
             connection.close_if_unusable_or_obsolete()  # a connection the failure broke is opened anew
-            if is_infrastructure(failed.__cause__):
-                self._note_failure(projection, failed, counts=False)
-                return 0
             salvaged = 0
             try:  # keep what the rolled-back batch applied before the failing event
                 salvaged = self._advance(projection, failed.notification.id - 1, has_position=True)
             except EventFailed as earlier:  # a handler that fails only sometimes: count that event
+                connection.close_if_unusable_or_obsolete()
                 failed = earlier
-            return salvaged + self._note_failure(projection, failed, counts=True)
+            counts = not is_infrastructure(failed.__cause__)
+            return salvaged + self._note_failure(projection, failed, counts)
 
     def _advance(self, projection: Projection, head: int, has_position: bool = False) -> int:
         if not has_position:
@@ -254,7 +252,7 @@ class ProjectionRunner:
         """Record a failure on ``failed.notification``: schedule the next try, or park the event
         and move past it once it has failed ``max_attempts`` times. Returns 1 if it parked."""
         notification, error = failed.notification, ErrorShape.of(failed.__cause__ or failed)
-        now = timezone.now()
+        now = datetime.now(timezone.utc)
         with transaction.atomic():
             tracking = ProjectionPosition.objects.select_for_update().get(name=projection.name)
             if tracking.position >= notification.id:

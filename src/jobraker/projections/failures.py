@@ -68,8 +68,9 @@ def is_infrastructure(exc: BaseException | None) -> bool:
 
 
 def retry_delay(attempts: int, first_delay: float) -> timedelta:
-    """The wait after the ``attempts``-th failure: doubling from ``first_delay``, at most a minute."""
-    return timedelta(seconds=min(first_delay * 2 ** (attempts - 1), MAX_RETRY_DELAY_SECONDS))
+    """The wait after the ``attempts``-th failure: doubling from ``first_delay``, at most a
+    minute (or ``first_delay``, if that is longer)."""
+    return timedelta(seconds=min(first_delay * 2 ** (attempts - 1), max(first_delay, MAX_RETRY_DELAY_SECONDS)))
 
 
 def park(projection: str, notification: Notification, error: ErrorShape, attempts: int, when: datetime) -> None:

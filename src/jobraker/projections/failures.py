@@ -3,6 +3,7 @@ that carries no personal data, the delay before the next try, and the parked-eve
 
 from __future__ import annotations
 
+import sys
 import traceback
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -44,27 +45,32 @@ class ErrorShape:
         return f"{self.error_class}: {self.message}"[:500]
 
 
-def _infrastructure_errors() -> tuple[type[BaseException], ...]:
-    import dramatiq.errors
-    import openai
-    import redis.exceptions
-
-    return (
-        OperationalError, InterfaceError, psycopg.OperationalError, psycopg.InterfaceError,  # PostgreSQL
-        redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, dramatiq.errors.BrokerConnectionError,  # the relay's broker
-        openai.APIConnectionError, openai.RateLimitError, openai.InternalServerError,  # an embedding provider
-        ConnectionError, TimeoutError,
-    )
-
-
-INFRASTRUCTURE_ERRORS = _infrastructure_errors()
+# Errors of services a projection may call, by module and class name: looked up only in modules
+# already imported (an error of a library that was never imported cannot occur), so the
+# projector does not pay for importing them at start-up (openai alone takes over a second).
+SERVICE_ERRORS = {
+    "redis.exceptions": ("ConnectionError", "TimeoutError"),  # the relay's broker
+    "dramatiq.errors": ("BrokerConnectionError",),
+    "openai": ("APIConnectionError", "RateLimitError", "InternalServerError"),  # an embedding provider
+}
 
 
 def is_infrastructure(exc: BaseException | None) -> bool:
     """A service the projection needs did not answer (PostgreSQL, Redis, an embedding provider):
     not the event's fault, so it never counts towards parking the event; it is retried with
     the same backoff for as long as it lasts."""
-    return isinstance(exc, INFRASTRUCTURE_ERRORS)
+    database = (OperationalError, InterfaceError, psycopg.OperationalError, psycopg.InterfaceError)
+    return isinstance(exc, (*database, ConnectionError, TimeoutError, *_loaded_service_errors()))
+
+
+def _loaded_service_errors() -> list[type]:
+    return [
+        getattr(sys.modules[module], name)
+        for module, names in SERVICE_ERRORS.items()
+        if module in sys.modules
+        for name in names
+        if hasattr(sys.modules[module], name)
+    ]
 
 
 def retry_delay(attempts: int, first_delay: float) -> timedelta:

@@ -228,3 +228,18 @@ def test_a_rebuild_applies_and_resolves_parked_events(jobraker, no_live_projecto
     runner.rebuild(projection)
     assert projection.marked(poisoned)
     assert not ParkedEvent.objects.filter(projection=projection.name, resolved_at__isnull=True).exists()
+
+
+def test_health_names_the_relay_when_it_parks_but_not_for_its_lag(jobraker, no_live_projector, projector, monkeypatch):
+    """The relay runs in its own process: its parked events make the API unready, its lag is the watchdog's."""
+    poisoned, _ = jobraker.register_candidate(unique_email(), "Relayed", "h")
+    relay = PickyProjection(fail_on={poisoned})
+    monkeypatch.setattr(health, "relay_projections", lambda: [relay])
+    projector.catch_up()
+    jobraker.register_candidate(unique_email(), "Unrelayed", "h")
+    projector.catch_up()
+    assert _ready()[0] == 200  # the relay has read nothing: lag alone is not a problem
+
+    ProjectionRunner(jobraker, [relay], max_attempts=1, retry_seconds=0).catch_up()
+    status, body = _ready()
+    assert status == 503 and body["projection_problems"] == {relay.name: "1 parked event(s)"}

@@ -189,10 +189,15 @@ def cmd_projections(args: argparse.Namespace) -> int:
     from jobraker.projections.base import ProjectionRunner
     from jobraker.projections.registry import all_projections
 
+    from jobraker.workers.relay import relay_projections
+
     runner = ProjectionRunner(get_jobraker(), all_projections())
+    relay = ProjectionRunner(get_jobraker(), relay_projections())  # status and retry, never rebuilt
     if args.action == "status":
-        _print_status(runner.status())
+        _print_status(runner.status() + relay.status())
         return 0
+    if args.action == "retry":
+        runner = ProjectionRunner(get_jobraker(), [*runner.projections, *relay.projections])
     names = {p.name: p for p in runner.projections}
     if args.name not in {*names, "all"}:
         raise ConfigError(f"projections {args.action}: name one of {', '.join(sorted(names))} or 'all'")

@@ -190,12 +190,15 @@ class ProjectionRunner:
         parked = dict(
             open_parked(names).values_list("projection").annotate(n=Count("id")).order_by()
         )
+        lag_seconds: dict[int, float] = {}  # projections at the same position share one look at the log
         rows = []
         for name in names:
             row = tracked.get(name) or ProjectionPosition(name=name)
+            if row.position not in lag_seconds:
+                lag_seconds[row.position] = self._lag_seconds(row.position, head)
             rows.append(
                 {"name": name, "position": row.position, "head": head,
-                 "lag_events": head - row.position, "lag_seconds": self._lag_seconds(row.position, head),
+                 "lag_events": head - row.position, "lag_seconds": lag_seconds[row.position],
                  "failing_at": row.failing_notification_id, "attempts": row.failed_attempts,
                  "last_error": row.last_error, "retry_at": row.retry_at, "parked": parked.get(name, 0)}
             )
@@ -213,12 +216,12 @@ class ProjectionRunner:
         try:
             return self._advance(projection, head, has_position)
         except EventFailed as failed:
-            connection.close_if_unusable_or_obsolete()  # a connection the failure broke is opened anew
+            _reopen_if_broken()
             salvaged = 0
             try:  # keep what the rolled-back batch applied before the failing event
                 salvaged = self._advance(projection, failed.notification.id - 1, has_position=True)
             except EventFailed as earlier:  # a handler that fails only sometimes: count that event
-                connection.close_if_unusable_or_obsolete()
+                _reopen_if_broken()
                 failed = earlier
             counts = not is_infrastructure(failed.__cause__)
             return salvaged + self._note_failure(projection, failed, counts)
@@ -279,7 +282,7 @@ class ProjectionRunner:
         return int(tracking.position == notification.id)
 
     def _note_retry_failure(self, parked: Any, failed: EventFailed) -> None:
-        connection.close_if_unusable_or_obsolete()
+        _reopen_if_broken()
         if is_infrastructure(failed.__cause__):
             raise failed.__cause__  # type: ignore[misc]
         error = ErrorShape.of(failed.__cause__ or failed)
@@ -299,3 +302,10 @@ class ProjectionRunner:
     def _apply(self, projection: Projection, notification: Notification) -> None:
         metadata = self.app.mapper.metadata_of(notification) if projection.needs_metadata else {}  # type: ignore[attr-defined]
         projection.handle(self.app.mapper.to_domain_event(notification), notification.id, metadata)
+
+
+def _reopen_if_broken() -> None:
+    """After a failure, drop a connection the database broke so the next query opens a new one
+    (never inside a caller's transaction, which only the caller may end)."""
+    if not connection.in_atomic_block:
+        connection.close_if_unusable_or_obsolete()

@@ -17,6 +17,7 @@ from jobraker.domain.candidate import Candidate
 from jobraker.projections import registry
 from jobraker.projections.base import Projection, ProjectionRunner
 from jobraker.projections.models import CandidateRecord, ParkedEvent, ProjectionPosition
+from jobraker.workers.watchdog import check_projection_lag
 
 from .conftest import unique_email
 from .test_admin import staff_browser
@@ -99,6 +100,9 @@ def test_a_poisoned_event_stops_only_its_projection_which_retries_then_parks_it(
     assert status == 503
     assert body["projection_problems"] == {picky.name: f"failing on event {poisoned_position} (1 attempt(s))"}
     assert picky.name in body["checks"]["projections"]
+    assert f"failing on event {poisoned_position} (1 attempts, next try" in staff_browser().get("/admin/operations/").content.decode()
+    watched = next(row for row in check_projection_lag(3600, 1_000_000)["projections"] if row["name"] == picky.name)
+    assert (watched["failing_at"], watched["attempts"], watched["parked"]) == (poisoned_position, 1, 0)
 
     # An hour later, a restarted projector (with no delay) goes on counting: the third failure
     # parks the event.

@@ -200,7 +200,8 @@ class ProjectionRunner:
                 {"name": name, "position": row.position, "head": head,
                  "lag_events": head - row.position, "lag_seconds": lag_seconds[row.position],
                  "failing_at": row.failing_notification_id, "attempts": row.failed_attempts,
-                 "last_error": row.last_error, "retry_at": row.retry_at, "parked": parked.get(name, 0)}
+                 "last_error": row.last_error, "retry_at": row.retry_at and row.retry_at.isoformat(timespec="seconds"),
+                 "parked": parked.get(name, 0)}
             )
         return rows
 

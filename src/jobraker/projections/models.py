@@ -21,10 +21,6 @@ class ProjectionPosition(models.Model):
     class Meta:
         db_table = "jobraker_projection_positions"
 
-    @property
-    def is_failing(self) -> bool:
-        return self.failed_attempts > 0
-
     def forget_failure(self) -> list[str]:
         """Clear the failure state; returns the fields to save."""
         self.failing_notification_id, self.failed_attempts, self.last_error, self.retry_at = None, 0, "", None

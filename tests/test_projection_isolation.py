@@ -247,3 +247,38 @@ def test_health_names_the_relay_when_it_parks_but_not_for_its_lag(jobraker, no_l
     ProjectionRunner(jobraker, [relay], max_attempts=1, retry_seconds=0).catch_up()
     status, body = _ready()
     assert status == 503 and body["projection_problems"] == {relay.name: "1 parked event(s)"}
+
+
+def test_the_following_projector_parks_and_goes_on_by_itself(jobraker, no_live_projector):
+    """The LISTEN/NOTIFY loop: a poisoned event is retried, parked and passed while a healthy
+    projection beside it keeps up, without anyone calling catch_up."""
+    import os
+    import threading
+    import time
+
+    from django.db import connection
+
+    poisoned, _ = jobraker.register_candidate(unique_email(), "Followed Poison", "h")
+    failing, healthy = PickyProjection(fail_on={poisoned}), PickyProjection()
+    runner = ProjectionRunner(jobraker, [failing, healthy], max_attempts=3, retry_seconds=0.05)
+    stop = threading.Event()
+
+    def follow() -> None:
+        try:
+            runner.run_forever(stop, os.environ["DATABASE_URL"], poll_seconds=0.1)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=follow, daemon=True)
+    thread.start()
+    try:
+        later, _ = jobraker.register_candidate(unique_email(), "Followed Later", "h")
+        deadline = time.monotonic() + 60
+        while not (failing.marked(later) and healthy.marked(later)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+    assert healthy.marked(poisoned) and healthy.marked(later)
+    assert failing.marked(later) and not failing.marked(poisoned)
+    assert ParkedEvent.objects.get(projection=failing.name).attempts == 3

@@ -188,7 +188,6 @@ def cmd_projections(args: argparse.Namespace) -> int:
     from jobraker.eventstore.app import get_jobraker
     from jobraker.projections.base import ProjectionRunner
     from jobraker.projections.registry import all_projections
-
     from jobraker.workers.relay import relay_projections
 
     runner = ProjectionRunner(get_jobraker(), all_projections())

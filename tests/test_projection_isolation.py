@@ -282,3 +282,16 @@ def test_the_following_projector_parks_and_goes_on_by_itself(jobraker, no_live_p
     assert healthy.marked(poisoned) and healthy.marked(later)
     assert failing.marked(later) and not failing.marked(poisoned)
     assert ParkedEvent.objects.get(projection=failing.name).attempts == 3
+
+
+def test_a_position_row_inserted_by_hand_needs_only_name_and_position():
+    """The benchmark (and any SQL an operator writes) inserts positions naming two columns."""
+    from django.db import connection
+
+    name = f"raw-{uuid4().hex[:8]}"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO jobraker_projection_positions (name, position, updated_at) VALUES (%s, 7, now())", [name]
+        )
+    row = ProjectionPosition.objects.get(name=name)
+    assert (row.position, row.failed_attempts, row.last_error, row.failing_notification_id) == (7, 0, "", None)

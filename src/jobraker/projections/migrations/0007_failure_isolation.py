@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('projections', '0005_notifications'),
+        ('projections', '0006_jobrecord_owner'),
     ]
 
     operations = [

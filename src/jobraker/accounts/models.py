@@ -30,17 +30,18 @@ class AccountManager(BaseUserManager["Account"]):
     def create_user(self, email: str, password: str | None = None, **fields: object) -> "Account":
         """An operator's account (staff or auditor), with its address reserved in the same transaction."""
         index = email_index(email)
-        with transaction.atomic(using=self._db):
-            account = self.model(email_index=index, **fields)
-            account.set_password(password)
-            account.save(using=self._db)
-            try:
-                with transaction.atomic(using=self._db):
-                    EmailReservation.objects.using(self._db).create(
-                        email_index=index, subject_id=account.id, kind=account.role
-                    )
-            except IntegrityError:
-                raise AddressInUse("this e-mail address is in use") from None
+        account = self.model(email_index=index, **fields)
+        account.set_password(password)
+        try:
+            with transaction.atomic(using=self._db):
+                # The reservation first: it is what decides, whether or not a candidate's
+                # account has been projected yet.
+                EmailReservation.objects.using(self._db).create(
+                    email_index=index, subject_id=account.id, kind=account.role
+                )
+                account.save(using=self._db)
+        except IntegrityError:
+            raise AddressInUse("this e-mail address is in use") from None
         return account
 
     def create_superuser(self, email: str | None = None, password: str | None = None, **fields: object) -> "Account":

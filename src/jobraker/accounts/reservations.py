@@ -29,7 +29,9 @@ def reserve_for_candidates(cursor: Any, indexes: dict[UUID, str]) -> None:
     subjects = list(indexes)
     try:
         cursor.execute(RESERVE, (Role.CANDIDATE.value, [indexes[s] for s in subjects], subjects))
-    except UniqueViolation:  # the transaction is rolled back by the caller
+    except UniqueViolation as exc:  # the transaction is rolled back by the caller
+        if "subject_id" in (exc.diag.constraint_name or ""):
+            raise  # a stream that exists already: the store's own IntegrityError, as without reservations
         raise CandidateAlreadyRegistered() from None
 
 

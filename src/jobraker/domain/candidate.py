@@ -267,7 +267,7 @@ class Candidate(Aggregate):
         )
 
     @event(Registered)
-    def __init__(self, id: UUID, email: str, name: str, password_hash: str, address_verified: bool) -> None:
+    def __init__(self, id: UUID, email: str, name: str, password_hash: str, address_verified: bool = False) -> None:
         self.email = email
         self.name = name
         self.password_hash = password_hash

@@ -73,7 +73,8 @@ class EncryptedJobraker(Jobraker):
             with context.one_cause(), self.keyring.keys_for_new_subjects(subjects & starting) as new_keys:
                 self.keyring.ensure_keys(subjects - new_keys.keys())
                 key_writes = [lambda cursor: self.keyring.store_new_keys(cursor, new_keys)] if new_keys else []
-                _write_in_transaction(processing_event, identity_writes + key_writes)
+                # Keys first: a subject whose key is stored already (erased) takes the fallback below.
+                _write_in_transaction(processing_event, key_writes + identity_writes)
                 return super()._record(processing_event)
         except KeyAlreadyStored:
             # Stored before (an erased subject, or a key row left by an earlier failed save).

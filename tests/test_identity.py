@@ -306,3 +306,30 @@ def head_of_log() -> int:
     from jobraker.eventstore.app import get_jobraker
 
     return head(get_jobraker())
+
+
+def test_a_candidate_registered_before_verification_keeps_its_id_and_counts_as_verified(jobraker, live_projector):
+    """A version-1 Candidate.Registered (derived uuid5 id, no address_verified) from an existing
+    store: the candidate keeps the id, reads as verified (keeps automation), logs in by address."""
+    from dataclasses import replace
+    from uuid import uuid5
+
+    from django.contrib.auth.hashers import make_password
+
+    from jobraker.domain.candidate import Candidate
+    from jobraker.domain.service import CANDIDATE_NAMESPACE
+
+    email = unique_email("legacy")
+    old_id = uuid5(CANDIDATE_NAMESPACE, email)
+    [registered] = Candidate.register(id=old_id, email=email, name="Old Timer", password_hash=make_password(PASSWORD)).collect_events()
+    stored = jobraker.mapper.to_stored_event(registered)
+    state = jobraker.mapper.transcoder.decode(stored.state)
+    state.pop("class_version"), state.pop("address_verified")  # exactly the version-1 shape
+    position = jobraker.recorder.insert_events([replace(stored, state=jobraker.mapper.transcoder.encode(state))])[0]
+
+    candidate = jobraker.get_candidate(old_id)
+    assert candidate.id == old_id and candidate.address_verified and candidate.email == email
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {login(client, email, position)}")
+    me = client.get("/api/v1/candidates/me").json()
+    assert (me["id"], me["email"], me["address_verified"]) == (str(old_id), email, True)

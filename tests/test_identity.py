@@ -333,3 +333,24 @@ def test_a_candidate_registered_before_verification_keeps_its_id_and_counts_as_v
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {login(client, email, position)}")
     me = client.get("/api/v1/candidates/me").json()
     assert (me["id"], me["email"], me["address_verified"]) == (str(old_id), email, True)
+
+
+def test_createstaff_reserves_the_address_and_refuses_one_in_use(jobraker, monkeypatch):
+    import io
+
+    from django.core.management import CommandError, call_command
+
+    address = unique_email("auditor")
+    monkeypatch.setattr("sys.stdin", io.StringIO(f"{PASSWORD}\n"))
+    out = io.StringIO()
+    call_command("createstaff", email=address, role="auditor", password_stdin=True, stdout=out)
+    account = Account.objects.get_by_natural_key(address)
+    assert (account.role, account.is_staff, account.check_password(PASSWORD)) == (Role.AUDITOR, False, True)
+    assert out.getvalue().strip() == f"created auditor account {account.id}"
+    assert EmailReservation.objects.get(email_index=email_index(address)).kind == Role.AUDITOR
+
+    taken = unique_email()
+    jobraker.register_candidate(taken, "Candidate", "h")
+    monkeypatch.setattr("sys.stdin", io.StringIO(f"{PASSWORD}\n"))
+    with pytest.raises(CommandError, match="already in use"):
+        call_command("createstaff", email=taken, role="staff", password_stdin=True)

@@ -354,3 +354,14 @@ def test_createstaff_reserves_the_address_and_refuses_one_in_use(jobraker, monke
     monkeypatch.setattr("sys.stdin", io.StringIO(f"{PASSWORD}\n"))
     with pytest.raises(CommandError, match="already in use"):
         call_command("createstaff", email=taken, role="staff", password_stdin=True)
+
+
+def test_createsuperuser_takes_an_address_and_reserves_it(monkeypatch):
+    from django.core.management import call_command
+
+    address = unique_email("super")
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", PASSWORD)
+    call_command("createsuperuser", interactive=False, email_index=address, verbosity=0)
+    account = Account.objects.get_by_natural_key(address)
+    assert (account.role, account.is_staff, account.is_superuser) == (Role.STAFF, True, True)
+    assert EmailReservation.objects.get(email_index=email_index(address)).subject_id == account.id

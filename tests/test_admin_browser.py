@@ -22,7 +22,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from jobraker.accounts.models import Account, Role
 
-from .api_helpers import PASSWORD, operator, register
+from .api_helpers import PASSWORD, operator, signed_in
 from .conftest import unique_email
 from .live_servers import django_live_server
 
@@ -58,7 +58,7 @@ def chromium():  # type: ignore[no-untyped-def]
 
 
 def test_staff_logs_in_and_sees_a_candidates_stream(server_url, chromium, live_projector, tmp_path):
-    candidate = register(_api_client(), name="Browser Viewed")
+    _, candidate, _ = signed_in(name="Browser Viewed", verified=False)
     staff_email = unique_email("staff")
     Account.objects.create_user(staff_email, PASSWORD, role=Role.STAFF, is_staff=True)
 
@@ -89,7 +89,7 @@ def test_staff_logs_in_and_sees_a_candidates_stream(server_url, chromium, live_p
 def test_readers_never_see_a_password_hash(live_projector):
     """Staff and auditors read personal data (recorded as access), but never a password hash:
     whoever holds one can guess the password offline."""
-    candidate = register(_api_client(), name="Hash Holder")
+    _, candidate, _ = signed_in(name="Hash Holder", verified=False)
     auditor = operator(Role.AUDITOR)
     events = auditor.get(f"/api/v1/audit/streams/{candidate['id']}/events").json()["events"]
     registered = next(e for e in events if e["type"] == "Candidate.Registered")
@@ -97,12 +97,6 @@ def test_readers_never_see_a_password_hash(live_projector):
     assert registered["data"]["password_hash"] == "(withheld: secret)"
     state = auditor.get(f"/api/v1/audit/streams/{candidate['id']}/state").json()["state"]
     assert state["name"] == "Hash Holder" and state["password_hash"] == "(withheld: secret)"
-
-
-def _api_client():  # type: ignore[no-untyped-def]
-    from rest_framework.test import APIClient
-
-    return APIClient()
 
 
 def _png_size(data: bytes) -> tuple[int, int]:

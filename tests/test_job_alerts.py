@@ -155,7 +155,7 @@ def test_a_new_matching_job_alerts_once_per_alert_and_job_and_is_emailed(jobrake
 
     relay = relay_from_now(jobraker)
     email = unique_email("alert")
-    candidate_id, _ = jobraker.register_candidate(email, "Alert Reader", "hash")
+    candidate_id, _ = jobraker.register_candidate(email, "Alert Reader", "hash", address_verified=True)  # no link mail
     alert_id = _alert(jobraker, candidate_id, keywords=(f"python-{candidate_id.hex[:8]}",))
     job_id = _post_job(jobraker, title=f"Python-{candidate_id.hex[:8]} Developer")
     _post_job(jobraker, title="Rust Developer")  # matches nothing

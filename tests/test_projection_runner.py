@@ -7,6 +7,7 @@ from uuid import uuid4
 
 import pytest
 
+from jobraker.privacy.sealed_email import open_email
 from jobraker.domain.candidate import Candidate
 from jobraker.projections.base import Projection, ProjectionRunner
 from jobraker.projections.models import CandidateRecord, ProjectionPosition
@@ -96,7 +97,8 @@ def test_candidate_projection_writes_the_read_row(jobraker, projector):
     candidate_id, position = jobraker.register_candidate(email, "Katherine Johnson", "h")
     projector.catch_up()
     record = CandidateRecord.objects.get(id=candidate_id)
-    assert (record.email, record.name, record.version, record.position) == (email, "Katherine Johnson", 1, position)
+    assert (record.name, record.version, record.position) == ("Katherine Johnson", 1, position)
+    assert email not in record.email_sealed and open_email(candidate_id, record.email_sealed) == email
 
 
 def test_erasure_drops_the_read_rows(jobraker, projector):

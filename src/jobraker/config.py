@@ -28,6 +28,7 @@ SECRETS_FILE = "secrets.json"
 GENERATED_SECRETS = {
     "JOBRAKER_SECRET_KEY": lambda: secrets.token_urlsafe(50),
     "JOBRAKER_MASTER_KEY": lambda: base64.b64encode(secrets.token_bytes(32)).decode(),
+    "JOBRAKER_BLIND_INDEX_KEY": lambda: base64.b64encode(secrets.token_bytes(32)).decode(),
 }
 
 
@@ -63,6 +64,13 @@ class Settings(BaseSettings):
 
     secret_key: SecretStr | None = Field(None, validation_alias=_env("JOBRAKER_SECRET_KEY"))
     master_key: SecretStr | None = Field(None, validation_alias=_env("JOBRAKER_MASTER_KEY"))
+    # Keys the e-mail blind index (login lookup, address reservations). Its own secret, not derived
+    # from the master key, so that rotating key-encryption keys never changes an address's index.
+    blind_index_key: SecretStr | None = Field(None, validation_alias=_env("JOBRAKER_BLIND_INDEX_KEY"))
+    # How long an address-verification link stays valid.
+    verification_link_hours: float = Field(
+        48.0, gt=0, le=24 * 30, validation_alias=_env("JOBRAKER_VERIFICATION_LINK_HOURS")
+    )
 
     adzuna_app_id: str | None = Field(None, validation_alias=_env("ADZUNA_APP_ID"))
     adzuna_app_key: SecretStr | None = Field(None, validation_alias=_env("ADZUNA_APP_KEY"))
@@ -152,7 +160,7 @@ class Settings(BaseSettings):
             raise ValueError("must be a redis://, rediss:// or unix:// URL")
         return value
 
-    @field_validator("master_key")
+    @field_validator("master_key", "blind_index_key")
     @classmethod
     def _check_master_key(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None:
@@ -178,6 +186,12 @@ class Settings(BaseSettings):
     def master_key_bytes(self) -> bytes:
         assert self.master_key is not None
         return decode_master_key(self.master_key.get_secret_value())
+
+
+    @property
+    def blind_index_key_bytes(self) -> bytes:
+        assert self.blind_index_key is not None
+        return decode_master_key(self.blind_index_key.get_secret_value())
 
 
 def decode_master_key(text: str) -> bytes:

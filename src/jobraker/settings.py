@@ -57,6 +57,8 @@ MIDDLEWARE = [
 ROOT_URLCONF = "jobraker.urls"
 WSGI_APPLICATION = "jobraker.wsgi.application"
 AUTH_USER_MODEL = "accounts.Account"
+# Accounts are found by the blind index of their e-mail address (accounts/backends.py).
+AUTHENTICATION_BACKENDS = ["jobraker.accounts.backends.EmailBackend"]
 
 TEMPLATES = [
     {
@@ -116,7 +118,7 @@ WHITENOISE_AUTOREFRESH = False
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "jobraker.api.tokens.VersionedJWTAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -132,6 +134,10 @@ SIMPLE_JWT = {
     "BLACKLIST_AFTER_ROTATION": True,
     "SIGNING_KEY": SECRET_KEY,
     "UPDATE_LAST_LOGIN": True,  # retention measures inactivity from the last login
+    # Token versions (api/tokens.py): logout, password change and erasure end tokens at once.
+    "TOKEN_OBTAIN_SERIALIZER": "jobraker.api.tokens.LoginSerializer",
+    "TOKEN_REFRESH_SERIALIZER": "jobraker.api.tokens.RefreshSerializer",
+    "TOKEN_BLACKLIST_SERIALIZER": "jobraker.api.tokens.LogoutSerializer",
 }
 
 SPECTACULAR_SETTINGS = {

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 
 from jobraker.domain.application import Actor
 from jobraker.accounts.models import Role
-from jobraker.domain.service import ApplicationExists, CandidateAlreadyRegistered, ConcurrentUpdate, NotFound, StaleVersion
+from jobraker.domain.service import ApplicationExists, ConcurrentUpdate, NotFound, StaleVersion
 
 POSITION_HEADER = "X-Event-Position"
 
@@ -64,8 +64,6 @@ def translate(exc: Exception) -> Exception:
         return PreconditionFailed(f"Stale If-Match: {exc}.")
     if isinstance(exc, ConcurrentUpdate):
         return Conflict("Another change to this resource won the race; read it again and retry.")
-    if isinstance(exc, (CandidateAlreadyRegistered,)):
-        return Conflict("A candidate with this e-mail address is already registered.")
     if isinstance(exc, ApplicationExists):
         return Conflict(f"You already track an application for this job ({exc.args[0]}).")
     if isinstance(exc, NotFound):

@@ -13,6 +13,7 @@ from jobraker.domain.safe_url import MAX_LENGTH as MAX_URL_LENGTH
 from jobraker.domain.safe_url import UnsafeUrl, check_url
 from jobraker.domain.service import CANDIDATE_ACTIONS
 from jobraker.projections.models import ApplicationRecord, CandidateRecord, JobRecord, TimelineEntry
+from jobraker.privacy.sealed_email import open_email
 
 
 class SafeURLField(serializers.URLField):
@@ -107,9 +108,19 @@ class ModelFieldsOnce:
 
 
 class CandidateSerializer(serializers.ModelSerializer):
+    email = serializers.SerializerMethodField()
+
     class Meta:
         model = CandidateRecord
-        fields = ["id", "email", "name", "registered_at", "profile", "preferences", "consents", "auto_apply", "resume", "is_active", "version"]
+        fields = [
+            "id", "email", "address_verified", "name", "registered_at", "profile", "preferences", "consents",
+            "auto_apply", "resume", "is_active", "version",
+        ]
+
+    def get_email(self, record: CandidateRecord) -> str | None:
+        """Opened from its sealed column (None once the candidate's key is destroyed)."""
+        email = open_email(record.id, record.email_sealed)
+        return email if isinstance(email, str) else None
 
 
 class JobSerializer(ModelFieldsOnce, serializers.ModelSerializer):

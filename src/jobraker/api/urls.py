@@ -29,6 +29,7 @@ class LoginView(TokenObtainPairView):
 
 urlpatterns = [
     path("auth/register", candidate_views.RegisterView.as_view(), name="register"),
+    path("auth/verify", candidate_views.VerifyAddressView.as_view(), name="verify-address"),
     path("auth/token", LoginView.as_view(), name="token"),
     path("auth/token/refresh", TokenRefreshView.as_view(), name="token-refresh"),
     path("auth/logout", TokenBlacklistView.as_view(), name="logout"),

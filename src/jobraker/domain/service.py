@@ -6,11 +6,9 @@ ask a later read to wait until the projections have caught up with it.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import Callable, Iterable
 from typing import Any
-from uuid import UUID, uuid5
+from uuid import UUID, uuid4
 
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -21,7 +19,7 @@ from eventsourcing.persistence import IntegrityError
 
 from jobraker.domain.access import DataAccess
 from jobraker.domain.application import Actor, Application, application_id
-from jobraker.domain.candidate import Candidate
+from jobraker.domain.candidate import UNVERIFIED, Candidate
 from jobraker.domain.errors import DomainError, IllegalTransition, InvalidValue
 from jobraker.domain.job import Job, job_id
 from jobraker.domain.notification import Notification
@@ -39,8 +37,8 @@ SYSTEM_ACTIONS = frozenset(
     | {"record_unverified"}
 )
 
-# Namespace of candidate ids; the name inside it is a keyed digest of the e-mail address,
-# so the id reveals nothing without the key, and registering twice is refused by the store.
+# Candidate ids registered before ids were random were uuid5 in this namespace (of a keyed
+# digest of the address); those candidates keep them. New ids are uuid4, unrelated to anything.
 CANDIDATE_NAMESPACE = UUID("0f8d7c52-4a0e-4d8b-9d3e-2b8c4c1e7a11")
 
 # One save of ~4,000 events or more hangs psycopg's pipeline in the recorder
@@ -49,7 +47,7 @@ MAX_EVENTS_PER_SAVE = 1000
 
 
 class CandidateAlreadyRegistered(DomainError):
-    """A candidate with this e-mail address already exists."""
+    """Another identity (candidate, staff member or auditor) holds this e-mail address."""
 
 
 class NotFound(DomainError):
@@ -73,25 +71,26 @@ class Jobraker(EventSourcedApplication[UUID]):
 
     name = "jobraker"
 
-    def __init__(self, env: dict[str, str] | None = None, *, identity_key: bytes = b"") -> None:
-        self._identity_key = identity_key
-        super().__init__(env)
-
-    def candidate_id_for(self, email: str) -> UUID:
-        digest = hmac.new(self._identity_key, normalise_email(email).encode(), hashlib.sha256)
-        return uuid5(CANDIDATE_NAMESPACE, digest.hexdigest())
-
-    def register_candidate(self, email: str, name: str, password_hash: str) -> tuple[UUID, int]:
+    def register_candidate(
+        self, email: str, name: str, password_hash: str, *, address_verified: bool = False
+    ) -> tuple[UUID, int]:
+        """A new candidate with a random id. The event store reserves the address in the
+        registration's own transaction and raises CandidateAlreadyRegistered when another
+        candidate, staff member or auditor holds it (see accounts/reservations.py)."""
         candidate = Candidate.register(
-            id=self.candidate_id_for(email),
+            id=uuid4(),
             email=normalise_email(email),
             name=name,
             password_hash=password_hash,
+            address_verified=address_verified,
         )
-        try:
-            return candidate.id, self._save(candidate)
-        except IntegrityError:
-            raise CandidateAlreadyRegistered(email) from None
+        return candidate.id, self._save(candidate)
+
+    def verify_address(self, candidate_id: UUID) -> int:
+        return self._update(candidate_id, None, lambda c: c.verify_address())
+
+    def note_registration_attempt(self, candidate_id: UUID) -> int:
+        return self._update(candidate_id, None, lambda c: c.note_registration_attempt())
 
     def get_candidate(self, candidate_id: UUID) -> Candidate:
         return self._get(candidate_id)
@@ -478,6 +477,8 @@ def sending_refusal(candidate: Candidate) -> str:
         return "the candidate is not active"
     if not candidate.auto_apply.enabled:
         return f"automation is in {candidate.auto_apply.mode} mode"
+    if not candidate.address_verified:
+        return UNVERIFIED
     if not candidate.has_consent("auto_apply"):
         return "auto-apply consent has not been given"
     return ""

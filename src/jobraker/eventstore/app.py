@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
 import threading
-from functools import lru_cache
+from collections.abc import Callable, Iterable
+from functools import lru_cache, partial
+from typing import Any
 
 from uuid import UUID
 
@@ -13,12 +14,15 @@ from eventsourcing.persistence import Recording
 from eventsourcing.utils import get_topic
 from psycopg.conninfo import conninfo_to_dict
 
+from jobraker.accounts import reservations
 from jobraker.config import Settings, get_settings
+from jobraker.domain.candidate import Candidate
 from jobraker.domain.personal import data_subject, personal_fields
 from jobraker.domain.service import Jobraker
 from jobraker.eventstore import context
 from jobraker.eventstore.mapper import PersonalDataMapper
 from jobraker.eventstore.recorder import UnpipelinedApplicationRecorder
+from jobraker.privacy.blind_index import email_index
 from jobraker.privacy.keyring import KeyAlreadyStored, Keyring
 from jobraker.privacy.keystore import DatabaseKeyStore
 
@@ -44,11 +48,14 @@ def recorder_env(database_url: str) -> dict[str, str]:
 
 
 class EncryptedJobraker(Jobraker):
-    """The application service on the real store: personal fields sealed per candidate."""
+    """The application service on the real store: personal fields sealed per candidate, and
+    e-mail addresses reserved (by blind index) in the transaction of the events that take
+    and release them."""
 
-    def __init__(self, env: dict[str, str], *, keyring: Keyring, identity_key: bytes) -> None:
+    def __init__(self, env: dict[str, str], *, keyring: Keyring, email_index: Callable[[str], str]) -> None:
         self.keyring = keyring
-        super().__init__(env, identity_key=identity_key)
+        self.email_index = email_index
+        super().__init__(env)
 
     def construct_mapper(self) -> PersonalDataMapper:
         return PersonalDataMapper(
@@ -57,6 +64,7 @@ class EncryptedJobraker(Jobraker):
 
     def _record(self, processing_event: ProcessingEvent[UUID]) -> list[Recording[UUID]]:
         subjects = {data_subject(e) for e in processing_event.events if personal_fields(type(e))}
+        identity_writes = self._identity_writes(processing_event.events)
         # A subject whose own stream starts in this save (a registration) has no key yet: its
         # new key is written in the events' transaction. Other subjects' keys are loaded (or
         # made) first, one round trip for all of them.
@@ -64,17 +72,34 @@ class EncryptedJobraker(Jobraker):
         try:
             with context.one_cause(), self.keyring.keys_for_new_subjects(subjects & starting) as new_keys:
                 self.keyring.ensure_keys(subjects - new_keys.keys())
-                if new_keys:
-                    processing_event.saved_kwargs["in_transaction"] = [
-                        lambda cursor: self.keyring.store_new_keys(cursor, new_keys)
-                    ]
+                key_writes = [lambda cursor: self.keyring.store_new_keys(cursor, new_keys)] if new_keys else []
+                # Keys first: a subject whose key is stored already (erased) takes the fallback below.
+                _write_in_transaction(processing_event, key_writes + identity_writes)
                 return super()._record(processing_event)
         except KeyAlreadyStored:
             # Stored before (an erased subject, or a key row left by an earlier failed save).
-            processing_event.saved_kwargs.pop("in_transaction", None)
+            _write_in_transaction(processing_event, identity_writes)
             self.keyring.ensure_keys(subjects)
             with context.one_cause():
                 return super()._record(processing_event)
+
+    def _identity_writes(self, events: Iterable[Any]) -> list[Callable[[Any], None]]:
+        """Reserve the addresses of new candidates; release those of erased ones."""
+        indexes = {e.originator_id: self.email_index(e.email) for e in events if isinstance(e, Candidate.Registered)}
+        released = [e.originator_id for e in events if isinstance(e, Candidate.ErasureCompleted)]
+        writes: list[Callable[[Any], None]] = []
+        if indexes:
+            writes.append(lambda cursor: reservations.reserve_for_candidates(cursor, indexes))
+        if released:
+            writes.append(lambda cursor: reservations.release(cursor, released))
+        return writes
+
+
+def _write_in_transaction(processing_event: ProcessingEvent[UUID], writes: list[Callable[[Any], None]]) -> None:
+    if writes:
+        processing_event.saved_kwargs["in_transaction"] = writes
+    else:
+        processing_event.saved_kwargs.pop("in_transaction", None)
 
 
 def build_jobraker(settings: Settings) -> EncryptedJobraker:
@@ -82,7 +107,7 @@ def build_jobraker(settings: Settings) -> EncryptedJobraker:
     return EncryptedJobraker(
         recorder_env(settings.database_url),
         keyring=Keyring(DatabaseKeyStore(), settings.master_key_bytes),
-        identity_key=hashlib.sha256(b"jobraker-candidate-id" + settings.master_key_bytes).digest(),
+        email_index=partial(email_index, key=settings.blind_index_key_bytes),
     )
 
 

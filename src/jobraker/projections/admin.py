@@ -33,8 +33,8 @@ class ReadOnly(admin.ModelAdmin):
 
 @admin.register(CandidateRecord)
 class CandidateAdmin(ReadOnly):
-    list_display = ["name", "email", "registered_at", "is_active", "version", "stream"]
-    search_fields = ["email", "name"]
+    list_display = ["name", "registered_at", "is_active", "version", "stream"]
+    search_fields = ["name"]  # the address is sealed: not searchable
     list_filter = ["is_active"]
     actions = ["export_data"]
 

@@ -9,6 +9,8 @@ from jobraker.accounts.models import Account, Role
 from jobraker.domain.candidate import AutoApplySettings, Candidate
 from jobraker.domain.personal import ERASED
 from jobraker.projections.base import Projection
+from jobraker.privacy.blind_index import email_index
+from jobraker.privacy.sealed_email import seal_email
 from jobraker.projections.models import CandidateRecord
 
 
@@ -31,17 +33,23 @@ class CandidateProjection(Projection):
         CandidateRecord.objects.update_or_create(
             id=event.originator_id,
             defaults={
-                "email": event.email,
+                "email_sealed": seal_email(event.originator_id, event.email),
                 "name": event.name,
                 "registered_at": event.timestamp,
+                "address_verified": event.address_verified,
                 "version": event.originator_version,
                 "position": position,
             },
         )
+        # The address was reserved with the event (accounts/reservations.py): no other account has this index.
         Account.objects.update_or_create(
             id=event.originator_id,
-            defaults={"email": event.email, "password": event.password_hash, "role": Role.CANDIDATE},
+            defaults={"email_index": email_index(event.email), "password": event.password_hash, "role": Role.CANDIDATE},
         )
+
+    @process.register
+    def _address_verified(self, event: Candidate.AddressVerified, position: int) -> None:
+        self._update(event, position, address_verified=True)
 
     @process.register
     def _profile(self, event: Candidate.ProfileChanged, position: int) -> None:

@@ -56,9 +56,10 @@ class CandidateRecord(models.Model):
     """A candidate as the API shows them to themselves (and to staff). Dropped on erasure."""
 
     id = models.UUIDField(primary_key=True)
-    email = models.EmailField()
+    email_sealed = models.TextField()  # sealed with the candidate's key (privacy/sealed_email.py)
     name = models.CharField(max_length=200)
     registered_at = models.DateTimeField()
+    address_verified = models.BooleanField(default=False)
     profile = models.JSONField(default=dict)
     preferences = models.JSONField(default=dict)
     consents = models.JSONField(default=dict)

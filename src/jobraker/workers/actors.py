@@ -220,6 +220,24 @@ def email_notification(notification_id: str, correlation_id: str) -> None:
     deliver_notification(get_jobraker(), UUID(notification_id))
 
 
+@dramatiq.actor(queue_name="default", max_retries=10, min_backoff=5_000, max_backoff=600_000)
+def email_address_verification(candidate_id: str) -> None:
+    """Send a new candidate the link that verifies their address (see delivery/identity_mail.py)."""
+    from jobraker.delivery.identity_mail import send_verification
+    from jobraker.eventstore.app import get_jobraker
+
+    log.info("address_verification_email", candidate_id=candidate_id, sent=send_verification(get_jobraker(), UUID(candidate_id)))
+
+
+@dramatiq.actor(queue_name="default", max_retries=10, min_backoff=5_000, max_backoff=600_000)
+def email_registration_attempt(candidate_id: str) -> None:
+    """Tell a candidate that someone tried to register their address."""
+    from jobraker.delivery.identity_mail import send_registration_attempt
+    from jobraker.eventstore.app import get_jobraker
+
+    log.info("registration_attempt_email", candidate_id=candidate_id, sent=send_registration_attempt(get_jobraker(), UUID(candidate_id)))
+
+
 @dramatiq.actor(queue_name="match", max_retries=5, min_backoff=2_000)
 def check_job_alerts(job_id: str, correlation_id: str) -> None:
     """Tell the candidates whose job alerts a new job matches (once per alert and job)."""

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "jobraker.api.security.ContentSecurityPolicyMiddleware",
+    "jobraker.api.security.NoStoreMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "jobraker.api.middleware.RequestContextMiddleware",

@@ -1,11 +1,13 @@
 """Security headers Django does not set itself: a Content-Security-Policy for every response,
-strict for everything but the HTML pages (the admin and the API docs page)."""
+strict for everything but the HTML pages (the admin and the API docs page), and
+``Cache-Control: no-store`` on everything that may carry personal data."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import add_never_cache_headers
 
 # JSON (and anything else that is not a page) loads nothing and is never framed.
 API_POLICY = "default-src 'none'; frame-ancestors 'none'"
@@ -44,4 +46,21 @@ class ContentSecurityPolicyMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         response.setdefault("Content-Security-Policy", policy_for(response))
+        return response
+
+
+# The API (tokens, profiles, applications, exports...) and the admin: never kept by a browser or
+# a shared cache. The schema and the docs page carry no personal data and stay cacheable.
+PERSONAL_PREFIXES = ("/api/v1/", "/admin/")
+
+
+class NoStoreMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.path.startswith(PERSONAL_PREFIXES):
+            # Django's own: "max-age=0, no-cache, no-store, must-revalidate, private" (and Expires).
+            add_never_cache_headers(response)
         return response

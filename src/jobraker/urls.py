@@ -16,5 +16,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler400 = "jobraker.api.problems.bad_request"
 handler404 = "jobraker.api.problems.not_found"
 handler500 = "jobraker.api.problems.server_error"

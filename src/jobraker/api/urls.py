@@ -1,5 +1,10 @@
+from typing import Any
+
+from django.core.exceptions import ObjectDoesNotExist
 from django.urls import path
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.throttling import ScopedRateThrottle
+from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 from rest_framework_simplejwt.views import TokenBlacklistView, TokenObtainPairView, TokenRefreshView
 
 from jobraker.api import (
@@ -27,10 +32,27 @@ class LoginView(TokenObtainPairView):
     throttle_scope = "login"
 
 
+class AccountGoneAwareRefreshSerializer(TokenRefreshSerializer):
+    """simplejwt looks the token's account up with ``.get()``: an erased candidate's account
+    row is gone, which was a 500. No account is the same 401 as an inactive one."""
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
+        try:
+            return super().validate(attrs)
+        except ObjectDoesNotExist:
+            raise AuthenticationFailed(self.error_messages["no_active_account"], "no_active_account") from None
+
+
+class RefreshView(TokenRefreshView):
+    """Exchange a refresh token for a new access token (and a new refresh token)."""
+
+    serializer_class = AccountGoneAwareRefreshSerializer
+
+
 urlpatterns = [
     path("auth/register", candidate_views.RegisterView.as_view(), name="register"),
     path("auth/token", LoginView.as_view(), name="token"),
-    path("auth/token/refresh", TokenRefreshView.as_view(), name="token-refresh"),
+    path("auth/token/refresh", RefreshView.as_view(), name="token-refresh"),
     path("auth/logout", TokenBlacklistView.as_view(), name="logout"),
     path("candidates/me", candidate_views.MyCandidateView.as_view(), name="candidate-me"),
     path("candidates/me/profile", candidate_views.ProfileView.as_view(), name="candidate-profile"),

@@ -71,3 +71,15 @@ def test_a_cursor_the_api_gave_out_still_pages(world):
     second = owner.get(first["next"]).json()
     assert second["results"]
     assert not {a["id"] for a in first["results"]} & {a["id"] for a in second["results"]}
+
+
+def test_jobs_page_through_listings_without_a_posting_date(world):
+    staff = world.clients["staff"]
+    for n in range(3):
+        r = staff.post("/api/v1/jobs", {"external_id": f"undated-{n}-{id(world)}", "title": "Undated", "company": "Acme"}, format="json")
+    owner = world.clients["owner"]
+    owner.get("/api/v1/jobs", **wait(owner, r))
+    first = owner.get("/api/v1/jobs?page_size=2")
+    assert first.status_code == 200 and first.json()["next"]
+    second = owner.get(first.json()["next"])
+    assert second.status_code == 200, second.content

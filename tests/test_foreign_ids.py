@@ -33,7 +33,8 @@ def world(django_db_setup, django_db_blocker, live_projector):
         job_id = r.json()["id"]
         r = owner.post("/api/v1/applications", {"job_id": job_id}, format="json", **wait(owner, r))
         application_id = r.json()["id"]
-        r = owner.post("/api/v1/alerts", {"name": "Django", "criteria": {"keywords": ["django"]}}, format="json")
+        # A keyword no other test's job has: the shared database's other alert tests count matches.
+        r = owner.post("/api/v1/alerts", {"name": "Django", "criteria": {"keywords": [f"foreign-{uuid4().hex}"]}}, format="json")
         alert_id = r.json()["id"]
         owner.patch("/api/v1/notifications/settings", {"email_alerts": False}, format="json")
         jobraker = get_jobraker()

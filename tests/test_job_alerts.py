@@ -261,7 +261,7 @@ def test_opening_the_link_changes_nothing_and_a_post_needs_the_one_click_body(jo
     Whoever holds the link (it is the credential) unsubscribes with the RFC 8058 POST."""
     client = link_clients[role]
     candidate_id, _ = jobraker.register_candidate(unique_email("oneclick"), "One Click", "hash")
-    alert_id = _alert(jobraker, candidate_id)
+    alert_id = _alert(jobraker, candidate_id, keywords=(f"oneclick-{candidate_id.hex}",))
     url = f"/api/v1/alerts/unsubscribe/{unsubscribe_token(alert_id)}"
     version = jobraker.get_alert(alert_id).version
     for _ in range(3):
@@ -293,7 +293,7 @@ def token_made(days_ago: float, alert_id: UUID) -> str:
 
 def test_unsubscribe_links_expire_after_90_days(jobraker, link_clients):
     candidate_id, _ = jobraker.register_candidate(unique_email("expiry"), "Expiry", "hash")
-    alert_id = _alert(jobraker, candidate_id)
+    alert_id = _alert(jobraker, candidate_id, keywords=(f"expiry-{candidate_id.hex}",))
     anonymous = link_clients["anonymous"]
     old = f"/api/v1/alerts/unsubscribe/{token_made(91, alert_id)}"
     for response in (anonymous.get(old), anonymous.post(old, ONE_CLICK, content_type=FORM)):

@@ -32,11 +32,13 @@ def world(django_db_setup, django_db_blocker, live_projector):
         r = staff.post("/api/v1/jobs", {"external_id": f"foreign-{uuid4()}", "title": "Django developer", "company": "Acme"}, format="json")
         job_id = r.json()["id"]
         r = owner.post("/api/v1/applications", {"job_id": job_id}, format="json", **wait(owner, r))
+        assert r.status_code == 201, r.content
         application_id = r.json()["id"]
         # A keyword no other test's job has: the shared database's other alert tests count matches.
         r = owner.post("/api/v1/alerts", {"name": "Django", "criteria": {"keywords": [f"foreign-{uuid4().hex}"]}}, format="json")
+        assert r.status_code == 201, r.content
         alert_id = r.json()["id"]
-        owner.patch("/api/v1/notifications/settings", {"email_alerts": False}, format="json")
+        assert owner.patch("/api/v1/notifications/settings", {"daily_digest": False}, format="json").status_code == 200
         jobraker = get_jobraker()
         position = jobraker.send_notification(f"foreign-ids:{owner_id}", owner_id, "test", "Hello Owner")
         notification_id = next(
@@ -44,6 +46,7 @@ def world(django_db_setup, django_db_blocker, live_projector):
         )
         conversation_id, _ = conversations.start(jobraker, owner_id, "Owner's chat")
         r = owner.post("/api/v1/candidates/me/exports")
+        assert r.status_code == 202, r.content
         export_id = r.json()["id"]
         owner.get("/api/v1/applications", **wait(owner, r))
         ids = {
@@ -126,3 +129,12 @@ def test_audit_endpoints_tell_non_auditors_nothing(world, role, what):
 def test_no_export_was_recorded_for_an_id_that_is_not_a_candidate(world):
     not_candidates = [v for k, v in world.ids.items() if k != "candidate"]
     assert not DataExport.objects.filter(candidate_id__in=not_candidates).exists()
+
+
+def test_every_foreign_id_is_a_real_stream(world):
+    """The ids above exist (so an answer that differs would reveal it); exports are rows, not streams."""
+    jobraker = get_jobraker()
+    for kind, id_ in world.ids.items():
+        if kind != "export":
+            assert jobraker.repository.get(UUID(id_)).id == UUID(id_), kind
+    assert DataExport.objects.filter(id=world.ids["export"]).exists()

@@ -77,7 +77,7 @@ def test_upload_download_replace_delete(live_projector):
     ("data", "name", "expected"),
     [
         (b"\x89PNG\r\n\x1a\n\x00\x00", "photo.png", 415),
-        (b"%PDF-1.4 broken", "cv.pdf", 400),
+        (b"%PDF-1.4 broken", "cv.pdf", 422),  # was 400; an unreadable file is unprocessable content
         (b"x" * (MAX_RESUME_BYTES + 1), "huge.txt", 413),
     ],
 )

@@ -1,4 +1,8 @@
-"""The candidate's resume: upload (PDF, DOCX or text, ≤ 5 MB), download, delete."""
+"""The candidate's resume: upload (PDF, DOCX or text, ≤ 5 MB), download, delete.
+
+A file that cannot be read within the parsing limits (a decompression bomb, one that takes
+too long or too much memory, a damaged one) answers 422 with a title naming what was wrong;
+nothing is stored."""
 
 from __future__ import annotations
 
@@ -16,12 +20,23 @@ from rest_framework.views import APIView
 from jobraker.api.candidate_views import run_command
 from jobraker.api.commands import accepted
 from jobraker.api.permissions import IsCandidate
+from jobraker.api.problems import PROBLEM_CONTENT_TYPE, problem
 from jobraker.api.serializers import CommandAcceptedSerializer
 from jobraker.eventstore.app import get_jobraker
 from jobraker.projections.models import CandidateRecord
-from jobraker.resumes.extract import MAX_RESUME_BYTES, ResumeRejected
+from jobraker.resumes.extract import MAX_RESUME_BYTES, Reason, ResumeRejected
 from jobraker.resumes.service import delete_resume, download_resume, upload_resume
 from jobraker.resumes.store import ResumeStore
+
+
+REFUSALS = {  # reason: (status, problem title)
+    Reason.UNPACKED_TOO_LARGE: (422, "Resume too large when unpacked"),
+    Reason.TOO_SLOW: (422, "Resume took too long to read"),
+    Reason.TOO_MUCH_MEMORY: (422, "Resume needs too much memory to read"),
+    Reason.UNREADABLE: (422, "Resume could not be read"),
+    Reason.EMPTY: (422, "Resume has no text"),
+    Reason.BUSY: (503, "Server busy reading resumes"),
+}
 
 
 class ContentTooLarge(APIException):
@@ -58,7 +73,7 @@ class ResumeView(APIView):
                 raise ContentTooLarge(str(exc)) from None
             if exc.unsupported:
                 raise UnsupportedMediaType(upload.content_type or "unknown", detail=str(exc)) from None
-            raise ParseError(str(exc)) from None
+            return _refused(request, exc)
         return accepted(position, status.HTTP_201_CREATED, id=resume_id)
 
     @extend_schema(responses={(200, "application/octet-stream"): OpenApiResponse(description="The resume file")})
@@ -75,6 +90,13 @@ class ResumeView(APIView):
     def delete(self, request: Request) -> Response:
         position = run_command("candidate", lambda: delete_resume(get_jobraker(), resume_store(), request.user.id))
         return accepted(position, id=request.user.id)
+
+
+def _refused(request: Request, rejected: ResumeRejected) -> Response:
+    status_code, title = REFUSALS[rejected.reason]
+    body = problem(status_code, title, str(rejected), instance=request.get_full_path())
+    headers = {"Retry-After": "5"} if status_code == 503 else None
+    return Response(body, status=status_code, content_type=PROBLEM_CONTENT_TYPE, headers=headers)
 
 
 def _safe_filename(name: str) -> str:

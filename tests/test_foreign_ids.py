@@ -39,6 +39,10 @@ def world(django_db_setup, django_db_blocker, live_projector):
         assert r.status_code == 201, r.content
         alert_id = r.json()["id"]
         assert owner.patch("/api/v1/notifications/settings", {"daily_digest": False}, format="json").status_code == 200
+        # A job the owner found elsewhere: their private record, not a listing.
+        r = owner.post("/api/v1/applications", {"title": "Private role", "company": "Elsewhere Ltd"}, format="json")
+        assert r.status_code == 201, r.content
+        tracked_job_id = owner.get(f"/api/v1/applications/{r.json()['id']}", **wait(owner, r)).json()["job_id"]
         jobraker = get_jobraker()
         position = jobraker.send_notification(f"foreign-ids:{owner_id}", owner_id, "test", "Hello Owner")
         notification_id = next(
@@ -53,6 +57,7 @@ def world(django_db_setup, django_db_blocker, live_projector):
             "candidate": str(owner_id), "job": job_id, "application": application_id, "alert": alert_id,
             "notification": notification_id, "conversation": str(conversation_id), "export": export_id,
             "notification settings": str(notification_settings_id(owner_id)),
+            "tracked job": tracked_job_id,
         }
         clients = {"anonymous": APIClient(), "owner": owner, "other": other, "auditor": operator(Role.AUDITOR), "staff": staff}
         return SimpleNamespace(clients=clients, ids=ids)
@@ -83,7 +88,8 @@ ENDPOINTS = [
     ("post", "/api/v1/assistant/conversations/{id}/confirmations/00000000-0000-0000-0000-000000000001", None, "conversation"),
     ("delete", "/api/v1/assistant/conversations/{id}/confirmations/00000000-0000-0000-0000-000000000001", None, "conversation"),
 ]
-# Jobs are listings anyone signed in may read, so only other kinds of id are foreign to them.
+# Listings are jobs anyone signed in may read, so only other kinds of id (and another's
+# tracked job) are foreign to the job endpoints.
 PUBLIC_KINDS = {"job"}
 
 
@@ -103,6 +109,8 @@ def foreign_ids(world, role: str, kind: str) -> dict[str, str]:
     foreign = {k: v for k, v in world.ids.items() if k != kind}
     if role == "other" and kind not in PUBLIC_KINDS:
         foreign[f"owner's {kind}"] = world.ids[kind]
+    if role == "owner" and kind == "job":
+        del foreign["tracked job"]  # the owner's own job; to everyone else it does not exist
     return foreign
 
 
@@ -138,3 +146,6 @@ def test_every_foreign_id_is_a_real_stream(world):
         if kind != "export":
             assert jobraker.repository.get(UUID(id_)).id == UUID(id_), kind
     assert DataExport.objects.filter(id=world.ids["export"]).exists()
+    # The tracked job is there for its owner only.
+    assert world.clients["owner"].get(f"/api/v1/jobs/{world.ids['tracked job']}").status_code == 200
+    assert world.clients["other"].get(f"/api/v1/jobs/{world.ids['tracked job']}").status_code == 404

@@ -367,7 +367,7 @@ def test_bulk_reports_a_lost_race_as_conflict_and_changes_nothing(jobraker):
             jobraker.add_note(aid, "written by someone else meanwhile", Actor.CANDIDATE)
             application.shortlist(Actor.CANDIDATE)
 
-        return jobraker._update(aid, None, command)
+        return jobraker._update(aid, None, command, kind=Application)
 
     outcome = jobraker._act_on_one(app_id, shortlist_while_someone_else_writes, owner)
     assert (outcome.outcome, outcome.position) == ("conflict", None)

@@ -335,25 +335,21 @@ def test_a_candidate_registered_before_verification_keeps_its_id_and_counts_as_v
     assert (me["id"], me["email"], me["address_verified"]) == (str(old_id), email, True)
 
 
-def test_createstaff_reserves_the_address_and_refuses_one_in_use(jobraker, monkeypatch):
-    import io
-
-    from django.core.management import CommandError, call_command
+def test_createstaff_reserves_the_address_and_refuses_one_in_use(jobraker, monkeypatch, capsys):
+    from jobraker.cli import STAFF_PASSWORD_VARIABLE, main
 
     address = unique_email("auditor")
-    monkeypatch.setattr("sys.stdin", io.StringIO(f"{PASSWORD}\n"))
-    out = io.StringIO()
-    call_command("createstaff", email=address, role="auditor", password_stdin=True, stdout=out)
+    monkeypatch.setenv(STAFF_PASSWORD_VARIABLE, PASSWORD)
+    assert main(["createstaff", address, "--role", "auditor"]) == 0
     account = Account.objects.get_by_natural_key(address)
     assert (account.role, account.is_staff, account.check_password(PASSWORD)) == (Role.AUDITOR, False, True)
-    assert out.getvalue().strip() == f"created auditor account {account.id}"
+    assert capsys.readouterr().out.strip() == f"created auditor account {account.id}"
     assert EmailReservation.objects.get(email_index=email_index(address)).kind == Role.AUDITOR
 
     taken = unique_email()
     jobraker.register_candidate(taken, "Candidate", "h")
-    monkeypatch.setattr("sys.stdin", io.StringIO(f"{PASSWORD}\n"))
-    with pytest.raises(CommandError, match="already in use"):
-        call_command("createstaff", email=taken, role="staff", password_stdin=True)
+    assert main(["createstaff", taken, "--role", "staff"]) == 1
+    assert "already in use" in capsys.readouterr().err
 
 
 def test_createsuperuser_takes_an_address_and_reserves_it(monkeypatch):

@@ -12,6 +12,8 @@ from collections.abc import Callable
 
 from jobraker.config import ConfigError, Settings, get_settings
 
+STAFF_PASSWORD_VARIABLE = "JOBRAKER_STAFF_PASSWORD"  # read by `jobraker createstaff`
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
@@ -57,6 +59,12 @@ def build_parser() -> argparse.ArgumentParser:
     audit = command("audit", cmd_audit, "Verify the hash chain over every stored event.")
     audit.add_argument("action", choices=["verify"])
     command("check", cmd_check, "Validate configuration and reach the database and Redis.")
+    createstaff = command("createstaff", cmd_createstaff, "Create a staff or auditor account. The password is "
+                          f"read from {STAFF_PASSWORD_VARIABLE} or asked for twice; it is never an argument.")
+    createstaff.add_argument("email")
+    createstaff.add_argument("--role", choices=["staff", "auditor"], default="staff",
+                             help="staff: reads everything, acts through commands, opens the admin; auditor: reads only")
+    createstaff.add_argument("--superuser", action="store_true", help="staff with every admin permission")
     manage = command("manage", cmd_manage, "Run a Django management command (e.g. createsuperuser).")
     manage.add_argument("arguments", nargs=argparse.REMAINDER)
     return parser
@@ -278,6 +286,31 @@ def cmd_check(args: argparse.Namespace) -> int:
     settings = _ready_settings()
     print(f"configuration ok ({settings.env}); database and Redis reachable")
     return 0
+
+
+def cmd_createstaff(args: argparse.Namespace) -> int:
+    _ready_settings()
+    from jobraker.accounts.operators import OperatorRefused, create_operator
+
+    # Never a command-line argument: those are visible to every user in `ps` and kept in shell history.
+    password = os.environ.get(STAFF_PASSWORD_VARIABLE) or _ask_password()
+    if password is None:
+        print("jobraker: error: the two passwords differ", file=sys.stderr)
+        return 1
+    try:
+        account = create_operator(args.email, args.role, password, superuser=args.superuser)
+    except OperatorRefused as exc:
+        print(f"jobraker: error: {exc}", file=sys.stderr)
+        return 1
+    print(f"created {account.role} account {account.id}")
+    return 0
+
+
+def _ask_password() -> str | None:
+    import getpass
+
+    password = getpass.getpass("Password: ")
+    return password if getpass.getpass("Password (again): ") == password else None
 
 
 def cmd_manage(args: argparse.Namespace) -> int:

@@ -234,12 +234,31 @@ def _development_secrets(data_dir: Path, names: list[str]) -> dict[str, str]:
     if any(name not in stored for name in names):
         for name in names:
             stored.setdefault(name, GENERATED_SECRETS[name]())
-        data_dir.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(stored, indent=2))
-        tmp.chmod(0o600)
-        tmp.replace(path)
+        data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        write_private(path, json.dumps(stored, indent=2))
     return {name: stored[name] for name in names}
+
+
+def write_private(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text``, readable by the owner only from the first byte.
+
+    The new file is created with mode 0600 by ``os.open`` itself (a chmod after writing left a
+    moment in which anyone could read it), under a fresh name with O_EXCL so that neither a
+    leftover file nor a planted link is written through, then renamed into place."""
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    try:
+        try:
+            data = text.encode()
+            while data:
+                data = data[os.write(fd, data):]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def _one_line(exc: ValidationError) -> str:

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "jobraker.api.security.ContentSecurityPolicyMiddleware",
+    "jobraker.api.security.NoStoreMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "jobraker.api.middleware.RequestContextMiddleware",
@@ -125,6 +126,12 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "jobraker.api.problems.problem_exception_handler",
     "DEFAULT_THROTTLE_RATES": {"login": "10/min", "register": "20/hour"},
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # DRF's defaults, with JSON nesting limited (a 1,000-deep body was a RecursionError, a 500).
+    "DEFAULT_PARSER_CLASSES": [
+        "jobraker.api.parsers.DepthLimitedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
 }
 
 SIMPLE_JWT = {

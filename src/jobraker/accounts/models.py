@@ -1,5 +1,5 @@
 """Login accounts. A candidate's account is a projection of their events (same id);
-auditor and staff accounts are created by an operator (``jobraker manage createstaff``).
+auditor and staff accounts are created by an operator (``jobraker createstaff``).
 
 No account keeps its e-mail address: it is found by the address's keyed blind index
 (``email_index``), and every address in use is reserved in ``EmailReservation``, which is

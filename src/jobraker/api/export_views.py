@@ -27,6 +27,8 @@ from jobraker.privacy.models import DataExport
 
 def _request(candidate_id: Any, by: str) -> Response:
     export_id = uuid4()
+    # Only a candidate has an export: any other id is refused before a row is made for it.
+    run_command(by, lambda: get_jobraker().get_candidate(candidate_id))
     DataExport.objects.create(id=export_id, candidate_id=candidate_id, requested_by=by)
     position = run_command(by, lambda: get_jobraker().request_export(candidate_id, export_id, by))
     return accepted(position, status.HTTP_202_ACCEPTED, id=export_id)

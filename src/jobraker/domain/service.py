@@ -87,13 +87,13 @@ class Jobraker(EventSourcedApplication[UUID]):
         return candidate.id, self._save(candidate)
 
     def verify_address(self, candidate_id: UUID) -> int:
-        return self._update(candidate_id, None, lambda c: c.verify_address())
+        return self._update(candidate_id, None, lambda c: c.verify_address(), kind=Candidate)
 
     def note_registration_attempt(self, candidate_id: UUID) -> int:
-        return self._update(candidate_id, None, lambda c: c.note_registration_attempt())
+        return self._update(candidate_id, None, lambda c: c.note_registration_attempt(), kind=Candidate)
 
     def get_candidate(self, candidate_id: UUID) -> Candidate:
-        return self._get(candidate_id)
+        return self._get(candidate_id, kind=Candidate)
 
     # Candidate commands.
 
@@ -101,12 +101,14 @@ class Jobraker(EventSourcedApplication[UUID]):
         return self._update(
             candidate_id, expected_version,
             lambda c: c.change_profile(replace(c.profile, **_tuples(changes))),
+            kind=Candidate,
         )
 
     def change_preferences(self, candidate_id: UUID, changes: dict[str, Any], expected_version: int | None = None) -> int:
         return self._update(
             candidate_id, expected_version,
             lambda c: c.change_preferences(replace(c.preferences, **_tuples(changes))),
+            kind=Candidate,
         )
 
     def change_auto_apply(self, candidate_id: UUID, changes: dict[str, Any], expected_version: int | None = None) -> int:
@@ -118,13 +120,13 @@ class Jobraker(EventSourcedApplication[UUID]):
         """Change the mode, the strategy or overrides (min_score, daily_cap, strict_filters;
         ``None`` removes an override so the strategy's value holds again)."""
         fields = {AUTOMATION_FIELDS[name]: value for name, value in changes.items()}
-        return self._update(candidate_id, expected_version, lambda c: c.change_auto_apply(replace(c.auto_apply, **fields)))
+        return self._update(candidate_id, expected_version, lambda c: c.change_auto_apply(replace(c.auto_apply, **fields)), kind=Candidate)
 
     def give_consent(self, candidate_id: UUID, kind: str, version: str) -> int:
-        return self._update(candidate_id, None, lambda c: c.give_consent(kind, version))
+        return self._update(candidate_id, None, lambda c: c.give_consent(kind, version), kind=Candidate)
 
     def withdraw_consent(self, candidate_id: UUID, kind: str) -> int:
-        return self._update(candidate_id, None, lambda c: c.withdraw_consent(kind))
+        return self._update(candidate_id, None, lambda c: c.withdraw_consent(kind), kind=Candidate)
 
     def upload_resume(
         self, candidate_id: UUID, resume_id: UUID, filename: str, content_type: str, size: int, text: str
@@ -136,16 +138,16 @@ class Jobraker(EventSourcedApplication[UUID]):
             replaced.append(candidate.resume.id if candidate.resume else None)
             candidate.upload_resume(resume_id, filename, content_type, size, text)
 
-        position = self._update(candidate_id, None, upload)
+        position = self._update(candidate_id, None, upload, kind=Candidate)
         return replaced[-1], position
 
     def delete_resume(self, candidate_id: UUID) -> tuple[UUID, int]:
         deleted: list[UUID] = []
-        position = self._update(candidate_id, None, lambda c: deleted.append(c.delete_resume()))
+        position = self._update(candidate_id, None, lambda c: deleted.append(c.delete_resume()), kind=Candidate)
         return deleted[-1], position
 
     def request_export(self, candidate_id: UUID, export_id: UUID, by: str) -> int:
-        return self._update(candidate_id, None, lambda c: c.request_export(export_id, by))
+        return self._update(candidate_id, None, lambda c: c.request_export(export_id, by), kind=Candidate)
 
     # Jobs.
 
@@ -153,12 +155,12 @@ class Jobraker(EventSourcedApplication[UUID]):
         """Record a listing, or what changed in it since it was last posted (idempotent)."""
         jid = job_id(listing["source"], listing["external_id"])
         try:
-            job = self._get(jid)
+            job = self._get(jid, kind=Job)
         except NotFound:
             try:
                 return jid, self._save(Job.post(**listing))
             except IntegrityError:  # posted at this moment by another ingestion of the same search
-                job = self._get(jid)
+                job = self._get(jid, kind=Job)
         job.revise(**listing)
         return jid, self._save(job)
 
@@ -166,7 +168,7 @@ class Jobraker(EventSourcedApplication[UUID]):
         """The listing's job, posted now if it does not exist yet (never revised here)."""
         jid = job_id(listing["source"], listing["external_id"])
         try:
-            self._get(jid)
+            self._get(jid, kind=Job)
         except NotFound:
             try:
                 self._save(Job.post(**listing))
@@ -179,7 +181,7 @@ class Jobraker(EventSourcedApplication[UUID]):
         changed by a later request). Never a listing: see ``Job.Tracked``."""
         job = Job.track(owner_id, identity, **fields)
         try:
-            self._get(job.id)
+            self._get(job.id, kind=Job)
         except NotFound:
             try:
                 self._save(job)
@@ -190,23 +192,23 @@ class Jobraker(EventSourcedApplication[UUID]):
     def get_listing(self, jid: UUID) -> Job:
         """A job that is a listing: a candidate's tracked job reads as not found, so nothing
         Jobraker does for others (matching, shortlisting, applying) can reach it."""
-        job = self._get(jid)
+        job = self._get(jid, kind=Job)
         if job.is_tracked:
             raise NotFound(jid)
         return job
 
     def get_job_for(self, candidate_id: UUID, jid: UUID) -> Job:
         """A listing, or the candidate's own tracked job; another's tracked job is not found."""
-        job = self._get(jid)
+        job = self._get(jid, kind=Job)
         if job.is_tracked and job.owner_id != candidate_id:
             raise NotFound(jid)
         return job
 
     def expire_job(self, jid: UUID) -> int:
-        return self._update(jid, None, lambda job: job.expire())
+        return self._update(jid, None, lambda job: job.expire(), kind=Job)
 
     def get_job(self, jid: UUID) -> Job:
-        return self._get(jid)
+        return self._get(jid, kind=Job)
 
     # Applications.
 
@@ -268,13 +270,13 @@ class Jobraker(EventSourcedApplication[UUID]):
                 raise IllegalTransition("approve the submission", refusal)
             application.approve_submission(by, now)
 
-        return self._update(application_id, None, approve)
+        return self._update(application_id, None, approve, kind=Application)
 
     def reject_submission(self, application_id: UUID, by: Actor) -> int:
-        return self._update(application_id, None, lambda a: a.reject_submission(by))
+        return self._update(application_id, None, lambda a: a.reject_submission(by), kind=Application)
 
     def expire_preparation(self, application_id: UUID, now: datetime) -> int:
-        return self._update(application_id, None, lambda a: a.expire_preparation(now))
+        return self._update(application_id, None, lambda a: a.expire_preparation(now), kind=Application)
 
     def act_on_many(
         self, action: str, ids: Iterable[UUID], by: Actor, owner: UUID | None, now: datetime
@@ -308,7 +310,7 @@ class Jobraker(EventSourcedApplication[UUID]):
         return ItemOutcome(aid, "ok", "", status=self.get_application(aid).status.value, position=position)
 
     def get_application(self, application_id: UUID) -> Application:
-        return self._get(application_id)
+        return self._get(application_id, kind=Application)
 
     def move_application(
         self, application_id: UUID, action: str, by: Actor, expected_version: int | None = None, **details: Any
@@ -319,10 +321,10 @@ class Jobraker(EventSourcedApplication[UUID]):
             raise InvalidValue(f"{action} is done by Jobraker, not by the candidate")
         if action in CANDIDATE_ACTIONS:
             details["by"] = by
-        return self._update(application_id, expected_version, lambda a: getattr(a, action)(**details))
+        return self._update(application_id, expected_version, lambda a: getattr(a, action)(**details), kind=Application)
 
     def add_note(self, application_id: UUID, text: str, by: Actor) -> int:
-        return self._update(application_id, None, lambda a: a.add_note(text, by))
+        return self._update(application_id, None, lambda a: a.add_note(text, by), kind=Application)
 
     # Accountability.
 
@@ -344,14 +346,14 @@ class Jobraker(EventSourcedApplication[UUID]):
                 raise NotFound(notification_id)
             notification.mark_read()
 
-        return self._update(notification_id, None, mark)
+        return self._update(notification_id, None, mark, kind=Notification)
 
     # Notification settings and job alerts.
 
     def get_notification_settings(self, candidate_id: UUID) -> NotificationSettings:
         """The candidate's settings; never changed means every switch on (an unsaved default)."""
         try:
-            return self._get(notification_settings_id(candidate_id))
+            return self._get(notification_settings_id(candidate_id), kind=NotificationSettings)
         except NotFound:
             return NotificationSettings(candidate_id=candidate_id)
 
@@ -373,8 +375,8 @@ class Jobraker(EventSourcedApplication[UUID]):
 
     def get_alert(self, alert_id: UUID, candidate_id: UUID | None = None) -> JobAlert:
         """The alert; to a candidate who does not own it, it does not exist."""
-        alert = self._get(alert_id)
-        if not isinstance(alert, JobAlert) or (candidate_id is not None and alert.candidate_id != candidate_id):
+        alert = self._get(alert_id, kind=JobAlert)
+        if candidate_id is not None and alert.candidate_id != candidate_id:
             raise NotFound(alert_id)
         return alert
 
@@ -388,26 +390,33 @@ class Jobraker(EventSourcedApplication[UUID]):
             merged = None if criteria is None else AlertCriteria.from_dict({**alert.criteria.as_dict(), **criteria})
             alert.change(name=changes.get("name"), criteria=merged, frequency=changes.get("frequency"))
 
-        return self._update(alert_id, expected_version, change)
+        return self._update(alert_id, expected_version, change, kind=JobAlert)
 
     def unsubscribe_alert(self, alert_id: UUID, via: str, candidate_id: UUID | None = None) -> int:
         """Unsubscribe by the owner (``candidate_id``) or by a signed link (no candidate given)."""
         self.get_alert(alert_id, candidate_id)
-        return self._update(alert_id, None, lambda alert: alert.unsubscribe(via))
+        return self._update(alert_id, None, lambda alert: alert.unsubscribe(via), kind=JobAlert)
 
     # Plumbing.
 
-    def _get(self, aggregate_id: UUID) -> Any:
+    def _get(self, aggregate_id: UUID, *, kind: type[Any]) -> Any:
+        """The aggregate of this kind. An id of another kind is not found either: ids come from
+        clients, and one of another aggregate must answer exactly as an unknown one."""
         try:
-            return self.repository.get(aggregate_id)
+            aggregate = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             raise NotFound(aggregate_id) from None
+        if not isinstance(aggregate, kind):
+            raise NotFound(aggregate_id)
+        return aggregate
 
-    def _update(self, aggregate_id: UUID, expected_version: int | None, command: Callable[[Any], None]) -> int:
+    def _update(
+        self, aggregate_id: UUID, expected_version: int | None, command: Callable[[Any], None], *, kind: type[Any]
+    ) -> int:
         """Load, check the caller's version, run the command, save; retry a lost race once
         when the caller gave no version (the command re-runs on the fresh state)."""
         for _ in range(3 if expected_version is None else 1):
-            aggregate = self._get(aggregate_id)
+            aggregate = self._get(aggregate_id, kind=kind)
             if expected_version is not None and aggregate.version != expected_version:
                 raise StaleVersion(aggregate.version)
             command(aggregate)

@@ -76,5 +76,5 @@ def test_an_address_with_an_account_is_refused(monkeypatch, capsys, live_project
     _, _, email = signed_in()  # a candidate's
     monkeypatch.setenv(STAFF_PASSWORD_VARIABLE, PASSWORD)
     assert main(["createstaff", email, "--role", "auditor"]) == 1
-    assert "exists" in capsys.readouterr().err
+    assert "already in use" in capsys.readouterr().err
     assert Account.objects.get_by_natural_key(email).role == Role.CANDIDATE

@@ -30,8 +30,8 @@ def post_registration(email: str, name: str = "Ada Lovelace"):
 
 
 def answer_of(response) -> tuple[int, bytes, dict[str, str]]:
-    """Everything a caller sees, but the per-request id and date."""
-    headers = {k: v for k, v in response.headers.items() if k not in ("X-Request-ID", "Date")}
+    """Everything a caller sees, but the per-request id and the times (Date, and Expires from no-store)."""
+    headers = {k: v for k, v in response.headers.items() if k not in ("X-Request-ID", "Date", "Expires")}
     return response.status_code, response.content, headers
 
 

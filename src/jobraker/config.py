@@ -63,6 +63,9 @@ class Settings(BaseSettings):
 
     secret_key: SecretStr | None = Field(None, validation_alias=_env("JOBRAKER_SECRET_KEY"))
     master_key: SecretStr | None = Field(None, validation_alias=_env("JOBRAKER_MASTER_KEY"))
+    # Key-encryption keys from a secret manager ("id:base64,..."; the highest id is current).
+    # Unset: Jobraker keeps and rotates them in <data dir>/keks.json (docs/security.md).
+    keks: SecretStr | None = Field(None, validation_alias=_env("JOBRAKER_KEKS"))
 
     adzuna_app_id: str | None = Field(None, validation_alias=_env("ADZUNA_APP_ID"))
     adzuna_app_key: SecretStr | None = Field(None, validation_alias=_env("ADZUNA_APP_KEY"))
@@ -148,6 +151,18 @@ class Settings(BaseSettings):
     def _check_master_key(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None:
             decode_master_key(value.get_secret_value())
+        return value
+
+    @field_validator("keks")
+    @classmethod
+    def _check_keks(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            from jobraker.privacy.keks import KekError, parse_keks
+
+            try:
+                parse_keks(value.get_secret_value())
+            except KekError as error:
+                raise ValueError(str(error).removeprefix("JOBRAKER_KEKS: ")) from None
         return value
 
     @property

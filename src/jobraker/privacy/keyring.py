@@ -72,7 +72,7 @@ class Keyring:
 
     def __init__(self, store: KeyStore, keks: KekSource, cache_seconds: float = 10.0):
         self._store = store
-        self._kek_source = keks
+        self.kek_source = keks
         self._keks: Keks | None = None  # read on first use: the first read may create the KEK file
         self._kek_ciphers: dict[int, AESGCM] = {}
         # The ready cipher of each key, not just its bytes: building one costs more than a seal.
@@ -183,7 +183,7 @@ class Keyring:
         return _wrap(self._kek_cipher(to_kek), subject, key)
 
     def reload_keks(self) -> Keks:
-        keks = self._kek_source.read()
+        keks = self.kek_source.read()
         with self._lock:
             self._keks, self._kek_ciphers = keks, {kek_id: AESGCM(key) for kek_id, key in keks.keys.items()}
         return keks
@@ -191,7 +191,7 @@ class Keyring:
     def _current_kek(self) -> tuple[int, AESGCM]:
         """The KEK new keys are wrapped with, re-read when another process rotated (a stat call)."""
         keks = self._keks
-        if keks is None or self._kek_source.changed():
+        if keks is None or self.kek_source.changed():
             keks = self.reload_keks()
         return keks.current, self._kek_ciphers[keks.current]
 

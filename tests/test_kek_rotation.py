@@ -26,7 +26,9 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from psycopg import sql
 
 from jobraker.domain.candidate import Candidate
-from jobraker.privacy.keyring import KeyAlreadyStored, unwrap
+from jobraker.privacy.keks import EnvironmentKekSource, KekError, Keks, format_keks, new_kek, parse_keks
+from jobraker.privacy.keyring import KeyAlreadyStored, Keyring, unwrap
+from jobraker.privacy.keystore import DatabaseKeyStore
 from jobraker.privacy.models import Kek, SubjectKey
 from jobraker.privacy.rotation import rotate_keks, rotation_due
 
@@ -195,3 +197,50 @@ def _fresh_database() -> Iterator[str]:
     finally:
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def test_with_keks_from_the_environment_rotation_adopts_the_newest_and_retires_the_rest(jobraker):
+    """Production: the operator added KEK n+1 to JOBRAKER_KEKS; the rotation re-wraps under it and
+    names the KEKs to remove from the secret manager. (The session's KEK file gets the same KEK
+    first, so the other tests' processes keep reading.)"""
+    candidates = register(jobraker, 3)
+    file_source = jobraker.keyring.kek_source
+    old = file_source.read()
+    added_id, added = max(old.keys) + 1, new_kek()
+    file_source.add_current(added_id, added)
+    environment = EnvironmentKekSource(format_keks(Keks(added_id, {**old.keys, added_id: added})))
+    keyring = Keyring(DatabaseKeyStore(), environment)
+
+    rotation = rotate_keks(keyring, environment)
+
+    assert rotation.kek_id == added_id and set(old.keys) <= set(rotation.retired)
+    assert set(SubjectKey.objects.values_list("kek_id", flat=True)) == {added_id}
+    assert not rotation_due(environment)
+    with pytest.raises(KekError):
+        environment.add_current(added_id + 1, new_kek())
+    assert_everyone_opens(candidates)
+    rotate_keks(jobraker.keyring, file_source)  # the session's file drops the retired KEKs
+    assert_everyone_opens(candidates)
+
+
+def test_keys_add_prints_the_variable_with_a_new_kek_and_keeps_the_old_ones():
+    current = Keks(3, {2: os.urandom(32), 3: os.urandom(32)})
+    env = {**os.environ, "JOBRAKER_KEKS": format_keks(current)}
+    done = subprocess.run([sys.executable, "-m", "jobraker", "keys", "add"], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    printed = parse_keks(done.stdout.strip())
+    assert printed.current == 4 and {i: printed.keys[i] for i in (2, 3)} == current.keys
+    assert len(printed.keys[4]) == 32 and printed.keys[4] not in current.keys.values()
+
+
+@pytest.mark.parametrize("value, message", [
+    ("1:not-base64!", "JOBRAKER_KEKS: entry #1 is not base64"),
+    ("one:" + base64.b64encode(b"k" * 32).decode(), "JOBRAKER_KEKS: each entry is <number>:<base64 of 32 bytes>"),
+    ("1:" + base64.b64encode(b"short").decode(), "JOBRAKER_KEKS: entry #1 is not 32 bytes"),
+])
+def test_malformed_keks_in_the_environment_stop_start_up_naming_the_variable(tmp_path: Path, value: str, message: str):
+    from jobraker.config import ConfigError, load_settings
+
+    with pytest.raises(ConfigError) as error:
+        load_settings({"JOBRAKER_DATA_DIR": str(tmp_path), "JOBRAKER_KEKS": value})
+    assert str(error.value) == message  # and never the value itself

@@ -150,7 +150,7 @@ def parse_keks(value: str) -> Keks:
         kek_id, _, text = entry.partition(":")
         if not kek_id.isdigit() or not text:
             raise KekError("JOBRAKER_KEKS: each entry is <number>:<base64 of 32 bytes>")
-        keys[int(kek_id)] = _decode(text, f"JOBRAKER_KEKS entry #{kek_id}")
+        keys[int(kek_id)] = _decode(text, f"JOBRAKER_KEKS: entry #{kek_id}")
     if not keys:
         raise KekError("JOBRAKER_KEKS: no KEK given")
     return Keks(current=max(keys), keys=keys)

@@ -183,3 +183,21 @@ def test_notification_actors_finish_an_erased_candidates_messages_without_retry(
     for message in messages:
         assert_no_retry_and_no_dead_letter(message.queue_name, message.message_id)
     assert events_naming(jobraker, candidate_id, after=position) == 0
+
+
+def test_a_skyvern_outcome_for_an_erased_candidate_is_accepted_and_records_nothing(jobraker):
+    """The run was under way when the candidate was erased: the webhook (and the poll of silent
+    runs) must not fail — Skyvern would retry it forever — and must store nothing for them."""
+    from jobraker.appliers.skyvern import SkyvernRun
+    from jobraker.appliers.webhooks import record_outcome
+
+    from .fakes.skyvern_server import FakeSkyvern
+    from .test_submission_verification import _sent
+
+    with FakeSkyvern() as skyvern:
+        application_id, run_id = _sent(jobraker, skyvern)
+        candidate_id = jobraker.get_application(application_id).candidate_id
+        position = erase_candidate(jobraker, candidate_id, by="candidate")
+        run = SkyvernRun.model_validate(skyvern.run_body(run_id, "completed", output={"confirmation_number": "A-1"}))
+        assert record_outcome(jobraker, run) == "candidate erased"
+    assert events_naming(jobraker, candidate_id, after=position) == 0

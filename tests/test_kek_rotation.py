@@ -244,3 +244,16 @@ def test_malformed_keks_in_the_environment_stop_start_up_naming_the_variable(tmp
     with pytest.raises(ConfigError) as error:
         load_settings({"JOBRAKER_DATA_DIR": str(tmp_path), "JOBRAKER_KEKS": value})
     assert str(error.value) == message  # and never the value itself
+
+
+def test_production_requires_keks_from_the_environment(tmp_path: Path):
+    """Containers share no data folder: each would make its own KEK file."""
+    from jobraker.config import ConfigError, load_settings
+
+    secrets = {"JOBRAKER_ENV": "production", "JOBRAKER_DATA_DIR": str(tmp_path),
+               "JOBRAKER_SECRET_KEY": "s" * 50, "JOBRAKER_MASTER_KEY": base64.b64encode(os.urandom(32)).decode()}
+    with pytest.raises(ConfigError, match="^JOBRAKER_KEKS is not set"):
+        load_settings(secrets)
+    kek = base64.b64encode(os.urandom(32)).decode()
+    assert load_settings({**secrets, "JOBRAKER_KEKS": f"1:{kek}"}).keks is not None
+    assert not (tmp_path / "keks.json").exists()

@@ -210,6 +210,12 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
             f"{missing[0]} is not set; JOBRAKER_ENV=production requires it "
             f"(missing: {', '.join(missing)})"
         )
+    if settings.is_production and settings.keks is None:
+        # Each container would otherwise make its own KEK file (docs/security.md).
+        raise ConfigError(
+            "JOBRAKER_KEKS is not set; JOBRAKER_ENV=production requires it (from the secret manager; "
+            "when upgrading, 1:<the JOBRAKER_MASTER_KEY value>)"
+        )
     if missing:
         environ.update(_development_secrets(settings.data_dir, missing))
         try:

@@ -87,6 +87,8 @@ def open_all(subject: uuid.UUID, subject_key: bytes, fields: list[tuple[str, byt
 
 
 def test_a_key_backed_up_before_erasure_opens_nothing_once_the_keks_rotated(jobraker, settings_master_key):
+    rotate_keks(jobraker.keyring, jobraker.keyring.kek_source)
+    assert not rotation_due(jobraker.keyring.kek_source)
     candidate_id = register_with_data(jobraker)
     backup = dumped_key_rows()[str(candidate_id)]
     keks_in_backup_era = json.loads(jobraker.keyring.kek_source.path.read_text())["keks"]

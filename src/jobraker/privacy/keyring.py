@@ -130,7 +130,7 @@ class Keyring:
         return self._store.load_or_insert(new_keys, kek_id)
 
     @contextmanager
-    def keys_for_new_subjects(self, subjects: set[UUID]) -> Iterator[dict[UUID, bytes]]:
+    def keys_for_new_subjects(self, subjects: set[UUID]) -> Iterator[WrappedKeys]:
         """Fresh keys for subjects whose first events this thread is saving, without a round trip.
 
         Yields the wrapped keys, which the caller stores in the same transaction as the events

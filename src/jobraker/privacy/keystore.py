@@ -31,7 +31,9 @@ INSERT_MISSING = INSERT_NEW + " ON CONFLICT (subject_id) DO NOTHING"
 # ends, while a KEK rotation may still re-wrap them (an UPDATE of non-key columns does not wait).
 LIVE_KEYS = f"SELECT subject_id FROM {KEYS} WHERE subject_id = ANY(%s) FOR KEY SHARE"
 STORED = f"SELECT subject_id, kek_id, wrapped_key FROM {KEYS} WHERE subject_id = ANY(%s)"
-TOMBSTONE = f"INSERT INTO {TOMBSTONES} (subject_id, erased_at) VALUES (%s, now()) ON CONFLICT DO NOTHING"
+# clock_timestamp(), not now() (the transaction's start): a rotation whose KEK is numbered after
+# this moment re-wraps without this subject's row; one numbered before must be followed by another.
+TOMBSTONE = f"INSERT INTO {TOMBSTONES} (subject_id, erased_at) VALUES (%s, clock_timestamp()) ON CONFLICT DO NOTHING"
 DELETE_KEY = f"DELETE FROM {KEYS} WHERE subject_id = %s"
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import structlog
 from django.db import IntegrityError, connection, transaction
@@ -84,7 +84,7 @@ def rotate_keks(keyring: Keyring, source: KekSource, batch_size: int = 500) -> R
         return rotation
 
 
-def rotation_due(source: KekSource, now: object = None) -> bool:
+def rotation_due(source: KekSource, now: datetime | None = None) -> bool:
     """Daily, at once after an erasure, and whenever keys are wrapped by a KEK other than the current."""
     current = Kek.objects.order_by("-id").first()
     if current is None or Kek.objects.count() > 1:
@@ -98,11 +98,14 @@ def rotation_due(source: KekSource, now: object = None) -> bool:
 def _adopt_new_kek(source: KekSource) -> int:
     if not source.writable:  # the operator put the new KEK in JOBRAKER_KEKS
         kek_id = source.read().current
-        Kek.objects.get_or_create(id=kek_id)
+        with connection.cursor() as cursor:
+            cursor.execute("INSERT INTO jobraker_keks (id, created_at) VALUES (%s, clock_timestamp()) "
+                           "ON CONFLICT DO NOTHING", (kek_id,))
         return kek_id
     known = set(Kek.objects.values_list("id", flat=True)) | set(source.read().keys)
     kek_id = max(known) + 1
-    Kek.objects.create(id=kek_id)
+    with connection.cursor() as cursor:  # the database's clock, as the tombstones' (rotation_due)
+        cursor.execute("INSERT INTO jobraker_keks (id, created_at) VALUES (%s, clock_timestamp())", (kek_id,))
     source.add_current(kek_id, new_kek())
     return kek_id
 

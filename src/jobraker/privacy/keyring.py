@@ -64,7 +64,7 @@ class KekRetired(Exception):
 class WrappedKeys(dict[UUID, bytes]):
     """New subjects' wrapped keys, and the number of the KEK that wrapped them."""
 
-    kek_id: int
+    kek_id: int = 0  # none yet
 
 
 class Keyring:
@@ -138,6 +138,9 @@ class Keyring:
         block ends without error (committed). If a subject turns out to have a key already, the
         store raises KeyAlreadyStored, the transaction rolls back and nothing is cached."""
         new = [subject for subject in subjects if self._cached(subject) is None]
+        if not new:  # most saves: no KEK needed
+            yield WrappedKeys()
+            return
         kek_id, kek = self._current_kek()
         # Every new key and its wrapping nonce from one read of the OS's random source
         # (what AESGCM.generate_key(256) and _wrap would each read on their own).

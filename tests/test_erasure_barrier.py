@@ -26,6 +26,7 @@ from jobraker.privacy.keyring import SubjectErased, unwrap
 from jobraker.privacy.models import ErasedSubject, SubjectKey
 from jobraker.privacy.rotation import rotate_keks, rotation_due
 from jobraker.workers.broker import redis_client
+from jobraker.workers.scheduler import rotate_keks_when_due
 
 from .conftest import unique_email
 
@@ -105,7 +106,10 @@ def test_a_key_backed_up_before_erasure_opens_nothing_once_the_keks_rotated(jobr
     plaintext = open_all(candidate_id, unwrap(old_kek, candidate_id, backup[1]), fields)
     assert NAME in plaintext and SKILL in plaintext
 
-    rotate_keks(jobraker.keyring, jobraker.keyring.kek_source)
+    kek_before = jobraker.keyring.kek_source.read().current
+    rotate_keks_when_due()  # the scheduler's job, run every minute
+    assert jobraker.keyring.kek_source.read().current != kek_before
+    assert not rotation_due(jobraker.keyring.kek_source)
     remaining = [base64.b64decode(k) for k in json.loads(jobraker.keyring.kek_source.path.read_text())["keks"].values()]
     for kek in [*remaining, settings_master_key]:
         with pytest.raises(InvalidTag):

@@ -56,9 +56,11 @@ class DatabaseKeyStore:
         return {subject: stored.get(subject) for subject in subjects}
 
     def insert_new(self, cursor: Any, new_keys: dict[UUID, bytes], kek_id: int) -> None:
+        """In the event store's transaction (a psycopg cursor)."""
         subjects = list(new_keys)
         try:
-            cursor.execute(INSERT_NEW, (kek_id, subjects, [new_keys[s] for s in subjects]))
+            # prepare=True: planned once per connection, as the recorder's own statements are.
+            cursor.execute(INSERT_NEW, (kek_id, subjects, [new_keys[s] for s in subjects]), prepare=True)
         except (UniqueViolation, ForeignKeyViolation):  # the transaction is rolled back by the caller
             raise KeyAlreadyStored() from None
         if cursor.rowcount != len(subjects):
@@ -67,7 +69,7 @@ class DatabaseKeyStore:
     def require_live(self, cursor: Any, subjects: set[UUID]) -> None:
         """Inside the caller's transaction: every subject still has its key, and keeps it until
         the transaction ends. A worker whose cache still holds an erased subject's key stops here."""
-        cursor.execute(LIVE_KEYS, (list(subjects),))
+        cursor.execute(LIVE_KEYS, (list(subjects),), prepare=True)
         live = {_first_column(row) for row in cursor.fetchall()}
         missing = sorted(subjects - live)
         if missing:

@@ -58,6 +58,10 @@ def build_parser() -> argparse.ArgumentParser:
     projections.add_argument("name", nargs="?", help="projection to rebuild or retry (or 'all')")
     audit = command("audit", cmd_audit, "Verify the hash chain over every stored event.")
     audit.add_argument("action", choices=["verify"])
+    keys = command("keys", cmd_keys, "Key-encryption keys: rotate them now, show their state, or (with "
+                   "JOBRAKER_KEKS) print the variable's value with a new KEK added.")
+    keys.add_argument("action", choices=["rotate", "status", "add"])
+    keys.add_argument("--batch-size", type=int, default=500, help="subject keys re-wrapped per transaction")
     command("check", cmd_check, "Validate configuration and reach the database and Redis.")
     createstaff = command("createstaff", cmd_createstaff, "Create a staff or auditor account. The password is "
                           f"read from {STAFF_PASSWORD_VARIABLE} or asked for twice; it is never an argument.")
@@ -280,6 +284,49 @@ def cmd_audit(args: argparse.Namespace) -> int:
     else:
         print("no events stored yet: nothing to verify")
     return 1 if problems else 0
+
+
+def cmd_keys(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    if args.action == "add":
+        return _print_keks_with_a_new_one(settings)
+    _ready_settings()
+    from jobraker.eventstore.app import get_jobraker
+    from jobraker.privacy.models import Kek, SubjectKey
+
+    keyring = get_jobraker().keyring
+    if args.action == "rotate":
+        from jobraker.privacy.rotation import rotate_keks
+
+        rotation = rotate_keks(keyring, keyring.kek_source, args.batch_size)
+        if rotation is None:
+            print("another rotation is running; nothing done")
+            return 1
+        print(f"KEK #{rotation.kek_id} is current: {rotation.rewrapped} subject keys re-wrapped, "
+              f"KEKs destroyed: {', '.join(f'#{i}' for i in rotation.retired) or 'none'}")
+        if not keyring.kek_source.writable and rotation.retired:
+            print(f"now remove {', '.join(f'#{i}' for i in rotation.retired)} from JOBRAKER_KEKS in the secret "
+                  "manager (and its stored versions), then restart every process")
+        return 0
+    from django.db.models import Count
+
+    keks = keyring.reload_keks()
+    in_use = dict(SubjectKey.objects.values_list("kek_id").annotate(n=Count("subject_id")))
+    print(f"current KEK #{keks.current}; KEKs held: {', '.join(f'#{i}' for i in sorted(keks.keys))}")
+    for kek in Kek.objects.order_by("id"):
+        print(f"  #{kek.id} created {kek.created_at:%Y-%m-%d %H:%M} UTC, wraps {in_use.get(kek.id, 0)} subject keys")
+    return 0
+
+
+def _print_keks_with_a_new_one(settings: Settings) -> int:
+    """Production rotation, step 1: the value to store as JOBRAKER_KEKS (printed, never logged)."""
+    from jobraker.privacy.keks import Keks, format_keks, new_kek, parse_keks
+
+    if settings.keks is None:
+        raise ConfigError("keys add: JOBRAKER_KEKS is not set (without it, `jobraker keys rotate` makes the KEK itself)")
+    keks = parse_keks(settings.keks.get_secret_value())
+    print(format_keks(Keks(keks.current + 1, {**keks.keys, keks.current + 1: new_kek()})))
+    return 0
 
 
 def cmd_check(args: argparse.Namespace) -> int:

@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     verification_link_hours: float = Field(
         48.0, gt=0, le=24 * 30, validation_alias=_env("JOBRAKER_VERIFICATION_LINK_HOURS")
     )
+    # Key-encryption keys from a secret manager ("id:base64,..."; the highest id is current).
+    # Unset: Jobraker keeps and rotates them in <data dir>/keks.json (docs/security.md).
+    keks: SecretStr | None = Field(None, validation_alias=_env("JOBRAKER_KEKS"))
 
     adzuna_app_id: str | None = Field(None, validation_alias=_env("ADZUNA_APP_ID"))
     adzuna_app_key: SecretStr | None = Field(None, validation_alias=_env("ADZUNA_APP_KEY"))
@@ -167,6 +170,18 @@ class Settings(BaseSettings):
             decode_master_key(value.get_secret_value())
         return value
 
+    @field_validator("keks")
+    @classmethod
+    def _check_keks(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            from jobraker.privacy.keks import KekError, parse_keks
+
+            try:
+                parse_keks(value.get_secret_value())
+            except KekError as error:
+                raise ValueError(str(error).removeprefix("JOBRAKER_KEKS: ")) from None
+        return value
+
     @property
     def is_production(self) -> bool:
         return self.env == "production"
@@ -217,6 +232,12 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         raise ConfigError(
             f"{missing[0]} is not set; JOBRAKER_ENV=production requires it "
             f"(missing: {', '.join(missing)})"
+        )
+    if settings.is_production and settings.keks is None:
+        # Each container would otherwise make its own KEK file (docs/security.md).
+        raise ConfigError(
+            "JOBRAKER_KEKS is not set; JOBRAKER_ENV=production requires it (from the secret manager; "
+            "when upgrading, 1:<the JOBRAKER_MASTER_KEY value>)"
         )
     if missing:
         environ.update(_development_secrets(settings.data_dir, missing))

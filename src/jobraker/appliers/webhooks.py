@@ -11,6 +11,7 @@ from jobraker.appliers.skyvern import SkyvernApplier, SkyvernRun, SkyvernUnknown
 from jobraker.appliers.verification import verify
 from jobraker.domain.application import Actor, Application, Status
 from jobraker.domain.service import Jobraker
+from jobraker.privacy.keyring import SubjectErased
 
 
 def record_outcome(jobraker: Jobraker, run: SkyvernRun) -> str:
@@ -32,7 +33,10 @@ def record_outcome(jobraker: Jobraker, run: SkyvernRun) -> str:
         application.flag_for_review("Skyvern timed out; the form may or may not have been sent")
     else:
         return "not terminal"
-    jobraker.save(application)
+    try:
+        jobraker.save(application)
+    except SubjectErased:  # nothing is recorded for an erased candidate; Skyvern need not retry
+        return "candidate erased"
     return "recorded"
 
 
@@ -65,7 +69,11 @@ def poll_silent_runs(jobraker: Jobraker, skyvern: SkyvernApplier, older_than_min
                 continue  # one run's error must not stop the others being asked
             # Skyvern has no such run (e.g. the sandbox restarted): whether it ran is unknown.
             application.flag_for_review(f"Skyvern has no record of run {link.run_id}; whether it was sent is unknown")
-            jobraker.save(application)
+            try:
+                jobraker.save(application)
+            except SubjectErased:
+                outcomes[link.run_id] = "candidate erased"
+                continue
             outcomes[link.run_id] = "unknown to Skyvern: needs review"
             continue
         except httpx.TransportError as exc:

@@ -23,8 +23,8 @@ from jobraker.eventstore import context
 from jobraker.eventstore.mapper import PersonalDataMapper
 from jobraker.eventstore.recorder import UnpipelinedApplicationRecorder
 from jobraker.privacy.blind_index import email_index
-from jobraker.privacy.keyring import KeyAlreadyStored, Keyring
-from jobraker.privacy.keystore import DatabaseKeyStore
+from jobraker.privacy.keyring import KeyAlreadyStored, Keyring, WrappedKeys
+from jobraker.privacy.keystore import DatabaseKeyStore, kek_source
 
 
 def recorder_env(database_url: str) -> dict[str, str]:
@@ -63,25 +63,50 @@ class EncryptedJobraker(Jobraker):
         )
 
     def _record(self, processing_event: ProcessingEvent[UUID]) -> list[Recording[UUID]]:
-        subjects = {data_subject(e) for e in processing_event.events if personal_fields(type(e))}
-        identity_writes = self._identity_writes(processing_event.events)
+        events = processing_event.events
+        subjects = {data_subject(e) for e in events if personal_fields(type(e))}
+        erasing = {e.originator_id for e in events if isinstance(e, Candidate.ErasureCompleted)}
+        identity_writes = self._identity_writes(events)
         # A subject whose own stream starts in this save (a registration) has no key yet: its
         # new key is written in the events' transaction. Other subjects' keys are loaded (or
         # made) first, one round trip for all of them.
-        starting = {e.originator_id for e in processing_event.events if e.originator_version == 1}
+        starting = {e.originator_id for e in events if e.originator_version == 1}
         try:
             with context.one_cause(), self.keyring.keys_for_new_subjects(subjects & starting) as new_keys:
                 self.keyring.ensure_keys(subjects - new_keys.keys())
-                key_writes = [lambda cursor: self.keyring.store_new_keys(cursor, new_keys)] if new_keys else []
-                # Keys first: a subject whose key is stored already (erased) takes the fallback below.
-                _write_in_transaction(processing_event, key_writes + identity_writes)
-                return super()._record(processing_event)
+                self._in_transaction(processing_event, new_keys, subjects - new_keys.keys(), erasing, identity_writes)
+                recordings = super()._record(processing_event)
         except KeyAlreadyStored:
-            # Stored before (an erased subject, or a key row left by an earlier failed save).
-            _write_in_transaction(processing_event, identity_writes)
+            # Stored before (a key row left by an earlier failed save), or its KEK was just retired.
             self.keyring.ensure_keys(subjects)
+            self._in_transaction(processing_event, None, subjects, erasing, identity_writes)
             with context.one_cause():
-                return super()._record(processing_event)
+                recordings = super()._record(processing_event)
+        for subject in erasing:
+            self.keyring.forget(subject)
+        return recordings
+
+    def _in_transaction(
+        self,
+        processing_event: ProcessingEvent[UUID],
+        new_keys: WrappedKeys | None,
+        existing: set[UUID],
+        erasing: set[UUID],
+        identity_writes: list[Callable[[Any], None]],
+    ) -> None:
+        """What the recorder runs in the events' transaction, after the table lock: the erasure
+        barrier (every subject sealed for still has its key row, checked in the database, not a
+        cache), new subjects' keys, an erasure's tombstone with the deletion of the key, and the
+        reservation (or release) of e-mail addresses."""
+        keyring = self.keyring
+        writes: list[Callable[[Any], None]] = []
+        if existing:
+            writes.append(lambda cursor: keyring.require_live(cursor, existing))
+        if new_keys:
+            writes.append(lambda cursor: keyring.store_new_keys(cursor, new_keys))
+        writes.extend(partial(_destroy_in, keyring, subject) for subject in erasing)
+        writes.extend(identity_writes)
+        processing_event.saved_kwargs["in_transaction"] = writes
 
     def _identity_writes(self, events: Iterable[Any]) -> list[Callable[[Any], None]]:
         """Reserve the addresses of new candidates; release those of erased ones."""
@@ -95,18 +120,15 @@ class EncryptedJobraker(Jobraker):
         return writes
 
 
-def _write_in_transaction(processing_event: ProcessingEvent[UUID], writes: list[Callable[[Any], None]]) -> None:
-    if writes:
-        processing_event.saved_kwargs["in_transaction"] = writes
-    else:
-        processing_event.saved_kwargs.pop("in_transaction", None)
+def _destroy_in(keyring: Keyring, subject: UUID, cursor: Any) -> None:
+    keyring.destroy_in(cursor, subject)
 
 
 def build_jobraker(settings: Settings) -> EncryptedJobraker:
     assert settings.database_url, "DATABASE_URL is resolved before the event store is built"
     return EncryptedJobraker(
         recorder_env(settings.database_url),
-        keyring=Keyring(DatabaseKeyStore(), settings.master_key_bytes),
+        keyring=Keyring(DatabaseKeyStore(), kek_source(settings)),
         email_index=partial(email_index, key=settings.blind_index_key_bytes),
     )
 

@@ -2,10 +2,12 @@
 
 In this order, so that every step that writes still can: record the request; withdraw
 the applications not yet sent (nothing is submitted for an erased candidate); delete
-their resume files; destroy their data key — from then on every copy of their personal
-data, in the event store and in any backup, is unreadable —; record the erasure, on
-which every projection drops their rows. The history stays replayable for audit, with
-personal fields shown as erased."""
+their resume files; record the erasure, in whose transaction the event store deletes their
+data key and leaves a tombstone (from then on nothing can be sealed or saved for them: the
+barrier), and on which every projection drops their rows. The scheduler then rotates the
+key-encryption keys (privacy/rotation.py), after which the destroyed key cannot be brought
+back from old row versions, the WAL or backups either. The history stays replayable for
+audit, with personal fields shown as erased."""
 
 from __future__ import annotations
 
@@ -29,10 +31,9 @@ def erase_candidate(jobraker: EncryptedJobraker, candidate_id: UUID, by: str) ->
     jobraker.save(candidate)
     withdrawn = _withdraw_pending(jobraker, candidate_id)
     ResumeFile.objects.filter(candidate_id=candidate_id).delete()
-    jobraker.keyring.destroy(candidate_id)
     candidate = jobraker.get_candidate(candidate_id)
     candidate.complete_erasure()
-    position = max(r.notification.id for r in jobraker.save(candidate))
+    position = max(r.notification.id for r in jobraker.save(candidate))  # destroys the key (eventstore/app.py)
     log.info("candidate_erased", candidate_id=str(candidate_id), by=by, withdrawn=withdrawn)
     return position
 

@@ -16,6 +16,7 @@ from eventsourcing.persistence import Notification
 from eventsourcing.utils import get_topic
 
 from jobraker.domain.service import Jobraker
+from jobraker.privacy.keyring import SubjectErased
 from jobraker.projections.failures import ErrorShape, EventFailed, is_infrastructure, open_parked, park, retry_delay
 from jobraker.projections.models import ProjectionPosition
 
@@ -302,7 +303,13 @@ class ProjectionRunner:
 
     def _apply(self, projection: Projection, notification: Notification) -> None:
         metadata = self.app.mapper.metadata_of(notification) if projection.needs_metadata else {}  # type: ignore[attr-defined]
-        projection.handle(self.app.mapper.to_domain_event(notification), notification.id, metadata)
+        try:
+            projection.handle(self.app.mapper.to_domain_event(notification), notification.id, metadata)
+        except SubjectErased:
+            # An event stored before its subject's erasure, read after the key went: nothing of
+            # theirs may be sealed again, and their ErasureCompleted, later in the log, drops
+            # whatever this event would have written. Skipped, so the projection never stalls.
+            log.info("event_of_erased_subject_skipped", projection=projection.name, position=notification.id)
 
 
 def _reopen_if_broken() -> None:

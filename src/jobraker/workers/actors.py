@@ -17,6 +17,7 @@ from dramatiq.middleware import CurrentMessage
 
 from jobraker.bootstrap import setup_django
 from jobraker.workers.broker import broker, redis_client
+from jobraker.workers.erased import done_if_erased
 
 setup_django()
 broker()
@@ -33,6 +34,7 @@ def heartbeat(sent_at: float) -> None:
 
 
 @dramatiq.actor(max_retries=5, min_backoff=1_000, queue_name="default")
+@done_if_erased
 def notify_application_change(application_id: str, version: int, correlation_id: str) -> None:
     """Tell the candidate their application moved. Idempotent: the notification's id comes
     from (application, version), so a redelivery finds it already sent."""
@@ -95,6 +97,7 @@ def ingest_adzuna(country: str, what: str, where: str) -> None:
 
 
 @dramatiq.actor(queue_name="ingest", max_retries=3)
+@done_if_erased
 def ingest_for_candidate(candidate_id: str, correlation_id: str) -> None:
     """Queue the searches one candidate's current profile and preferences imply."""
     from jobraker.eventstore.app import get_jobraker
@@ -119,6 +122,7 @@ def _skyvern_slots():  # type: ignore[no-untyped-def]
 
 
 @dramatiq.actor(queue_name="apply", max_retries=20, min_backoff=10_000, max_backoff=3_600_000)
+@done_if_erased
 def submit_application(application_id: str, correlation_id: str) -> None:
     """Submit a queued application at most once (see appliers/submit.py), within the
     candidate's daily cap and Skyvern's concurrency limit, both shared by all workers."""
@@ -158,6 +162,7 @@ def _wait_for_projector(reason: str) -> NoReturn:
 
 
 @dramatiq.actor(queue_name="match", max_retries=20)
+@done_if_erased
 def match_new_job(job_id: str, correlation_id: str) -> None:
     """Score a new job for every candidate whose automation mode records matches. Waits for
     the job's vector first."""
@@ -174,6 +179,7 @@ def match_new_job(job_id: str, correlation_id: str) -> None:
 
 
 @dramatiq.actor(queue_name="match", max_retries=20)
+@done_if_erased
 def match_existing_jobs(candidate_id: str, position: int, correlation_id: str) -> None:
     """A candidate's wishes or automation mode changed: score the best jobs already known for
     them too. Waits until the read models (their vector included) have the change."""
@@ -202,6 +208,7 @@ def _auto_matcher():  # type: ignore[no-untyped-def]
 
 
 @dramatiq.actor(queue_name="default", max_retries=5)
+@done_if_erased
 def build_data_export(export_id: str) -> None:
     """Build a requested data export (idempotent: a ready export is left as it is)."""
     from jobraker.eventstore.app import get_jobraker
@@ -212,6 +219,7 @@ def build_data_export(export_id: str) -> None:
 
 
 @dramatiq.actor(queue_name="default", max_retries=10, min_backoff=5_000, max_backoff=600_000)
+@done_if_erased
 def email_notification(notification_id: str, correlation_id: str) -> None:
     """E-mail one notification, exactly once per notification (see delivery/email.py)."""
     from jobraker.delivery.email import deliver_notification
@@ -239,6 +247,7 @@ def email_registration_attempt(candidate_id: str) -> None:
 
 
 @dramatiq.actor(queue_name="match", max_retries=5, min_backoff=2_000)
+@done_if_erased
 def check_job_alerts(job_id: str, correlation_id: str) -> None:
     """Tell the candidates whose job alerts a new job matches (once per alert and job)."""
     from jobraker.delivery.alerts import alert_on_new_job

@@ -149,11 +149,23 @@ def watch_projection_lag() -> None:
     check_projection_lag(settings.projection_lag_alert_seconds, settings.projection_lag_alert_events)
 
 
+def rotate_keks_when_due() -> None:
+    """Daily, and within a minute of an erasure: a destroyed key stays destroyed only once the KEK
+    that wrapped it is gone too (privacy/rotation.py)."""
+    from jobraker.eventstore.app import get_jobraker
+    from jobraker.privacy.rotation import rotate_keks, rotation_due
+
+    keyring = get_jobraker().keyring
+    if rotation_due(keyring.kek_source):
+        rotate_keks(keyring, keyring.kek_source)
+
+
 DIGEST_SECONDS = 15 * 60.0
 REMINDER_SECONDS = 60 * 60.0
 WATCHDOG_SECONDS = 60.0
 RECONCILE_SECONDS = 5 * 60.0
 RETENTION_SECONDS = 24 * 3600.0
+KEK_CHECK_SECONDS = 60.0
 JOBS: list[tuple[float, Callable[[], None]]] = [
     (HEARTBEAT_SECONDS, send_heartbeat),
     (INGEST_SECONDS, send_ingestion),
@@ -166,6 +178,7 @@ JOBS: list[tuple[float, Callable[[], None]]] = [
     (REMINDER_SECONDS, send_follow_up_reminders),
     (WATCHDOG_SECONDS, watch_projection_lag),
     (WATCHDOG_SECONDS, requeue_orphaned_messages),
+    (KEK_CHECK_SECONDS, rotate_keks_when_due),
 ]
 
 

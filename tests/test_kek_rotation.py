@@ -251,7 +251,8 @@ def test_production_requires_keks_from_the_environment(tmp_path: Path):
     from jobraker.config import ConfigError, load_settings
 
     secrets = {"JOBRAKER_ENV": "production", "JOBRAKER_DATA_DIR": str(tmp_path),
-               "JOBRAKER_SECRET_KEY": "s" * 50, "JOBRAKER_MASTER_KEY": base64.b64encode(os.urandom(32)).decode()}
+               "JOBRAKER_SECRET_KEY": "s" * 50, "JOBRAKER_MASTER_KEY": base64.b64encode(os.urandom(32)).decode(),
+               "JOBRAKER_BLIND_INDEX_KEY": base64.b64encode(os.urandom(32)).decode()}
     with pytest.raises(ConfigError, match="^JOBRAKER_KEKS is not set"):
         load_settings(secrets)
     kek = base64.b64encode(os.urandom(32)).decode()

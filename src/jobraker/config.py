@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     retention_job_days: int = Field(60, ge=1, validation_alias=_env("JOBRAKER_RETENTION_JOB_DAYS"))
     cors_origins: list[str] = Field(default_factory=list, validation_alias=_env("JOBRAKER_CORS_ORIGINS"))
     static_root: Path | None = Field(None, validation_alias=_env("JOBRAKER_STATIC_ROOT"))
+    # Reverse proxies in front of Jobraker that append to X-Forwarded-For; 0 = the header is never
+    # believed and the socket's address is the client's (anyone can send the header).
+    trusted_proxies: int = Field(0, ge=0, le=10, validation_alias=_env("JOBRAKER_TRUSTED_PROXIES"))
 
     database_url: str | None = Field(None, validation_alias=_env("DATABASE_URL"))
     redis_url: str | None = Field(None, validation_alias=_env("REDIS_URL"))

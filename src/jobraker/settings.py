@@ -121,7 +121,13 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "jobraker.api.problems.problem_exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"login": "10/min", "register": "20/hour"},
+    # Client addresses (throttles, axes): X-Forwarded-For only as far as our proxies wrote it.
+    "NUM_PROXIES": config.trusted_proxies,
+    "DEFAULT_THROTTLE_RATES": {
+        "login": "10/min",  # per client address
+        "login_account": "30/hour",  # per account tried, from any address
+        "register": "20/hour",
+    },
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
 }
 

@@ -2,6 +2,7 @@ from django.urls import path
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework_simplejwt.views import TokenBlacklistView, TokenObtainPairView, TokenRefreshView
 
+from jobraker.api.throttles import LoginAccountThrottle
 from jobraker.api import (
     alert_views,
     delivery_views,
@@ -23,7 +24,7 @@ from jobraker.api import (
 class LoginView(TokenObtainPairView):
     """Log in with e-mail and password; returns an access and a refresh token."""
 
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ScopedRateThrottle, LoginAccountThrottle]
     throttle_scope = "login"
 
 

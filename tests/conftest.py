@@ -190,8 +190,9 @@ def _fresh_throttles():
     from jobraker.workers.broker import redis_client
 
     client = redis_client()
-    for key in client.scan_iter("jobraker-cache:*throttle*"):
-        client.delete(key)
+    for pattern in ("jobraker-cache:*throttle*", "jobraker-cache:*axes*"):  # DRF throttles, admin lockouts
+        for key in client.scan_iter(pattern):
+            client.delete(key)
     yield
 
 

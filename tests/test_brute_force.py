@@ -7,11 +7,14 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.test import override_settings
+from django.test import Client, override_settings
 from rest_framework.test import APIClient
 
+from jobraker.accounts.models import Account, Role
 from jobraker.config import ConfigError, load_settings
+from jobraker.projections.models import CandidateRecord
 
+from .api_helpers import PASSWORD, signed_in
 from .conftest import unique_email
 
 TOKEN = "/api/v1/auth/token"
@@ -57,3 +60,50 @@ def test_one_account_is_throttled_across_many_addresses():
     statuses = [guess(client, victim, i, REMOTE_ADDR=f"192.0.2.{i}") for i in range(32)]
     assert statuses[:30] == [401] * 30 and statuses[30:] == [429, 429]
     assert guess(client, unique_email("bystander"), 0, REMOTE_ADDR="192.0.2.200") == 401
+
+
+def test_erasure_password_guesses_are_throttled(live_projector):
+    client, created, _ = signed_in()
+    statuses = [
+        client.post("/api/v1/candidates/me/erasure", {"password": f"guess-{i}"}, format="json").status_code
+        for i in range(7)
+    ]
+    assert statuses[:5] == [403] * 5 and statuses[5:] == [429, 429]
+    # Even the right password waits now: the allowance is for checks, not for failures.
+    right = client.post("/api/v1/candidates/me/erasure", {"password": PASSWORD}, format="json")
+    assert right.status_code == 429 and "Retry-After" in right
+    assert CandidateRecord.objects.get(id=created["id"]).is_active
+
+
+def staff_account(email: str) -> None:
+    Account.objects.create_user(email, PASSWORD, role=Role.STAFF, is_staff=True)
+
+
+def admin_login(browser: Client, email: str, password: str, **headers: str) -> int:
+    return browser.post("/admin/login/", {"username": email, "password": password, "next": "/admin/"}, **headers).status_code
+
+
+def test_admin_login_locks_out_after_repeated_wrong_passwords():
+    """The attack as reported: 30 wrong staff passwords in seconds (here with a rotating X-Forwarded-For)."""
+    email = unique_email("staff")
+    staff_account(email)
+    browser = Client()
+    statuses = [admin_login(browser, email, f"guess-{i}", HTTP_X_FORWARDED_FOR=f"203.0.113.{i}") for i in range(30)]
+    assert statuses[:4] == [200] * 4  # the login form again, with its error
+    assert set(statuses[4:]) == {429}  # the fifth failure locks
+    locked = browser.post("/admin/login/", {"username": email, "password": PASSWORD, "next": "/admin/"})
+    assert locked.status_code == 429 and "Too many failed sign-ins" in locked.content.decode()
+    # The account is locked from any address too, while another staff member still gets in.
+    assert admin_login(Client(REMOTE_ADDR="198.51.100.1"), email, PASSWORD) == 429
+    colleague = unique_email("staff")
+    staff_account(colleague)
+    assert admin_login(Client(REMOTE_ADDR="198.51.100.2"), colleague, PASSWORD) == 302
+
+
+def test_api_login_failures_do_not_lock_the_admin():
+    """The API's login has its own throttle; its failures are not counted against the admin."""
+    email = unique_email("staff")
+    staff_account(email)
+    for i in range(10):
+        assert guess(APIClient(), email, i) == 401
+    assert admin_login(Client(), email, PASSWORD) == 302

@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "rest_framework_simplejwt.token_blacklist",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "jobraker.accounts",
     "jobraker.privacy",
     "jobraker.projections",
@@ -52,6 +53,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns the admin login's lockout into its 429 page
 ]
 
 ROOT_URLCONF = "jobraker.urls"
@@ -92,6 +94,27 @@ def _database(url: str | None) -> dict[str, object]:
 DATABASES = {"default": _database(config.database_url)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out client before any password check
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# django-axes guards the admin login (/admin/login/): after AXES_FAILURE_LIMIT wrong passwords
+# from one address, or against one account, that address or account is locked for the cool-off.
+# The API's own login is throttled by DRF (REST_FRAMEWORK below). Attempts are counted in Redis
+# under hashed keys (no e-mail or address at rest); logs mask both.
+AXES_ONLY_ADMIN_SITE = True
+AXES_HANDLER = "jobraker.accounts.lockout.AdminLoginLockout"
+AXES_CACHE = "default"
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]  # either one reaching the limit locks
+AXES_USERNAME_FORM_FIELD = "username"  # the admin form's field (axes would look for "email")
+AXES_CLIENT_IP_CALLABLE = "jobraker.api.client_address.client_ip"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "jobraker/locked_out.html"
+AXES_ENABLE_ADMIN = False  # its attempt tables stay empty with the cache handler
+
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -127,6 +150,7 @@ REST_FRAMEWORK = {
         "login": "10/min",  # per client address
         "login_account": "30/hour",  # per account tried, from any address
         "register": "20/hour",
+        "password_check": "5/hour",  # per account: re-entered passwords (erasure)
     },
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
 }

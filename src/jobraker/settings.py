@@ -151,6 +151,11 @@ REST_FRAMEWORK = {
         "login_account": "30/hour",  # per account tried, from any address
         "register": "20/hour",
         "password_check": "5/hour",  # per account: re-entered passwords (erasure)
+        # Per caller, on what costs work or storage (api/throttles.py CandidateQuota).
+        "exports": "10/day",
+        "alerts": "30/hour",
+        "conversations": "30/hour",
+        "semantic_search": "30/min",
     },
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
 }

@@ -1,12 +1,13 @@
-"""Throttles beyond DRF's scoped ones: wrong passwords against one account from many addresses."""
+"""Throttles beyond DRF's scoped ones: login attempts per account, and per-candidate quotas."""
 
 from __future__ import annotations
 
 import hashlib
 from typing import Any
 
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import ScopedRateThrottle, SimpleRateThrottle
 
 
 class LoginAccountThrottle(SimpleRateThrottle):
@@ -22,3 +23,15 @@ class LoginAccountThrottle(SimpleRateThrottle):
             return None
         digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()
         return self.cache_format % {"scope": self.scope, "ident": digest}
+
+
+class CandidateQuota(ScopedRateThrottle):
+    """A per-caller quota (the view's ``throttle_scope``) on what costs the server work or
+    storage: creating exports, alerts and conversations, running semantic searches. Reads of
+    what already exists (``GET`` on a list that also takes ``POST``) are not counted unless the
+    view marks its reads costly with ``quota_reads = True``."""
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        if request.method in SAFE_METHODS and not getattr(view, "quota_reads", False):
+            return True
+        return super().allow_request(request, view)

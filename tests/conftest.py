@@ -188,8 +188,9 @@ def clear_throttles() -> None:
     from jobraker.workers.broker import redis_client
 
     client = redis_client()
-    for key in client.scan_iter("jobraker-cache:*throttle*"):
-        client.delete(key)
+    for pattern in ("jobraker-cache:*throttle*", "jobraker-cache:*axes*"):  # DRF throttles, admin lockouts
+        for key in client.scan_iter(pattern):
+            client.delete(key)
 
 
 @pytest.fixture(autouse=True)

@@ -58,6 +58,13 @@ class Settings(BaseSettings):
     retention_job_days: int = Field(60, ge=1, validation_alias=_env("JOBRAKER_RETENTION_JOB_DAYS"))
     cors_origins: list[str] = Field(default_factory=list, validation_alias=_env("JOBRAKER_CORS_ORIGINS"))
     static_root: Path | None = Field(None, validation_alias=_env("JOBRAKER_STATIC_ROOT"))
+    # Reverse proxies in front of Jobraker that append to X-Forwarded-For; 0 = the header is never
+    # believed and the socket's address is the client's (anyone can send the header).
+    trusted_proxies: int = Field(0, ge=0, le=10, validation_alias=_env("JOBRAKER_TRUSTED_PROXIES"))
+    # Long-lived streams (notifications, assistant answers) hold a server thread each: at most this
+    # many per candidate across all servers, and at most this share of one server process's threads.
+    streams_per_candidate: int = Field(3, ge=1, le=100, validation_alias=_env("JOBRAKER_STREAMS_PER_CANDIDATE"))
+    stream_thread_share: float = Field(0.5, gt=0, lt=1, validation_alias=_env("JOBRAKER_STREAM_THREAD_SHARE"))
 
     database_url: str | None = Field(None, validation_alias=_env("DATABASE_URL"))
     redis_url: str | None = Field(None, validation_alias=_env("REDIS_URL"))

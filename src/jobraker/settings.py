@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "rest_framework_simplejwt.token_blacklist",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "jobraker.accounts",
     "jobraker.privacy",
     "jobraker.projections",
@@ -53,6 +54,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns the admin login's lockout into its 429 page
 ]
 
 ROOT_URLCONF = "jobraker.urls"
@@ -95,6 +97,27 @@ def _database(url: str | None) -> dict[str, object]:
 DATABASES = {"default": _database(config.database_url)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out client before any password check
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# django-axes guards the admin login (/admin/login/): after AXES_FAILURE_LIMIT wrong passwords
+# from one address, or against one account, that address or account is locked for the cool-off.
+# The API's own login is throttled by DRF (REST_FRAMEWORK below). Attempts are counted in Redis
+# under hashed keys (no e-mail or address at rest); logs mask both.
+AXES_ONLY_ADMIN_SITE = True
+AXES_HANDLER = "jobraker.accounts.lockout.AdminLoginLockout"
+AXES_CACHE = "default"
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]  # either one reaching the limit locks
+AXES_USERNAME_FORM_FIELD = "username"  # the admin form's field (axes would look for "email")
+AXES_CLIENT_IP_CALLABLE = "jobraker.api.client_address.client_ip"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "jobraker/locked_out.html"
+AXES_ENABLE_ADMIN = False  # its attempt tables stay empty with the cache handler
+
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -124,7 +147,19 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "jobraker.api.problems.problem_exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"login": "10/min", "register": "20/hour"},
+    # Client addresses (throttles, axes): X-Forwarded-For only as far as our proxies wrote it.
+    "NUM_PROXIES": config.trusted_proxies,
+    "DEFAULT_THROTTLE_RATES": {
+        "login": "10/min",  # per client address
+        "login_account": "30/hour",  # per account tried, from any address
+        "register": "20/hour",
+        "password_check": "5/hour",  # per account: re-entered passwords (erasure)
+        # Per caller, on what costs work or storage (api/throttles.py CandidateQuota).
+        "exports": "10/day",
+        "alerts": "30/hour",
+        "conversations": "30/hour",
+        "semantic_search": "30/min",
+    },
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # DRF's defaults, with JSON nesting limited (a 1,000-deep body was a RecursionError, a 500).
     "DEFAULT_PARSER_CLASSES": [

@@ -2,19 +2,40 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 from uuid import UUID
 
 from django.contrib import admin
 from django.contrib.admin.views.decorators import staff_member_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
+from jobraker.accounts.roles import is_auditor_or_staff, is_staff_member
 from jobraker.audit.history import history
 from jobraker.eventstore.app import get_jobraker
 
+View = Callable[..., HttpResponse]
 
-@staff_member_required
+
+def admin_view_for(allowed: Callable[[Any], bool]) -> Callable[[View], View]:
+    """Signed into the admin (else its login page), then the role check: 403 without it."""
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not allowed(request.user):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return staff_member_required(checked)
+
+    return decorator
+
+
+@admin_view_for(is_auditor_or_staff)
 def stream_view(request: HttpRequest, pk: UUID) -> HttpResponse:
     jobraker = get_jobraker()
     jobraker.record_access(pk, request.user.id, request.user.role, f"admin stream view {pk}")
@@ -23,7 +44,7 @@ def stream_view(request: HttpRequest, pk: UUID) -> HttpResponse:
     return TemplateResponse(request, "jobraker/stream.html", context)
 
 
-@staff_member_required
+@admin_view_for(is_staff_member)
 def operations_view(request: HttpRequest) -> HttpResponse:
     """The operator's dashboard: candidates, applications per status, Adzuna quota use,
     projection lag, failures and parked events, and queue lengths; and rebuilding a projection

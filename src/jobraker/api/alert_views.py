@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from jobraker.api.candidate_views import IF_MATCH, run_command
+from jobraker.api.throttles import CandidateQuota
 from jobraker.api.commands import accepted, expected_version, with_etag
 from jobraker.api.permissions import IsCandidate
 from jobraker.api.serializers import CommandAcceptedSerializer, StrictSerializer
@@ -62,6 +63,8 @@ class AlertListView(APIView):
     """My job alerts (newest first); create one."""
 
     permission_classes = [IsAuthenticated, IsCandidate]
+    throttle_classes = [CandidateQuota]
+    throttle_scope = "alerts"
 
     @extend_schema(responses=inline_serializer("AlertList", {"results": AlertSerializer(many=True)}))
     def get(self, request: Request) -> Response:

@@ -253,6 +253,9 @@ class MyErasureView(APIView):
     becomes unreadable everywhere at once; the account is closed."""
 
     permission_classes = [IsAuthenticated, IsCandidate]
+    # The password is checked here too: a stolen access token must not buy unlimited guesses.
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "password_check"
 
     @extend_schema(request=ErasureSerializer, responses={202: CommandAcceptedSerializer})
     def post(self, request: Request) -> Response:

@@ -6,7 +6,7 @@ from typing import Any
 from uuid import UUID
 
 from rest_framework import status
-from rest_framework.exceptions import APIException, ParseError
+from rest_framework.exceptions import APIException, ParseError, PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -55,7 +55,12 @@ def with_etag(response: Response, version: int) -> Response:
 
 
 def actor_of(request: Request) -> Actor:
-    return Actor.STAFF if request.user.role == Role.STAFF else Actor.CANDIDATE
+    """Who a command is recorded as. Auditors never act; refused here too, not only by the views."""
+    if request.user.role == Role.STAFF:
+        return Actor.STAFF
+    if request.user.role == Role.CANDIDATE:
+        return Actor.CANDIDATE
+    raise PermissionDenied("Auditors have read-only access.")
 
 
 def translate(exc: Exception) -> Exception:

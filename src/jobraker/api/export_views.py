@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from jobraker.api.candidate_views import run_command
+from jobraker.api.throttles import CandidateQuota
 from jobraker.api.commands import Conflict, accepted
 from jobraker.api.permissions import IsCandidate, IsStaff
 from jobraker.api.serializers import CommandAcceptedSerializer
@@ -43,6 +44,8 @@ def _visible(request: Request, export_id: UUID) -> DataExport:
 
 class MyExportsView(APIView):
     permission_classes = [IsAuthenticated, IsCandidate]
+    throttle_classes = [CandidateQuota]
+    throttle_scope = "exports"
 
     @extend_schema(request=None, responses={202: CommandAcceptedSerializer})
     def post(self, request: Request) -> Response:

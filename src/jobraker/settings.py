@@ -61,8 +61,6 @@ ROOT_URLCONF = "jobraker.urls"
 WSGI_APPLICATION = "jobraker.wsgi.application"
 AUTH_USER_MODEL = "accounts.Account"
 # Accounts are found by the blind index of their e-mail address (accounts/backends.py).
-AUTHENTICATION_BACKENDS = ["jobraker.accounts.backends.EmailBackend"]
-
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
@@ -99,7 +97,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out client before any password check
-    "django.contrib.auth.backends.ModelBackend",
+    "jobraker.accounts.backends.EmailBackend",  # finds the account by its address's blind index
 ]
 
 # django-axes guards the admin login (/admin/login/): after AXES_FAILURE_LIMIT wrong passwords

@@ -7,9 +7,10 @@ from functools import lru_cache
 import dramatiq
 import redis
 from dramatiq.brokers.redis import RedisBroker
-from dramatiq.middleware import CurrentMessage
+from dramatiq.middleware import CurrentMessage, Retries
 
 from jobraker.config import get_settings
+from jobraker.workers.retry_log import RetryLog
 
 
 @lru_cache(maxsize=1)
@@ -44,6 +45,8 @@ def broker() -> RedisBroker:
                            maintenance_chance=settings.broker_maintenance_chance)
     instance.add_middleware(DatabaseConnections())
     instance.add_middleware(CurrentMessage())  # lets an actor see its retry count to back off
+    # "after" hooks run in reverse order: placed before Retries, it sees the attempt Retries counted and decided.
+    instance.add_middleware(RetryLog(), before=Retries)
     dramatiq.set_broker(instance)
     return instance
 

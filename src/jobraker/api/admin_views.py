@@ -35,6 +35,7 @@ def operations_view(request: HttpRequest) -> HttpResponse:
     from jobraker.projections.registry import all_projections
     from jobraker.sources.factory import adzuna_quota
     from jobraker.workers.broker import broker
+    from jobraker.workers.queues import queue_table
 
     runner = ProjectionRunner(get_jobraker(), all_projections())
     if request.method == "POST":
@@ -46,8 +47,6 @@ def operations_view(request: HttpRequest) -> HttpResponse:
             applied = runner.rebuild(projection)
             messages.success(request, f"{name} rebuilt from {applied} events.")
         return redirect("admin-operations")
-    the_broker = broker()
-    queues = {queue: the_broker.client.llen(f"{the_broker.namespace}:{queue}") for queue in sorted(the_broker.get_declared_queues())}
     context = {
         **admin.site.each_context(request),
         "title": "Operations",
@@ -55,6 +54,6 @@ def operations_view(request: HttpRequest) -> HttpResponse:
         "applications": dict(ApplicationRecord.objects.values_list("status").annotate(n=Count("id")).order_by("status")),
         "quota": adzuna_quota().usage(),
         "projections": runner.status(),
-        "queues": queues,
+        "queues": queue_table(broker()),
     }
     return TemplateResponse(request, "jobraker/operations.html", context)

@@ -84,7 +84,7 @@ def start_redis(data_dir: Path) -> RunningServer:
         ],
         stdout=subprocess.DEVNULL,
         start_new_session=True,  # a terminal's Ctrl-C goes to `jobraker up`, which stops Redis last
-        preexec_fn=die_with_parent,
+        preexec_fn=die_with_parent,  # fires when the *thread* that started it ends: start it from the main thread
     )
     pid_file = redis_dir / REDIS_PID_FILE
     pid_file.write_text(f"{process.pid}\n")

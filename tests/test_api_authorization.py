@@ -15,6 +15,7 @@ from jobraker.accounts.models import Role
 from .api_helpers import operator, signed_in, wait
 
 ROLES = ("anonymous", "owner", "other", "auditor", "staff")
+PRIVATE = "Zanzibarite"  # a word only the owner's tracked job contains
 
 
 @pytest.fixture(scope="module")
@@ -28,9 +29,14 @@ def world(django_db_setup, django_db_blocker, live_projector):
         r = owner.post("/api/v1/applications", {"job_id": job_id, "applied": True}, format="json", **wait(owner, r))
         app_id = r.json()["id"]
         owner.get("/api/v1/applications", **wait(owner, r))
+        # A job the owner tracks themselves ("an application I made elsewhere"): theirs alone.
+        r = owner.post("/api/v1/applications", {"title": f"{PRIVATE} role", "company": f"{PRIVATE} Ltd",
+                                                "url": f"https://jobs.example.org/{PRIVATE}"}, format="json")
+        tracked_app_id = r.json()["id"]
+        tracked_job_id = owner.get(f"/api/v1/applications/{tracked_app_id}", **wait(owner, r)).json()["job_id"]
         return SimpleNamespace(
             clients={"anonymous": APIClient(), "owner": owner, "other": other, "auditor": operator(Role.AUDITOR), "staff": staff},
-            owner_id=created["id"], job_id=job_id, app_id=app_id,
+            owner_id=created["id"], job_id=job_id, app_id=app_id, tracked_job_id=tracked_job_id, tracked_app_id=tracked_app_id,
         )
 
 
@@ -57,6 +63,12 @@ MATRIX = [
     ("post", "/api/v1/applications/{app_id}/transitions", {"action": "schedule_interview", "at": "2026-12-01T09:00:00Z"},
      dict(anonymous=401, owner=200, other=404, auditor=403, staff=200)),
     ("post", "/api/v1/applications/{app_id}/notes", {"text": "hello"}, dict(anonymous=401, owner=201, other=404, auditor=403, staff=201)),
+    # A tracked job is its owner's record, never a listing: no one else reads it as a job, and
+    # no one (the owner included) matches or shortlists it. Staff see it only as the owner's application.
+    ("get", "/api/v1/jobs/{tracked_job_id}", None, dict(anonymous=401, owner=200, other=404, auditor=404, staff=404)),
+    ("get", "/api/v1/jobs/{tracked_job_id}/match", None, dict(anonymous=401, owner=404, other=404, auditor=403, staff=403)),
+    ("post", "/api/v1/candidates/me/matches/{tracked_job_id}/shortlist", None, dict(anonymous=401, owner=404, other=404, auditor=403, staff=403)),
+    ("get", "/api/v1/applications/{tracked_app_id}", None, dict(anonymous=401, owner=200, other=404, auditor=200, staff=200)),
 ]
 
 
@@ -64,7 +76,8 @@ MATRIX = [
 @pytest.mark.parametrize(("method", "path", "body", "expected"), MATRIX, ids=[f"{m} {p}" for m, p, _, _ in MATRIX])
 def test_authorization_matrix(world, role, method, path, body, expected):
     client = world.clients[role]
-    url = path.format(owner_id=world.owner_id, job_id=world.job_id, app_id=world.app_id)
+    url = path.format(owner_id=world.owner_id, job_id=world.job_id, app_id=world.app_id,
+                      tracked_job_id=world.tracked_job_id, tracked_app_id=world.tracked_app_id)
     response = getattr(client, method)(url, body, format="json") if body is not None else getattr(client, method)(url)
     assert response.status_code == expected[role], response.content
     if response.status_code >= 400:
@@ -89,3 +102,36 @@ def test_posting_a_manual_application_is_for_candidates_only(world):
         r = world.clients[role].post("/api/v1/applications", {"job_id": world.job_id}, format="json")
         assert r.status_code == 403
     assert world.clients["anonymous"].post("/api/v1/applications", {"job_id": world.job_id}, format="json").status_code == 401
+
+
+SHARED_READS = [
+    "/api/v1/jobs?page_size=100", f"/api/v1/jobs?q={PRIVATE}", f"/api/v1/jobs?q={PRIVATE}&include_expired=true",
+    f"/api/v1/jobs/semantic?q={PRIVATE}%20role", "/api/v1/candidates/me/matches", "/api/v1/candidates/me/pipeline",
+    "/api/v1/notifications", "/api/v1/alerts",
+]
+
+
+@pytest.mark.parametrize("role", ("other", "auditor", "staff"))
+def test_another_candidates_tracked_job_never_appears_in_shared_reads(world, role):
+    """Listings, search, semantic search, matches and everything another candidate reads: the
+    owner's tracked job is in none of them (staff and auditors do not see it as a listing either;
+    they read it only as the owner's application, like every application)."""
+    applications = [f"/api/v1/applications?company={PRIVATE}", "/api/v1/applications"] if role == "other" else []
+    for path in SHARED_READS + applications:
+        response = world.clients[role].get(path)
+        if response.status_code == 403:
+            continue  # a candidate-only read
+        assert response.status_code == 200, (path, response.content)
+        body = response.content.decode()
+        assert world.tracked_job_id not in body and PRIVATE not in body, path
+    if role == "other":
+        r = world.clients["other"].post("/api/v1/applications", {"job_id": world.tracked_job_id}, format="json")
+        assert r.status_code == 404 and PRIVATE not in r.content.decode()
+
+
+def test_the_owner_reads_their_tracked_job(world):
+    owner = world.clients["owner"]
+    assert owner.get(f"/api/v1/jobs/{world.tracked_job_id}").json()["title"] == f"{PRIVATE} role"
+    jobs = [a["job"] for a in owner.get(f"/api/v1/applications?company={PRIVATE}").json()["results"]]
+    assert jobs == [{"title": f"{PRIVATE} role", "company": f"{PRIVATE} Ltd", "url": f"https://jobs.example.org/{PRIVATE}"}]
+    assert world.tracked_job_id not in owner.get(f"/api/v1/jobs?q={PRIVATE}").content.decode()  # still not a listing

@@ -51,7 +51,7 @@ def test_tools_see_only_the_candidates_own_data(jobraker, live_projector):
     results = list(results_by_call(events).values())
     own, bobs_history, own_history, smuggled = results
     assert [a["application_id"] for a in own["body"]["applications"]] == [ada_app]
-    assert own["body"]["applications"][0]["job_title"] == "Ada's Platform Role"
+    assert own["body"]["applications"][0]["job_title"] == "⟦title: Ada's Platform Role⟧"  # fenced as data
     assert bobs_history["ok"] is False and "no application" in bobs_history["body"]["error"]
     assert [h["status"] for h in own_history["body"]["history"]] == ["submitted"]
     assert smuggled["ok"] is False and "candidate_id" in smuggled["body"]["error"]
@@ -175,7 +175,7 @@ def test_matching_tools_use_the_candidates_profile(jobraker, live_projector):
     with chat_model(FakeOpenAIChat(script)):
         events = ask(client, start(client), "Why this job?")
     explained, top, missing = list(results_by_call(events).values())
-    assert explained["ok"] and explained["body"]["job"]["title"] == f"{marker} Python Developer"
+    assert explained["ok"] and explained["body"]["job"]["title"] == f"⟦title: {marker} Python Developer⟧"
     assert 0 <= explained["body"]["score"] <= 100
     assert set(explained["body"]["explanation"]["matched_skills"]) >= {"Python", "Django"}
     assert top["ok"] and len(top["body"]["matches"]) <= 3

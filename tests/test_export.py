@@ -22,6 +22,7 @@ def test_export_round_trip(jobraker, live_projector, dramatiq_worker):
     client, created, email = signed_in(name="Export Me")
     client.post("/api/v1/candidates/me/resume", {"file": SimpleUploadedFile("cv.txt", b"Export Me, Django developer")}, format="multipart")
     r = client.post("/api/v1/applications", {"title": "Exporter", "company": "Acme", "applied": True}, format="json")
+    wait(client, r)  # the tracked job's row is in the read models the export copies
     client.post(f"/api/v1/applications/{r.json()['id']}/notes", {"text": "my private note"}, format="json")
     alert = client.post("/api/v1/alerts", {"name": "Remote Django", "criteria": {"keywords": ["zz-export-test-only"]}}, format="json")
     assert alert.status_code in (201, 202), alert.content
@@ -49,6 +50,10 @@ def test_export_round_trip(jobraker, live_projector, dramatiq_worker):
     assert registered["data"]["email"] == email and registered["metadata"]["actor"] == "candidate"
     assert any(e["data"].get("text") == "my private note" for e in document["events"])
     assert document["read_models"]["candidate"][0]["email"] == email
+    # The job they tracked themselves is theirs: its events and its row are in the export.
+    tracked = next(e for e in document["events"] if e["type"] == "Job.Tracked")
+    assert tracked["data"]["title"] == "Exporter" and tracked["data"]["candidate_id"] == created["id"]
+    assert [j["title"] for j in document["read_models"]["tracked_jobs"]] == ["Exporter"]
 
     other, _, _ = signed_in()
     assert other.get(f"/api/v1/exports/{export_id}").status_code == 404

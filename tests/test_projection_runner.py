@@ -41,26 +41,31 @@ class MarkerProjection(Projection):
         )
 
 
-def test_a_failed_batch_writes_nothing_and_keeps_its_position(jobraker):
+def test_a_failed_event_rolls_back_only_itself_and_holds_the_position_before_it(jobraker):
     registered = [jobraker.register_candidate(unique_email(), "C", "h") for _ in range(3)]
     failing_id, failing_position = registered[1]
     projection = MarkerProjection(fail_on={failing_id})
-    runner = ProjectionRunner(jobraker, [projection], batch_size=50)
+    runner = ProjectionRunner(jobraker, [projection], batch_size=50, retry_seconds=3600)
 
-    with pytest.raises(Boom):
-        runner.catch_up()
+    runner.catch_up()  # fails once, then waits an hour before trying again
 
-    # Earlier batches committed; the failed batch left neither rows nor a moved position.
-    tracked = ProjectionPosition.objects.get(name=projection.name).position
-    assert tracked < failing_position
+    # What came before the failing event committed; the failing event left no row, and the
+    # position stops just before it.
+    tracking = ProjectionPosition.objects.get(name=projection.name)
+    assert tracking.position == failing_position - 1
+    assert (tracking.failing_notification_id, tracking.failed_attempts) == (failing_position, 1)
+    assert "Boom" in tracking.last_error
     marked = projection.marker_positions()
-    assert all(p <= tracked for p in marked)
-    assert len(marked) == registrations_up_to(jobraker, projection, tracked)
+    assert all(p < failing_position for p in marked)
+    assert len(marked) == registrations_up_to(jobraker, projection, failing_position - 1)
 
-    projection.fail_on.clear()
+    projection.fail_on.clear()  # the fix; and the next try is due now
+    ProjectionPosition.objects.filter(name=projection.name).update(retry_at=None)
     runner.catch_up()
     head = jobraker.recorder.max_notification_id()
-    assert ProjectionPosition.objects.get(name=projection.name).position == head
+    tracking = ProjectionPosition.objects.get(name=projection.name)
+    assert tracking.position == head
+    assert (tracking.failing_notification_id, tracking.failed_attempts, tracking.last_error) == (None, 0, "")
     assert len(projection.marker_positions()) == registrations_up_to(jobraker, projection, head)
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from jobraker.config import ConfigError, Settings, get_settings
 
 CLOSED_PIPE = 141  # what a shell reports for a program that SIGPIPE stopped
+PIPED_WIDTH = 400
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -66,9 +67,10 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--port", type=int, default=8010)
     sandbox.add_argument("--delay", type=float, default=None, help="seconds before a run finishes "
                          "(default JOBRAKER_SANDBOX_SKYVERN_DELAY)")
-    projections = command("projections", cmd_projections, "Show projection positions and lag, or rebuild one from the log.")
-    projections.add_argument("action", choices=["status", "rebuild"])
-    projections.add_argument("name", nargs="?", help="projection to rebuild (or 'all')")
+    projections = command("projections", cmd_projections, "Show projection positions, lag and parked events; "
+                          "rebuild one from the log; or retry its parked events after a fix.")
+    projections.add_argument("action", choices=["status", "rebuild", "retry"])
+    projections.add_argument("name", nargs="?", help="projection to rebuild or retry (or 'all')")
     audit = command("audit", cmd_audit, "Verify the hash chain over every stored event.")
     audit.add_argument("action", choices=["verify"])
     command("check", cmd_check, "Validate configuration and reach the database and Redis.")
@@ -211,20 +213,61 @@ def cmd_projections(args: argparse.Namespace) -> int:
     from jobraker.eventstore.app import get_jobraker
     from jobraker.projections.base import ProjectionRunner
     from jobraker.projections.registry import all_projections
+    from jobraker.workers.relay import relay_projections
 
     runner = ProjectionRunner(get_jobraker(), all_projections())
+    relay = ProjectionRunner(get_jobraker(), relay_projections())  # status and retry, never rebuilt
     if args.action == "status":
-        print_table(
-            ["projection", "position", "head", "lag (events)", "lag (s)"],
-            [[r["name"], r["position"], r["head"], r["lag_events"], f"{r['lag_seconds']:.1f}"] for r in runner.status()],
-        )
+        _print_status(runner.status() + relay.status())
         return 0
+    if args.action == "retry":
+        runner = ProjectionRunner(get_jobraker(), [*runner.projections, *relay.projections])
     names = {p.name: p for p in runner.projections}
     if args.name not in {*names, "all"}:
-        raise ConfigError(f"projections rebuild: name one of {', '.join(sorted(names))} or 'all'")
-    for projection in names.values() if args.name == "all" else [names[args.name]]:
+        raise ConfigError(f"projections {args.action}: name one of {', '.join(sorted(names))} or 'all'")
+    chosen = names.values() if args.name == "all" else [names[args.name]]
+    if args.action == "retry":
+        return _retry_parked(runner, chosen)
+    for projection in chosen:
         _rebuild_with_progress(runner, projection)
     return 0
+
+
+def _print_status(rows: list[dict]) -> None:
+    print_table(
+        ["projection", "position", "head", "lag (events)", "lag (s)", "parked", "state"],
+        [[row["name"], row["position"], row["head"], row["lag_events"], f"{row['lag_seconds']:.1f}", row["parked"],
+          _state(row)] for row in rows],
+    )
+    _print_parked([row["name"] for row in rows])
+
+
+def _state(row: dict) -> str:
+    if row["failing_at"] is None:
+        return "ok"
+    return f"failing on event {row['failing_at']} ({row['attempts']} attempts): {row['last_error']}"
+
+
+def _print_parked(names: list[str]) -> None:
+    from jobraker.projections.failures import open_parked
+
+    parked = list(open_parked(names))
+    if not parked:
+        return
+    print(f"\nparked events ({len(parked)}): `jobraker projections retry NAME` applies them again after a fix")
+    for event in parked:
+        print(f"  {event.projection:<14} event {event.notification_id} {event.topic} {event.originator_id} "
+              f"v{event.originator_version}, {event.attempts} attempts, {event.parked_at:%Y-%m-%d %H:%M:%S}Z: "
+              f"{event.error_class}: {event.error_message}")
+
+
+def _retry_parked(runner: object, projections: object) -> int:
+    still = 0
+    for projection in projections:  # type: ignore[attr-defined]
+        resolved, remaining = runner.retry_parked(projection)  # type: ignore[attr-defined]
+        still += remaining
+        print(f"{projection.name}: {resolved} parked event(s) applied, {remaining} still parked")
+    return 1 if still else 0
 
 
 def print_table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
@@ -237,10 +280,13 @@ def print_table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> Non
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     for i, header in enumerate(headers):
         numeric = bool(rows) and all(isinstance(row[i], int | float) or _looks_numeric(row[i]) for row in rows)
-        table.add_column(header, justify="right" if numeric else "left", no_wrap=True)
+        table.add_column(header, justify="right" if numeric else "left", no_wrap=numeric)
     for row in rows:
         table.add_row(*(str(cell) for cell in row))
-    Console(soft_wrap=True).print(table)
+    console = Console()
+    if not console.is_terminal:
+        console.width = PIPED_WIDTH  # a pipe or file has no width: keep each row on one line
+    console.print(table)
 
 
 def _looks_numeric(cell: object) -> bool:

@@ -121,6 +121,15 @@ class Settings(BaseSettings):
         300.0, gt=0, validation_alias=_env("JOBRAKER_PROJECTION_LAG_ALERT_SECONDS")
     )
     projection_lag_alert_events: int = Field(5000, ge=1, validation_alias=_env("JOBRAKER_PROJECTION_LAG_ALERT_EVENTS"))
+    # Projection failure isolation: a projection that fails on an event retries it with a
+    # doubling delay (from projection_retry_seconds, at most a minute) and, after
+    # projection_max_attempts tries, parks it and moves on; /health/ready is 503 meanwhile,
+    # and also while the oldest event a projection has not read is older than projection_ready_lag_seconds.
+    projection_max_attempts: int = Field(5, ge=1, le=100, validation_alias=_env("JOBRAKER_PROJECTION_MAX_ATTEMPTS"))
+    projection_retry_seconds: float = Field(1.0, ge=0, le=3600, validation_alias=_env("JOBRAKER_PROJECTION_RETRY_SECONDS"))
+    projection_ready_lag_seconds: float = Field(
+        60.0, gt=0, validation_alias=_env("JOBRAKER_PROJECTION_READY_LAG_SECONDS")
+    )
 
     @field_validator("allowed_hosts", "cors_origins", mode="before")
     @classmethod

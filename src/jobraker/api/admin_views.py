@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 from django.contrib import admin
@@ -25,28 +26,26 @@ def stream_view(request: HttpRequest, pk: UUID) -> HttpResponse:
 @staff_member_required
 def operations_view(request: HttpRequest) -> HttpResponse:
     """The operator's dashboard: candidates, applications per status, Adzuna quota use,
-    projection lag and queue lengths; and rebuilding a projection (POST)."""
-    from django.contrib import messages
+    projection lag, failures and parked events, and queue lengths; and rebuilding a projection
+    or retrying its parked events (POST)."""
     from django.db.models import Count
     from django.shortcuts import redirect
 
     from jobraker.projections.base import ProjectionRunner
+    from jobraker.projections.failures import open_parked
     from jobraker.projections.models import ApplicationRecord, CandidateRecord
     from jobraker.projections.registry import all_projections
     from jobraker.sources.factory import adzuna_quota
     from jobraker.workers.broker import broker
     from jobraker.workers.queues import queue_table
+    from jobraker.workers.relay import relay_projections
 
     runner = ProjectionRunner(get_jobraker(), all_projections())
+    relay = relay_projections()  # its parked events can be retried; it is never rebuilt
     if request.method == "POST":
-        name = request.POST.get("rebuild", "")
-        projection = next((p for p in runner.projections if p.name == name), None)
-        if projection is None:
-            messages.error(request, f"No projection named {name!r}.")
-        else:
-            applied = runner.rebuild(projection)
-            messages.success(request, f"{name} rebuilt from {applied} events.")
+        _projection_action(request, runner, relay)
         return redirect("admin-operations")
+    parked = list(open_parked([p.name for p in [*runner.projections, *relay]]))
     context = {
         **admin.site.each_context(request),
         "title": "Operations",
@@ -54,6 +53,26 @@ def operations_view(request: HttpRequest) -> HttpResponse:
         "applications": dict(ApplicationRecord.objects.values_list("status").annotate(n=Count("id")).order_by("status")),
         "quota": adzuna_quota().usage(),
         "projections": runner.status(),
+        "parked": parked,
+        "parked_projections": sorted({event.projection for event in parked}),
         "queues": queue_table(broker()),
     }
     return TemplateResponse(request, "jobraker/operations.html", context)
+
+
+def _projection_action(request: HttpRequest, runner: Any, relay: list[Any]) -> None:
+    """Rebuild a projection, or apply its parked events again (the relay's too), from the form."""
+    from django.contrib import messages
+
+    action = "retry" if "retry" in request.POST else "rebuild"
+    name = request.POST.get(action, "")
+    choices = [*runner.projections, *relay] if action == "retry" else runner.projections
+    projection = next((p for p in choices if p.name == name), None)
+    if projection is None:
+        messages.error(request, f"No projection named {name!r}.")
+    elif action == "retry":
+        resolved, remaining = runner.retry_parked(projection)
+        messages.success(request, f"{name}: {resolved} parked event(s) applied, {remaining} still parked.")
+    else:
+        applied = runner.rebuild(projection)
+        messages.success(request, f"{name} rebuilt from {applied} events.")

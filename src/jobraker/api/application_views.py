@@ -3,7 +3,6 @@ a candidate makes (shortlist, applied, interview, offer, rejection, withdraw, no
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 from uuid import UUID
 
@@ -43,7 +42,8 @@ def visible_applications(request: Request) -> QuerySet[ApplicationRecord]:
 
 def jobs_of(records: list[ApplicationRecord]) -> dict[UUID, JobRecord]:
     # Only what an application shows of its job: not the description or the search vector.
-    jobs = JobRecord.objects.filter(id__in={r.job_id for r in records}).only("id", "title", "company", "url")
+    # Tracked jobs too: these are applications the reader may see, so their jobs are theirs.
+    jobs = JobRecord.with_tracked.filter(id__in={r.job_id for r in records}).only("id", "title", "company", "url")
     return {job.id: job for job in jobs}
 
 
@@ -82,7 +82,7 @@ class ApplicationListView(APIView):
         if "status" in query:
             records = records.filter(status=query["status"])
         if "company" in query:
-            records = records.filter(job_id__in=JobRecord.objects.filter(company__icontains=query["company"]).values("id"))
+            records = records.filter(job_id__in=JobRecord.with_tracked.filter(company__icontains=query["company"]).values("id"))
         if "created_after" in query:
             records = records.filter(created_at__gte=query["created_after"])
         if "created_before" in query:
@@ -107,12 +107,11 @@ class ApplicationListView(APIView):
         return accepted(position, status.HTTP_201_CREATED, id=application_id)
 
     def _manual_job(self, candidate_id: UUID, data: dict[str, Any]) -> UUID:
-        """A listing the candidate found elsewhere: theirs alone, identified by its URL
-        (or title and company), never changed by a later request."""
+        """A job the candidate found elsewhere: their private tracked job (never a listing),
+        identified by its URL (or title and company), never changed by a later request."""
         identity = data.get("url") or f"{data['company']}|{data['title']}".lower()
-        external_id = hashlib.sha256(f"{candidate_id}|{identity}".encode()).hexdigest()[:32]
-        listing = {k: data[k] for k in ("title", "company", "url", "location") if k in data}
-        return get_jobraker().ensure_job(source="manual", external_id=external_id, **listing)
+        fields = {k: data[k] for k in ("title", "company", "url", "location") if k in data}
+        return get_jobraker().track_job(candidate_id, identity, **fields)
 
 
 class ApplicationWithPreparationSerializer(ApplicationDetailSerializer):

@@ -76,5 +76,6 @@ class JobDetailView(APIView):
 
     @extend_schema(responses=JobSerializer)
     def get(self, request: Request, pk: Any) -> Response:
-        job = get_object_or_404(JobRecord, id=pk)
+        """A listing, or the reader's own tracked job; another candidate's tracked job is a 404."""
+        job = get_object_or_404(JobRecord.with_tracked.filter(Q(owner_id__isnull=True) | Q(owner_id=request.user.id)), id=pk)
         return with_etag(Response(JobSerializer(job).data), job.version)

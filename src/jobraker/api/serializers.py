@@ -8,8 +8,26 @@ from rest_framework import serializers
 
 from jobraker.domain.application import Status
 from jobraker.domain.candidate import CONSENT_KINDS, CONTRACT_CHOICES, HOURS_CHOICES, MAX_DAILY_CAP, MAX_SALARY, REMOTE_CHOICES
+from jobraker.domain.job import TRACKED_SOURCE
+from jobraker.domain.safe_url import MAX_LENGTH as MAX_URL_LENGTH
+from jobraker.domain.safe_url import UnsafeUrl, check_url
 from jobraker.domain.service import CANDIDATE_ACTIONS
 from jobraker.projections.models import ApplicationRecord, CandidateRecord, JobRecord, TimelineEntry
+
+
+class SafeURLField(serializers.URLField):
+    """A URL that may reach Skyvern or a person: http(s), no credentials, public host
+    (``jobraker.domain.safe_url``, resolving the name). Refused with the field's name."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(max_length=MAX_URL_LENGTH, **kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        url = super().to_internal_value(data)
+        try:
+            return check_url(url, field=self.field_name or "url")
+        except UnsafeUrl as exc:
+            raise serializers.ValidationError(str(exc), code="unsafe_url") from None
 
 
 class StrictSerializer(serializers.Serializer):
@@ -97,7 +115,7 @@ class CandidateSerializer(serializers.ModelSerializer):
 class JobSerializer(ModelFieldsOnce, serializers.ModelSerializer):
     class Meta:
         model = JobRecord
-        exclude = ["search", "position"]
+        exclude = ["search", "position", "owner_id"]
 
 
 class JobListingSerializer(StrictSerializer):
@@ -110,7 +128,7 @@ class JobListingSerializer(StrictSerializer):
     location = serializers.CharField(max_length=300, allow_blank=True, required=False)
     country = serializers.RegexField(r"^[a-z]{2}$", required=False)
     description = serializers.CharField(max_length=50_000, allow_blank=True, required=False)
-    url = serializers.URLField(max_length=1000, required=False)
+    url = SafeURLField(required=False)
     salary_min = serializers.FloatField(min_value=0, max_value=MAX_SALARY, allow_null=True, required=False)
     salary_max = serializers.FloatField(min_value=0, max_value=MAX_SALARY, allow_null=True, required=False)
     salary_currency = serializers.RegexField(r"^[A-Z]{3}$", required=False)
@@ -119,6 +137,11 @@ class JobListingSerializer(StrictSerializer):
     contract_time = serializers.ChoiceField(["full_time", "part_time", ""], required=False)
     remote = serializers.BooleanField(required=False)
     posted_at = serializers.DateTimeField(required=False)
+
+    def validate_source(self, value: str) -> str:
+        if value == TRACKED_SOURCE:
+            raise serializers.ValidationError("tracked is kept for candidates' own tracked jobs; name the real source.")
+        return value
 
 
 class JobQuerySerializer(StrictSerializer):
@@ -183,7 +206,7 @@ class ManualApplicationSerializer(StrictSerializer):
     job_id = serializers.UUIDField(required=False)
     title = serializers.CharField(max_length=300, required=False)
     company = serializers.CharField(max_length=300, required=False)
-    url = serializers.URLField(max_length=1000, required=False)
+    url = SafeURLField(required=False)
     location = serializers.CharField(max_length=300, required=False, allow_blank=True)
     applied = serializers.BooleanField(default=True, help_text="True if you already applied; false to shortlist it.")
 

@@ -21,11 +21,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from jobraker.domain.conversation import MAX_CONTENT, ToolCall
 from jobraker.domain.errors import InvalidValue
 from jobraker.domain.service import Jobraker
+from jobraker.domain.untrusted import fence
 from jobraker.projections.models import ApplicationRecord, CandidateRecord, JobRecord, TimelineEntry
 
 log = structlog.get_logger(__name__)
 
 DESCRIPTION_CHARS = 500  # enough to judge a listing; less room for anything else it carries
+TITLE_CHARS = 200
+URL_CHARS = 1000
 Name = Annotated[str, Field(min_length=1, max_length=100)]
 
 
@@ -80,12 +83,15 @@ class ToolError(Exception):
 
 
 def _job(job: JobRecord) -> dict[str, Any]:
-    description = job.description[:DESCRIPTION_CHARS] + ("…" if len(job.description) > DESCRIPTION_CHARS else "")
+    """A listing as a tool result: its words (written by others) fenced as untrusted data and
+    cut short; the numbers and choices Jobraker checked itself left as they are."""
     return {
-        "job_id": str(job.id), "title": job.title, "company": job.company, "location": job.location,
+        "job_id": str(job.id), "title": fence("title", job.title, TITLE_CHARS),
+        "company": fence("company", job.company, TITLE_CHARS), "location": fence("location", job.location, TITLE_CHARS),
         "country": job.country, "remote": job.remote, "salary_min": job.salary_min, "salary_max": job.salary_max,
         "salary_currency": job.salary_currency, "contract_type": job.contract_type, "contract_time": job.contract_time,
-        "posted_at": job.posted_at, "url": job.url, "description": description,
+        "posted_at": job.posted_at, "url": fence("url", job.url, URL_CHARS),
+        "description": fence("description", job.description, DESCRIPTION_CHARS),
     }
 
 
@@ -120,10 +126,11 @@ def list_applications(context: ToolContext, args: ListApplications) -> dict[str,
     if args.status:
         records = records.filter(status=args.status)
     page = list(records[:30])
-    jobs = JobRecord.objects.in_bulk([r.job_id for r in page])
+    jobs = JobRecord.with_tracked.in_bulk([r.job_id for r in page])  # their own applications: their tracked jobs too
     return {"applications": [
         {"application_id": str(r.id), "status": r.status, "score": r.score, "updated_at": r.updated_at,
-         "job_title": getattr(jobs.get(r.job_id), "title", ""), "company": getattr(jobs.get(r.job_id), "company", "")}
+         "job_title": fence("title", getattr(jobs.get(r.job_id), "title", ""), TITLE_CHARS),
+         "company": fence("company", getattr(jobs.get(r.job_id), "company", ""), TITLE_CHARS)}
         for r in page
     ]}
 

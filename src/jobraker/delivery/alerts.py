@@ -39,7 +39,7 @@ def alert_on_new_job(jobraker: Jobraker, job_id: UUID) -> list[UUID]:
     """Record a hit for every subscribed alert the job matches; notify immediate alerts now.
     Returns the alerts that matched."""
     job: Job = jobraker.get_job(job_id)
-    if job.is_expired:
+    if job.is_expired or job.is_tracked:  # a candidate's tracked job is never a listing
         return []
     listing = {name: getattr(job, name) for name in ("title", "company", "description", "location", "salary_min", "salary_max", "remote")}
     matched = []

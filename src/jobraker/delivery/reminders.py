@@ -58,7 +58,7 @@ def _already_reminded(application_ids: list[UUID]) -> set[UUID]:
 
 
 def _remind(jobraker: Jobraker, application_id: UUID, candidate_id: UUID, job_id: UUID, submitted_at: datetime, days: int) -> int:
-    job = JobRecord.objects.filter(id=job_id).values_list("title", "company").first()
+    job = JobRecord.with_tracked.filter(id=job_id).values_list("title", "company").first()  # their own application's job
     what = f"{short(job[0])} at {short(job[1])}" if job else "a job"
     message = (
         f"No response yet to your application for {what}, sent on {submitted_at:%d %b %Y} "

@@ -10,9 +10,14 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from jobraker.domain.errors import IllegalTransition, InvalidValue
+from jobraker.domain.personal import Personal
 from jobraker.domain.rules import clean_text
+from jobraker.domain.safe_url import check_url
 
 JOB_NAMESPACE = uuid5(NAMESPACE_URL, "https://jobraker.dev/ns/job")
+# A tracked job's id lives in its own namespace, so no source listing can ever share it.
+TRACKED_JOB_NAMESPACE = uuid5(NAMESPACE_URL, "https://jobraker.dev/ns/tracked-job")
+TRACKED_SOURCE = "tracked"
 CONTRACT_TYPES = ("permanent", "contract", "")
 CONTRACT_TIMES = ("full_time", "part_time", "")
 # Fields a later ingestion may change; an unchanged listing records nothing.
@@ -27,6 +32,10 @@ def job_id(source: str, external_id: str) -> UUID:
     return uuid5(JOB_NAMESPACE, f"{source}:{external_id}")
 
 
+def tracked_job_id(owner_id: UUID, identity: str) -> UUID:
+    return uuid5(TRACKED_JOB_NAMESPACE, f"{owner_id}|{identity}")
+
+
 def validate_listing(fields: dict[str, Any]) -> dict[str, Any]:
     listing = dict(fields)
     listing["title"] = clean_text("title", listing["title"], max_length=300)
@@ -34,6 +43,9 @@ def validate_listing(fields: dict[str, Any]) -> dict[str, Any]:
     listing["description"] = clean_text("description", listing.get("description", ""), max_length=50_000, required=False)
     for name, limit in (("location", 300), ("url", 1000)):
         listing[name] = clean_text(name, listing.get(name, ""), max_length=limit, required=False)
+    if listing["url"]:
+        # Pure here (no DNS): the edges that take a URL in also check what its name resolves to.
+        check_url(listing["url"], resolve=None)
     for name, limit in (("source", 32), ("external_id", 128)):
         if name in listing:
             clean_text(name, listing[name], max_length=limit)  # checked, not changed: the id is made of it
@@ -58,7 +70,12 @@ def validate_listing(fields: dict[str, Any]) -> dict[str, Any]:
 
 
 class Job(Aggregate):
-    """A listing's life: posted, changed, expired. Holds no personal data."""
+    """A listing's life: posted, changed, expired. Holds no personal data.
+
+    A *tracked* job is different: the record of a job a candidate applied to elsewhere,
+    described by them. It is theirs alone — never a listing, never matched, alerted,
+    searched or applied to by Jobraker — and what they wrote is their personal data, sealed
+    under their key (``Job.Tracked``). ``owner_id`` is None for every listing."""
 
     class Posted(Aggregate.Created):
         """Version 2 added ``salary_is_predicted`` (Adzuna estimates some salaries)."""
@@ -86,6 +103,33 @@ class Job(Aggregate):
         remote: bool
         posted_at: datetime | None
 
+    class Tracked(Aggregate.Created):
+        """A job the candidate tracks themselves. Not a ``Posted``: nothing that reacts to new
+        listings (matching, alerts, embeddings) ever sees it."""
+
+        data_subject_field = "candidate_id"  # the owner, named as every event about a candidate names them
+
+        candidate_id: UUID
+        source: str
+        external_id: str
+        title: Personal[str]
+        company: Personal[str]
+        location: Personal[str]
+        country: str
+        description: str
+        url: Personal[str]
+        salary_min: float | None
+        salary_max: float | None
+        salary_currency: str
+        salary_is_predicted: bool
+        contract_type: str
+        contract_time: str
+        remote: bool
+        posted_at: datetime | None
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.owner_id = self.candidate_id
+
     class Changed(Aggregate.Event):
         changes: dict
 
@@ -106,6 +150,23 @@ class Job(Aggregate):
         }
         return cls(**{**defaults, **listing})
 
+    @classmethod
+    def track(cls, owner_id: UUID, identity: str, **fields: Any) -> Job:
+        """A job the candidate applied to elsewhere, described by them (title, company, url,
+        location): their private record."""
+        listing = validate_listing({"source": TRACKED_SOURCE, **fields})
+        listing = {k: listing[k] for k in ("title", "company", "location", "url")}
+        empty = {
+            "country": "", "description": "", "salary_min": None, "salary_max": None, "salary_currency": "",
+            "salary_is_predicted": False, "contract_type": "", "contract_time": "", "remote": False, "posted_at": None,
+        }
+        jid = tracked_job_id(owner_id, identity)
+        return cls._create(cls.Tracked, id=jid, candidate_id=owner_id, source=TRACKED_SOURCE, external_id=jid.hex, **listing, **empty)
+
+    @property
+    def is_tracked(self) -> bool:
+        return self.owner_id is not None
+
     @event(Posted)
     def __init__(
         self, source: str, external_id: str, title: str, company: str, location: str, country: str,
@@ -121,11 +182,14 @@ class Job(Aggregate):
         self.contract_type, self.contract_time, self.remote = contract_type, contract_time, remote
         self.posted_at = posted_at
         self.is_expired = False
+        self.owner_id: UUID | None = None  # set by Tracked.apply for a tracked job
 
     def revise(self, **listing: Any) -> None:
         """Record what changed since the last ingestion (nothing if nothing did)."""
         if self.is_expired:
             raise IllegalTransition("change the listing", "the job has expired")
+        if self.is_tracked:
+            raise IllegalTransition("change the listing", "it is a candidate's tracked job, not a listing")
         current = {name: getattr(self, name) for name in MUTABLE_FIELDS}
         merged = validate_listing({**current, **{k: v for k, v in listing.items() if k in MUTABLE_FIELDS}})
         changes = {k: v for k, v in merged.items() if k in MUTABLE_FIELDS and v != current[k]}

@@ -176,6 +176,34 @@ class Jobraker(EventSourcedApplication[UUID]):
                 pass  # posted concurrently: same id, same job
         return jid
 
+    def track_job(self, owner_id: UUID, identity: str, **fields: Any) -> UUID:
+        """The candidate's own record of a job they found elsewhere (made now if new, never
+        changed by a later request). Never a listing: see ``Job.Tracked``."""
+        job = Job.track(owner_id, identity, **fields)
+        try:
+            self._get(job.id)
+        except NotFound:
+            try:
+                self._save(job)
+            except IntegrityError:
+                pass  # tracked at this moment by a second request: same id, same job
+        return job.id
+
+    def get_listing(self, jid: UUID) -> Job:
+        """A job that is a listing: a candidate's tracked job reads as not found, so nothing
+        Jobraker does for others (matching, shortlisting, applying) can reach it."""
+        job = self._get(jid)
+        if job.is_tracked:
+            raise NotFound(jid)
+        return job
+
+    def get_job_for(self, candidate_id: UUID, jid: UUID) -> Job:
+        """A listing, or the candidate's own tracked job; another's tracked job is not found."""
+        job = self._get(jid)
+        if job.is_tracked and job.owner_id != candidate_id:
+            raise NotFound(jid)
+        return job
+
     def expire_job(self, jid: UUID) -> int:
         return self._update(jid, None, lambda job: job.expire())
 
@@ -186,7 +214,7 @@ class Jobraker(EventSourcedApplication[UUID]):
 
     def track_application(self, candidate_id: UUID, jid: UUID, applied: bool, by: Actor = Actor.CANDIDATE) -> tuple[UUID, int]:
         """A candidate tracks an application they make themselves (one per job)."""
-        self.get_job(jid)
+        self.get_job_for(candidate_id, jid)
         application = Application.track_manual(candidate_id, jid, applied=applied, by=by)
         try:
             return application.id, self._save(application)
@@ -197,7 +225,7 @@ class Jobraker(EventSourcedApplication[UUID]):
         self, candidate_id: UUID, jid: UUID, score: int, model: str, explanation: dict[str, Any], by: Actor
     ) -> tuple[UUID, int]:
         """Record the match that made the decision, then shortlist it."""
-        self.get_job(jid)
+        self.get_listing(jid)
         application = Application.match(candidate_id, jid, score, model, explanation, by=by)
         application.shortlist(by)
         try:
@@ -214,7 +242,7 @@ class Jobraker(EventSourcedApplication[UUID]):
         ``prepare`` building the payload and its expiry). Matching the same job again
         records nothing (one application per candidate and job)."""
         candidate = self.get_candidate(candidate_id)
-        job = self.get_job(jid)
+        job = self.get_listing(jid)
         decision = auto_apply_decision(candidate, score, job.company, soft_misses)
         if candidate.auto_apply.mode == "off":  # off records no matches at all
             return application_id(candidate_id, jid), 0, decision

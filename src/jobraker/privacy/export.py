@@ -20,7 +20,7 @@ from jobraker.domain.personal import ERASED
 from jobraker.eventstore.app import EncryptedJobraker
 from jobraker.privacy.models import DataExport
 from jobraker.privacy.streams import candidate_streams
-from jobraker.projections.models import ApplicationRecord, CandidateRecord, NotificationRecord, TimelineEntry
+from jobraker.projections.models import ApplicationRecord, CandidateRecord, JobRecord, NotificationRecord, TimelineEntry
 from jobraker.resumes.store import ResumeStore
 
 EXPORT_FIELD = "data_export"
@@ -79,6 +79,7 @@ def _read_models(candidate_id: UUID) -> dict[str, Any]:
     return {
         "candidate": rows(CandidateRecord.objects.filter(id=candidate_id)),
         "applications": rows(ApplicationRecord.objects.filter(candidate_id=candidate_id)),
+        "tracked_jobs": rows(JobRecord.with_tracked.filter(owner_id=candidate_id)),
         "timeline": rows(TimelineEntry.objects.filter(candidate_id=candidate_id)),
         "notifications": rows(NotificationRecord.objects.filter(candidate_id=candidate_id)),
         "submissions": rows(SubmissionRecord.objects.filter(candidate_id=candidate_id)),

@@ -10,6 +10,7 @@ from eventsourcing.utils import get_topic
 from jobraker.domain.alert import JobAlert
 from jobraker.domain.application import Application
 from jobraker.domain.conversation import Conversation
+from jobraker.domain.job import Job
 from jobraker.domain.notification import Notification
 from jobraker.domain.notification_settings import NotificationSettings
 from jobraker.domain.service import Jobraker
@@ -18,6 +19,7 @@ from jobraker.domain.service import Jobraker
 # export (everything held on them) and audits of completeness read.
 CANDIDATE_STREAM_STARTS: tuple[type, ...] = (
     Application.Started, Notification.Sent, Conversation.Started, JobAlert.Created, NotificationSettings.Created,
+    Job.Tracked,  # a job the candidate tracks themselves is their record, not a listing
 )
 
 
@@ -36,3 +38,4 @@ def streams_started_for(jobraker: Jobraker, candidate_id: UUID, *creation_events
         if event.candidate_id == candidate_id:
             owned.append(event.originator_id)
     return owned
+

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from functools import singledispatchmethod
+from typing import Any
+from uuid import UUID
 
 from django.contrib.postgres.search import SearchVector
 
+from jobraker.domain.candidate import Candidate
 from jobraker.domain.job import Job
+from jobraker.domain.personal import ERASED
 from jobraker.projections.base import Projection
 from jobraker.projections.models import JobRecord
 
@@ -17,11 +21,26 @@ SEARCH_VECTOR = (
 )
 
 
+# Before ``Job.Tracked`` existed, ``POST /applications`` recorded a candidate's tracked job as a
+# ``Job.Posted`` — the only ``Job.Posted`` a candidate's request ever wrote. Such a row is kept out
+# of the listings. Its owner is not in the event, so it belongs to this placeholder and its owner
+# sees it only through their application.
+LEGACY_TRACKED_OWNER = UUID(int=0)
+
+
 class JobProjection(Projection):
     name = "jobs"
+    needs_metadata = True  # who posted: a candidate's Job.Posted is a legacy tracked job
+
+    def __init__(self) -> None:
+        self._by_candidate = False
+
+    def handle(self, event: Any, position: int, metadata: dict[str, Any]) -> None:
+        self._by_candidate = metadata.get("actor") == "candidate"
+        self.process(event, position)
 
     def reset(self) -> None:
-        JobRecord.objects.all().delete()
+        JobRecord.with_tracked.all().delete()
 
     @singledispatchmethod
     def process(self, event: object, position: int) -> None:
@@ -30,7 +49,8 @@ class JobProjection(Projection):
     @process.register
     def _posted(self, event: Job.Posted, position: int) -> None:
         fields = {k: v for k, v in vars(event).items() if k in _LISTING_FIELDS}
-        values = {**fields, "version": event.originator_version, "position": position}
+        owner = LEGACY_TRACKED_OWNER if self._by_candidate else None
+        values = {**fields, "owner_id": owner, "version": event.originator_version, "position": position}
         # One INSERT … ON CONFLICT, not update_or_create's savepoint, SELECT … FOR UPDATE and write.
         JobRecord.objects.bulk_create(
             [JobRecord(id=event.originator_id, **values)], update_conflicts=True, unique_fields=["id"], update_fields=list(values)
@@ -38,15 +58,30 @@ class JobProjection(Projection):
         self._index(event.originator_id)
 
     @process.register
+    def _tracked(self, event: Job.Tracked, position: int) -> None:
+        """A candidate's own tracked job: a row only its owner reads, never indexed for search."""
+        if event.title is ERASED:
+            return  # replaying the history of an erased candidate
+        fields = {k: v for k, v in vars(event).items() if k in _LISTING_FIELDS}
+        values = {**fields, "owner_id": event.candidate_id, "version": event.originator_version, "position": position}
+        JobRecord.with_tracked.bulk_create(
+            [JobRecord(id=event.originator_id, **values)], update_conflicts=True, unique_fields=["id"], update_fields=list(values)
+        )
+
+    @process.register
+    def _owner_erased(self, event: Candidate.ErasureCompleted, position: int) -> None:
+        JobRecord.with_tracked.filter(owner_id=event.originator_id).delete()
+
+    @process.register
     def _changed(self, event: Job.Changed, position: int) -> None:
-        JobRecord.objects.filter(id=event.originator_id).update(
+        JobRecord.with_tracked.filter(id=event.originator_id).update(
             **event.changes, version=event.originator_version, position=position
         )
         self._index(event.originator_id)
 
     @process.register
     def _expired(self, event: Job.Expired, position: int) -> None:
-        JobRecord.objects.filter(id=event.originator_id).update(
+        JobRecord.with_tracked.filter(id=event.originator_id).update(
             is_expired=True, version=event.originator_version, position=position
         )
 
@@ -54,4 +89,4 @@ class JobProjection(Projection):
         JobRecord.objects.filter(id=job_id).update(search=SEARCH_VECTOR)
 
 
-_LISTING_FIELDS = {f.name for f in JobRecord._meta.get_fields()} - {"id", "search", "version", "position", "is_expired"}
+_LISTING_FIELDS = {f.name for f in JobRecord._meta.get_fields()} - {"id", "owner_id", "search", "version", "position", "is_expired"}

@@ -14,6 +14,7 @@ import json
 import math
 import time
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import redis
@@ -22,6 +23,7 @@ from redis.exceptions import LockError
 from redis.lock import Lock
 
 from jobraker.domain.job import job_id
+from jobraker.domain.safe_url import UnsafeUrl, check_url, resolve_addresses
 from jobraker.domain.service import Jobraker
 from jobraker.sources.adzuna_client import AdzunaClient
 from jobraker.sources.adzuna_models import AdzunaSearchResults
@@ -74,6 +76,8 @@ class Ingestion:
         self.cache = cache
         self.results_per_page = results_per_page
         self.max_pages = max_pages
+        # One lookup per host and run: a lookup costs up to ~200 ms and a page's listings share a host.
+        self._resolve = lru_cache(maxsize=512)(resolve_addresses)
 
     def run(self, search: SavedSearch, now: float | None = None) -> IngestReport:
         now = time.time() if now is None else now
@@ -89,14 +93,24 @@ class Ingestion:
                     break
                 report.seen.add(listing.id)
                 if not self._known(listing.id):  # another search may have brought it already
-                    self.jobraker.post_job(**listing.as_listing(search.country))
-                    report.new += 1
+                    report.new += self._post(listing.as_listing(search.country))
             if report.stopped_at_known or len(results.results) < self.results_per_page:
                 break
         self._remember(search, report.seen)
         self.cache.set(self._last_run_key(search), now)
         log.info("adzuna_ingested", search=search.key, country=search.country, calls=report.calls, cached=report.cached_pages, new=report.new)
         return report
+
+    def _post(self, listing: dict[str, Any]) -> int:
+        """Post one listing; one whose URL may not reach Skyvern or a person is left out."""
+        if listing["url"]:
+            try:
+                check_url(listing["url"], resolve=self._resolve)
+            except UnsafeUrl as exc:
+                log.warning("listing_refused_unsafe_url", source=listing["source"], external_id=listing["external_id"], reason=str(exc))
+                return 0
+        self.jobraker.post_job(**listing)
+        return 1
 
     def _page(self, search: SavedSearch, page: int, max_days_old: int, report: IngestReport) -> AdzunaSearchResults:
         query = {"what": search.what, "where": search.where, "results_per_page": self.results_per_page,

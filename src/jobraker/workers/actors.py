@@ -164,6 +164,8 @@ def match_new_job(job_id: str, correlation_id: str) -> None:
     from jobraker.eventstore.context import caused_by
     from jobraker.projections.models import JobRecord, JobVector
 
+    if JobRecord.with_tracked.filter(id=job_id, owner_id__isnull=False).exists():
+        return  # a candidate's tracked job is never matched for anyone
     job = JobRecord.objects.filter(id=job_id).first()
     if job is None or not JobVector.objects.filter(job_id=job_id).exists():
         _wait_for_projector(f"job {job_id} has no row or vector yet")

@@ -14,7 +14,7 @@ from django.test import Client
 
 from jobraker.accounts.models import Account
 from jobraker.sources.adzuna_client import AdzunaTransientError
-from jobraker.workers.broker import broker
+from jobraker.workers.broker import new_broker
 
 from .api_helpers import PASSWORD
 from .conftest import unique_email
@@ -26,22 +26,23 @@ def structured(caplog: pytest.LogCaptureFixture, event: str) -> list[dict]:
 
 def test_each_failed_attempt_is_one_line_with_actor_id_attempt_and_reason(caplog):
     queue = f"test-retry-log-{uuid.uuid4().hex[:8]}"
+    broker = new_broker()
 
-    @dramatiq.actor(broker=broker(), queue_name=queue, max_retries=2, min_backoff=10, max_backoff=20,
+    @dramatiq.actor(broker=broker, queue_name=queue, max_retries=2, min_backoff=10, max_backoff=20,
                     actor_name=f"always_fails_{queue.replace('-', '_')}")
     def always_fails() -> None:
         raise AdzunaTransientError("Adzuna answered 503")
 
-    worker = Worker(broker(), worker_threads=1, worker_timeout=50, queues={queue})
+    worker = Worker(broker, worker_threads=1, worker_timeout=50, queues={queue})
     worker.start()
     caplog.set_level(logging.INFO)
     try:
         message = always_fails.send()
-        broker().join(queue, timeout=30_000)
+        broker.join(queue, timeout=30_000)
     finally:
         worker.stop()
-        broker().flush(queue)
-        broker().client.delete(f"{broker().namespace}:{queue}.XQ", f"{broker().namespace}:{queue}.XQ.msgs")
+        broker.flush(queue)
+        broker.client.delete(f"{broker.namespace}:{queue}.XQ", f"{broker.namespace}:{queue}.XQ.msgs")
 
     retries = structured(caplog, "dramatiq_retry")
     dead = structured(caplog, "dramatiq_dead_lettered")

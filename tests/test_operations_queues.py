@@ -14,7 +14,7 @@ from django.test import Client
 from dramatiq import Message, Worker
 
 from jobraker.accounts.models import Account, Role
-from jobraker.workers.broker import broker
+from jobraker.workers.broker import broker, new_broker
 from jobraker.workers.queues import queue_table
 
 from .api_helpers import PASSWORD
@@ -34,12 +34,13 @@ def browser_for(role: Role, is_staff: bool) -> Client:
 def failing_queue():
     """A queue whose actor always fails at once (no retries), so every message becomes a dead letter."""
     queue = f"test-ops-{uuid.uuid4().hex[:8]}"
+    own = new_broker()  # the page reads Redis through broker(); the worker runs on a broker of its own
 
-    @dramatiq.actor(broker=broker(), queue_name=queue, max_retries=0, actor_name=f"fails_{queue.replace('-', '_')}")
+    @dramatiq.actor(broker=own, queue_name=queue, max_retries=0, actor_name=f"fails_{queue.replace('-', '_')}")
     def fails(n: int) -> None:
         raise RuntimeError("refused")
 
-    yield queue, fails
+    yield queue, fails, own
     broker().flush(queue)
     broker().client.delete(f"{broker().namespace}:{queue}.XQ", f"{broker().namespace}:{queue}.XQ.msgs")
 
@@ -48,8 +49,8 @@ def row(queue: str):  # type: ignore[no-untyped-def]
     return next(r for r in queue_table(broker()) if r.name == queue)
 
 
-def work_until(queue: str, dead: int) -> None:
-    worker = Worker(broker(), worker_threads=1, worker_timeout=50, queues={queue})
+def work_until(own, queue: str, dead: int) -> None:  # type: ignore[no-untyped-def]
+    worker = Worker(own, worker_threads=1, worker_timeout=50, queues={queue})
     worker.start()
     try:
         deadline = time.monotonic() + 30
@@ -72,10 +73,10 @@ def last_staff_action(jobraker) -> tuple[object, dict]:  # type: ignore[no-untyp
 
 
 def test_queue_table_and_dead_letter_actions(jobraker, failing_queue):
-    queue, fails = failing_queue
+    queue, fails, own = failing_queue
     for n in range(2):
         fails.send(n)
-    work_until(queue, dead=2)
+    work_until(own, queue, dead=2)
     fails.send(10)  # waits: no worker now
     for n in range(3):
         fails.send_with_options(args=(20 + n,), delay=DELAY_MS)
@@ -102,7 +103,7 @@ def test_queue_table_and_dead_letter_actions(jobraker, failing_queue):
     assert (action.action, action.target, action.count, action.role) == ("retry_dead_letters", queue, 2, "staff")
     assert metadata["actor"] == "staff"
 
-    work_until(queue, dead=3)  # the retried two and the waiting one ran again, and failed again
+    work_until(own, queue, dead=3)  # the retried two and the waiting one ran again, and failed again
     dropped = staff.post(url, {"action": "drop"}, follow=True)
     assert "3 dead letter(s) dropped from" in dropped.content.decode()
     assert row(queue).dead == 0 and row(queue).delayed == 3

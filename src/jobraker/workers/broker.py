@@ -38,6 +38,15 @@ class DatabaseConnections(dramatiq.Middleware):
 
 @lru_cache(maxsize=1)
 def broker() -> RedisBroker:
+    """The process's broker, which actors declared without one use."""
+    instance = new_broker()
+    dramatiq.set_broker(instance)
+    return instance
+
+
+def new_broker() -> RedisBroker:
+    """A broker with Jobraker's middleware; tests with a worker of their own use a fresh one
+    (a stopped dramatiq Worker leaves its middleware on the broker it ran on)."""
     settings = get_settings()
     # A killed worker's unacknowledged messages are requeued once its heartbeat is older than
     # heartbeat_timeout, checked during maintenance (that share per million of broker commands).
@@ -47,7 +56,6 @@ def broker() -> RedisBroker:
     instance.add_middleware(CurrentMessage())  # lets an actor see its retry count to back off
     # "after" hooks run in reverse order: placed before Retries, it sees the attempt Retries counted and decided.
     instance.add_middleware(RetryLog(), before=Retries)
-    dramatiq.set_broker(instance)
     return instance
 
 

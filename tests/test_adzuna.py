@@ -3,7 +3,9 @@ ingestion, and errors (401 stops, 429/5xx back off) — against a loopback serve
 
 from __future__ import annotations
 
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -11,7 +13,7 @@ from jobraker.domain.job import job_id
 from jobraker.sources.adzuna_client import AdzunaAuthError, AdzunaClient, AdzunaTransientError
 from jobraker.sources.adzuna_models import AdzunaJob
 from jobraker.sources.adzuna_sandbox import SANDBOX_BASE_URL, sandbox_transport
-from jobraker.sources.ingest import Ingestion, SavedSearch, saved_searches
+from jobraker.sources.ingest import IngestReport, Ingestion, SavedSearch, saved_searches
 from jobraker.sources.quota import AdzunaQuota, QuotaExhausted
 from jobraker.workers.broker import redis_client
 
@@ -75,6 +77,29 @@ def test_ingestion_is_incremental_and_deduplicated(jobraker, quota):
         again = Ingestion(jobraker, client, cache, results_per_page=3).run(search)
         assert again.calls == 0 and again.cached_pages == 1  # the cached page answers, no quota used
     assert quota.usage()["week"]["used"] == 8  # (the minute window may roll over mid-test)
+
+
+def test_identical_searches_at_the_same_moment_make_one_call(jobraker, quota):
+    cache = redis_client()
+    search = SavedSearch("gb", what=f"nurse {uuid.uuid4().hex[:6]}", where="Leeds")
+    start = threading.Barrier(5)
+
+    def ingest(client: AdzunaClient) -> IngestReport:
+        start.wait()
+        return Ingestion(jobraker, client, cache, results_per_page=10).run(search)
+
+    with FakeAdzuna([listing(n) for n in range(40, 44)]) as server:
+        server.delay = 0.5  # every caller arrives while the first call is in flight
+        clients = [AdzunaClient("id", "key", quota, base_url=server.base_url) for _ in range(5)]
+        with ThreadPoolExecutor(5) as pool:
+            reports = list(pool.map(ingest, clients))
+    assert len(server.requests) == 1
+    assert sorted(r.calls for r in reports) == [0, 0, 0, 0, 1]
+    assert sum(r.cached_pages for r in reports) == 4  # the waiters read the page the first one cached
+    assert all(jobraker.recorder.select_events(job_id("adzuna", str(900_000_000 + n))) for n in range(40, 44))
+    assert quota.usage()["week"]["used"] == 1
+    keys = [key.decode() for key in cache.scan_iter("jobraker:adzuna:*")]
+    assert keys and not any("nurse" in key or "Leeds" in key for key in keys)
 
 
 def test_errors_are_classified(quota):

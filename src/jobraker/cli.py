@@ -8,29 +8,46 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
 
 from jobraker.config import ConfigError, Settings, get_settings
 
 STAFF_PASSWORD_VARIABLE = "JOBRAKER_STAFF_PASSWORD"  # read by `jobraker createstaff`
 
+CLOSED_PIPE = 141  # what a shell reports for a program that SIGPIPE stopped
+PIPED_WIDTH = 400
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if getattr(args, "data_dir", None):
+        os.environ["JOBRAKER_DATA_DIR"] = str(Path(args.data_dir).resolve())
+        get_settings.cache_clear()
     try:
-        return int(args.handler(args) or 0)
+        code = int(args.handler(args) or 0)
+        sys.stdout.flush()  # a closed pipe shows here at the latest, while we can still catch it
+        return code
     except ConfigError as exc:
         print(f"jobraker: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # The reader went away (`| head`): the rest is not wanted. Point stdout at /dev/null so
+        # that the interpreter's final flush does not fail again and print a traceback.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return CLOSED_PIPE
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="jobraker", description=__doc__)
+    data_dir = argparse.ArgumentParser(add_help=False)
+    data_dir.add_argument("--data-dir", default=argparse.SUPPRESS, metavar="PATH",
+                          help="the data folder of the `jobraker up` to use (default JOBRAKER_DATA_DIR, else .jobraker)")
+    parser = argparse.ArgumentParser(prog="jobraker", description=__doc__, parents=[data_dir])
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(name: str, handler: Callable[[argparse.Namespace], int | None], help: str) -> argparse.ArgumentParser:
-        sub = commands.add_parser(name, help=help, description=help)
+        sub = commands.add_parser(name, help=help, description=help, parents=[data_dir])
         sub.set_defaults(handler=handler)
         return sub
 
@@ -99,12 +116,20 @@ def _ready_settings() -> Settings:
 
 
 def _with_running_embedded_servers(settings: Settings) -> Settings:
-    """Without DATABASE_URL/REDIS_URL, use the servers a running `jobraker up` published."""
+    """Without DATABASE_URL/REDIS_URL, use the servers the `jobraker up` running on the data
+    folder published (only while it runs: a dead one's addresses lead nowhere)."""
+    from jobraker.runtime.ownership import is_owned
     from jobraker.runtime.supervisor import RUNTIME_FILE
 
-    published = settings.data_dir / RUNTIME_FILE
-    if not settings.embedded or not published.exists():
+    if not settings.embedded:
         return settings
+    data_dir = settings.data_dir.resolve()
+    published = data_dir / RUNTIME_FILE
+    if not (is_owned(data_dir) and published.exists()):
+        raise ConfigError(
+            f"no `jobraker up` is running on data folder {data_dir}: start one, point at its folder with "
+            "--data-dir or JOBRAKER_DATA_DIR, or set DATABASE_URL and REDIS_URL"
+        )
     for name, url in json.loads(published.read_text()).items():
         os.environ.setdefault(name, url)
     get_settings.cache_clear()
@@ -221,13 +246,18 @@ def cmd_projections(args: argparse.Namespace) -> int:
 
 
 def _print_status(rows: list[dict]) -> None:
-    print(f"{'projection':<14} {'position':>10} {'head':>10} {'lag (events)':>13} {'lag (s)':>9} {'parked':>7}  state")
-    for row in rows:
-        state = f"failing on event {row['failing_at']} ({row['attempts']} attempts): {row['last_error']}" \
-            if row["failing_at"] is not None else "ok"
-        print(f"{row['name']:<14} {row['position']:>10} {row['head']:>10} {row['lag_events']:>13} "
-              f"{row['lag_seconds']:>9.1f} {row['parked']:>7}  {state}")
+    print_table(
+        ["projection", "position", "head", "lag (events)", "lag (s)", "parked", "state"],
+        [[row["name"], row["position"], row["head"], row["lag_events"], f"{row['lag_seconds']:.1f}", row["parked"],
+          _state(row)] for row in rows],
+    )
     _print_parked([row["name"] for row in rows])
+
+
+def _state(row: dict) -> str:
+    if row["failing_at"] is None:
+        return "ok"
+    return f"failing on event {row['failing_at']} ({row['attempts']} attempts): {row['last_error']}"
 
 
 def _print_parked(names: list[str]) -> None:
@@ -250,6 +280,33 @@ def _retry_parked(runner: object, projections: object) -> int:
         still += remaining
         print(f"{projection.name}: {resolved} parked event(s) applied, {remaining} still parked")
     return 1 if still else 0
+
+
+def print_table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
+    """Aligned columns (numbers to the right), plain text when piped."""
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    rows = [list(row) for row in rows]
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    for i, header in enumerate(headers):
+        numeric = bool(rows) and all(isinstance(row[i], int | float) or _looks_numeric(row[i]) for row in rows)
+        table.add_column(header, justify="right" if numeric else "left", no_wrap=numeric)
+    for row in rows:
+        table.add_row(*(str(cell) for cell in row))
+    console = Console()
+    if not console.is_terminal:
+        console.width = PIPED_WIDTH  # a pipe or file has no width: keep each row on one line
+    console.print(table)
+
+
+def _looks_numeric(cell: object) -> bool:
+    try:
+        float(str(cell))
+        return True
+    except ValueError:
+        return False
 
 
 def _rebuild_with_progress(runner: object, projection: object) -> None:

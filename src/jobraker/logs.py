@@ -54,3 +54,31 @@ def configure_logging(level: str = "INFO") -> None:
     root.setLevel(level.upper())
     for noisy in ("pgserver", "eventsourcing", "dramatiq.broker"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    _install_filter(DramatiqRetryNoise(), "dramatiq.worker.WorkerThread", "dramatiq.middleware.retries.Retries")
+    _install_filter(JazzminNoise(), "jazzmin.utils")
+
+
+def _install_filter(noise: logging.Filter, *loggers: str) -> None:
+    for name in loggers:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, type(noise)) for f in logger.filters):
+            logger.addFilter(noise)
+
+
+class DramatiqRetryNoise(logging.Filter):
+    """Dramatiq's per-attempt lines (no actor, no reason, a traceback each time): the RetryLog
+    middleware (jobraker.workers.retry_log) writes one line per attempt instead."""
+
+    DROPPED = ("Failed to process message", "Retrying message", "Retries exceeded for message")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith(self.DROPPED)
+
+
+class JazzminNoise(logging.Filter):
+    """Jazzmin's user menu links to the signed-in account's admin page, which we do not register
+    (accounts change through the API), and warns twice per admin page with the account's e-mail
+    address in the line: noise, and personal data in the logs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Could not reverse url from")

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from jobraker.api import admin_views, health
+from jobraker.api import admin_views, health, queue_views
 
 urlpatterns = [
     path("health/live", health.live, name="health-live"),
@@ -13,6 +13,8 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="docs"),
     path("admin/streams/<uuid:pk>/", admin_views.stream_view, name="admin-stream"),
     path("admin/operations/", admin_views.operations_view, name="admin-operations"),
+    path("admin/operations/queues/<str:queue>/dead-letters/", queue_views.dead_letters_view,
+         name="admin-dead-letters"),
     path("admin/", admin.site.urls),
 ]
 

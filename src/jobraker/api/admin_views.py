@@ -58,6 +58,7 @@ def operations_view(request: HttpRequest) -> HttpResponse:
     from jobraker.projections.registry import all_projections
     from jobraker.sources.factory import adzuna_quota
     from jobraker.workers.broker import broker
+    from jobraker.workers.queues import queue_table
     from jobraker.workers.relay import relay_projections
 
     runner = ProjectionRunner(get_jobraker(), all_projections())
@@ -65,8 +66,6 @@ def operations_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         _projection_action(request, runner, relay)
         return redirect("admin-operations")
-    the_broker = broker()
-    queues = {queue: the_broker.client.llen(f"{the_broker.namespace}:{queue}") for queue in sorted(the_broker.get_declared_queues())}
     parked = list(open_parked([p.name for p in [*runner.projections, *relay]]))
     context = {
         **admin.site.each_context(request),
@@ -77,7 +76,7 @@ def operations_view(request: HttpRequest) -> HttpResponse:
         "projections": runner.status(),
         "parked": parked,
         "parked_projections": sorted({event.projection for event in parked}),
-        "queues": queues,
+        "queues": queue_table(broker()),
     }
     return TemplateResponse(request, "jobraker/operations.html", context)
 

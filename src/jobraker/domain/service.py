@@ -18,6 +18,7 @@ from eventsourcing.application import Application as EventSourcedApplication
 from eventsourcing.persistence import IntegrityError
 
 from jobraker.domain.access import DataAccess
+from jobraker.domain.operations import StaffAction
 from jobraker.domain.application import Actor, Application, application_id
 from jobraker.domain.candidate import UNVERIFIED, Candidate
 from jobraker.domain.errors import DomainError, IllegalTransition, InvalidValue
@@ -330,6 +331,12 @@ class Jobraker(EventSourcedApplication[UUID]):
 
     def record_access(self, subject_id: UUID, reader_id: UUID, role: str, what: str) -> int:
         return self._save(DataAccess.record(subject_id, reader_id, role, what))
+
+    def record_staff_action(self, staff_id: UUID, role: str, action: str, target: str, count: int) -> UUID:
+        """An operator's action on the system itself (not on an aggregate with a command of its own)."""
+        action_record = StaffAction.record(staff_id, role, action, target, count)
+        self._save(action_record)
+        return action_record.id
 
     # Notifications.
 

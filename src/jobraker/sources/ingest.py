@@ -1,6 +1,8 @@
 """Ingesting Adzuna listings for the searches candidates' preferences imply.
 
-Identical searches across candidates are fetched once; each run asks only for what is
+Identical searches across candidates are fetched once, even at the same moment (single
+flight: the first run to ask for a page holds a Redis lock while it calls Adzuna; the others
+wait for it and read the page it cached); each run asks only for what is
 new (newest first, ``max_days_old`` since the last run, stop at the first listing this
 search returned before); responses are cached in Redis; listings are posted through the same
 idempotent command as any other (deterministic ids), so pages and runs never duplicate."""
@@ -17,6 +19,8 @@ from typing import Any
 
 import redis
 import structlog
+from redis.exceptions import LockError
+from redis.lock import Lock
 
 from jobraker.domain.job import job_id
 from jobraker.domain.safe_url import UnsafeUrl, check_url, resolve_addresses
@@ -27,6 +31,7 @@ from jobraker.sources.adzuna_models import AdzunaSearchResults
 log = structlog.get_logger(__name__)
 
 CACHE_SECONDS = 15 * 60
+FLIGHT_SECONDS = 60  # a lock outlives no call (the client's timeout is far shorter), nor a crashed holder long
 FIRST_RUN_DAYS = 30
 SEEN_FOR_SECONDS = 90 * 86_400  # longer than a listing stays open
 
@@ -93,7 +98,7 @@ class Ingestion:
                 break
         self._remember(search, report.seen)
         self.cache.set(self._last_run_key(search), now)
-        log.info("adzuna_ingested", search=asdict(search), calls=report.calls, cached=report.cached_pages, new=report.new)
+        log.info("adzuna_ingested", search=search.key, country=search.country, calls=report.calls, cached=report.cached_pages, new=report.new)
         return report
 
     def _post(self, listing: dict[str, Any]) -> int:
@@ -110,15 +115,38 @@ class Ingestion:
     def _page(self, search: SavedSearch, page: int, max_days_old: int, report: IngestReport) -> AdzunaSearchResults:
         query = {"what": search.what, "where": search.where, "results_per_page": self.results_per_page,
                  "max_days_old": max_days_old, "sort_by": "date"}
-        key = "jobraker:adzuna:response:" + hashlib.sha1(json.dumps([search.country, page, query], sort_keys=True).encode()).hexdigest()
-        cached = self.cache.get(key)
+        # Hashed: the search's words come from candidates' preferences and stay out of Redis keys.
+        key = "jobraker:adzuna:response:" + hashlib.sha256(json.dumps([search.country, page, query], sort_keys=True).encode()).hexdigest()
+        cached = self._cached(key, report)
         if cached is not None:
-            report.cached_pages += 1
-            return AdzunaSearchResults.model_validate_json(cached)
-        results = self.client.search(search.country, page, **query)
-        report.calls += 1
-        self.cache.set(key, results.model_dump_json(), ex=CACHE_SECONDS)
-        return results
+            return cached
+        flight = self.cache.lock(key + ":flight", timeout=FLIGHT_SECONDS, blocking_timeout=FLIGHT_SECONDS)
+        holding = flight.acquire()  # False: the holder is stuck past the lock's life; call Adzuna ourselves
+        try:
+            cached = self._cached(key, report)  # the holder we waited for has cached it
+            if cached is not None:
+                return cached
+            results = self.client.search(search.country, page, **query)
+            report.calls += 1
+            self.cache.set(key, results.model_dump_json(), ex=CACHE_SECONDS)
+            return results
+        finally:
+            if holding:
+                self._release(flight)
+
+    def _cached(self, key: str, report: IngestReport) -> AdzunaSearchResults | None:
+        cached = self.cache.get(key)
+        if cached is None:
+            return None
+        report.cached_pages += 1
+        return AdzunaSearchResults.model_validate_json(cached)
+
+    @staticmethod
+    def _release(flight: Lock) -> None:
+        try:
+            flight.release()
+        except LockError:
+            pass  # it expired while we called: the next caller already went ahead
 
     def _seen_by(self, search: SavedSearch, external_id: str) -> bool:
         """Whether this search returned the listing in an earlier run (not merely whether some

@@ -53,6 +53,8 @@ class CandidateProjection(Projection):
 
     @process.register
     def _consent_given(self, event: Candidate.ConsentGiven, position: int) -> None:
+        if event.version is ERASED:
+            return
         self._change_consents(event, position, {"version": event.version, "given": True, "at": event.timestamp.isoformat()})
 
     @process.register

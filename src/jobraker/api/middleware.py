@@ -10,6 +10,7 @@ import structlog
 from django.http import HttpRequest, HttpResponse
 
 from jobraker.eventstore.context import caused_by
+from jobraker.logs import loggable_path
 from jobraker.projections.registry import all_projections
 from jobraker.projections.positions import wait_for
 
@@ -39,7 +40,7 @@ class RequestContextMiddleware:
         log.info(
             "request",
             method=request.method,
-            path=request.path,
+            path=loggable_path(request),
             status=response.status_code,
         )
         return response
@@ -49,3 +50,4 @@ class RequestContextMiddleware:
         if raw is None or not raw.isdigit():
             return None
         return wait_for(int(raw), self.projection_names)
+

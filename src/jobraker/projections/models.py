@@ -120,12 +120,10 @@ class JobVector(models.Model):
 
 
 class CandidateVector(models.Model):
-    """What a candidate offers and wants, as text and as an embedding. Dropped on erasure."""
+    """A candidate's embedding (of what they offer and want). No text: the projection reads the
+    profile, preferences and resume from the event store when one changes. Dropped on erasure."""
 
     candidate_id = models.UUIDField(primary_key=True)
-    profile = models.JSONField(default=dict)
-    preferences = models.JSONField(default=dict)
-    resume_text = models.TextField(blank=True)
     model = models.CharField(max_length=100, blank=True)
     embedding = VectorField(dimensions=DIMENSIONS, null=True)
 

@@ -231,6 +231,24 @@ def build_data_export(export_id: str) -> None:
     log.info("data_export_ready", export_id=export_id, size=export.size)
 
 
+@dramatiq.actor(queue_name="default", max_retries=20)
+def vacuum_after_erasure(candidate_id: str, position: int) -> None:
+    """Once every projection has dropped an erased candidate's rows (they read the erasure at
+    ``position``), sweep what names them once more and VACUUM the tables, so the deleted rows'
+    dead tuples go now rather than whenever autovacuum comes by."""
+    from jobraker.privacy.leftovers import forget_leftovers
+    from jobraker.privacy.vacuum import erasure_tables, vacuum
+    from jobraker.projections.positions import slowest_position
+    from jobraker.projections.registry import all_projections
+
+    if slowest_position([p.name for p in all_projections()]) < position:
+        _wait_for_projector(f"the read models have not reached event {position} yet")
+    gone = forget_leftovers(UUID(candidate_id))
+    tables = erasure_tables()
+    vacuum(tables)
+    log.info("erasure_vacuumed", candidate_id=candidate_id, tables=len(tables), deleted=gone)
+
+
 @dramatiq.actor(queue_name="default", max_retries=10, min_backoff=5_000, max_backoff=600_000)
 def email_notification(notification_id: str, correlation_id: str) -> None:
     """E-mail one notification, exactly once per notification (see delivery/email.py)."""

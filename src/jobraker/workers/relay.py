@@ -74,6 +74,12 @@ class Relay(Projection):
         actors.match_existing_jobs.send(str(candidate_id), position, self._correlation_id)
 
     @process.register
+    def _erasure_completed(self, event: Candidate.ErasureCompleted, position: int) -> None:
+        from jobraker.workers import actors
+
+        actors.vacuum_after_erasure.send(str(event.originator_id), position)
+
+    @process.register
     def _export_requested(self, event: Candidate.ExportRequested, position: int) -> None:
         from jobraker.workers import actors
 

@@ -135,6 +135,8 @@ class JobQuerySerializer(StrictSerializer):
 
 
 class TimelineEntrySerializer(ModelFieldsOnce, serializers.ModelSerializer):
+    detail = serializers.JSONField(read_only=True)  # stored sealed (a text column), read as JSON
+
     class Meta:
         model = TimelineEntry
         fields = ["version", "kind", "action", "status", "by", "at", "detail"]

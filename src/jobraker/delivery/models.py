@@ -3,6 +3,8 @@ makes e-mail exactly once) and the read models its projections keep."""
 
 from django.db import models
 
+from jobraker.privacy.sealed_fields import SealedTextField
+
 
 class EmailDelivery(models.Model):
     """Whether a notification's e-mail went out. The row is locked while sending, so two
@@ -52,7 +54,7 @@ class NotificationSettingsRecord(models.Model):
 class JobAlertRecord(models.Model):
     id = models.UUIDField(primary_key=True)
     candidate_id = models.UUIDField(db_index=True)
-    name = models.CharField(max_length=100)
+    name = SealedTextField()  # sealed under the candidate's key (privacy/sealed_fields.py)
     criteria = models.JSONField(default=dict)
     frequency = models.CharField(max_length=16)
     is_subscribed = models.BooleanField(default=True)

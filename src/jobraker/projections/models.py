@@ -4,6 +4,7 @@ from django.db import models
 from pgvector.django import HnswIndex, VectorField
 
 from jobraker.embeddings.providers import DIMENSIONS
+from jobraker.privacy.sealed_fields import SealedJSONField, SealedTextField
 
 
 class ProjectionPosition(models.Model):
@@ -22,7 +23,7 @@ class CandidateRecord(models.Model):
 
     id = models.UUIDField(primary_key=True)
     email = models.EmailField()
-    name = models.CharField(max_length=200)
+    name = SealedTextField(subject_field="id")  # sealed under the candidate's key (privacy/sealed_fields.py)
     registered_at = models.DateTimeField()
     profile = models.JSONField(default=dict)
     preferences = models.JSONField(default=dict)
@@ -96,7 +97,7 @@ class TimelineEntry(models.Model):
     status = models.CharField(max_length=16, blank=True)
     by = models.CharField(max_length=16)
     at = models.DateTimeField()
-    detail = models.JSONField(default=dict)
+    detail = SealedJSONField(default=dict)  # notes, reasons, explanations: sealed under the candidate's key
 
     class Meta:
         db_table = "jobraker_timeline"

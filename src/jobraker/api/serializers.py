@@ -9,7 +9,13 @@ from rest_framework import serializers
 from jobraker.domain.application import Status
 from jobraker.domain.candidate import CONSENT_KINDS, CONTRACT_CHOICES, HOURS_CHOICES, MAX_DAILY_CAP, MAX_SALARY, REMOTE_CHOICES
 from jobraker.domain.service import CANDIDATE_ACTIONS
+from jobraker.privacy.sealed_fields import SealedJSONField, SealedTextField
 from jobraker.projections.models import ApplicationRecord, CandidateRecord, JobRecord, TimelineEntry
+
+# Sealed read-model columns are text in the database and plain values once read: a sealed JSON
+# column is JSON in the API, a sealed text column a string (privacy/sealed_fields.py).
+serializers.ModelSerializer.serializer_field_mapping[SealedJSONField] = serializers.JSONField
+serializers.ModelSerializer.serializer_field_mapping[SealedTextField] = serializers.CharField
 
 
 class StrictSerializer(serializers.Serializer):
@@ -135,8 +141,6 @@ class JobQuerySerializer(StrictSerializer):
 
 
 class TimelineEntrySerializer(ModelFieldsOnce, serializers.ModelSerializer):
-    detail = serializers.JSONField(read_only=True)  # stored sealed (a text column), read as JSON
-
     class Meta:
         model = TimelineEntry
         fields = ["version", "kind", "action", "status", "by", "at", "detail"]

@@ -106,7 +106,7 @@ class JobAlertProjection(Projection):
         if event.criteria is ERASED:
             return
         JobAlertRecord.objects.filter(id=event.originator_id).update(
-            name=for_subject(event.candidate_id, event.name), criteria=event.criteria, frequency=event.frequency,
+            name=for_subject(event.candidate_id, event.name), criteria=for_subject(event.candidate_id, event.criteria), frequency=event.frequency,
             updated_at=event.timestamp, version=event.originator_version,
         )
 

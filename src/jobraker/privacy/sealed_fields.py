@@ -23,7 +23,13 @@ from uuid import UUID
 
 from django.db import models
 
+from jobraker.privacy.keyring import SubjectErased
+
 PREFIX = "sealed:v1:"
+# What is stored for a subject whose key is already destroyed (a projection catching up on
+# events written just before the erasure): nothing of theirs, and the row goes with the
+# erasure event right after.
+ERASED_MARK = PREFIX + "erased"
 
 
 @dataclass(frozen=True)
@@ -81,7 +87,10 @@ class SealedTextField(models.TextField):
         if isinstance(value, ForSubject):
             if value.value is None:
                 return None
-            sealed = _keyring().seal(value.subject, self.aad_name, self.encode(value.value))
+            try:
+                sealed = _keyring().seal(value.subject, self.aad_name, self.encode(value.value))
+            except SubjectErased:
+                return ERASED_MARK
             return f"{PREFIX}{value.subject}:{sealed}"
         raise TypeError(f"{self.aad_name} is sealed: write it through save() or with for_subject(candidate_id, value)")
 
@@ -90,6 +99,8 @@ class SealedTextField(models.TextField):
             return None
         if not value.startswith(PREFIX):
             return self.legacy(value)
+        if value == ERASED_MARK:
+            return None
         subject, sealed = value[len(PREFIX):].split(":", 1)
         plaintext = _keyring().open(UUID(subject), self.aad_name, sealed)
         return None if plaintext is None else self.decode(plaintext)

@@ -8,8 +8,13 @@ from typing import Any
 from jobraker.accounts.models import Account, Role
 from jobraker.domain.candidate import AutoApplySettings, Candidate
 from jobraker.domain.personal import ERASED
+from jobraker.privacy.sealed_fields import for_subject
 from jobraker.projections.base import Projection
 from jobraker.projections.models import CandidateRecord
+
+
+# Columns sealed under the candidate's key: an update() names the key (privacy/sealed_fields.py).
+SEALED_COLUMNS = {"profile", "preferences", "consents", "resume"}
 
 
 class CandidateProjection(Projection):
@@ -102,8 +107,10 @@ class CandidateProjection(Projection):
     def _update(self, event: Any, position: int, **fields: Any) -> None:
         if any(value is ERASED for value in fields.values()):
             return
+        sealed = {name: for_subject(event.originator_id, value) if name in SEALED_COLUMNS else value
+                  for name, value in fields.items()}
         CandidateRecord.objects.filter(id=event.originator_id).update(
-            version=event.originator_version, position=position, **fields
+            version=event.originator_version, position=position, **sealed
         )
 
     def _change_consents(self, event: Any, position: int, change: dict[str, Any]) -> None:

@@ -118,7 +118,8 @@ def _flow(jobraker, values: dict[str, str], secrets: dict[str, str], dramatiq_wo
     candidate_id = uuid.UUID(created["id"])
 
     # Ingestion of the candidate's own search from the loopback Adzuna, with a real app_key.
-    with FakeAdzuna([listing(n, title=f"{values['skill']} engineer {n}") for n in range(1, 4)],
+    base = 700_000_000 + uuid.uuid4().int % 90_000_000  # ids of its own: other tests use listing(n)'s
+    with FakeAdzuna([listing(n, id=str(base + n), title=f"{values['skill']} engineer {n}") for n in range(1, 4)],
                     app_key=secrets["adzuna"]) as adzuna:
         quota = AdzunaQuota(redis_client(), prefix=f"test:quota:{uuid.uuid4().hex}")
         adzuna_client = AdzunaClient("app-id", secrets["adzuna"], quota, base_url=adzuna.base_url)

@@ -164,12 +164,11 @@ def load_vectors(conn: psycopg.Connection) -> None:
     ids = np.arange(1, CANDIDATES + 1)
     vectors = _near(centroids[ids % len(TITLES)], rng, 0.9)
     with conn.cursor() as cur, cur.copy(
-        "COPY jobraker_candidate_vectors (candidate_id, profile, preferences, resume_text, model, embedding) "
-        "FROM STDIN WITH (FORMAT BINARY)"
+        "COPY jobraker_candidate_vectors (candidate_id, model, embedding) FROM STDIN WITH (FORMAT BINARY)"
     ) as copy:
-        copy.set_types(["uuid", "jsonb", "jsonb", "text", "text", "vector"])
+        copy.set_types(["uuid", "text", "vector"])
         for i, vector in zip(ids, vectors):
-            copy.write_row((_uuid("candidate", int(i)), {}, {}, "", model, vector))
+            copy.write_row((_uuid("candidate", int(i)), model, vector))
 
 
 def _near(centres: np.ndarray, rng: np.random.Generator, spread: float) -> np.ndarray:

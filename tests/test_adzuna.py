@@ -132,10 +132,16 @@ def test_sandbox_feed_speaks_the_same_wire_format(jobraker, quota):
 
 
 def test_the_ingest_actor_runs_on_the_real_broker_against_the_sandbox(jobraker, dramatiq_worker):
+    from jobraker.sources.ingest import searches_of
     from jobraker.workers.actors import ingest_adzuna
 
-    ingest_adzuna.send("gb", f"Python {uuid.uuid4().hex[:4]}", "")  # fresh words: a fresh search
-    ingest_adzuna.send("gb", "python", "")
+    from .conftest import unique_email
+
+    for words in ([f"Python {uuid.uuid4().hex[:4]}"], ["python"]):  # fresh words: a fresh search
+        candidate_id, _ = jobraker.register_candidate(unique_email(), "Searcher", "h")
+        jobraker.change_preferences(candidate_id, {"keywords": words, "countries": ["gb"]})
+        [search] = searches_of(jobraker.get_candidate(candidate_id))
+        ingest_adzuna.send(str(candidate_id), search.key)  # ids only: the actor reads the words
     dramatiq_worker.join("ingest", timeout=30_000)
     sandbox_ids = [job_id("adzuna", str(4_100_000_000 + i)) for i in range(8)]
     stored = [i for i in sandbox_ids if jobraker.recorder.select_events(i, limit=1)]

@@ -123,7 +123,9 @@ class Settings(BaseSettings):
     approval_window_hours: float = Field(72.0, gt=0, le=24 * 30, validation_alias=_env("JOBRAKER_APPROVAL_WINDOW_HOURS"))
 
     # Notifications: e-mail, digests, reminders, the projection-lag watchdog.
-    email_backend: Literal["console", "smtp", "locmem", "dummy"] | None = Field(
+    # "outbox" (the default without SMTP) writes each mail to a file under the data folder;
+    # "console" is kept as another name for it: printing mail would put addresses in the logs.
+    email_backend: Literal["outbox", "console", "smtp", "locmem", "dummy"] | None = Field(
         None, validation_alias=_env("JOBRAKER_EMAIL_BACKEND")
     )
     email_host: str | None = Field(None, validation_alias=_env("EMAIL_HOST"))
@@ -200,9 +202,20 @@ class Settings(BaseSettings):
 
     @property
     def email_backend_path(self) -> str:
-        """Django's e-mail backend: as named, else SMTP when a host is set, else the console."""
-        name = self.email_backend or ("smtp" if self.email_host else "console")
+        """Django's e-mail backend: as named, else SMTP when a host is set, else the outbox folder."""
+        name = self.email_backend or ("smtp" if self.email_host else "outbox")
+        if name in ("outbox", "console"):
+            return "jobraker.delivery.outbox.OutboxEmailBackend"
         return f"django.core.mail.backends.{name}.EmailBackend"
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.data_dir / "outbox"
+
+    def secret_values(self) -> list[str]:
+        """Every configured secret (the logs blank them out, see jobraker.logs)."""
+        return [value.get_secret_value() for name in type(self).model_fields
+                if isinstance(value := getattr(self, name), SecretStr)]
 
     @property
     def master_key_bytes(self) -> bytes:

@@ -228,7 +228,7 @@ if config.is_production:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
-# E-mail (notifications): the console by default, SMTP once EMAIL_HOST is set (see config.py).
+# E-mail (notifications): files in the data folder's outbox by default, SMTP once EMAIL_HOST is set (see config.py).
 EMAIL_BACKEND = config.email_backend_path
 EMAIL_HOST = config.email_host or "localhost"
 EMAIL_PORT = config.email_port
@@ -240,6 +240,7 @@ EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = config.email_from
 
 LOGGING_CONFIG = None  # structlog owns logging; see jobraker.logs
-from jobraker.logs import configure_logging  # noqa: E402
+from jobraker.logs import configure_logging, register_secrets  # noqa: E402
 
+register_secrets(config.secret_values())
 configure_logging(config.log_level)

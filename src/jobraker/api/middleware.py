@@ -14,6 +14,7 @@ from rest_framework.exceptions import ParseError
 from jobraker.api.problems import problem_response
 from jobraker.api.read_your_writes import catch_up, is_authenticated
 from jobraker.eventstore.context import caused_by
+from jobraker.logs import loggable_path
 from jobraker.projections.registry import all_projections
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -46,7 +47,7 @@ class RequestContextMiddleware:
         log.info(
             "request",
             method=request.method,
-            path=request.path,
+            path=loggable_path(request),
             status=response.status_code,
         )
         return response

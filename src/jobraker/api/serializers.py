@@ -12,6 +12,7 @@ from jobraker.domain.job import TRACKED_SOURCE
 from jobraker.domain.safe_url import MAX_LENGTH as MAX_URL_LENGTH
 from jobraker.domain.safe_url import UnsafeUrl, check_url
 from jobraker.domain.service import CANDIDATE_ACTIONS
+from jobraker.privacy.sealed_fields import SealedJSONField, SealedTextField
 from jobraker.projections.models import ApplicationRecord, CandidateRecord, JobRecord, TimelineEntry
 from jobraker.privacy.sealed_email import open_email
 
@@ -29,6 +30,11 @@ class SafeURLField(serializers.URLField):
             return check_url(url, field=self.field_name or "url")
         except UnsafeUrl as exc:
             raise serializers.ValidationError(str(exc), code="unsafe_url") from None
+
+# Sealed read-model columns are text in the database and plain values once read: a sealed JSON
+# column is JSON in the API, a sealed text column a string (privacy/sealed_fields.py).
+serializers.ModelSerializer.serializer_field_mapping[SealedJSONField] = serializers.JSONField
+serializers.ModelSerializer.serializer_field_mapping[SealedTextField] = serializers.CharField
 
 
 class StrictSerializer(serializers.Serializer):

@@ -1,5 +1,7 @@
 from django.db import models
 
+from jobraker.privacy.sealed_fields import SealedTextField
+
 
 class SkyvernRunLink(models.Model):
     """Which application a Skyvern run belongs to (written as soon as the run id is known)."""
@@ -23,7 +25,8 @@ class SubmissionRecord(models.Model):
     dry_run = models.BooleanField(default=False)
     # awaiting | confirmed | unverified | confirmed_by_candidate | failed | needs_review | dry_run
     verification = models.CharField(max_length=24)
-    reason = models.TextField(blank=True)  # the confirmation seen; or why unverified, failed, needs review
+    # The confirmation seen; or why unverified, failed, needs review. Sealed under the candidate's key.
+    reason = SealedTextField(blank=True)
     sent_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 

@@ -9,6 +9,7 @@ from jobraker.appliers.models import SubmissionRecord
 from jobraker.domain.application import Application
 from jobraker.domain.candidate import Candidate
 from jobraker.domain.personal import ERASED
+from jobraker.privacy.sealed_fields import for_subject
 from jobraker.projections.base import Projection
 
 # What each outcome of a sent submission means for its verification.
@@ -50,7 +51,7 @@ class SubmissionProjection(Projection):
         reason = "" if event.reason is ERASED else event.reason or ""
         # A dry run stays labelled as such: nothing was sent, so nothing was confirmed.
         SubmissionRecord.objects.filter(application_id=event.originator_id, dry_run=False).update(
-            verification=verification, reason=reason, updated_at=event.timestamp
+            verification=verification, reason=for_subject(event.candidate_id, reason), updated_at=event.timestamp
         )
 
     @process.register

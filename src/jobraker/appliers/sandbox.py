@@ -117,7 +117,7 @@ class SandboxSkyvern:
         run = SandboxRun(run_id=f"tsk_sbx{uuid.uuid4().hex[:20]}", request=request)
         with self.lock:
             self.runs[run.run_id] = run
-        log.info("sandbox_skyvern_run_accepted", run_id=run.run_id, url=request.get("url"), sandbox=True)
+        log.info("sandbox_skyvern_run_accepted", run_id=run.run_id, sandbox=True)  # not the url: a manual job's is the candidate's
         timer = threading.Timer(self.delay, self.finish, args=(run.run_id,))
         timer.daemon = True
         timer.start()

@@ -201,7 +201,7 @@ class Candidate(Aggregate):
 
     class ConsentGiven(Aggregate.Event):
         kind: str
-        version: str
+        version: Personal[str]  # typed by the client, so sealed (older events: plaintext, still load)
 
     class ConsentWithdrawn(Aggregate.Event):
         kind: str

@@ -4,6 +4,7 @@ from django.db import models
 from pgvector.django import HnswIndex, VectorField
 
 from jobraker.embeddings.providers import DIMENSIONS
+from jobraker.privacy.sealed_fields import SealedJSONField, SealedTextField
 
 
 class ProjectionPosition(models.Model):
@@ -57,14 +58,15 @@ class CandidateRecord(models.Model):
 
     id = models.UUIDField(primary_key=True)
     email_sealed = models.TextField()  # sealed with the candidate's key (privacy/sealed_email.py)
-    name = models.CharField(max_length=200)
+    name = SealedTextField(subject_field="id")  # sealed under the candidate's key (privacy/sealed_fields.py)
     registered_at = models.DateTimeField()
     address_verified = models.BooleanField(default=False)
-    profile = models.JSONField(default=dict)
-    preferences = models.JSONField(default=dict)
-    consents = models.JSONField(default=dict)
+    # Sealed under the candidate's key (privacy/sealed_fields.py); auto_apply holds settings only.
+    profile = SealedJSONField(default=dict, subject_field="id")
+    preferences = SealedJSONField(default=dict, subject_field="id")
+    consents = SealedJSONField(default=dict, subject_field="id")
     auto_apply = models.JSONField(default=dict)
-    resume = models.JSONField(null=True)
+    resume = SealedJSONField(null=True, subject_field="id")
     is_active = models.BooleanField(default=True)
     version = models.PositiveIntegerField()
     position = models.BigIntegerField()
@@ -148,7 +150,7 @@ class TimelineEntry(models.Model):
     status = models.CharField(max_length=16, blank=True)
     by = models.CharField(max_length=16)
     at = models.DateTimeField()
-    detail = models.JSONField(default=dict)
+    detail = SealedJSONField(default=dict)  # notes, reasons, explanations: sealed under the candidate's key
 
     class Meta:
         db_table = "jobraker_timeline"
@@ -172,12 +174,10 @@ class JobVector(models.Model):
 
 
 class CandidateVector(models.Model):
-    """What a candidate offers and wants, as text and as an embedding. Dropped on erasure."""
+    """A candidate's embedding (of what they offer and want). No text: the projection reads the
+    profile, preferences and resume from the event store when one changes. Dropped on erasure."""
 
     candidate_id = models.UUIDField(primary_key=True)
-    profile = models.JSONField(default=dict)
-    preferences = models.JSONField(default=dict)
-    resume_text = models.TextField(blank=True)
     model = models.CharField(max_length=100, blank=True)
     embedding = VectorField(dimensions=DIMENSIONS, null=True)
 
@@ -189,7 +189,7 @@ class NotificationRecord(models.Model):
     id = models.UUIDField(primary_key=True)
     candidate_id = models.UUIDField(db_index=True)
     kind = models.CharField(max_length=40)
-    message = models.TextField()
+    message = SealedTextField()  # sealed under the candidate's key (privacy/sealed_fields.py)
     link = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField()
     read_at = models.DateTimeField(null=True)

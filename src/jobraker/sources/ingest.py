@@ -9,7 +9,6 @@ idempotent command as any other (deterministic ids), so pages and runs never dup
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import time
@@ -24,6 +23,7 @@ from redis.lock import Lock
 
 from jobraker.domain.job import job_id
 from jobraker.domain.safe_url import UnsafeUrl, check_url, resolve_addresses
+from jobraker.domain.personal import ERASED
 from jobraker.domain.service import Jobraker
 from jobraker.sources.adzuna_client import AdzunaClient
 from jobraker.sources.adzuna_models import AdzunaSearchResults
@@ -44,7 +44,15 @@ class SavedSearch:
 
     @property
     def key(self) -> str:
-        return hashlib.sha1(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()[:16]
+        """Names the search in queue messages and Redis keys. Keyed (Django's SECRET_KEY), since
+        a plain hash of a candidate's skills and city is undone by guessing them."""
+        return _keyed_digest(asdict(self))
+
+
+def _keyed_digest(value: Any) -> str:
+    from django.utils.crypto import salted_hmac
+
+    return salted_hmac("jobraker.sources.ingest", json.dumps(value, sort_keys=True), algorithm="sha256").hexdigest()[:32]
 
 
 @dataclass
@@ -66,6 +74,14 @@ def saved_searches(candidates: list[tuple[dict[str, Any], dict[str, Any]]]) -> l
         for country in preferences.get("countries") or ["gb"]:
             searches.add(SavedSearch(country=country.lower(), what=what, where=where))
     return sorted(searches, key=lambda s: (s.country, s.what, s.where))
+
+
+def searches_of(candidate: Any) -> list[SavedSearch]:
+    """The searches one candidate's current profile and preferences imply (none once they are
+    deactivated or erased)."""
+    if not candidate.is_active or candidate.is_erased or any(v is ERASED for v in (candidate.profile, candidate.preferences)):
+        return []
+    return saved_searches([(candidate.profile.as_dict(), candidate.preferences.as_dict())])
 
 
 class Ingestion:
@@ -98,6 +114,7 @@ class Ingestion:
                 break
         self._remember(search, report.seen)
         self.cache.set(self._last_run_key(search), now)
+        # The search's key, never its words: they are the candidate's skills and city.
         log.info("adzuna_ingested", search=search.key, country=search.country, calls=report.calls, cached=report.cached_pages, new=report.new)
         return report
 
@@ -115,8 +132,8 @@ class Ingestion:
     def _page(self, search: SavedSearch, page: int, max_days_old: int, report: IngestReport) -> AdzunaSearchResults:
         query = {"what": search.what, "where": search.where, "results_per_page": self.results_per_page,
                  "max_days_old": max_days_old, "sort_by": "date"}
-        # Hashed: the search's words come from candidates' preferences and stay out of Redis keys.
-        key = "jobraker:adzuna:response:" + hashlib.sha256(json.dumps([search.country, page, query], sort_keys=True).encode()).hexdigest()
+        # A keyed digest: the search's words come from candidates' preferences and stay out of Redis keys.
+        key = "jobraker:adzuna:response:" + _keyed_digest([search.country, page, query])
         cached = self._cached(key, report)
         if cached is not None:
             return cached

@@ -77,37 +77,59 @@ def _retry_transient(retries: int, exception: Exception) -> bool:
 
 
 @dramatiq.actor(queue_name="ingest", min_backoff=5_000, max_backoff=600_000, retry_when=_retry_transient)
-def ingest_adzuna(country: str, what: str, where: str) -> None:
-    """Fetch what is new for one saved search. 429/5xx/timeouts back off and retry; a full
-    quota waits for its window; refused credentials stop at once (and log critically)."""
+def ingest_adzuna(candidate_id: str, search_key: str, *legacy: str) -> None:
+    """Fetch what is new for one saved search of one candidate. The message names the candidate
+    and the search's key, never its words (skills, city): the actor reads them from the
+    candidate. 429/5xx/timeouts back off and retry; a full quota waits for its window; refused
+    credentials stop at once (and log critically)."""
     from jobraker.eventstore.app import get_jobraker
     from jobraker.eventstore.context import caused_by
     from jobraker.sources.factory import adzuna_client
-    from jobraker.sources.ingest import Ingestion, SavedSearch
+    from jobraker.sources.ingest import Ingestion
     from jobraker.sources.quota import QuotaExhausted
 
+    if legacy:  # (country, what, where) from before issue 12: dropped, the scheduler resends by id
+        log.info("ingest_message_dropped", reason="legacy format")
+        return
+    search = _search(UUID(candidate_id), search_key)
+    if search is None:
+        return
     client = adzuna_client()
     try:
-        with caused_by(f"ingest-{country}-{int(time.time())}", actor="system"):
-            Ingestion(get_jobraker(), client, redis_client()).run(SavedSearch(country, what, where))
+        with caused_by(f"ingest-{search_key[:8]}-{int(time.time())}", actor="system"):
+            Ingestion(get_jobraker(), client, redis_client()).run(search)
     except QuotaExhausted as exc:
         raise dramatiq.Retry(str(exc), delay=int(exc.retry_after * 1000)) from None
     finally:
         client.close()
 
 
+def _search(candidate_id: UUID, search_key: str):  # type: ignore[no-untyped-def]
+    """The candidate's search with this key, or None when their wishes changed since (or they
+    are gone): the newer wishes were queued by their own change."""
+    from jobraker.domain.service import NotFound
+    from jobraker.eventstore.app import get_jobraker
+    from jobraker.sources.ingest import searches_of
+
+    try:
+        candidate = get_jobraker().get_candidate(candidate_id)
+    except NotFound:
+        return None
+    search = next((s for s in searches_of(candidate) if s.key == search_key), None)
+    if search is None:
+        log.info("ingest_search_gone", candidate_id=str(candidate_id), search=search_key)
+    return search
+
+
 @dramatiq.actor(queue_name="ingest", max_retries=3)
 @done_if_erased
 def ingest_for_candidate(candidate_id: str, correlation_id: str) -> None:
-    """Queue the searches one candidate's current profile and preferences imply."""
+    """Queue the searches one candidate's current profile and preferences imply (by key)."""
     from jobraker.eventstore.app import get_jobraker
-    from jobraker.sources.ingest import saved_searches
+    from jobraker.sources.ingest import searches_of
 
-    candidate = get_jobraker().get_candidate(UUID(candidate_id))
-    if not candidate.is_active:
-        return
-    for search in saved_searches([(candidate.profile.as_dict(), candidate.preferences.as_dict())]):
-        ingest_adzuna.send(search.country, search.what, search.where)
+    for search in searches_of(get_jobraker().get_candidate(UUID(candidate_id))):
+        ingest_adzuna.send(candidate_id, search.key)
 
 
 def _skyvern_slots():  # type: ignore[no-untyped-def]
@@ -216,6 +238,24 @@ def build_data_export(export_id: str) -> None:
 
     export = build_export(get_jobraker(), UUID(export_id))
     log.info("data_export_ready", export_id=export_id, size=export.size)
+
+
+@dramatiq.actor(queue_name="default", max_retries=20)
+def vacuum_after_erasure(candidate_id: str, position: int) -> None:
+    """Once every projection has dropped an erased candidate's rows (they read the erasure at
+    ``position``), sweep what names them once more and VACUUM the tables, so the deleted rows'
+    dead tuples go now rather than whenever autovacuum comes by."""
+    from jobraker.privacy.leftovers import forget_leftovers
+    from jobraker.privacy.vacuum import erasure_tables, vacuum
+    from jobraker.projections.positions import slowest_position
+    from jobraker.projections.registry import all_projections
+
+    if slowest_position([p.name for p in all_projections()]) < position:
+        _wait_for_projector(f"the read models have not reached event {position} yet")
+    gone = forget_leftovers(UUID(candidate_id))
+    tables = erasure_tables()
+    vacuum(tables)
+    log.info("erasure_vacuumed", candidate_id=candidate_id, tables=len(tables), deleted=gone)
 
 
 @dramatiq.actor(queue_name="default", max_retries=10, min_backoff=5_000, max_backoff=600_000)

@@ -88,6 +88,12 @@ class Relay(Projection):
         actors.email_registration_attempt.send(str(event.originator_id))
 
     @process.register
+    def _erasure_completed(self, event: Candidate.ErasureCompleted, position: int) -> None:
+        from jobraker.workers import actors
+
+        actors.vacuum_after_erasure.send(str(event.originator_id), position)
+
+    @process.register
     def _export_requested(self, event: Candidate.ExportRequested, position: int) -> None:
         from jobraker.workers import actors
 

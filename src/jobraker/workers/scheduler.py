@@ -23,15 +23,20 @@ def send_heartbeat() -> None:
 
 
 def send_ingestion() -> None:
-    """One message per distinct saved search among active candidates."""
+    """One message per distinct saved search among active candidates. The message names one
+    candidate who holds the search and the search's key (ids only, never the search's words)."""
     from jobraker.projections.models import CandidateRecord
     from jobraker.sources.ingest import saved_searches
     from jobraker.workers.actors import ingest_adzuna
 
-    candidates = CandidateRecord.objects.filter(is_active=True).values_list("profile", "preferences")
-    for search in saved_searches(list(candidates)):
-        ingest_adzuna.send(search.country, search.what, search.where)
-    log.info("scheduled", actor="ingest_adzuna")
+    holders: dict[str, str] = {}
+    candidates = CandidateRecord.objects.filter(is_active=True).values_list("id", "profile", "preferences")
+    for candidate_id, profile, preferences in candidates:
+        for search in saved_searches([(profile, preferences)]):
+            holders.setdefault(search.key, str(candidate_id))
+    for key, candidate_id in sorted(holders.items()):
+        ingest_adzuna.send(candidate_id, key)
+    log.info("scheduled", actor="ingest_adzuna", searches=len(holders))
 
 
 def flag_stuck_submissions() -> None:

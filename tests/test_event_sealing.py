@@ -31,6 +31,16 @@ TEXTLESS = {UUID, int, float, bool, datetime, type(None)}
 # Fields that are text-capable (str, dict, list) yet hold nothing derived from a person.
 # Each entry: (aggregate.Event, field) → why it is safe. Keep it short; prefer sealing.
 SAFE_TEXT_FIELDS: dict[str, str] = {
+    "Job.Tracked.source": "always TRACKED_SOURCE (Job.track)",
+    "Job.Tracked.external_id": "the tracked job's own random-looking id (hex of its uuid)",
+    "Job.Tracked.country": "always empty: Job.track keeps only title, company, location and url (sealed)",
+    "Job.Tracked.description": "always empty (Job.track)",
+    "Job.Tracked.salary_currency": "always empty (Job.track)",
+    "Job.Tracked.contract_type": "always empty (Job.track)",
+    "Job.Tracked.contract_time": "always empty (Job.track)",
+    "StaffAction.Recorded.role": "enum Role of the staff account",
+    "StaffAction.Recorded.action": "a fixed action name (retry_dead_letters | drop_dead_letters)",
+    "StaffAction.Recorded.target": "a Dramatiq queue name",
     "Application.Started.source": "enum Source (matched | manual)",
     "Application.Started.status": "enum Status",
     "Application.Started.model": "name of the embedding model, from configuration",

@@ -200,6 +200,12 @@ def test_registration_emails_a_link_to_a_new_address_and_a_note_to_a_used_one(jo
     verified = APIClient().get(VERIFY, {"token": token})  # the link, as a mail client opens it
     assert verified.status_code == 200, verified.content
     assert jobraker.get_candidate(UUID(verified.json()["id"])).address_verified
+    # Filed under the candidate, as every mail about them, so that erasure finds and removes it.
+    from jobraker.delivery.outbox import SUBJECT_HEADER
+
+    assert {m.extra_headers[SUBJECT_HEADER] for m in (link_mail, note)} == {
+        verified.json()["id"], str(jobraker_id_of(jobraker, used)),
+    }
 
 
 # ---------------------------------------------------------------------------
@@ -361,3 +367,8 @@ def test_createsuperuser_takes_an_address_and_reserves_it(monkeypatch):
     account = Account.objects.get_by_natural_key(address)
     assert (account.role, account.is_staff, account.is_superuser) == (Role.STAFF, True, True)
     assert EmailReservation.objects.get(email_index=email_index(address)).subject_id == account.id
+
+
+def jobraker_id_of(jobraker, email: str) -> UUID:
+    """The candidate id of an address, from its reservation (keyed by its blind index)."""
+    return EmailReservation.objects.get(email_index=email_index(email)).subject_id

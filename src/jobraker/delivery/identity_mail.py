@@ -15,6 +15,7 @@ from django.core.mail import EmailMessage
 
 from jobraker.config import get_settings
 from jobraker.delivery.email import absolute
+from jobraker.delivery.outbox import SUBJECT_HEADER
 from jobraker.domain.candidate import Candidate
 from jobraker.domain.service import Jobraker, NotFound
 
@@ -77,5 +78,5 @@ def _reachable(jobraker: Jobraker, candidate_id: UUID) -> Candidate | None:
 def _send(candidate: Candidate, subject: str, body: str) -> None:
     EmailMessage(
         subject=f"Jobraker: {subject}", body=body, from_email=django_settings.DEFAULT_FROM_EMAIL,
-        to=[str(candidate.email)], headers={"X-Jobraker-Candidate": str(candidate.id)},
+        to=[str(candidate.email)], headers={SUBJECT_HEADER: str(candidate.id)},  # filed by candidate: erasure removes it
     ).send(fail_silently=False)

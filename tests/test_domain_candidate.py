@@ -437,6 +437,7 @@ class CandidateMachine(RuleBasedStateMachine):
         self._records(self.candidate.complete_erasure, [C.ErasureCompleted])
         self.model.state = "erased"
         self.model.profile = self.model.preferences = ERASED
+        self.model.consents = {k: replace(c, version=ERASED) for k, c in self.model.consents.items()}  # typed by them
         self.model.resume = None
         self.model.auto_apply = replace(self.model.auto_apply, mode="off")  # nothing is sent for the erased
 
@@ -483,6 +484,7 @@ class CandidateMachine(RuleBasedStateMachine):
         if c.is_erased:
             assert c.email is ERASED and c.name is ERASED and c.password_hash is ERASED
             assert c.profile is ERASED and c.preferences is ERASED and c.resume is None
+            assert all(consent.version is ERASED for consent in c.consents.values())
         else:
             assert (c.email, c.name) == (self.email, "Ada Lovelace")
 

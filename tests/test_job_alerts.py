@@ -379,3 +379,19 @@ def test_erasure_shreds_alerts_and_drops_every_delivery_read_model(jobraker, liv
     alert = jobraker.get_alert(alert_id)
     assert alert.name is ERASED and alert.criteria is ERASED  # crypto-shredded in the log itself
     assert alert_on_new_job(jobraker, _post_job(jobraker, title=f"Erase-{tag} role")) == []
+
+
+def test_an_alert_whose_candidates_key_is_gone_stops_no_other_alert(jobraker, live_projector):
+    """Between the key's destruction and the erasure event's projection, the alert's sealed
+    criteria read as None: that alert is passed over, the others still fire (a full-suite run
+    found check_job_alerts dead-lettered on it)."""
+    from jobraker.delivery.alerts import alert_on_new_job
+
+    gone, _ = jobraker.register_candidate(unique_email("gone"), "Gone", "hash", address_verified=True)
+    kept, _ = jobraker.register_candidate(unique_email("kept"), "Kept", "hash", address_verified=True)
+    marker = f"keygone{uuid4().hex[:8]}"
+    _alert(jobraker, gone, keywords=(marker,))
+    kept_alert = _alert(jobraker, kept, keywords=(marker,))
+    jobraker.keyring.destroy(gone)
+    job_id = _post_job(jobraker, title=f"{marker} developer")
+    assert alert_on_new_job(jobraker, job_id) == [kept_alert]

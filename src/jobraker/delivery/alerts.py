@@ -85,7 +85,9 @@ def alert_on_new_job(jobraker: Jobraker, job_id: UUID) -> list[UUID]:
     listing = {name: getattr(job, name) for name in ("title", "company", "description", "location", "salary_min", "salary_max", "remote")}
     matched = []
     for alert in JobAlertRecord.objects.filter(is_subscribed=True).iterator():
-        if not AlertCriteria.from_dict(alert.criteria).matches(listing):
+        # Criteria are sealed under the candidate's key: None once it is destroyed (the
+        # erasure's own event drops the row right after).
+        if alert.criteria is None or not AlertCriteria.from_dict(alert.criteria).matches(listing):
             continue
         matched.append(alert.id)
         AlertHit.objects.bulk_create(

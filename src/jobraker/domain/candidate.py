@@ -431,6 +431,8 @@ class Candidate(Aggregate):
     def _erasure_completed(self) -> None:
         self.email = self.name = self.password_hash = ERASED
         self.profile = self.preferences = ERASED
+        # The version a candidate typed is personal (sealed); whether consent was given is not.
+        self.consents = {kind: replace(consent, version=ERASED) for kind, consent in self.consents.items()}
         self.resume = None
         self.auto_apply = replace(self.auto_apply, mode="off")
         self.is_active = False

@@ -10,7 +10,7 @@ import sys
 import threading
 from collections.abc import Callable
 
-from jobraker.config import ConfigError, Settings, get_settings
+from jobraker.config import ConfigError, Settings, get_settings, skyvern_webhook_problem
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -48,6 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
                       "signed webhooks, nothing sent to any employer.")
     sandbox.add_argument("--host", default="127.0.0.1")
     sandbox.add_argument("--port", type=int, default=8010)
+    sandbox.add_argument("--allow-private-hosts", action="store_true",
+                         help="accept loopback/private job and webhook URLs (real Skyvern refuses them with 400; "
+                              "`jobraker up` sets this, its webhook being on 127.0.0.1)")
     sandbox.add_argument("--delay", type=float, default=None, help="seconds before a run finishes "
                          "(default JOBRAKER_SANDBOX_SKYVERN_DELAY)")
     projections = command("projections", cmd_projections, "Show projection positions and lag, or rebuild one from the log.")
@@ -70,7 +73,15 @@ def command_names() -> set[str]:
 def cmd_up(args: argparse.Namespace) -> int:
     from jobraker.runtime.supervisor import up
 
-    return up(get_settings())
+    return up(_webhook_reachable(get_settings()))
+
+
+def _webhook_reachable(settings: Settings) -> Settings:
+    """Refuse to start (one line) when Skyvern could not send its webhooks back."""
+    problem = skyvern_webhook_problem(settings)
+    if problem:
+        raise ConfigError(problem)
+    return settings
 
 
 def _ready_settings() -> Settings:
@@ -110,7 +121,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    settings = _ready_settings()
+    settings = _webhook_reachable(_ready_settings())
     gunicorn = [
         sys.executable, "-m", "gunicorn", "jobraker.wsgi:application",
         "--bind", f"{settings.host}:{settings.port}",
@@ -154,7 +165,7 @@ def cmd_relay(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    _ready_settings()
+    _webhook_reachable(_ready_settings())
     dramatiq = [
         sys.executable, "-m", "dramatiq", "jobraker.workers.actors",
         "--processes", str(args.processes), "--threads", str(args.threads),
@@ -179,7 +190,8 @@ def cmd_sandbox_skyvern(args: argparse.Namespace) -> int:
     configure_logging(settings.log_level)
     delay = settings.sandbox_skyvern_delay if args.delay is None else args.delay
     key = settings.skyvern_api_key.get_secret_value()
-    return _until_signalled(lambda stop: serve(key, args.host, args.port, delay, stop))
+    return _until_signalled(lambda stop: serve(key, args.host, args.port, delay, stop,
+                                                    allow_private_hosts=args.allow_private_hosts))
 
 
 def cmd_projections(args: argparse.Namespace) -> int:

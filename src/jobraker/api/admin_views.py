@@ -25,7 +25,8 @@ def stream_view(request: HttpRequest, pk: UUID) -> HttpResponse:
 @staff_member_required
 def operations_view(request: HttpRequest) -> HttpResponse:
     """The operator's dashboard: candidates, applications per status, Adzuna quota use,
-    projection lag and queue lengths; and rebuilding a projection (POST)."""
+    projection lag and queue lengths, whether Skyvern refused the key (sending stopped); and
+    rebuilding a projection or resuming sending to Skyvern (POST)."""
     from django.contrib import messages
     from django.db.models import Count
     from django.shortcuts import redirect
@@ -36,7 +37,14 @@ def operations_view(request: HttpRequest) -> HttpResponse:
     from jobraker.sources.factory import adzuna_quota
     from jobraker.workers.broker import broker
 
+    from jobraker.appliers.halt import halt_report, lift
+    from jobraker.workers.broker import redis_client
+
     runner = ProjectionRunner(get_jobraker(), all_projections())
+    if request.method == "POST" and "lift_skyvern_halt" in request.POST:
+        lift(redis_client())
+        messages.success(request, "Sending to Skyvern resumed; queued applications go out again.")
+        return redirect("admin-operations")
     if request.method == "POST":
         name = request.POST.get("rebuild", "")
         projection = next((p for p in runner.projections if p.name == name), None)
@@ -56,5 +64,6 @@ def operations_view(request: HttpRequest) -> HttpResponse:
         "quota": adzuna_quota().usage(),
         "projections": runner.status(),
         "queues": queues,
+        "skyvern_halt": halt_report(redis_client()),
     }
     return TemplateResponse(request, "jobraker/operations.html", context)

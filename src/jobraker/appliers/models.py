@@ -22,8 +22,15 @@ class SubmissionRecord(models.Model):
     run_id = models.CharField(max_length=64, blank=True)
     dry_run = models.BooleanField(default=False)
     # awaiting | confirmed | unverified | confirmed_by_candidate | failed | needs_review | dry_run
+    # | posting_closed | needs_input | already_applied
     verification = models.CharField(max_length=24)
     reason = models.TextField(blank=True)  # the confirmation seen; or why unverified, failed, needs review
+    # What Skyvern reported at the end of the run (Application.RunReported).
+    run_status = models.CharField(max_length=16, blank=True)
+    error_code = models.CharField(max_length=32, blank=True)  # the error_code_mapping code the agent stopped with
+    recording_url = models.TextField(blank=True)
+    screenshot_urls = models.JSONField(default=list, blank=True)
+    app_url = models.TextField(blank=True)
     sent_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 

@@ -18,7 +18,11 @@ VERIFICATION_BY_ACTION = {
     "confirm_submission": "confirmed_by_candidate",
     "record_failure": "failed",
     "flag_for_review": "needs_review",
+    "record_posting_closed": "posting_closed",
+    "request_input": "needs_input",
+    "record_already_applied": "already_applied",
 }
+NO_EVIDENCE = {"run_status": "", "error_code": "", "recording_url": "", "screenshot_urls": [], "app_url": ""}
 
 
 class SubmissionProjection(Projection):
@@ -38,8 +42,17 @@ class SubmissionProjection(Projection):
             defaults={
                 "candidate_id": event.candidate_id, "applier": event.applier, "run_id": event.run_id,
                 "dry_run": event.dry_run, "verification": "dry_run" if event.dry_run else "awaiting", "reason": "",
-                "sent_at": event.timestamp, "updated_at": event.timestamp,
+                "sent_at": event.timestamp, "updated_at": event.timestamp, **NO_EVIDENCE,
             },
+        )
+
+    @process.register
+    def _run_reported(self, event: Application.RunReported, position: int) -> None:
+        evidence = {} if event.evidence is ERASED else event.evidence or {}
+        SubmissionRecord.objects.filter(application_id=event.originator_id, run_id=event.run_id).update(
+            run_status=event.run_status, error_code=event.error_code,
+            recording_url=evidence.get("recording_url") or "", screenshot_urls=evidence.get("screenshot_urls") or [],
+            app_url=evidence.get("app_url") or "", updated_at=event.timestamp,
         )
 
     @process.register

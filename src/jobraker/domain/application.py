@@ -155,6 +155,19 @@ class Application(Aggregate):
         dry_run: bool
         applier: str
 
+    class RunReported(Aggregate.Event):
+        """What Skyvern reported at the end of a run: its status, the error code it stopped with (if
+        any) and links to look at (recording, screenshots, Skyvern's app). Sealed: the screenshots
+        show the candidate's details as typed into the form."""
+
+        data_subject_field = "candidate_id"
+
+        candidate_id: UUID
+        run_id: str
+        run_status: str
+        error_code: str
+        evidence: Personal[dict]
+
     class SubmissionPrepared(Aggregate.Event):
         """What would be sent if the candidate approves, until when they may, and the
         automation values (mode, strategy, levels) that decided to prepare it."""
@@ -214,6 +227,7 @@ class Application(Aggregate):
         self.applier: str | None = None
         self.preparation: Preparation | None = None
         self.question: str | None = None  # what the employer's form asked (needs input); sealed in the event
+        self.run_report: dict | None = None  # the last run's status, error code and evidence links
 
     # Commands. Each checks TRANSITIONS and records one StatusChanged event.
 
@@ -299,6 +313,13 @@ class Application(Aggregate):
         applier = applier or ("dry-run" if dry_run else "skyvern")
         self._submission_sent(candidate_id=self.candidate_id, payload=payload, run_id=run_id, dry_run=dry_run, applier=applier)
 
+    def record_run_report(self, run_id: str, run_status: str, error_code: str, evidence: dict) -> None:
+        """Keep what Skyvern reported about the run sent for this application (not a move)."""
+        if self.run_id is not None and run_id != self.run_id:
+            raise IllegalTransition("record a run report", f"run {run_id} is not this application's current run")
+        self._run_reported(candidate_id=self.candidate_id, run_id=run_id, run_status=run_status,
+                           error_code=error_code, evidence=evidence)
+
     def prepare_submission(self, payload: dict, expires_at: datetime, automation: dict) -> None:
         """Record what would be sent and wait for the candidate (approve mode)."""
         if not self.can("prepare_submission"):
@@ -380,6 +401,10 @@ class Application(Aggregate):
         self.run_id = run_id or None
         self.dry_run = dry_run
         self.applier = applier
+
+    @event(RunReported)
+    def _run_reported(self, candidate_id: UUID, run_id: str, run_status: str, error_code: str, evidence: dict) -> None:
+        self.run_report = {"run_id": run_id, "run_status": run_status, "error_code": error_code}
 
     @event(NoteAdded)
     def _note_added(self, candidate_id: UUID, text: str, by: str) -> None:

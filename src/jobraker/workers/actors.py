@@ -124,8 +124,8 @@ def submit_application(application_id: str, correlation_id: str) -> None:
     candidate's daily cap and Skyvern's concurrency limit, both shared by all workers."""
     from datetime import date
 
-    from jobraker.appliers.factory import applier, webhook_url
-    from jobraker.appliers.submit import submit
+    from jobraker.appliers.factory import applier, halt, webhook_url
+    from jobraker.appliers.submit import SubmitLater, submit
     from jobraker.eventstore.app import get_jobraker
     from jobraker.eventstore.context import caused_by
 
@@ -144,10 +144,21 @@ def submit_application(application_id: str, correlation_id: str) -> None:
     try:
         with caused_by(correlation_id, causation_id=f"submit:{application_id}", actor="system"):
             the_applier = applier()
-            outcome = submit(jobraker, UUID(application_id), the_applier, webhook_url())
+            outcome = submit(jobraker, UUID(application_id), the_applier, webhook_url(), halt(redis_client()))
+    except SubmitLater as later:
+        raise dramatiq.Retry(str(later), delay=_later_ms(later.delay)) from None
     finally:
         slots.release(held)
     log.info("submission", application_id=application_id, outcome=outcome, applier=the_applier.name)
+
+
+def _later_ms(delay: float | None) -> int:
+    """Skyvern's Retry-After when it gave one; else 30 s doubling per retry, up to 10 minutes, with jitter."""
+    if delay is not None:
+        return int(delay * 1000) + random.randint(0, 1000)
+    message = CurrentMessage.get_current_message()
+    retries = message.options.get("retries", 0) if message is not None else 0
+    return min(600_000, 30_000 * 2 ** retries) + random.randint(0, 5_000)
 
 
 def _wait_for_projector(reason: str) -> NoReturn:

@@ -354,3 +354,119 @@ def test_polling_after_a_sandbox_restart_sends_unknown_runs_to_review_and_still_
     assert outcomes[runs[0]] == "unknown to Skyvern: needs review" and outcomes[runs[1]] == "recorded"
     assert jobraker.get_application(lost).status is Status.NEEDS_REVIEW
     assert jobraker.get_application(kept).status is Status.SUBMITTED
+
+
+# ---------------------------------------------------------------------------
+# As strict as Skyvern: blocked hosts, error codes, delivery retries, files, webhook replay
+
+
+def test_private_job_and_webhook_hosts_are_refused_unless_allowed():
+    task = {"prompt": "p", "url": "https://jobs.example.org/1"}
+    for field, value, host in [("url", "http://127.0.0.1:9/job", "127.0.0.1"), ("webhook_url", "http://10.0.0.7/hook", "10.0.0.7"),
+                               ("webhook_url", "http://raker.local/hook", "raker.local"),
+                               ("url", "http://localhost/x", "localhost")]:
+        with SandboxSkyvern(KEY, delay=60) as strict:
+            answer = httpx.post(f"{strict.base_url}/v1/run/tasks", json={**task, field: value}, headers={"x-api-key": KEY})
+            assert (answer.status_code, answer.json()) == (400, {"detail": f"The host in your url is blocked: {host}"})
+            assert strict.runs == {}
+        with SandboxSkyvern(KEY, delay=60, allow_private_hosts=True) as lenient:
+            answer = httpx.post(f"{lenient.base_url}/v1/run/tasks", json={**task, field: value}, headers={"x-api-key": KEY})
+            assert answer.status_code == 200
+
+
+def test_a_run_stops_with_an_error_code_only_when_the_request_names_it():
+    url = url_with("question_unanswered")
+    with SandboxSkyvern(KEY, delay=0.01) as sandbox:
+        named = sandbox.accept({"prompt": "p", "url": url, "engine": "skyvern-2.0",
+                                "error_code_mapping": {"question_unanswered": "a question is unanswered"}})
+        unnamed = sandbox.accept({"prompt": "p", "url": url, "engine": "skyvern-2.0"})
+        wait_for(lambda: named.finished_at and unnamed.finished_at)
+    assert named.status == "terminated" and named.errors[0]["error_code"] == "question_unanswered"
+    assert "notice period" in named.errors[0]["reasoning"]
+    assert unnamed.status == "failed" and unnamed.errors == []
+
+
+class StatusReceiver(LoopbackServer):
+    """Answers each delivery with the next (status, headers) given; 200 when they run out."""
+
+    def __init__(self, answers: list[tuple[int, dict]]) -> None:
+        self.answers, self.times = list(answers), []
+        receiver = self
+
+        class Handler(QuietHandler):
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.times.append(time.monotonic())
+                code, headers = receiver.answers.pop(0) if receiver.answers else (200, {})
+                self._send(code, {"ok": code == 200}, headers=headers)
+
+        super().__init__(Handler)
+
+
+@pytest.mark.parametrize(("answers", "attempts"), [
+    ([(403, {}), (429, {}), (200, {})], 3),   # 403 and 429 are retried, as Skyvern does
+    ([(408, {}), (425, {}), (502, {})], 3),   # three attempts in all, then it gives up
+    ([(404, {})], 1),                          # any other 4xx is final
+    ([(401, {})], 1),
+])
+def test_delivery_retries_what_skyvern_retries(answers, attempts):
+    with StatusReceiver(answers) as receiver, SandboxSkyvern(KEY, delay=0.01, retry_backoff=0.01, allow_private_hosts=True) as sandbox:
+        run = sandbox.accept({"prompt": "p", "url": url_with("confirmed"), "webhook_url": f"{receiver.origin}/h"})
+        wait_for(lambda: run.webhook_attempts == attempts)
+        time.sleep(0.2)
+    assert len(receiver.times) == attempts
+
+
+def test_delivery_honours_retry_after_up_to_30_seconds(monkeypatch):
+    import jobraker.appliers.sandbox as sandbox_module
+
+    slept: list[float] = []
+    monkeypatch.setattr(sandbox_module.time, "sleep", slept.append)  # the wait, not the clock, is what is measured
+    with StatusReceiver([(429, {"Retry-After": "2"}), (503, {"Retry-After": "3600"})]) as receiver, \
+            SandboxSkyvern(KEY, delay=60, allow_private_hosts=True) as sandbox:
+        run = sandbox.accept({"prompt": "p", "url": url_with("confirmed"), "webhook_url": f"{receiver.origin}/h"})
+        answer = sandbox.deliver(run)
+    assert answer is not None and answer.status_code == 200 and slept == [2.0, 30.0]
+
+
+def test_files_upload_fetch_and_delete():
+    with SandboxSkyvern(KEY, delay=60) as sandbox:
+        http = httpx.Client(base_url=sandbox.base_url, headers={"x-api-key": KEY})
+        assert http.post("/v1/upload_file", files={}, data={"other": "x"}).status_code == 422
+        uploaded = http.post("/v1/upload_file", files={"file": ("resume.pdf", b"%PDF-1.7 resume", "application/pdf")}).json()
+        assert set(uploaded) == {"s3_uri", "presigned_url", "file_id", "expires_at"}
+        assert uploaded["s3_uri"].endswith("_resume.pdf") and uploaded["expires_at"] is None
+        assert httpx.get(uploaded["presigned_url"]).content == b"%PDF-1.7 resume"
+        assert httpx.delete(f"{sandbox.base_url}/v1/files/{uploaded['file_id']}").status_code == 403  # key needed
+        assert http.delete(f"/v1/files/{uploaded['file_id']}").status_code == 204
+        assert http.delete(f"/v1/files/{uploaded['file_id']}").json() == {"detail": f"File {uploaded['file_id']} not found"}
+        assert httpx.get(uploaded["presigned_url"]).status_code == 404
+
+
+def test_a_webhook_can_be_replayed():
+    with StatusReceiver([]) as receiver, SandboxSkyvern(KEY, delay=0.01, allow_private_hosts=True) as sandbox:
+        http = httpx.Client(base_url=sandbox.base_url, headers={"x-api-key": KEY})
+        run = sandbox.accept({"prompt": "p", "url": url_with("confirmed"), "webhook_url": f"{receiver.origin}/h"})
+        wait_for(lambda: len(receiver.times) == 1)
+        replay = http.post(f"/v1/runs/{run.run_id}/retry_webhook", json={"webhook_url": f"{receiver.origin}/other"}).json()
+        assert replay["status_code"] == 200 and replay["target_webhook_url"].endswith("/other")
+        assert json.loads(replay["payload"])["run_id"] == run.run_id and "run_request" not in json.loads(replay["payload"])
+        assert len(receiver.times) == 2
+        assert http.post("/v1/runs/tsk_nope/retry_webhook").status_code == 404
+
+
+def test_429_and_403_can_be_provoked():
+    from jobraker.appliers.sandbox import concurrency_limited, rate_limited
+
+    with SandboxSkyvern(KEY, delay=60) as sandbox:
+        http = httpx.Client(base_url=sandbox.base_url, headers={"x-api-key": KEY})
+        task = {"prompt": "p", "url": "https://jobs.example.org/1"}
+        sandbox.refuse_next += [rate_limited("5"), concurrency_limited()]
+        limited = http.post("/v1/run/tasks", json=task)
+        assert limited.status_code == 429 and limited.headers["retry-after"] == "5"
+        assert limited.json()["detail"].startswith("Rate limit exceeded for organization")
+        busy = http.post("/v1/run/tasks", json=task)
+        assert busy.status_code == 429 and "retry-after" not in busy.headers and "Concurrency limit" in busy.json()["detail"]
+        assert http.post("/v1/run/tasks", json=task).status_code == 200
+        sandbox.revoke_key()
+        assert http.post("/v1/run/tasks", json=task).json() == {"detail": "Invalid credentials"}

@@ -202,3 +202,35 @@ def test_a_dropped_connection_leaves_the_outcome_unknown(jobraker):
     thread.join(5)
     listener.close()
     assert received and jobraker.get_application(app_id).status is Status.NEEDS_REVIEW
+
+
+def test_the_submit_actor_retries_after_retry_after_and_keeps_the_daily_cap(jobraker, strict, redis, monkeypatch):
+    """The actor itself (as a worker runs it): Skyvern's 429 becomes dramatiq.Retry after its
+    Retry-After; the application stays queued and the refused attempt does not use today's cap."""
+    from datetime import date
+
+    import dramatiq
+
+    from jobraker.config import get_settings
+    from jobraker.workers.actors import submit_application
+
+    monkeypatch.setenv("SKYVERN_API_KEY", KEY)
+    monkeypatch.setenv("SKYVERN_BASE_URL", strict.base_url)
+    monkeypatch.setenv("JOBRAKER_PUBLIC_URL", "https://jobraker.example.org")
+    get_settings.cache_clear()
+    try:
+        app_id = queued(jobraker)
+        candidate_id = jobraker.get_application(app_id).candidate_id
+        counter = f"jobraker:apply:daily:{candidate_id}:{date.today().isoformat()}"
+        strict.refuse_next.append(rate_limited(retry_after="42"))
+        with pytest.raises(dramatiq.Retry) as retry:
+            submit_application.fn(str(app_id), "test")
+        assert 42_000 <= retry.value.delay <= 43_000
+        assert jobraker.get_application(app_id).status is Status.QUEUED
+        assert int(redis.get(counter) or 0) == 0
+        submit_application.fn(str(app_id), "test")
+        assert jobraker.get_application(app_id).status is Status.SUBMITTING and len(strict.runs) == 1
+        assert int(redis.get(counter)) == 1
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()

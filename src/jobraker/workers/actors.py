@@ -135,19 +135,24 @@ def submit_application(application_id: str, correlation_id: str) -> None:
     application = jobraker.get_application(UUID(application_id))
     cap = jobraker.get_candidate(application.candidate_id).auto_apply.daily_cap
     counter = f"jobraker:apply:daily:{application.candidate_id}:{date.today().isoformat()}"
-    if application.status.value == "queued" and int(redis_client().incr(counter)) > cap:
+    counted = application.status.value == "queued"
+    if counted and int(redis_client().incr(counter)) > cap:
         redis_client().decr(counter)
         raise dramatiq.Retry(f"daily cap of {cap} reached", delay=3_600_000)
     redis_client().expire(counter, 2 * 86_400)
     slots = _skyvern_slots()
     held = slots.acquire()
     if not held:  # try again when a slot surely frees (the first lease ends), within 30 s
+        if counted:  # nothing was sent: it does not count against today's cap
+            redis_client().decr(counter)
         raise dramatiq.Retry("Skyvern concurrency limit reached", delay=min(30_000, held.wait_ms + random.randint(100, 1000)))
     try:
         with caused_by(correlation_id, causation_id=f"submit:{application_id}", actor="system"):
             the_applier = applier()
             outcome = submit(jobraker, UUID(application_id), the_applier, webhook_url(), halt(redis_client()))
-    except SubmitLater as later:
+    except SubmitLater as later:  # Skyvern busy (429) or the key refused (403): nothing was sent
+        if counted:
+            redis_client().decr(counter)
         raise dramatiq.Retry(str(later), delay=_later_ms(later.delay)) from None
     finally:
         slots.release(held)

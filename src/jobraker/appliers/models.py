@@ -26,11 +26,11 @@ class SubmissionRecord(models.Model):
     verification = models.CharField(max_length=24)
     reason = models.TextField(blank=True)  # the confirmation seen; or why unverified, failed, needs review
     # What Skyvern reported at the end of the run (Application.RunReported).
-    run_status = models.CharField(max_length=16, blank=True)
-    error_code = models.CharField(max_length=32, blank=True)  # the error_code_mapping code the agent stopped with
-    recording_url = models.TextField(blank=True)
+    run_status = models.CharField(max_length=16, blank=True, default="")
+    error_code = models.CharField(max_length=32, blank=True, default="")  # the error_code_mapping code the agent stopped with
+    recording_url = models.TextField(blank=True, default="")
     screenshot_urls = models.JSONField(default=list, blank=True)
-    app_url = models.TextField(blank=True)
+    app_url = models.TextField(blank=True, default="")
     sent_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 

@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import os
 import random
+import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 from common import Row
 
 CANDIDATES = int(os.environ.get("BENCH_CANDIDATES", 100))
 RUNS = 2
+CONCURRENT = int(os.environ.get("BENCH_ADZUNA_CONCURRENT", 20))  # identical searches at the same moment
+LATENCY = 0.2  # seconds per Adzuna call, so that concurrent runs overlap as they do against the real API
 
 
 def run(database_url: str) -> list[Row]:
@@ -56,6 +60,7 @@ def run(database_url: str) -> list[Row]:
                 naive_calls += 1
                 if len(results.results) < 50:
                     break
+    concurrent = _concurrent_row(jobraker, cache, counting_client)
     jobraker.close()
     new = max(new, 1)
     daily = WINDOWS["day"][1]
@@ -65,4 +70,46 @@ def run(database_url: str) -> list[Row]:
         f"{'within' if calls <= daily else 'over'}, naive {'within' if naive_calls <= daily else 'over'}); "
         "ratio = times more calls naive polling makes",
         "Jobraker ingestion", calls / new, "naive per-candidate polling", naive_calls / new, unit="calls/new job",
-    )]
+    ), concurrent]
+
+
+def _concurrent_row(jobraker, cache, counting_client) -> Row:  # type: ignore[no-untyped-def]
+    """CONCURRENT workers run the same new search at once (a burst of candidates with one wish):
+    single flight makes one call per page; without it every worker calls."""
+    import threading
+
+    from jobraker.sources.ingest import Ingestion, SavedSearch
+
+    search = SavedSearch("gb", what=f"Python {uuid.uuid4().hex[:6]}", where="London")
+    client = _slow(counting_client())
+    start = threading.Barrier(CONCURRENT)
+
+    def ours(_: int) -> int:
+        start.wait()
+        return Ingestion(jobraker, client, cache, results_per_page=50, max_pages=1).run(search).calls
+
+    def uncoalesced(_: int) -> int:
+        start.wait()
+        client.search("gb", 1, what=search.what, where=search.where, results_per_page=50, sort_by="date")
+        return 1
+
+    with ThreadPoolExecutor(CONCURRENT) as pool:
+        calls = sum(pool.map(ours, range(CONCURRENT)))
+        naive = sum(pool.map(uncoalesced, range(CONCURRENT)))
+    return Row(
+        f"Adzuna calls for {CONCURRENT} identical searches at the same moment, one page, {LATENCY * 1000:.0f} ms "
+        f"per call ({calls} call(s) vs {naive}); ratio = times more calls without single flight",
+        "single-flight ingestion", calls, "every worker calls", naive, unit="calls",
+    )
+
+
+def _slow(client):  # type: ignore[no-untyped-def]
+    """The sandbox answers at once; the real API takes a while, which is when searches overlap."""
+    search = client.search
+
+    def slow_search(*args, **kwargs):  # type: ignore[no-untyped-def]
+        time.sleep(LATENCY)
+        return search(*args, **kwargs)
+
+    client.search = slow_search
+    return client

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from uuid import UUID
 
 from rest_framework.test import APIClient
 
@@ -13,14 +14,39 @@ from .conftest import unique_email
 PASSWORD = "correct horse battery staple"
 
 
+REGISTRATION_ANSWER = {"detail": "Thank you. Check your inbox: we have sent a message to the address you gave."}
+
+
 def register(client: APIClient, email: str | None = None, name: str = "Ada Lovelace") -> dict:
+    """Register through the API; returns the position to wait for before logging in.
+
+    The answer is the same 202 for every address (it names no id and no position); the
+    registration's event is at or before the log's last position right after it."""
+    from jobraker.eventstore.app import get_jobraker
+
     response = client.post(
         "/api/v1/auth/register",
         {"email": email or unique_email(), "name": name, "password": PASSWORD},
         format="json",
     )
-    assert response.status_code == 201, response.content
-    return response.json()
+    assert response.status_code == 202, response.content
+    assert response.json() == REGISTRATION_ANSWER
+    return {"position": get_jobraker().recorder.max_notification_id() or 0}
+
+
+def candidate_id_of(email: str, position: int) -> UUID:
+    """The id the registration of ``email`` got (random: found through the login account)."""
+    caught_up(position)
+    return Account.objects.get_by_natural_key(email).id
+
+
+def verify(client: APIClient, candidate_id: str) -> int:
+    """Open the candidate's verification link (the token the e-mail would carry)."""
+    from jobraker.delivery.identity_mail import verification_token
+
+    response = APIClient().post("/api/v1/auth/verify", {"token": verification_token(candidate_id)}, format="json")
+    assert response.status_code == 200, response.content
+    return response.json()["position"]
 
 
 def caught_up(position: int, timeout: float = 120.0) -> dict[str, str]:
@@ -45,13 +71,22 @@ def login(client: APIClient, email: str, position: int | None = None) -> str:
     return response.json()["access"]
 
 
-def signed_in(email: str | None = None, name: str = "Ada Lovelace") -> tuple[APIClient, dict, str]:
-    """A registered candidate's client (needs the live projector), their registration and e-mail."""
+def signed_in(
+    email: str | None = None, name: str = "Ada Lovelace", verified: bool = True
+) -> tuple[APIClient, dict, str]:
+    """A registered candidate's client (needs the live projector), {"id", "position"} and e-mail.
+    ``verified``: the address was confirmed through the link (automation needs it)."""
+    from rest_framework_simplejwt.tokens import AccessToken
+
     client = APIClient()
     email = email or unique_email()
-    created = register(client, email, name)
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {login(client, email, created['position'])}")
-    return client, created, email
+    position = register(client, email, name)["position"]
+    access = login(client, email, position)
+    candidate_id = str(AccessToken(access)["user_id"])
+    if verified:
+        position = verify(client, candidate_id)
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {access}")
+    return client, {"id": candidate_id, "position": position}, email
 
 
 def operator(role: Role) -> APIClient:

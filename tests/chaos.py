@@ -202,6 +202,7 @@ class ChaosRun:
         ids = []
         for n in range(self.args.candidates):
             candidate_id, _ = jobraker.register_candidate(f"chaos-{n}@example.org", f"Chaos Candidate {n}", "!")
+            jobraker.verify_address(candidate_id)
             jobraker.change_profile(candidate_id, {"headline": "Python developer", "skills": ["Python", "APIs"]})
             jobraker.give_consent(candidate_id, "auto_apply", "2026-01")
             jobraker.change_auto_apply(candidate_id, {"enabled": True, "min_score": 20, "daily_cap": 100})

@@ -184,14 +184,19 @@ def unique_email(prefix: str = "candidate") -> str:
     return f"{prefix}-{uuid.uuid4().hex[:12]}@example.org"
 
 
-@pytest.fixture(autouse=True)
-def _fresh_throttles():
-    """Throttle history lives in Redis; each test starts with none (the throttle tests make their own)."""
+def clear_throttles() -> None:
     from jobraker.workers.broker import redis_client
 
     client = redis_client()
-    for key in client.scan_iter("jobraker-cache:*throttle*"):
-        client.delete(key)
+    for pattern in ("jobraker-cache:*throttle*", "jobraker-cache:*axes*"):  # DRF throttles, admin lockouts
+        for key in client.scan_iter(pattern):
+            client.delete(key)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttles():
+    """Throttle history lives in Redis; each test starts with none (the throttle tests make their own)."""
+    clear_throttles()
     yield
 
 

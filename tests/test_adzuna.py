@@ -3,7 +3,9 @@ ingestion, and errors (401 stops, 429/5xx back off) — against a loopback serve
 
 from __future__ import annotations
 
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -11,7 +13,7 @@ from jobraker.domain.job import job_id
 from jobraker.sources.adzuna_client import AdzunaAuthError, AdzunaClient, AdzunaTransientError
 from jobraker.sources.adzuna_models import AdzunaJob
 from jobraker.sources.adzuna_sandbox import SANDBOX_BASE_URL, sandbox_transport
-from jobraker.sources.ingest import Ingestion, SavedSearch, saved_searches
+from jobraker.sources.ingest import IngestReport, Ingestion, SavedSearch, saved_searches
 from jobraker.sources.quota import AdzunaQuota, QuotaExhausted
 from jobraker.workers.broker import redis_client
 
@@ -77,6 +79,29 @@ def test_ingestion_is_incremental_and_deduplicated(jobraker, quota):
     assert quota.usage()["week"]["used"] == 8  # (the minute window may roll over mid-test)
 
 
+def test_identical_searches_at_the_same_moment_make_one_call(jobraker, quota):
+    cache = redis_client()
+    search = SavedSearch("gb", what=f"nurse {uuid.uuid4().hex[:6]}", where="Leeds")
+    start = threading.Barrier(5)
+
+    def ingest(client: AdzunaClient) -> IngestReport:
+        start.wait()
+        return Ingestion(jobraker, client, cache, results_per_page=10).run(search)
+
+    with FakeAdzuna([listing(n) for n in range(40, 44)]) as server:
+        server.delay = 0.5  # every caller arrives while the first call is in flight
+        clients = [AdzunaClient("id", "key", quota, base_url=server.base_url) for _ in range(5)]
+        with ThreadPoolExecutor(5) as pool:
+            reports = list(pool.map(ingest, clients))
+    assert len(server.requests) == 1
+    assert sorted(r.calls for r in reports) == [0, 0, 0, 0, 1]
+    assert sum(r.cached_pages for r in reports) == 4  # the waiters read the page the first one cached
+    assert all(jobraker.recorder.select_events(job_id("adzuna", str(900_000_000 + n))) for n in range(40, 44))
+    assert quota.usage()["week"]["used"] == 1
+    keys = [key.decode() for key in cache.scan_iter("jobraker:adzuna:*")]
+    assert keys and not any("nurse" in key or "Leeds" in key for key in keys)
+
+
 def test_errors_are_classified(quota):
     with FakeAdzuna([listing(1)], app_key="right") as server:
         wrong = AdzunaClient("id", "wrong", quota, base_url=server.base_url)
@@ -107,10 +132,16 @@ def test_sandbox_feed_speaks_the_same_wire_format(jobraker, quota):
 
 
 def test_the_ingest_actor_runs_on_the_real_broker_against_the_sandbox(jobraker, dramatiq_worker):
+    from jobraker.sources.ingest import searches_of
     from jobraker.workers.actors import ingest_adzuna
 
-    ingest_adzuna.send("gb", f"Python {uuid.uuid4().hex[:4]}", "")  # fresh words: a fresh search
-    ingest_adzuna.send("gb", "python", "")
+    from .conftest import unique_email
+
+    for words in ([f"Python {uuid.uuid4().hex[:4]}"], ["python"]):  # fresh words: a fresh search
+        candidate_id, _ = jobraker.register_candidate(unique_email(), "Searcher", "h")
+        jobraker.change_preferences(candidate_id, {"keywords": words, "countries": ["gb"]})
+        [search] = searches_of(jobraker.get_candidate(candidate_id))
+        ingest_adzuna.send(str(candidate_id), search.key)  # ids only: the actor reads the words
     dramatiq_worker.join("ingest", timeout=30_000)
     sandbox_ids = [job_id("adzuna", str(4_100_000_000 + i)) for i in range(8)]
     stored = [i for i in sandbox_ids if jobraker.recorder.select_events(i, limit=1)]

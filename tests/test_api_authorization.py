@@ -13,6 +13,7 @@ from rest_framework.test import APIClient
 from jobraker.accounts.models import Role
 
 from .api_helpers import operator, signed_in, wait
+from .conftest import clear_throttles
 
 ROLES = ("anonymous", "owner", "other", "auditor", "staff")
 PRIVATE = "Zanzibarite"  # a word only the owner's tracked job contains
@@ -20,6 +21,7 @@ PRIVATE = "Zanzibarite"  # a word only the owner's tracked job contains
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker, live_projector):
+    clear_throttles()  # a module fixture runs before the per-test reset (after the login-throttle test, 429s)
     with django_db_blocker.unblock():
         owner, created, _ = signed_in(name="Owner")
         other, _, _ = signed_in(name="Other")

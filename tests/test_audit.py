@@ -10,7 +10,7 @@ from .api_helpers import operator, signed_in
 
 
 def test_auditor_reads_history_and_past_state(jobraker, live_projector):
-    client, created, email = signed_in(name="Audited")
+    client, created, email = signed_in(name="Audited", verified=False)
     client.patch("/api/v1/candidates/me/profile", {"headline": "First"}, format="json", HTTP_X_REQUEST_ID="req-first")
     client.patch("/api/v1/candidates/me/profile", {"headline": "Second"}, format="json")
     auditor = operator(Role.AUDITOR)

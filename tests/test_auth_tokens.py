@@ -37,3 +37,17 @@ def test_login_is_throttled_against_brute_force(live_projector):
     assert statuses[10:] == [429, 429]
     last = client.post("/api/v1/auth/token", {"email": "victim@example.org", "password": "x"}, format="json")
     assert last["Content-Type"] == "application/problem+json" and "Retry-After" in last
+
+
+def test_an_erased_candidates_refresh_token_answers_401_not_500(live_projector):
+    """The account row goes with the erasure; simplejwt's refresh looked it up with .get() (a 500)."""
+    from .api_helpers import signed_in
+
+    owner, created, email = signed_in()
+    tokens = APIClient().post("/api/v1/auth/token", {"email": email, "password": PASSWORD}, format="json").json()
+    erased = owner.post("/api/v1/candidates/me/erasure", {"password": PASSWORD}, format="json")
+    assert erased.status_code == 202
+    caught_up(int(erased["X-Event-Position"]))
+    refused = APIClient().post("/api/v1/auth/token/refresh", {"refresh": tokens["refresh"]}, format="json")
+    assert refused.status_code == 401, refused.content
+    assert refused["Content-Type"] == "application/problem+json"

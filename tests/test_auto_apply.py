@@ -27,6 +27,7 @@ HOOK = "http://127.0.0.1:8000/api/v1/webhooks/skyvern"
 
 def auto_applying_candidate(jobraker, *, enabled=True, consent=True, min_score=60, excluded=()):
     candidate_id, _ = jobraker.register_candidate(unique_email(), "Ada Lovelace", "h")
+    jobraker.verify_address(candidate_id)
     jobraker.change_profile(candidate_id, {"headline": "Backend engineer", "skills": ["Python", "Django"]})
     jobraker.change_preferences(candidate_id, {"excluded_companies": list(excluded)})
     if consent:
@@ -255,6 +256,7 @@ def test_jobs_already_known_are_matched_when_a_candidate_turns_automation_on(job
         description=f"Build Haskell and Elm services with {rare}.", url="https://jobs.example.org/early",
     )
     candidate_id, _ = jobraker.register_candidate(unique_email(), "Early Bird", "h")
+    jobraker.verify_address(candidate_id)
     jobraker.change_profile(candidate_id, {"headline": "Haskell engineer", "skills": ["Haskell", "Elm", rare]})
     jobraker.give_consent(candidate_id, "auto_apply", "2026-01")
     projector.catch_up()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import pytest
 from django.utils import timezone
@@ -42,6 +42,7 @@ WINDOW = timedelta(hours=72)
 
 def candidate_in(jobraker, mode: str, consent: bool = True, name: str = "Ada Lovelace", **levels) -> UUID:
     candidate_id, _ = jobraker.register_candidate(unique_email(), name, "h")
+    jobraker.verify_address(candidate_id)
     jobraker.change_profile(candidate_id, {"headline": "Backend engineer", "skills": ["Python", "Django"]})
     jobraker.upload_resume(candidate_id, UUID(int=1), "cv.txt", "text/plain", 30, "Ten years of Python and Django")
     if consent:
@@ -121,7 +122,7 @@ def test_old_on_off_events_read_as_modes_with_the_same_values(jobraker, projecto
     """A version-1 AutoApplySettingsChanged (enabled, min_score, daily_cap) stored before
     modes existed is upcast on reading: on → full, off → off, changed values → overrides."""
     email = unique_email()
-    candidate = Candidate.register(id=jobraker.candidate_id_for(email), email=email, name="Old", password_hash="h")
+    candidate = Candidate.register(id=uuid4(), email=email, name="Old", password_hash="h", address_verified=True)
     candidate.give_consent("auto_apply", "1")
     jobraker.save(candidate)
     for offset, (enabled, min_score, daily_cap) in enumerate([(True, 85, 10), (False, 70, 3)]):
@@ -366,7 +367,7 @@ def test_bulk_reports_a_lost_race_as_conflict_and_changes_nothing(jobraker):
             jobraker.add_note(aid, "written by someone else meanwhile", Actor.CANDIDATE)
             application.shortlist(Actor.CANDIDATE)
 
-        return jobraker._update(aid, None, command)
+        return jobraker._update(aid, None, command, kind=Application)
 
     outcome = jobraker._act_on_one(app_id, shortlist_while_someone_else_writes, owner)
     assert (outcome.outcome, outcome.position) == ("conflict", None)

@@ -26,6 +26,30 @@ def test_development_generates_secrets_once_and_keeps_them(tmp_path: Path):
     assert set(json.loads(secrets_file.read_text())) >= {"JOBRAKER_SECRET_KEY", "JOBRAKER_MASTER_KEY"}
 
 
+def test_secrets_file_is_private_from_its_first_byte(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """It was written world-readable (0666 less the umask) and chmod-ed to 0600 afterwards; every
+    byte must now go into a file that is already 0600, whatever the umask (0 here, the worst)."""
+    data_dir = tmp_path / "data"
+    modes: list[int] = []
+    real_write = os.write
+
+    def watching_write(fd: int, data: bytes) -> int:
+        if os.readlink(f"/proc/self/fd/{fd}").startswith(str(data_dir)):
+            modes.append(os.fstat(fd).st_mode & 0o777)
+        return real_write(fd, data)
+
+    monkeypatch.setattr(os, "write", watching_write)
+    previous = os.umask(0)
+    try:
+        load_settings({"JOBRAKER_DATA_DIR": str(data_dir)})
+    finally:
+        os.umask(previous)
+    assert modes and set(modes) == {0o600}
+    assert [p.name for p in data_dir.iterdir()] == ["secrets.json"]  # no temporary file left behind
+    assert (data_dir / "secrets.json").stat().st_mode & 0o777 == 0o600
+    assert data_dir.stat().st_mode & 0o777 == 0o700
+
+
 def test_environment_wins_over_generated_secrets(tmp_path: Path):
     settings = load_settings({"JOBRAKER_DATA_DIR": str(tmp_path), "JOBRAKER_MASTER_KEY": KEY})
     assert settings.master_key_bytes == b"k" * 32

@@ -234,6 +234,7 @@ class Model:
     consents: dict[str, Consent] = field(default_factory=dict)
     auto_apply: AutoApplySettings = field(default_factory=AutoApplySettings)
     resume: Resume | None = None
+    address_verified: bool = False
 
     def has_consent(self, kind: str) -> bool:
         return kind in self.consents and self.consents[kind].given
@@ -357,6 +358,11 @@ class CandidateMachine(RuleBasedStateMachine):
         call = lambda: self.candidate.change_auto_apply(settings_)  # noqa: E731
         if self._inactive_refusal(call, "change auto-apply settings"):
             return
+        if settings_.enabled and not self.model.address_verified:
+            self._refused(
+                call, IllegalTransition, "cannot switch auto-apply on when the e-mail address is not verified yet (open the link sent to it)"
+            )
+            return
         if settings_.enabled and not self.model.has_consent("auto_apply"):
             self._refused(
                 call, IllegalTransition, "cannot switch auto-apply on when auto-apply consent has not been given"
@@ -371,10 +377,19 @@ class CandidateMachine(RuleBasedStateMachine):
             ) == astuple(settings_)
         self.model.auto_apply = settings_
 
+    @rule()
+    def verify_address(self) -> None:
+        call = self.candidate.verify_address
+        if self._inactive_refusal(call, "verify the e-mail address"):
+            return
+        self._records(call, [] if self.model.address_verified else [C.AddressVerified])
+        self.model.address_verified = True
+
     @precondition(lambda self: self.model.state == "active")
     @rule(version=versions, settings_=auto_apply_settings)
     def opt_in_to_auto_apply(self, version: str, settings_: AutoApplySettings) -> None:
-        # The usual journey (consent, then switch on), so that runs often have auto-apply on.
+        # The usual journey (verify, consent, then switch on), so that runs often have auto-apply on.
+        self.verify_address()
         self.give_consent("auto_apply", (version, True))
         self.change_auto_apply(replace(settings_, mode="full" if settings_.mode not in SENDING_MODES else settings_.mode))
         assert self.candidate.auto_apply.enabled
@@ -450,6 +465,7 @@ class CandidateMachine(RuleBasedStateMachine):
         assert c.consents == m.consents
         assert c.auto_apply == m.auto_apply
         assert c.resume == m.resume
+        assert c.address_verified == m.address_verified
         assert c.is_active == (m.state == "active")
         assert c.is_erased == (m.state == "erased")
         assert c.version == len(self.events)
@@ -459,7 +475,7 @@ class CandidateMachine(RuleBasedStateMachine):
     @invariant()
     def auto_apply_needs_consent(self) -> None:
         if self.candidate.auto_apply.enabled:
-            assert self.candidate.has_consent("auto_apply")
+            assert self.candidate.has_consent("auto_apply") and self.candidate.address_verified
 
     @invariant()
     def erased_means_no_personal_data(self) -> None:
@@ -528,6 +544,7 @@ def assert_same_candidate(loaded: Candidate, expected: Candidate) -> None:
 @given(data=st.data())
 def test_any_commands_round_trip_through_the_encrypted_store(jobraker, data):
     candidate = register()
+    candidate.verify_address()
     names = data.draw(st.lists(st.sampled_from(COMMANDS), max_size=12), label="commands")
     save_after = data.draw(st.integers(0, len(names)), label="save_after")
     for i, name in enumerate(names):
@@ -555,6 +572,7 @@ def test_destroying_the_key_erases_personal_fields_only(
     jobraker, profile, prefs, versions_given, auto_apply, deactivate
 ):
     candidate = register()
+    candidate.verify_address()
     candidate.change_profile(profile)
     candidate.change_preferences(prefs)
     for kind, version in versions_given.items():
@@ -577,8 +595,10 @@ def test_destroying_the_key_erases_personal_fields_only(
     assert erased.profile is ERASED and erased.preferences is ERASED
     # The resume's personal fields are erased; its id, type and size are not personal.
     assert erased.resume == Resume(resume_id, ERASED, "application/pdf", 1234, ERASED)
-    # Non-personal facts are still readable.
-    assert erased.consents == candidate.consents
+    # Non-personal facts are still readable; the consent's version is typed by the client,
+    # so it is sealed (issue 12) and goes with the key, while which consents were given stays.
+    assert {kind: c.given for kind, c in erased.consents.items()} == {kind: c.given for kind, c in candidate.consents.items()}
+    assert all(c.version is ERASED for c in erased.consents.values())
     assert erased.auto_apply == candidate.auto_apply
     assert erased.is_active == candidate.is_active == (not deactivate)
 

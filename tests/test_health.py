@@ -35,10 +35,32 @@ def test_not_ready_when_projections_lag(monkeypatch, jobraker):
     monkeypatch.setattr(health, "MAX_READY_LAG", -1)
     response = Client().get("/health/ready")
     assert response.status_code == 503
-    assert response.json()["checks"]["projections"].startswith("lag")
+    body = response.json()
+    assert body["checks"]["projections"].startswith("candidates: lag")  # names the projection
+    assert body["projection_problems"]["candidates"].startswith("lag")
 
 
 def test_unknown_path_is_problem_json():
     response = Client().get("/api/v1/no-such-thing")
     assert response.status_code == 404
     assert response["Content-Type"] == "application/problem+json"
+
+
+def test_not_ready_while_a_projection_is_stalled_behind_the_log(monkeypatch, jobraker, projector, no_live_projector):
+    """A few events behind but not moving (a projector stuck loading a model, or not running)."""
+    import time
+
+    from jobraker.config import get_settings
+
+    from .conftest import unique_email
+
+    projector.catch_up()
+    jobraker.register_candidate(unique_email("stalled"), "Stalled", "h")  # nobody projects it
+    time.sleep(0.3)
+    monkeypatch.setattr(get_settings(), "projection_ready_lag_seconds", 0.2)
+    response = Client().get("/health/ready")
+    assert response.status_code == 503
+    assert response.json()["projection_problems"]["candidates"].endswith("s (not advancing)")
+
+    projector.catch_up()
+    assert Client().get("/health/ready").status_code == 200

@@ -6,11 +6,13 @@ The alert's lifecycle is checked as a state machine over arbitrary command seque
 from __future__ import annotations
 
 import re
+import time
 from datetime import timedelta
 from functools import reduce
 from uuid import UUID, uuid4
 
 import pytest
+from django.core import signing
 from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -19,11 +21,14 @@ from rest_framework.test import APIClient
 
 from jobraker.accounts.models import Role
 from jobraker.delivery.alerts import (
+    UNSUBSCRIBE_SALT,
     alert_from_token,
     alert_on_new_job,
     send_alert_digests,
+    unsubscribe_link,
     unsubscribe_token,
 )
+from jobraker.delivery.email import deliver_notification
 from jobraker.delivery.models import AlertHit
 from jobraker.domain.alert import AlertCriteria, JobAlert
 from jobraker.domain.errors import IllegalTransition, InvalidValue
@@ -155,7 +160,7 @@ def test_a_new_matching_job_alerts_once_per_alert_and_job_and_is_emailed(jobrake
 
     relay = relay_from_now(jobraker)
     email = unique_email("alert")
-    candidate_id, _ = jobraker.register_candidate(email, "Alert Reader", "hash")
+    candidate_id, _ = jobraker.register_candidate(email, "Alert Reader", "hash", address_verified=True)  # no link mail
     alert_id = _alert(jobraker, candidate_id, keywords=(f"python-{candidate_id.hex[:8]}",))
     job_id = _post_job(jobraker, title=f"Python-{candidate_id.hex[:8]} Developer")
     _post_job(jobraker, title="Rust Developer")  # matches nothing
@@ -174,6 +179,15 @@ def test_a_new_matching_job_alerts_once_per_alert_and_job_and_is_emailed(jobrake
     [mail] = [m for m in mailoutbox if m.to == [email]]
     assert mail.subject == "Jobraker: A new job for your alert"
     assert alert_from_token(re.search(r"/api/v1/alerts/unsubscribe/(\S+)", mail.body).group(1)) == alert_id
+    assert_one_click_headers(mail, alert_id)
+
+
+def assert_one_click_headers(mail, alert_id: UUID) -> None:
+    """RFC 8058: the link in List-Unsubscribe, and the header that says a POST does it."""
+    headers = mail.message()
+    link = re.fullmatch(r"<(https?://\S+/api/v1/alerts/unsubscribe/(\S+))>", headers["List-Unsubscribe"])
+    assert link and alert_from_token(link.group(2)) == alert_id
+    assert headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 
 
 def test_a_daily_alert_collects_hits_into_one_digest(jobraker, live_projector):
@@ -196,20 +210,99 @@ def test_a_daily_alert_collects_hits_into_one_digest(jobraker, live_projector):
     assert set(AlertHit.objects.filter(alert_id=alert_id).values_list("digested_on", flat=True)) == {cutoff.date()}
 
 
+def test_alert_emails_carry_one_click_unsubscribe_headers_and_others_do_not(jobraker, mailoutbox):
+    email = unique_email("headers")
+    candidate_id, _ = jobraker.register_candidate(email, "Headers", "hash")
+    alert_id = _alert(jobraker, candidate_id, "daily", keywords=(f"headers-{candidate_id.hex[:8]}",))
+    alert_on_new_job(jobraker, _post_job(jobraker, title=f"Headers-{candidate_id.hex[:8]} Engineer"))
+    cutoff = timezone.now() + timedelta(seconds=1)
+    send_alert_digests(jobraker, cutoff)
+    digest = notification_id(f"alert-digest:{alert_id}:{cutoff.date().isoformat()}")
+    jobraker.send_notification(f"headers:{candidate_id}", candidate_id, "application_status", "Moved.")
+    assert deliver_notification(jobraker, digest) == "sent"
+    assert deliver_notification(jobraker, notification_id(f"headers:{candidate_id}")) == "sent"
+    alert_mail, other_mail = [m for m in mailoutbox if m.to == [email]]
+    assert_one_click_headers(alert_mail, alert_id)
+    assert "List-Unsubscribe" not in other_mail.message()
+
+
 def test_the_unsubscribe_link_works_without_login_and_stops_the_alerts(jobraker, live_projector):
     candidate_id, _ = jobraker.register_candidate(unique_email("unsub"), "Unsub", "hash")
     tag = candidate_id.hex[:8]
     alert_id = _alert(jobraker, candidate_id, keywords=(f"unsub-{tag}",))
     anonymous = APIClient()
-    assert anonymous.get(f"/api/v1/alerts/unsubscribe/{unsubscribe_token(alert_id)}x").status_code == 404
-    assert anonymous.get(f"/api/v1/alerts/unsubscribe/{unsubscribe_token(uuid4())}").status_code == 404  # no such alert
-    r = anonymous.get(f"/api/v1/alerts/unsubscribe/{unsubscribe_token(alert_id)}")
+    url = f"/api/v1/alerts/unsubscribe/{unsubscribe_token(alert_id)}"
+    assert anonymous.post(f"{url}x", ONE_CLICK, content_type=FORM).status_code == 404
+    assert anonymous.post(f"/api/v1/alerts/unsubscribe/{unsubscribe_token(uuid4())}", ONE_CLICK, content_type=FORM).status_code == 404
+    r = anonymous.post(url, ONE_CLICK, content_type=FORM)
     assert r.status_code == 200 and r.json()["unsubscribed"] is True
-    again = anonymous.post(f"/api/v1/alerts/unsubscribe/{unsubscribe_token(alert_id)}")
+    again = anonymous.post(url, ONE_CLICK, content_type=FORM)
     assert again.status_code == 200 and again.json()["position"] == 0  # clicked twice: nothing more recorded
     caught_up(int(r["X-Event-Position"]))
     assert jobraker.get_alert(alert_id).is_subscribed is False
     assert alert_on_new_job(jobraker, _post_job(jobraker, title=f"Unsub-{tag} role")) == []
+
+
+ONE_CLICK = "List-Unsubscribe=One-Click"
+FORM = "application/x-www-form-urlencoded"
+
+
+@pytest.fixture(scope="module")
+def link_clients(django_db_setup, django_db_blocker, live_projector):
+    with django_db_blocker.unblock():
+        owner, created, _ = signed_in()
+        other, _, _ = signed_in()
+        return {"anonymous": APIClient(), "owner": owner, "other": other, "staff": operator(Role.STAFF)}
+
+
+@pytest.mark.parametrize("role", ("anonymous", "owner", "other", "staff"))
+def test_opening_the_link_changes_nothing_and_a_post_needs_the_one_click_body(jobraker, link_clients, role):
+    """Mail scanners and link previews GET every link: that alone must not unsubscribe.
+    Whoever holds the link (it is the credential) unsubscribes with the RFC 8058 POST."""
+    client = link_clients[role]
+    candidate_id, _ = jobraker.register_candidate(unique_email("oneclick"), "One Click", "hash")
+    alert_id = _alert(jobraker, candidate_id, keywords=(f"oneclick-{candidate_id.hex}",))
+    url = f"/api/v1/alerts/unsubscribe/{unsubscribe_token(alert_id)}"
+    version = jobraker.get_alert(alert_id).version
+    for _ in range(3):
+        opened = client.get(url)
+        assert opened.status_code == 200
+        assert opened.json()["is_subscribed"] is True and ONE_CLICK in opened.json()["unsubscribe"]
+    for refused in (client.post(url), client.post(url, "List-Unsubscribe=yes", content_type=FORM)):
+        assert refused.status_code == 400 and refused["Content-Type"] == "application/problem+json"
+    assert jobraker.get_alert(alert_id).version == version and jobraker.get_alert(alert_id).is_subscribed
+    r = client.post(url, ONE_CLICK, content_type=FORM)
+    assert r.status_code == 200 and r.json()["unsubscribed"] is True
+    assert jobraker.get_alert(alert_id).is_subscribed is False
+
+
+class SignedAt(signing.TimestampSigner):
+    """Signs as if at another moment: how a link sent long ago looks today."""
+
+    def __init__(self, at: float, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.at = at
+
+    def timestamp(self) -> str:
+        return signing.b62_encode(int(self.at))
+
+
+def token_made(days_ago: float, alert_id: UUID) -> str:
+    return SignedAt(time.time() - days_ago * 86400, salt=UNSUBSCRIBE_SALT).sign_object(str(alert_id), compress=True)
+
+
+def test_unsubscribe_links_expire_after_90_days(jobraker, link_clients):
+    candidate_id, _ = jobraker.register_candidate(unique_email("expiry"), "Expiry", "hash")
+    alert_id = _alert(jobraker, candidate_id, keywords=(f"expiry-{candidate_id.hex}",))
+    anonymous = link_clients["anonymous"]
+    old = f"/api/v1/alerts/unsubscribe/{token_made(91, alert_id)}"
+    for response in (anonymous.get(old), anonymous.post(old, ONE_CLICK, content_type=FORM)):
+        assert response.status_code == 404 and "expired" in response.json()["detail"]
+    assert jobraker.get_alert(alert_id).is_subscribed
+    recent = f"/api/v1/alerts/unsubscribe/{token_made(89, alert_id)}"
+    assert anonymous.post(recent, ONE_CLICK, content_type=FORM).status_code == 200
+    assert jobraker.get_alert(alert_id).is_subscribed is False
+    assert unsubscribe_link(alert_id).startswith("http")
 
 
 # The API, with authorization.

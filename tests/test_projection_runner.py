@@ -7,6 +7,7 @@ from uuid import uuid4
 
 import pytest
 
+from jobraker.privacy.sealed_email import open_email
 from jobraker.domain.candidate import Candidate
 from jobraker.projections.base import Projection, ProjectionRunner
 from jobraker.projections.models import CandidateRecord, ProjectionPosition
@@ -41,26 +42,31 @@ class MarkerProjection(Projection):
         )
 
 
-def test_a_failed_batch_writes_nothing_and_keeps_its_position(jobraker):
+def test_a_failed_event_rolls_back_only_itself_and_holds_the_position_before_it(jobraker):
     registered = [jobraker.register_candidate(unique_email(), "C", "h") for _ in range(3)]
     failing_id, failing_position = registered[1]
     projection = MarkerProjection(fail_on={failing_id})
-    runner = ProjectionRunner(jobraker, [projection], batch_size=50)
+    runner = ProjectionRunner(jobraker, [projection], batch_size=50, retry_seconds=3600)
 
-    with pytest.raises(Boom):
-        runner.catch_up()
+    runner.catch_up()  # fails once, then waits an hour before trying again
 
-    # Earlier batches committed; the failed batch left neither rows nor a moved position.
-    tracked = ProjectionPosition.objects.get(name=projection.name).position
-    assert tracked < failing_position
+    # What came before the failing event committed; the failing event left no row, and the
+    # position stops just before it.
+    tracking = ProjectionPosition.objects.get(name=projection.name)
+    assert tracking.position == failing_position - 1
+    assert (tracking.failing_notification_id, tracking.failed_attempts) == (failing_position, 1)
+    assert "Boom" in tracking.last_error
     marked = projection.marker_positions()
-    assert all(p <= tracked for p in marked)
-    assert len(marked) == registrations_up_to(jobraker, projection, tracked)
+    assert all(p < failing_position for p in marked)
+    assert len(marked) == registrations_up_to(jobraker, projection, failing_position - 1)
 
-    projection.fail_on.clear()
+    projection.fail_on.clear()  # the fix; and the next try is due now
+    ProjectionPosition.objects.filter(name=projection.name).update(retry_at=None)
     runner.catch_up()
     head = jobraker.recorder.max_notification_id()
-    assert ProjectionPosition.objects.get(name=projection.name).position == head
+    tracking = ProjectionPosition.objects.get(name=projection.name)
+    assert tracking.position == head
+    assert (tracking.failing_notification_id, tracking.failed_attempts, tracking.last_error) == (None, 0, "")
     assert len(projection.marker_positions()) == registrations_up_to(jobraker, projection, head)
 
 
@@ -91,7 +97,8 @@ def test_candidate_projection_writes_the_read_row(jobraker, projector):
     candidate_id, position = jobraker.register_candidate(email, "Katherine Johnson", "h")
     projector.catch_up()
     record = CandidateRecord.objects.get(id=candidate_id)
-    assert (record.email, record.name, record.version, record.position) == (email, "Katherine Johnson", 1, position)
+    assert (record.name, record.version, record.position) == ("Katherine Johnson", 1, position)
+    assert email not in record.email_sealed and open_email(candidate_id, record.email_sealed) == email
 
 
 def test_erasure_drops_the_read_rows(jobraker, projector):

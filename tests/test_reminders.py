@@ -51,7 +51,7 @@ def test_one_reminder_per_silent_application_across_scheduler_restarts(jobraker,
     redis_client().delete("jobraker:scheduler:leader")
     relay = relay_from_now(jobraker)
     email = unique_email("remind")
-    candidate_id, _ = jobraker.register_candidate(email, "Reminded", "hash")
+    candidate_id, _ = jobraker.register_candidate(email, "Reminded", "hash", address_verified=True)  # no link mail
     silent = _submitted_application(jobraker, candidate_id, "Platform Engineer")
     answered = _submitted_application(jobraker, candidate_id, "Data Engineer")
     caught_up(jobraker.move_application(answered, "schedule_interview", Actor.CANDIDATE, at=timezone.now()))

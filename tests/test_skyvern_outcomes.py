@@ -89,6 +89,22 @@ def test_each_reported_stop_leads_to_its_state(jobraker, projector, sandbox, web
     assert record.verification == verification and words in record.reason.lower()
     assert record.run_status == run.status and record.app_url.endswith(run.run_id)
     assert record.recording_url.endswith(".webm") and record.screenshot_urls
+    _assert_links_sealed_at_rest(app_id, record.candidate_id)
+
+
+def _assert_links_sealed_at_rest(app_id: UUID, candidate_id: UUID) -> None:
+    """The run's links tie the candidate to pages showing their details: ciphertext in PostgreSQL."""
+    import psycopg
+
+    from .test_personal_data import jobraker_url
+
+    with psycopg.connect(jobraker_url()) as conn:
+        row = conn.execute("SELECT recording_url, screenshot_urls::text, app_url, error_code FROM jobraker_submissions"
+                           " WHERE application_id = %s", (app_id,)).fetchone()
+    *links, error_code = row
+    assert all(link.startswith(f"sealed:v1:{candidate_id}:") for link in links), links
+    assert not any(".webm" in link or "http" in link for link in links)
+    assert error_code == "" or error_code.isidentifier()  # plain: a key of OUTCOMES
 
 
 def test_the_evidence_shows_in_the_timeline_and_detail_for_owner_and_staff_only(  # noqa: F811

@@ -8,27 +8,46 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
 
 from jobraker.config import ConfigError, Settings, get_settings, skyvern_webhook_problem
+
+STAFF_PASSWORD_VARIABLE = "JOBRAKER_STAFF_PASSWORD"  # read by `jobraker createstaff`
+
+CLOSED_PIPE = 141  # what a shell reports for a program that SIGPIPE stopped
+PIPED_WIDTH = 400
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if getattr(args, "data_dir", None):
+        os.environ["JOBRAKER_DATA_DIR"] = str(Path(args.data_dir).resolve())
+        get_settings.cache_clear()
     try:
-        return int(args.handler(args) or 0)
+        code = int(args.handler(args) or 0)
+        sys.stdout.flush()  # a closed pipe shows here at the latest, while we can still catch it
+        return code
     except ConfigError as exc:
         print(f"jobraker: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # The reader went away (`| head`): the rest is not wanted. Point stdout at /dev/null so
+        # that the interpreter's final flush does not fail again and print a traceback.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return CLOSED_PIPE
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="jobraker", description=__doc__)
+    data_dir = argparse.ArgumentParser(add_help=False)
+    data_dir.add_argument("--data-dir", default=argparse.SUPPRESS, metavar="PATH",
+                          help="the data folder of the `jobraker up` to use (default JOBRAKER_DATA_DIR, else .jobraker)")
+    parser = argparse.ArgumentParser(prog="jobraker", description=__doc__, parents=[data_dir])
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(name: str, handler: Callable[[argparse.Namespace], int | None], help: str) -> argparse.ArgumentParser:
-        sub = commands.add_parser(name, help=help, description=help)
+        sub = commands.add_parser(name, help=help, description=help, parents=[data_dir])
         sub.set_defaults(handler=handler)
         return sub
 
@@ -53,12 +72,23 @@ def build_parser() -> argparse.ArgumentParser:
                               "`jobraker up` sets this, its webhook being on 127.0.0.1)")
     sandbox.add_argument("--delay", type=float, default=None, help="seconds before a run finishes "
                          "(default JOBRAKER_SANDBOX_SKYVERN_DELAY)")
-    projections = command("projections", cmd_projections, "Show projection positions and lag, or rebuild one from the log.")
-    projections.add_argument("action", choices=["status", "rebuild"])
-    projections.add_argument("name", nargs="?", help="projection to rebuild (or 'all')")
+    projections = command("projections", cmd_projections, "Show projection positions, lag and parked events; "
+                          "rebuild one from the log; or retry its parked events after a fix.")
+    projections.add_argument("action", choices=["status", "rebuild", "retry"])
+    projections.add_argument("name", nargs="?", help="projection to rebuild or retry (or 'all')")
     audit = command("audit", cmd_audit, "Verify the hash chain over every stored event.")
     audit.add_argument("action", choices=["verify"])
+    keys = command("keys", cmd_keys, "Key-encryption keys: rotate them now, show their state, or (with "
+                   "JOBRAKER_KEKS) print the variable's value with a new KEK added.")
+    keys.add_argument("action", choices=["rotate", "status", "add"])
+    keys.add_argument("--batch-size", type=int, default=500, help="subject keys re-wrapped per transaction")
     command("check", cmd_check, "Validate configuration and reach the database and Redis.")
+    createstaff = command("createstaff", cmd_createstaff, "Create a staff or auditor account. The password is "
+                          f"read from {STAFF_PASSWORD_VARIABLE} or asked for twice; it is never an argument.")
+    createstaff.add_argument("email")
+    createstaff.add_argument("--role", choices=["staff", "auditor"], default="staff",
+                             help="staff: reads everything, acts through commands, opens the admin; auditor: reads only")
+    createstaff.add_argument("--superuser", action="store_true", help="staff with every admin permission")
     manage = command("manage", cmd_manage, "Run a Django management command (e.g. createsuperuser).")
     manage.add_argument("arguments", nargs=argparse.REMAINDER)
     return parser
@@ -97,12 +127,20 @@ def _ready_settings() -> Settings:
 
 
 def _with_running_embedded_servers(settings: Settings) -> Settings:
-    """Without DATABASE_URL/REDIS_URL, use the servers a running `jobraker up` published."""
+    """Without DATABASE_URL/REDIS_URL, use the servers the `jobraker up` running on the data
+    folder published (only while it runs: a dead one's addresses lead nowhere)."""
+    from jobraker.runtime.ownership import is_owned
     from jobraker.runtime.supervisor import RUNTIME_FILE
 
-    published = settings.data_dir / RUNTIME_FILE
-    if not settings.embedded or not published.exists():
+    if not settings.embedded:
         return settings
+    data_dir = settings.data_dir.resolve()
+    published = data_dir / RUNTIME_FILE
+    if not (is_owned(data_dir) and published.exists()):
+        raise ConfigError(
+            f"no `jobraker up` is running on data folder {data_dir}: start one, point at its folder with "
+            "--data-dir or JOBRAKER_DATA_DIR, or set DATABASE_URL and REDIS_URL"
+        )
     for name, url in json.loads(published.read_text()).items():
         os.environ.setdefault(name, url)
     get_settings.cache_clear()
@@ -199,19 +237,88 @@ def cmd_projections(args: argparse.Namespace) -> int:
     from jobraker.eventstore.app import get_jobraker
     from jobraker.projections.base import ProjectionRunner
     from jobraker.projections.registry import all_projections
+    from jobraker.workers.relay import relay_projections
 
     runner = ProjectionRunner(get_jobraker(), all_projections())
+    relay = ProjectionRunner(get_jobraker(), relay_projections())  # status and retry, never rebuilt
     if args.action == "status":
-        print(f"{'projection':<14} {'position':>10} {'head':>10} {'lag (events)':>13} {'lag (s)':>9}")
-        for row in runner.status():
-            print(f"{row['name']:<14} {row['position']:>10} {row['head']:>10} {row['lag_events']:>13} {row['lag_seconds']:>9.1f}")
+        _print_status(runner.status() + relay.status())
         return 0
+    if args.action == "retry":
+        runner = ProjectionRunner(get_jobraker(), [*runner.projections, *relay.projections])
     names = {p.name: p for p in runner.projections}
     if args.name not in {*names, "all"}:
-        raise ConfigError(f"projections rebuild: name one of {', '.join(sorted(names))} or 'all'")
-    for projection in names.values() if args.name == "all" else [names[args.name]]:
+        raise ConfigError(f"projections {args.action}: name one of {', '.join(sorted(names))} or 'all'")
+    chosen = names.values() if args.name == "all" else [names[args.name]]
+    if args.action == "retry":
+        return _retry_parked(runner, chosen)
+    for projection in chosen:
         _rebuild_with_progress(runner, projection)
     return 0
+
+
+def _print_status(rows: list[dict]) -> None:
+    print_table(
+        ["projection", "position", "head", "lag (events)", "lag (s)", "parked", "state"],
+        [[row["name"], row["position"], row["head"], row["lag_events"], f"{row['lag_seconds']:.1f}", row["parked"],
+          _state(row)] for row in rows],
+    )
+    _print_parked([row["name"] for row in rows])
+
+
+def _state(row: dict) -> str:
+    if row["failing_at"] is None:
+        return "ok"
+    return f"failing on event {row['failing_at']} ({row['attempts']} attempts): {row['last_error']}"
+
+
+def _print_parked(names: list[str]) -> None:
+    from jobraker.projections.failures import open_parked
+
+    parked = list(open_parked(names))
+    if not parked:
+        return
+    print(f"\nparked events ({len(parked)}): `jobraker projections retry NAME` applies them again after a fix")
+    for event in parked:
+        print(f"  {event.projection:<14} event {event.notification_id} {event.topic} {event.originator_id} "
+              f"v{event.originator_version}, {event.attempts} attempts, {event.parked_at:%Y-%m-%d %H:%M:%S}Z: "
+              f"{event.error_class}: {event.error_message}")
+
+
+def _retry_parked(runner: object, projections: object) -> int:
+    still = 0
+    for projection in projections:  # type: ignore[attr-defined]
+        resolved, remaining = runner.retry_parked(projection)  # type: ignore[attr-defined]
+        still += remaining
+        print(f"{projection.name}: {resolved} parked event(s) applied, {remaining} still parked")
+    return 1 if still else 0
+
+
+def print_table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
+    """Aligned columns (numbers to the right), plain text when piped."""
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    rows = [list(row) for row in rows]
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    for i, header in enumerate(headers):
+        numeric = bool(rows) and all(isinstance(row[i], int | float) or _looks_numeric(row[i]) for row in rows)
+        table.add_column(header, justify="right" if numeric else "left", no_wrap=numeric)
+    for row in rows:
+        table.add_row(*(str(cell) for cell in row))
+    console = Console()
+    if not console.is_terminal:
+        console.width = PIPED_WIDTH  # a pipe or file has no width: keep each row on one line
+    console.print(table)
+
+
+def _looks_numeric(cell: object) -> bool:
+    try:
+        float(str(cell))
+        return True
+    except ValueError:
+        return False
 
 
 def _rebuild_with_progress(runner: object, projection: object) -> None:
@@ -248,10 +355,78 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+def cmd_keys(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    if args.action == "add":
+        return _print_keks_with_a_new_one(settings)
+    _ready_settings()
+    from jobraker.eventstore.app import get_jobraker
+    from jobraker.privacy.models import Kek, SubjectKey
+
+    keyring = get_jobraker().keyring
+    if args.action == "rotate":
+        from jobraker.privacy.rotation import rotate_keks
+
+        rotation = rotate_keks(keyring, keyring.kek_source, args.batch_size)
+        if rotation is None:
+            print("another rotation is running; nothing done")
+            return 1
+        print(f"KEK #{rotation.kek_id} is current: {rotation.rewrapped} subject keys re-wrapped, "
+              f"KEKs destroyed: {', '.join(f'#{i}' for i in rotation.retired) or 'none'}")
+        if not keyring.kek_source.writable and rotation.retired:
+            print(f"now remove {', '.join(f'#{i}' for i in rotation.retired)} from JOBRAKER_KEKS in the secret "
+                  "manager (and its stored versions), then restart every process")
+        return 0
+    from django.db.models import Count
+
+    keks = keyring.reload_keks()
+    in_use = dict(SubjectKey.objects.values_list("kek_id").annotate(n=Count("subject_id")))
+    print(f"current KEK #{keks.current}; KEKs held: {', '.join(f'#{i}' for i in sorted(keks.keys))}")
+    for kek in Kek.objects.order_by("id"):
+        print(f"  #{kek.id} created {kek.created_at:%Y-%m-%d %H:%M} UTC, wraps {in_use.get(kek.id, 0)} subject keys")
+    return 0
+
+
+def _print_keks_with_a_new_one(settings: Settings) -> int:
+    """Production rotation, step 1: the value to store as JOBRAKER_KEKS (printed, never logged)."""
+    from jobraker.privacy.keks import Keks, format_keks, new_kek, parse_keks
+
+    if settings.keks is None:
+        raise ConfigError("keys add: JOBRAKER_KEKS is not set (without it, `jobraker keys rotate` makes the KEK itself)")
+    keks = parse_keks(settings.keks.get_secret_value())
+    print(format_keks(Keks(keks.current + 1, {**keks.keys, keks.current + 1: new_kek()})))
+    return 0
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     settings = _ready_settings()
     print(f"configuration ok ({settings.env}); database and Redis reachable")
     return 0
+
+
+def cmd_createstaff(args: argparse.Namespace) -> int:
+    _ready_settings()
+    from jobraker.accounts.operators import OperatorRefused, create_operator
+
+    # Never a command-line argument: those are visible to every user in `ps` and kept in shell history.
+    password = os.environ.get(STAFF_PASSWORD_VARIABLE) or _ask_password()
+    if password is None:
+        print("jobraker: error: the two passwords differ", file=sys.stderr)
+        return 1
+    try:
+        account = create_operator(args.email, args.role, password, superuser=args.superuser)
+    except OperatorRefused as exc:
+        print(f"jobraker: error: {exc}", file=sys.stderr)
+        return 1
+    print(f"created {account.role} account {account.id}")
+    return 0
+
+
+def _ask_password() -> str | None:
+    import getpass
+
+    password = getpass.getpass("Password: ")
+    return password if getpass.getpass("Password (again): ") == password else None
 
 
 def cmd_manage(args: argparse.Namespace) -> int:

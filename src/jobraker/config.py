@@ -28,6 +28,7 @@ SECRETS_FILE = "secrets.json"
 GENERATED_SECRETS = {
     "JOBRAKER_SECRET_KEY": lambda: secrets.token_urlsafe(50),
     "JOBRAKER_MASTER_KEY": lambda: base64.b64encode(secrets.token_bytes(32)).decode(),
+    "JOBRAKER_BLIND_INDEX_KEY": lambda: base64.b64encode(secrets.token_bytes(32)).decode(),
 }
 
 
@@ -57,12 +58,29 @@ class Settings(BaseSettings):
     retention_job_days: int = Field(60, ge=1, validation_alias=_env("JOBRAKER_RETENTION_JOB_DAYS"))
     cors_origins: list[str] = Field(default_factory=list, validation_alias=_env("JOBRAKER_CORS_ORIGINS"))
     static_root: Path | None = Field(None, validation_alias=_env("JOBRAKER_STATIC_ROOT"))
+    # Reverse proxies in front of Jobraker that append to X-Forwarded-For; 0 = the header is never
+    # believed and the socket's address is the client's (anyone can send the header).
+    trusted_proxies: int = Field(0, ge=0, le=10, validation_alias=_env("JOBRAKER_TRUSTED_PROXIES"))
+    # Long-lived streams (notifications, assistant answers) hold a server thread each: at most this
+    # many per candidate across all servers, and at most this share of one server process's threads.
+    streams_per_candidate: int = Field(3, ge=1, le=100, validation_alias=_env("JOBRAKER_STREAMS_PER_CANDIDATE"))
+    stream_thread_share: float = Field(0.5, gt=0, lt=1, validation_alias=_env("JOBRAKER_STREAM_THREAD_SHARE"))
 
     database_url: str | None = Field(None, validation_alias=_env("DATABASE_URL"))
     redis_url: str | None = Field(None, validation_alias=_env("REDIS_URL"))
 
     secret_key: SecretStr | None = Field(None, validation_alias=_env("JOBRAKER_SECRET_KEY"))
     master_key: SecretStr | None = Field(None, validation_alias=_env("JOBRAKER_MASTER_KEY"))
+    # Keys the e-mail blind index (login lookup, address reservations). Its own secret, not derived
+    # from the master key, so that rotating key-encryption keys never changes an address's index.
+    blind_index_key: SecretStr | None = Field(None, validation_alias=_env("JOBRAKER_BLIND_INDEX_KEY"))
+    # How long an address-verification link stays valid.
+    verification_link_hours: float = Field(
+        48.0, gt=0, le=24 * 30, validation_alias=_env("JOBRAKER_VERIFICATION_LINK_HOURS")
+    )
+    # Key-encryption keys from a secret manager ("id:base64,..."; the highest id is current).
+    # Unset: Jobraker keeps and rotates them in <data dir>/keks.json (docs/security.md).
+    keks: SecretStr | None = Field(None, validation_alias=_env("JOBRAKER_KEKS"))
 
     adzuna_app_id: str | None = Field(None, validation_alias=_env("ADZUNA_APP_ID"))
     adzuna_app_key: SecretStr | None = Field(None, validation_alias=_env("ADZUNA_APP_KEY"))
@@ -107,7 +125,9 @@ class Settings(BaseSettings):
     approval_window_hours: float = Field(72.0, gt=0, le=24 * 30, validation_alias=_env("JOBRAKER_APPROVAL_WINDOW_HOURS"))
 
     # Notifications: e-mail, digests, reminders, the projection-lag watchdog.
-    email_backend: Literal["console", "smtp", "locmem", "dummy"] | None = Field(
+    # "outbox" (the default without SMTP) writes each mail to a file under the data folder;
+    # "console" is kept as another name for it: printing mail would put addresses in the logs.
+    email_backend: Literal["outbox", "console", "smtp", "locmem", "dummy"] | None = Field(
         None, validation_alias=_env("JOBRAKER_EMAIL_BACKEND")
     )
     email_host: str | None = Field(None, validation_alias=_env("EMAIL_HOST"))
@@ -123,6 +143,15 @@ class Settings(BaseSettings):
         300.0, gt=0, validation_alias=_env("JOBRAKER_PROJECTION_LAG_ALERT_SECONDS")
     )
     projection_lag_alert_events: int = Field(5000, ge=1, validation_alias=_env("JOBRAKER_PROJECTION_LAG_ALERT_EVENTS"))
+    # Projection failure isolation: a projection that fails on an event retries it with a
+    # doubling delay (from projection_retry_seconds, at most a minute) and, after
+    # projection_max_attempts tries, parks it and moves on; /health/ready is 503 meanwhile,
+    # and also while the oldest event a projection has not read is older than projection_ready_lag_seconds.
+    projection_max_attempts: int = Field(5, ge=1, le=100, validation_alias=_env("JOBRAKER_PROJECTION_MAX_ATTEMPTS"))
+    projection_retry_seconds: float = Field(1.0, ge=0, le=3600, validation_alias=_env("JOBRAKER_PROJECTION_RETRY_SECONDS"))
+    projection_ready_lag_seconds: float = Field(
+        60.0, gt=0, validation_alias=_env("JOBRAKER_PROJECTION_READY_LAG_SECONDS")
+    )
 
     @field_validator("allowed_hosts", "cors_origins", mode="before")
     @classmethod
@@ -145,11 +174,23 @@ class Settings(BaseSettings):
             raise ValueError("must be a redis://, rediss:// or unix:// URL")
         return value
 
-    @field_validator("master_key")
+    @field_validator("master_key", "blind_index_key")
     @classmethod
     def _check_master_key(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None:
             decode_master_key(value.get_secret_value())
+        return value
+
+    @field_validator("keks")
+    @classmethod
+    def _check_keks(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            from jobraker.privacy.keks import KekError, parse_keks
+
+            try:
+                parse_keks(value.get_secret_value())
+            except KekError as error:
+                raise ValueError(str(error).removeprefix("JOBRAKER_KEKS: ")) from None
         return value
 
     @property
@@ -163,14 +204,30 @@ class Settings(BaseSettings):
 
     @property
     def email_backend_path(self) -> str:
-        """Django's e-mail backend: as named, else SMTP when a host is set, else the console."""
-        name = self.email_backend or ("smtp" if self.email_host else "console")
+        """Django's e-mail backend: as named, else SMTP when a host is set, else the outbox folder."""
+        name = self.email_backend or ("smtp" if self.email_host else "outbox")
+        if name in ("outbox", "console"):
+            return "jobraker.delivery.outbox.OutboxEmailBackend"
         return f"django.core.mail.backends.{name}.EmailBackend"
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.data_dir / "outbox"
+
+    def secret_values(self) -> list[str]:
+        """Every configured secret (the logs blank them out, see jobraker.logs)."""
+        return [value.get_secret_value() for name in type(self).model_fields
+                if isinstance(value := getattr(self, name), SecretStr)]
 
     @property
     def master_key_bytes(self) -> bytes:
         assert self.master_key is not None
         return decode_master_key(self.master_key.get_secret_value())
+
+    @property
+    def blind_index_key_bytes(self) -> bytes:
+        assert self.blind_index_key is not None
+        return decode_master_key(self.blind_index_key.get_secret_value())
 
 
 def skyvern_webhook_problem(settings: Settings) -> str | None:
@@ -218,6 +275,12 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
             f"{missing[0]} is not set; JOBRAKER_ENV=production requires it "
             f"(missing: {', '.join(missing)})"
         )
+    if settings.is_production and settings.keks is None:
+        # Each container would otherwise make its own KEK file (docs/security.md).
+        raise ConfigError(
+            "JOBRAKER_KEKS is not set; JOBRAKER_ENV=production requires it (from the secret manager; "
+            "when upgrading, 1:<the JOBRAKER_MASTER_KEY value>)"
+        )
     if missing:
         environ.update(_development_secrets(settings.data_dir, missing))
         try:
@@ -234,12 +297,31 @@ def _development_secrets(data_dir: Path, names: list[str]) -> dict[str, str]:
     if any(name not in stored for name in names):
         for name in names:
             stored.setdefault(name, GENERATED_SECRETS[name]())
-        data_dir.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(stored, indent=2))
-        tmp.chmod(0o600)
-        tmp.replace(path)
+        data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        write_private(path, json.dumps(stored, indent=2))
     return {name: stored[name] for name in names}
+
+
+def write_private(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text``, readable by the owner only from the first byte.
+
+    The new file is created with mode 0600 by ``os.open`` itself (a chmod after writing left a
+    moment in which anyone could read it), under a fresh name with O_EXCL so that neither a
+    leftover file nor a planted link is written through, then renamed into place."""
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    try:
+        try:
+            data = text.encode()
+            while data:
+                data = data[os.write(fd, data):]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def _one_line(exc: ValidationError) -> str:

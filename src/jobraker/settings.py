@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "rest_framework_simplejwt.token_blacklist",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "jobraker.accounts",
     "jobraker.privacy",
     "jobraker.projections",
@@ -43,6 +44,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "jobraker.api.security.ContentSecurityPolicyMiddleware",
+    "jobraker.api.security.NoStoreMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "jobraker.api.middleware.RequestContextMiddleware",
@@ -52,12 +54,13 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns the admin login's lockout into its 429 page
 ]
 
 ROOT_URLCONF = "jobraker.urls"
 WSGI_APPLICATION = "jobraker.wsgi.application"
 AUTH_USER_MODEL = "accounts.Account"
-
+# Accounts are found by the blind index of their e-mail address (accounts/backends.py).
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
@@ -92,6 +95,27 @@ def _database(url: str | None) -> dict[str, object]:
 DATABASES = {"default": _database(config.database_url)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out client before any password check
+    "jobraker.accounts.backends.EmailBackend",  # finds the account by its address's blind index
+]
+
+# django-axes guards the admin login (/admin/login/): after AXES_FAILURE_LIMIT wrong passwords
+# from one address, or against one account, that address or account is locked for the cool-off.
+# The API's own login is throttled by DRF (REST_FRAMEWORK below). Attempts are counted in Redis
+# under hashed keys (no e-mail or address at rest); logs mask both.
+AXES_ONLY_ADMIN_SITE = True
+AXES_HANDLER = "jobraker.accounts.lockout.AdminLoginLockout"
+AXES_CACHE = "default"
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]  # either one reaching the limit locks
+AXES_USERNAME_FORM_FIELD = "username"  # the admin form's field (axes would look for "email")
+AXES_CLIENT_IP_CALLABLE = "jobraker.api.client_address.client_ip"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "jobraker/locked_out.html"
+AXES_ENABLE_ADMIN = False  # its attempt tables stay empty with the cache handler
+
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -116,13 +140,31 @@ WHITENOISE_AUTOREFRESH = False
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "jobraker.api.tokens.VersionedJWTAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "jobraker.api.problems.problem_exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"login": "10/min", "register": "20/hour"},
+    # Client addresses (throttles, axes): X-Forwarded-For only as far as our proxies wrote it.
+    "NUM_PROXIES": config.trusted_proxies,
+    "DEFAULT_THROTTLE_RATES": {
+        "login": "10/min",  # per client address
+        "login_account": "30/hour",  # per account tried, from any address
+        "register": "20/hour",
+        "password_check": "5/hour",  # per account: re-entered passwords (erasure)
+        # Per caller, on what costs work or storage (api/throttles.py CandidateQuota).
+        "exports": "10/day",
+        "alerts": "30/hour",
+        "conversations": "30/hour",
+        "semantic_search": "30/min",
+    },
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # DRF's defaults, with JSON nesting limited (a 1,000-deep body was a RecursionError, a 500).
+    "DEFAULT_PARSER_CLASSES": [
+        "jobraker.api.parsers.DepthLimitedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
 }
 
 SIMPLE_JWT = {
@@ -132,6 +174,10 @@ SIMPLE_JWT = {
     "BLACKLIST_AFTER_ROTATION": True,
     "SIGNING_KEY": SECRET_KEY,
     "UPDATE_LAST_LOGIN": True,  # retention measures inactivity from the last login
+    # Token versions (api/tokens.py): logout, password change and erasure end tokens at once.
+    "TOKEN_OBTAIN_SERIALIZER": "jobraker.api.tokens.LoginSerializer",
+    "TOKEN_REFRESH_SERIALIZER": "jobraker.api.tokens.RefreshSerializer",
+    "TOKEN_BLACKLIST_SERIALIZER": "jobraker.api.tokens.LogoutSerializer",
 }
 
 SPECTACULAR_SETTINGS = {
@@ -182,7 +228,7 @@ if config.is_production:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
-# E-mail (notifications): the console by default, SMTP once EMAIL_HOST is set (see config.py).
+# E-mail (notifications): files in the data folder's outbox by default, SMTP once EMAIL_HOST is set (see config.py).
 EMAIL_BACKEND = config.email_backend_path
 EMAIL_HOST = config.email_host or "localhost"
 EMAIL_PORT = config.email_port
@@ -194,6 +240,7 @@ EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = config.email_from
 
 LOGGING_CONFIG = None  # structlog owns logging; see jobraker.logs
-from jobraker.logs import configure_logging  # noqa: E402
+from jobraker.logs import configure_logging, register_secrets  # noqa: E402
 
+register_secrets(config.secret_values())
 configure_logging(config.log_level)

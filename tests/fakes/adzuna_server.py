@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import json
+import time
+
 from .loopback import LoopbackServer, QuietHandler
 from urllib.parse import parse_qs, urlparse
 
@@ -36,6 +38,7 @@ class FakeAdzuna(LoopbackServer):
         self.app_key = app_key
         self.fail_next: list[int] = []  # statuses to answer with before serving normally
         self.requests: list[dict] = []
+        self.delay = 0.0  # seconds before each answer, so that concurrent callers overlap
         super().__init__(self._handler())
 
     @property
@@ -50,6 +53,7 @@ class FakeAdzuna(LoopbackServer):
                 url = urlparse(self.path)
                 query = {k: v[0] for k, v in parse_qs(url.query).items()}
                 fake.requests.append({"path": url.path, "query": query})
+                time.sleep(fake.delay)
                 if "app_id" not in query or "app_key" not in query:
                     return self._send(400, "<html><body>Bad request</body></html>", "text/html")
                 if query["app_key"] != fake.app_key:

@@ -9,17 +9,18 @@ from uuid import UUID
 from django.core import signing
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ParseError
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from jobraker.api.candidate_views import IF_MATCH, run_command
+from jobraker.api.throttles import CandidateQuota
 from jobraker.api.commands import accepted, expected_version, with_etag
 from jobraker.api.permissions import IsCandidate
 from jobraker.api.serializers import CommandAcceptedSerializer, StrictSerializer
-from jobraker.delivery.alerts import alert_from_token, unsubscribe_link
+from jobraker.delivery.alerts import ONE_CLICK, alert_from_token, unsubscribe_link
 from jobraker.delivery.models import JobAlertRecord
 from jobraker.domain.alert import FREQUENCIES, MAX_KEYWORDS, MAX_SALARY, REMOTE_CHOICES
 from jobraker.eventstore.app import get_jobraker
@@ -62,6 +63,8 @@ class AlertListView(APIView):
     """My job alerts (newest first); create one."""
 
     permission_classes = [IsAuthenticated, IsCandidate]
+    throttle_classes = [CandidateQuota]
+    throttle_scope = "alerts"
 
     @extend_schema(responses=inline_serializer("AlertList", {"results": AlertSerializer(many=True)}))
     def get(self, request: Request) -> Response:
@@ -111,25 +114,45 @@ class AlertDetailView(APIView):
 
 
 class AlertUnsubscribeView(APIView):
-    """The link in an alert's notification and e-mail: unsubscribes that one alert, no login
-    needed (the token is signed with the server's secret). Idempotent: a second click is harmless."""
+    """The link in an alert's notification and e-mail, no login needed (the token is signed
+    with the server's secret and expires after 90 days).
+
+    GET only says what the link would do: mail scanners and link previews open links, and
+    opening one must not unsubscribe anybody. POST with the body ``List-Unsubscribe=One-Click``
+    (RFC 8058, what mail clients send for the e-mail's List-Unsubscribe header; form-encoded or
+    JSON) unsubscribes. Idempotent: a second POST records nothing."""
 
     permission_classes = [AllowAny]
     authentication_classes: list[type] = []
 
-    @extend_schema(request=None, responses=CommandAcceptedSerializer)
+    @extend_schema(request=None, responses=inline_serializer("UnsubscribeConfirmation", {
+        "id": serializers.UUIDField(), "is_subscribed": serializers.BooleanField(),
+        "unsubscribe": serializers.CharField(help_text="How to unsubscribe: the POST to make."),
+    }))
     def get(self, request: Request, token: str) -> Response:
-        return self._unsubscribe(token)
+        alert_id = _alert_of(token)
+        alert = run_command("candidate", lambda: get_jobraker().get_alert(alert_id))
+        return Response({
+            "id": alert_id, "is_subscribed": alert.is_subscribed,
+            "unsubscribe": f"POST this URL with the body {ONE_CLICK} (form-encoded) to stop this alert.",
+        })
 
-    @extend_schema(request=None, responses=CommandAcceptedSerializer)
+    @extend_schema(request={"application/x-www-form-urlencoded": {"type": "object", "properties": {
+        "List-Unsubscribe": {"type": "string", "enum": ["One-Click"]}}, "required": ["List-Unsubscribe"]}},
+        responses=CommandAcceptedSerializer)
     def post(self, request: Request, token: str) -> Response:
-        return self._unsubscribe(token)
-
-    @staticmethod
-    def _unsubscribe(token: str) -> Response:
-        try:
-            alert_id = alert_from_token(token)
-        except (signing.BadSignature, ValueError):
-            raise NotFound("This unsubscribe link is not valid.") from None
+        alert_id = _alert_of(token)
+        if request.data.get("List-Unsubscribe") != "One-Click":
+            raise ParseError(f"Send the body {ONE_CLICK} to unsubscribe (RFC 8058).")
         position = run_command("candidate", lambda: get_jobraker().unsubscribe_alert(alert_id, "link"))
         return accepted(position, id=alert_id, unsubscribed=True)
+
+
+def _alert_of(token: str) -> UUID:
+    try:
+        return alert_from_token(token)
+    except signing.SignatureExpired:
+        raise NotFound("This unsubscribe link has expired; use the link in a newer message, "
+                       "or unsubscribe in the app.") from None
+    except (signing.BadSignature, ValueError):
+        raise NotFound("This unsubscribe link is not valid.") from None

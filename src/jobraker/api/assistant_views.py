@@ -25,8 +25,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from jobraker.api.candidate_views import run_command
+from jobraker.api.throttles import CandidateQuota
 from jobraker.api.commands import accepted
 from jobraker.api.permissions import IsCandidate, is_staff_or_auditor
+from jobraker.api.stream_limits import held_while_streaming, open_stream_slot
 from jobraker.api.problems import PROBLEM_CONTENT_TYPE, problem
 from jobraker.api.serializers import CommandAcceptedSerializer, StrictSerializer
 from jobraker.api.sse import STREAM_SECONDS, EventStreamResponse, sse_event
@@ -130,6 +132,8 @@ class ConversationsView(APIView):
     """The signed-in candidate's conversations (most recent first); POST starts one."""
 
     permission_classes = [IsAuthenticated, IsCandidate]
+    throttle_classes = [CandidateQuota]
+    throttle_scope = "conversations"
 
     @extend_schema(responses=inline_serializer("ConversationList", {"results": ConversationRecordSerializer(many=True)}))
     def get(self, request: Request) -> Response:
@@ -201,7 +205,9 @@ class StreamView(APIView):
             refused = _refusal(request, request.user.id)
             if refused is not None:
                 return refused
-        return EventStreamResponse(_answer(pk, request.user.id, conversation.awaiting_answer))
+        held = open_stream_slot(request.user.id)
+        events = _answer(pk, request.user.id, conversation.awaiting_answer)
+        return EventStreamResponse(held_while_streaming(request.user.id, held, events))
 
 
 def _answer(conversation_id: UUID, candidate_id: UUID, awaiting: bool) -> Iterator[bytes]:

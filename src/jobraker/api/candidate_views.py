@@ -5,17 +5,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import structlog
 from django.contrib.auth.hashers import make_password
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from jobraker.accounts.models import Role
+from jobraker.accounts.reservations import holder_of
 from jobraker.api.commands import accepted, expected_version, translate, with_etag
 from jobraker.api.permissions import IsCandidate, IsStaff, is_staff_or_auditor
 from jobraker.api.serializers import (
@@ -28,11 +31,17 @@ from jobraker.api.serializers import (
     RegistrationSerializer,
     StrictSerializer,
 )
+from jobraker.api.tokens import end_all_tokens
+from jobraker.delivery.identity_mail import InvalidToken, candidate_of
 from jobraker.domain.errors import DomainError
+from jobraker.domain.service import CandidateAlreadyRegistered
 from jobraker.eventstore.app import get_jobraker
 from jobraker.eventstore.context import acting_as
 from jobraker.projections.models import CandidateRecord
+from jobraker.privacy.blind_index import email_index
 from jobraker.projections.pipeline import pipeline_summary
+
+log = structlog.get_logger(__name__)
 
 IF_MATCH = OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, description='Version from the ETag, e.g. "3"; 412 if stale.')
 
@@ -45,26 +54,81 @@ def run_command(actor: str, command: Callable[[], Any]) -> Any:
         raise translate(exc) from None
 
 
+class VerifyAddressSerializer(StrictSerializer):
+    token = serializers.CharField(max_length=500)
+
+
+# The one answer to every well-formed registration: a new address, one in use (by a candidate,
+# staff member or auditor) and one erased before all get it, so it tells nobody which it was.
+REGISTRATION_ANSWER = {"detail": "Thank you. Check your inbox: we have sent a message to the address you gave."}
+
+
+class RegistrationAnswerSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
 class RegisterView(APIView):
-    """Register a candidate. The account can log in once the projection has the event."""
+    """Register a candidate. Always answers 202 with the same body; what happened is told by
+    e-mail to the address given: a link that verifies a new address, or, for an address that
+    already has an account, a note that someone tried to register it. The account can log in
+    (unverified) once the projection has the event; sending applications needs a verified address."""
 
     permission_classes = [AllowAny]
     authentication_classes: list[type] = []
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "register"
 
-    @extend_schema(request=RegistrationSerializer, responses={201: CommandAcceptedSerializer})
+    @extend_schema(request=RegistrationSerializer, responses={202: RegistrationAnswerSerializer})
     def post(self, request: Request) -> Response:
         form = RegistrationSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data
-        candidate_id, position = run_command(
-            "candidate",
-            lambda: get_jobraker().register_candidate(
-                email=data["email"], name=data["name"], password_hash=make_password(data["password"])
-            ),
-        )
-        return accepted(position, status.HTTP_201_CREATED, id=candidate_id)
+        # Hashed in every case, so that an address in use answers as slowly as a new one.
+        password_hash = make_password(data["password"])
+        run_command("candidate", lambda: register_or_tell_the_owner(data["email"], data["name"], password_hash))
+        return Response(REGISTRATION_ANSWER, status=status.HTTP_202_ACCEPTED)
+
+
+def register_or_tell_the_owner(email: str, name: str, password_hash: str) -> None:
+    jobraker = get_jobraker()
+    try:
+        jobraker.register_candidate(email=email, name=name, password_hash=password_hash)
+    except CandidateAlreadyRegistered:
+        holder = holder_of(email_index(email))
+        if holder is not None and holder.kind == Role.CANDIDATE:
+            jobraker.note_registration_attempt(holder.subject_id)
+        else:  # a staff member's or auditor's address (their accounts keep no address to write to)
+            log.info("registration_for_operator_address", kind=holder.kind if holder else None)
+
+
+class VerifyAddressView(APIView):
+    """Verify the e-mail address with the token from the registration e-mail (GET, as the link
+    does, or POST {"token": ...}). The token is the credential: no sign-in needed."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list[type] = []
+
+    @extend_schema(
+        parameters=[OpenApiParameter("token", str, OpenApiParameter.QUERY, required=True)],
+        responses={200: CommandAcceptedSerializer},
+    )
+    def get(self, request: Request) -> Response:
+        return self._verify(request.query_params.get("token", ""))
+
+    @extend_schema(request=VerifyAddressSerializer, responses={200: CommandAcceptedSerializer})
+    def post(self, request: Request) -> Response:
+        form = VerifyAddressSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        return self._verify(form.validated_data["token"])
+
+    def _verify(self, token: str) -> Response:
+        try:
+            candidate_id = candidate_of(token)
+            with acting_as("candidate"):
+                position = get_jobraker().verify_address(candidate_id)
+        except (InvalidToken, DomainError):  # tampered, expired, or for a candidate erased since
+            raise ValidationError({"token": ["This link is not valid or has expired."]}) from None
+        return accepted(position, detail="Your e-mail address is verified.", id=candidate_id)
 
 
 class MyCandidateView(APIView):
@@ -189,6 +253,9 @@ class MyErasureView(APIView):
     becomes unreadable everywhere at once; the account is closed."""
 
     permission_classes = [IsAuthenticated, IsCandidate]
+    # The password is checked here too: a stolen access token must not buy unlimited guesses.
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "password_check"
 
     @extend_schema(request=ErasureSerializer, responses={202: CommandAcceptedSerializer})
     def post(self, request: Request) -> Response:
@@ -212,5 +279,6 @@ class CandidateErasureView(APIView):
 def _erase(candidate_id: Any, by: str) -> Response:
     from jobraker.privacy.erasure import erase_candidate
 
+    end_all_tokens(candidate_id)  # at once, not when the projection drops the account
     position = run_command(by, lambda: erase_candidate(get_jobraker(), candidate_id, by))
     return accepted(position, status.HTTP_202_ACCEPTED, id=candidate_id)

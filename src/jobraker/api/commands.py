@@ -6,13 +6,13 @@ from typing import Any
 from uuid import UUID
 
 from rest_framework import status
-from rest_framework.exceptions import APIException, ParseError
+from rest_framework.exceptions import APIException, ParseError, PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from jobraker.domain.application import Actor
 from jobraker.accounts.models import Role
-from jobraker.domain.service import ApplicationExists, CandidateAlreadyRegistered, ConcurrentUpdate, NotFound, StaleVersion
+from jobraker.domain.service import ApplicationExists, ConcurrentUpdate, NotFound, StaleVersion
 
 POSITION_HEADER = "X-Event-Position"
 
@@ -55,7 +55,12 @@ def with_etag(response: Response, version: int) -> Response:
 
 
 def actor_of(request: Request) -> Actor:
-    return Actor.STAFF if request.user.role == Role.STAFF else Actor.CANDIDATE
+    """Who a command is recorded as. Auditors never act; refused here too, not only by the views."""
+    if request.user.role == Role.STAFF:
+        return Actor.STAFF
+    if request.user.role == Role.CANDIDATE:
+        return Actor.CANDIDATE
+    raise PermissionDenied("Auditors have read-only access.")
 
 
 def translate(exc: Exception) -> Exception:
@@ -64,8 +69,6 @@ def translate(exc: Exception) -> Exception:
         return PreconditionFailed(f"Stale If-Match: {exc}.")
     if isinstance(exc, ConcurrentUpdate):
         return Conflict("Another change to this resource won the race; read it again and retry.")
-    if isinstance(exc, (CandidateAlreadyRegistered,)):
-        return Conflict("A candidate with this e-mail address is already registered.")
     if isinstance(exc, ApplicationExists):
         return Conflict(f"You already track an application for this job ({exc.args[0]}).")
     if isinstance(exc, NotFound):

@@ -18,6 +18,7 @@ from jobraker.api.commands import accepted
 from jobraker.api.permissions import IsCandidate, IsStaff
 from jobraker.api.serializers import CommandAcceptedSerializer, StrictSerializer
 from jobraker.api.sse import STREAM_SECONDS, EventStreamResponse, poll_stream, sse_event
+from jobraker.api.stream_limits import held_while_streaming, open_stream_slot
 from jobraker.delivery.models import NotificationFeedEntry, NotificationSettingsRecord
 from jobraker.domain.notification_settings import SWITCHES
 from jobraker.eventstore.app import get_jobraker
@@ -39,7 +40,8 @@ class EventStreamRenderer(renderers.BaseRenderer):
 class NotificationStreamView(APIView):
     """My notifications as they arrive (text/event-stream). Each event's id is its place in the
     log; reconnecting with ``Last-Event-ID`` (or ``?last_event_id=``) sends what was missed.
-    Without it the stream starts at now. Streams end after a while; EventSource reconnects."""
+    Without it the stream starts at now. Streams end after a while; EventSource reconnects.
+    A candidate holds at most ``JOBRAKER_STREAMS_PER_CANDIDATE`` streams at once (429 beyond)."""
 
     permission_classes = [IsAuthenticated, IsCandidate]
     renderer_classes = [renderers.JSONRenderer, EventStreamRenderer]
@@ -52,6 +54,7 @@ class NotificationStreamView(APIView):
     def get(self, request: Request) -> EventStreamResponse:
         candidate_id = request.user.id
         cursor = [self._resume_from(request, candidate_id)]
+        held = open_stream_slot(candidate_id)
 
         def fetch() -> list[bytes]:
             entries = list(
@@ -61,7 +64,8 @@ class NotificationStreamView(APIView):
                 cursor[0] = entries[-1].position
             return [sse_event(_as_json(e), event="notification", id=str(e.position)) for e in entries]
 
-        return EventStreamResponse(poll_stream(fetch, interval=POLL_SECONDS, seconds=self.stream_seconds))
+        events = poll_stream(fetch, interval=POLL_SECONDS, seconds=self.stream_seconds)
+        return EventStreamResponse(held_while_streaming(candidate_id, held, events))
 
     @staticmethod
     def _resume_from(request: Request, candidate_id: Any) -> int:

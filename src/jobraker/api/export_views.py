@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from jobraker.api.candidate_views import run_command
+from jobraker.api.throttles import CandidateQuota
 from jobraker.api.commands import Conflict, accepted
 from jobraker.api.permissions import IsCandidate, IsStaff
 from jobraker.api.serializers import CommandAcceptedSerializer
@@ -27,6 +28,8 @@ from jobraker.privacy.models import DataExport
 
 def _request(candidate_id: Any, by: str) -> Response:
     export_id = uuid4()
+    # Only a candidate has an export: any other id is refused before a row is made for it.
+    run_command(by, lambda: get_jobraker().get_candidate(candidate_id))
     DataExport.objects.create(id=export_id, candidate_id=candidate_id, requested_by=by)
     position = run_command(by, lambda: get_jobraker().request_export(candidate_id, export_id, by))
     return accepted(position, status.HTTP_202_ACCEPTED, id=export_id)
@@ -41,6 +44,8 @@ def _visible(request: Request, export_id: UUID) -> DataExport:
 
 class MyExportsView(APIView):
     permission_classes = [IsAuthenticated, IsCandidate]
+    throttle_classes = [CandidateQuota]
+    throttle_scope = "exports"
 
     @extend_schema(request=None, responses={202: CommandAcceptedSerializer})
     def post(self, request: Request) -> Response:

@@ -1,15 +1,20 @@
-"""Liveness and readiness: database, Redis and projection lag."""
+"""Liveness and readiness: database, Redis, and projections (lag, failing or parked events)."""
 
 from __future__ import annotations
 
+import structlog
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
+from jobraker.config import get_settings
 from jobraker.eventstore.app import get_jobraker
+from jobraker.projections.base import ProjectionRunner
 from jobraker.projections.registry import all_projections
-from jobraker.projections.positions import slowest_position
 from jobraker.workers.broker import redis_client
+from jobraker.workers.relay import relay_projections
+
+log = structlog.get_logger(__name__)
 
 # Readiness fails when a projection is this many events behind the log.
 MAX_READY_LAG = 10_000
@@ -23,10 +28,13 @@ def live(request: HttpRequest) -> JsonResponse:
 @require_GET
 def ready(request: HttpRequest) -> JsonResponse:
     checks = {"database": _check_database(), "redis": _check_redis()}
-    lag = _projection_lag() if checks["database"] == "ok" else None
-    checks["projections"] = "ok" if lag is not None and lag <= MAX_READY_LAG else f"lag {lag}"
+    rows = _projection_rows() if checks["database"] == "ok" else None
+    problems = _projection_problems(rows) if rows is not None else {}
+    lag = max((row["lag_events"] for row in rows if not row.get("relay")), default=0) if rows is not None else None
+    checks["projections"] = _summary(rows, problems)
     healthy = all(value == "ok" for value in checks.values())
-    body = {"status": "ok" if healthy else "unavailable", "checks": checks, "projection_lag": lag}
+    body = {"status": "ok" if healthy else "unavailable", "checks": checks, "projection_lag": lag,
+            "projection_problems": problems}
     return JsonResponse(body, status=200 if healthy else 503)
 
 
@@ -47,9 +55,38 @@ def _check_redis() -> str:
         return f"error: {type(exc).__name__}"
 
 
-def _projection_lag() -> int | None:
+def _summary(rows: list[dict] | None, problems: dict[str, str]) -> str:
+    if rows is None:
+        return "error: positions unreadable"
+    return "; ".join(f"{name}: {problem}" for name, problem in problems.items()) or "ok"
+
+
+def _projection_rows() -> list[dict] | None:
     try:
-        head = get_jobraker().recorder.max_notification_id() or 0
-    except Exception:
+        app = get_jobraker()
+        relay = ProjectionRunner(app, relay_projections()).status()
+        return ProjectionRunner(app, all_projections()).status() + [{**row, "relay": True} for row in relay]
+    except Exception as exc:  # a health check reports, it does not raise
+        log.warning("health_projections_unreadable", error=type(exc).__name__)
         return None
-    return max(0, head - slowest_position([p.name for p in all_projections()]))
+
+
+def _projection_problems(rows: list[dict]) -> dict[str, str]:
+    """Why each projection that keeps the API from telling the truth does so, by name: parked
+    events, failing on an event now, or so far behind that reads are stale. (The relay's lag is
+    the watchdog's: it runs in its own process, which a test or a split deployment may not start.)"""
+    max_seconds = get_settings().projection_ready_lag_seconds
+    problems = {}
+    for row in rows:
+        if row["parked"]:
+            problems[row["name"]] = f"{row['parked']} parked event(s)"
+        elif row["failing_at"] is not None:
+            # The error itself is for staff (status, Operations page), not for anonymous probes.
+            problems[row["name"]] = f"failing on event {row['failing_at']} ({row['attempts']} attempt(s))"
+        elif row.get("relay"):
+            continue
+        elif row["lag_events"] > MAX_READY_LAG:
+            problems[row["name"]] = f"lag {row['lag_events']} events"
+        elif row["lag_seconds"] > max_seconds:
+            problems[row["name"]] = f"lag {row['lag_seconds']:.0f} s (not advancing)"
+    return problems

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from jobraker.api.candidate_views import run_command
+from jobraker.api.throttles import CandidateQuota
 from jobraker.api.commands import accepted
 from jobraker.api.permissions import IsCandidate
 from jobraker.api.serializers import CommandAcceptedSerializer, JobSerializer, StrictSerializer
@@ -126,6 +127,9 @@ class SemanticSearchView(APIView):
     """Jobs nearest in meaning to free text (not keywords), most similar first."""
 
     permission_classes = [IsAuthenticated]
+    throttle_classes = [CandidateQuota]
+    throttle_scope = "semantic_search"
+    quota_reads = True  # each search embeds the query: CPU-heavy
 
     @extend_schema(parameters=[SearchSerializer], responses=SEARCH_RESULTS)
     def get(self, request: Request) -> Response:

@@ -9,11 +9,11 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 
 from jobraker.accounts.models import Role
+from jobraker.accounts.roles import is_auditor_or_staff, is_staff_member
 
 
 def is_staff_or_auditor(request: Request) -> bool:
-    user = request.user
-    return bool(user and user.is_authenticated and user.role in (Role.STAFF, Role.AUDITOR))
+    return is_auditor_or_staff(request.user)
 
 
 class IsCandidate(BasePermission):
@@ -26,8 +26,12 @@ class IsCandidate(BasePermission):
 
 
 class IsStaff(BasePermission):
+    """Staff actions check the staff role itself (never ``is_staff``, which auditors may hold)."""
+
+    message = "Staff only."
+
     def has_permission(self, request: Request, view: Any) -> bool:
-        return bool(request.user and request.user.is_authenticated and request.user.role == Role.STAFF)
+        return is_staff_member(request.user)
 
 
 class AuditorsOnlyRead(BasePermission):

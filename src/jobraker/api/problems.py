@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import HttpRequest, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -113,6 +115,19 @@ def problem_response(request: HttpRequest, status_code: int, title: str, detail:
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
     return problem_response(request, status.HTTP_404_NOT_FOUND, "Not found", "No such resource.")
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    """Django's own refusals (handler400), which were its HTML 400 page: a body over
+    DATA_UPLOAD_MAX_MEMORY_SIZE (or with too many fields or files) is 413; anything else 400.
+    DRF views reach here too: their exception handler passes these on unhandled."""
+    if isinstance(exception, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        detail = f"The request body is larger than {limit:,} bytes (a resume upload may be larger: see its endpoint)."
+        return problem_response(request, 413, "Content too large", detail)
+    if isinstance(exception, (TooManyFieldsSent, TooManyFilesSent)):
+        return problem_response(request, 413, "Content too large", "The request has too many fields or files.")
+    return problem_response(request, 400, "Bad request", "The request could not be read.")
 
 
 def server_error(request: HttpRequest) -> JsonResponse:

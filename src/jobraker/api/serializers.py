@@ -12,7 +12,9 @@ from jobraker.domain.job import TRACKED_SOURCE
 from jobraker.domain.safe_url import MAX_LENGTH as MAX_URL_LENGTH
 from jobraker.domain.safe_url import UnsafeUrl, check_url
 from jobraker.domain.service import CANDIDATE_ACTIONS
+from jobraker.privacy.sealed_fields import SealedJSONField, SealedTextField
 from jobraker.projections.models import ApplicationRecord, CandidateRecord, JobRecord, TimelineEntry
+from jobraker.privacy.sealed_email import open_email
 
 
 class SafeURLField(serializers.URLField):
@@ -28,6 +30,11 @@ class SafeURLField(serializers.URLField):
             return check_url(url, field=self.field_name or "url")
         except UnsafeUrl as exc:
             raise serializers.ValidationError(str(exc), code="unsafe_url") from None
+
+# Sealed read-model columns are text in the database and plain values once read: a sealed JSON
+# column is JSON in the API, a sealed text column a string (privacy/sealed_fields.py).
+serializers.ModelSerializer.serializer_field_mapping[SealedJSONField] = serializers.JSONField
+serializers.ModelSerializer.serializer_field_mapping[SealedTextField] = serializers.CharField
 
 
 class StrictSerializer(serializers.Serializer):
@@ -107,9 +114,19 @@ class ModelFieldsOnce:
 
 
 class CandidateSerializer(serializers.ModelSerializer):
+    email = serializers.SerializerMethodField()
+
     class Meta:
         model = CandidateRecord
-        fields = ["id", "email", "name", "registered_at", "profile", "preferences", "consents", "auto_apply", "resume", "is_active", "version"]
+        fields = [
+            "id", "email", "address_verified", "name", "registered_at", "profile", "preferences", "consents",
+            "auto_apply", "resume", "is_active", "version",
+        ]
+
+    def get_email(self, record: CandidateRecord) -> str | None:
+        """Opened from its sealed column (None once the candidate's key is destroyed)."""
+        email = open_email(record.id, record.email_sealed)
+        return email if isinstance(email, str) else None
 
 
 class JobSerializer(ModelFieldsOnce, serializers.ModelSerializer):

@@ -40,6 +40,8 @@ class EventStreamResponse(StreamingHttpResponse):
 
     def __init__(self, events: Iterable[bytes]) -> None:
         super().__init__(self._with_retry(events), content_type="text/event-stream")
+        if hasattr(events, "close"):  # closed with the response even if it was never iterated
+            self._resource_closers.append(events.close)
         self["Cache-Control"] = "no-cache"
         self["X-Accel-Buffering"] = "no"
 

@@ -1,7 +1,13 @@
+from typing import Any
+
 from django.urls import path
+from rest_framework.request import Request
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework_simplejwt.views import TokenBlacklistView, TokenObtainPairView, TokenRefreshView
 
+from jobraker.api.read_your_writes import catch_up
+from jobraker.api.throttles import LoginAccountThrottle
+from jobraker.projections.registry import all_projections
 from jobraker.api import (
     alert_views,
     delivery_views,
@@ -21,16 +27,24 @@ from jobraker.api import (
 
 
 class LoginView(TokenObtainPairView):
-    """Log in with e-mail and password; returns an access and a refresh token."""
+    """Log in with e-mail and password; returns an access and a refresh token. Right after
+    registering, send its position as ``X-Min-Position`` so that the account is there."""
 
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ScopedRateThrottle, LoginAccountThrottle]
     throttle_scope = "login"
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        # The one anonymous wait: after the throttles, so each address gets only a few.
+        if catch_up(request._request, [p.name for p in all_projections()]) is False:
+            request._request.projection_stale = True
 
 
 urlpatterns = [
     path("auth/register", candidate_views.RegisterView.as_view(), name="register"),
+    path("auth/verify", candidate_views.VerifyAddressView.as_view(), name="verify-address"),
     path("auth/token", LoginView.as_view(), name="token"),
-    path("auth/token/refresh", TokenRefreshView.as_view(), name="token-refresh"),
+    path("auth/token/refresh", TokenRefreshView.as_view(), name="token-refresh"),  # api.tokens.RefreshSerializer
     path("auth/logout", TokenBlacklistView.as_view(), name="logout"),
     path("candidates/me", candidate_views.MyCandidateView.as_view(), name="candidate-me"),
     path("candidates/me/profile", candidate_views.ProfileView.as_view(), name="candidate-profile"),

@@ -9,6 +9,7 @@ from jobraker.appliers.models import SubmissionRecord
 from jobraker.domain.application import Application
 from jobraker.domain.candidate import Candidate
 from jobraker.domain.personal import ERASED
+from jobraker.privacy.sealed_fields import for_subject
 from jobraker.projections.base import Projection
 
 # What each outcome of a sent submission means for its verification.
@@ -49,10 +50,10 @@ class SubmissionProjection(Projection):
     @process.register
     def _run_reported(self, event: Application.RunReported, position: int) -> None:
         evidence = {} if event.evidence is ERASED else event.evidence or {}
+        sealed = {name: for_subject(event.candidate_id, evidence.get(name) or empty)
+                  for name, empty in (("recording_url", ""), ("screenshot_urls", []), ("app_url", ""))}
         SubmissionRecord.objects.filter(application_id=event.originator_id, run_id=event.run_id).update(
-            run_status=event.run_status, error_code=event.error_code,
-            recording_url=evidence.get("recording_url") or "", screenshot_urls=evidence.get("screenshot_urls") or [],
-            app_url=evidence.get("app_url") or "", updated_at=event.timestamp,
+            run_status=event.run_status, error_code=event.error_code, updated_at=event.timestamp, **sealed,
         )
 
     @process.register
@@ -63,7 +64,7 @@ class SubmissionProjection(Projection):
         reason = "" if event.reason is ERASED else event.reason or ""
         # A dry run stays labelled as such: nothing was sent, so nothing was confirmed.
         SubmissionRecord.objects.filter(application_id=event.originator_id, dry_run=False).update(
-            verification=verification, reason=reason, updated_at=event.timestamp
+            verification=verification, reason=for_subject(event.candidate_id, reason), updated_at=event.timestamp
         )
 
     @process.register

@@ -278,7 +278,7 @@ class SandboxSkyvern:
         run = SandboxRun(run_id=run_id, request=request)
         with self.lock:
             self.runs[run.run_id] = run
-        log.info("sandbox_skyvern_run_accepted", run_id=run.run_id, engine=run.engine, sandbox=True)
+        log.info("sandbox_skyvern_run_accepted", run_id=run.run_id, engine=run.engine, sandbox=True)  # not the url: a manual job's is the candidate's
         timer = threading.Timer(self.delay, self.finish, args=(run.run_id,))
         timer.daemon = True
         timer.start()

@@ -32,6 +32,7 @@ from jobraker.domain.errors import DomainError
 from jobraker.domain.job import Job
 from jobraker.domain.safe_url import UnsafeUrl, check_url
 from jobraker.domain.service import Jobraker, Preparer, sending_refusal
+from jobraker.privacy.keyring import SubjectErased
 from jobraker.projections.models import ApplicationRecord
 
 log = structlog.get_logger(__name__)
@@ -176,6 +177,9 @@ def flag_stuck_submissions(jobraker: Jobraker, now: Any = None) -> list[UUID]:
         application = jobraker.get_application(application_id)
         if application.status is Status.SUBMITTING and application.run_id is None and not application.dry_run:
             application.flag_for_review("the worker stopped during submission; whether it was sent is unknown")
-            jobraker.save(application)
+            try:
+                jobraker.save(application)
+            except SubjectErased:  # erased meanwhile: nothing more is recorded for them
+                continue
             flagged.append(application_id)
     return flagged

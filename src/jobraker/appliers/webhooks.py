@@ -11,6 +11,7 @@ from jobraker.appliers.outcomes import outcome_of
 from jobraker.appliers.skyvern import TERMINAL, SkyvernApplier, SkyvernRun, SkyvernUnknownOutcome
 from jobraker.domain.application import Status
 from jobraker.domain.service import Jobraker
+from jobraker.privacy.keyring import SubjectErased
 
 
 def record_outcome(jobraker: Jobraker, run: SkyvernRun) -> str:
@@ -30,7 +31,10 @@ def record_outcome(jobraker: Jobraker, run: SkyvernRun) -> str:
         return "already recorded"
     application.record_run_report(run.run_id, run.status, code, run.evidence())
     outcome.apply(jobraker, application, run, reasoning)
-    jobraker.save(application)
+    try:
+        jobraker.save(application)
+    except SubjectErased:  # nothing is recorded for an erased candidate; Skyvern need not retry
+        return "candidate erased"
     return "recorded"
 
 
@@ -54,7 +58,11 @@ def poll_silent_runs(jobraker: Jobraker, skyvern: SkyvernApplier, older_than_min
                 continue  # one run's error must not stop the others being asked
             # Skyvern has no such run (e.g. the sandbox restarted): whether it ran is unknown.
             application.flag_for_review(f"Skyvern has no record of run {link.run_id}; whether it was sent is unknown")
-            jobraker.save(application)
+            try:
+                jobraker.save(application)
+            except SubjectErased:
+                outcomes[link.run_id] = "candidate erased"
+                continue
             outcomes[link.run_id] = "unknown to Skyvern: needs review"
             continue
         except httpx.TransportError as exc:

@@ -3,13 +3,15 @@ Messages themselves are read from the conversation's own stream (see docs/assist
 
 from django.db import models
 
+from jobraker.privacy.sealed_fields import SealedTextField
+
 
 class ConversationRecord(models.Model):
     """One conversation as the candidate's list shows it. Dropped on erasure."""
 
     id = models.UUIDField(primary_key=True)
     candidate_id = models.UUIDField(db_index=True)
-    title = models.CharField(max_length=200, blank=True)
+    title = SealedTextField(blank=True)  # sealed under the candidate's key (privacy/sealed_fields.py)
     started_at = models.DateTimeField()
     updated_at = models.DateTimeField()
     messages = models.PositiveIntegerField(default=0)

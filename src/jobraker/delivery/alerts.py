@@ -1,38 +1,79 @@
 """Job alerts at work: a new job is checked against every subscribed alert; an immediate
 alert notifies at once, a daily one collects hits for its digest. Both are exactly once:
-a hit is a unique (alert, job) row, and every notification's id comes from its cause."""
+a hit is a unique (alert, job) row, and every notification's id comes from its cause.
+
+Every alert message carries an unsubscribe link (a signed token that expires) and, e-mailed,
+the List-Unsubscribe headers for one-click unsubscribing (RFC 8058)."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 from uuid import UUID
 
 from django.core import signing
 from django.db.models import Count
 
-from jobraker.delivery.email import absolute
 from jobraker.delivery.erased import unless_erased
+from jobraker.delivery.links import absolute
 from jobraker.delivery.models import AlertHit, JobAlertRecord
 from jobraker.domain.alert import AlertCriteria
 from jobraker.domain.job import Job
+from jobraker.domain.notification import Notification, notification_id
 from jobraker.domain.service import Jobraker
 
 UNSUBSCRIBE_SALT = "jobraker.alert-unsubscribe"
+# A link works this long after it was made: long enough for any e-mail that is read at all,
+# short enough that an old leaked message does not switch alerts off forever after.
+UNSUBSCRIBE_LINK_VALID_FOR = timedelta(days=90)
+ONE_CLICK = "List-Unsubscribe=One-Click"  # the body of an RFC 8058 one-click POST
 DIGEST_LISTS_AT_MOST = 5
 
 
 def unsubscribe_token(alert_id: UUID) -> str:
-    """A token that unsubscribes one alert without logging in (signed with the secret key)."""
+    """A token that unsubscribes one alert without logging in: signed with the secret key,
+    with its creation time inside the signature (``signing.dumps`` is a TimestampSigner)."""
     return signing.dumps(str(alert_id), salt=UNSUBSCRIBE_SALT, compress=True)
 
 
 def alert_from_token(token: str) -> UUID:
-    """The alert a token names; raises ``signing.BadSignature`` for a forged or damaged token."""
-    return UUID(signing.loads(token, salt=UNSUBSCRIBE_SALT))
+    """The alert a token names; raises ``signing.SignatureExpired`` once the token is older than
+    UNSUBSCRIBE_LINK_VALID_FOR, and ``signing.BadSignature`` (its base) for a forged or damaged one."""
+    return UUID(signing.loads(token, salt=UNSUBSCRIBE_SALT, max_age=UNSUBSCRIBE_LINK_VALID_FOR))
 
 
 def unsubscribe_link(alert_id: UUID) -> str:
     return absolute(f"/api/v1/alerts/unsubscribe/{unsubscribe_token(alert_id)}")
+
+
+def hit_cause(alert_id: UUID, job_id: UUID) -> str:
+    return f"alert:{alert_id}:{job_id}"
+
+
+def list_unsubscribe_headers(notification: Notification) -> dict[str, str]:
+    """For an alert's e-mail: where a mail client unsubscribes it with one POST (RFC 8058)."""
+    alert_id = alert_of(notification)
+    if alert_id is None:
+        return {}
+    return {"List-Unsubscribe": f"<{unsubscribe_link(alert_id)}>", "List-Unsubscribe-Post": ONE_CLICK}
+
+
+_ALERT_LINK = re.compile(r"^/api/v1/alerts/([0-9a-f-]{36})$")
+_JOB_LINK = re.compile(r"^/api/v1/jobs/([0-9a-f-]{36})$")
+
+
+def alert_of(notification: Notification) -> UUID | None:
+    """The alert an alert notification is about: a digest links to its alert; an immediate one
+    links to the job, and its id (from its cause) tells which of the candidate's hits sent it."""
+    if notification.kind == "job_alert_digest" and (found := _ALERT_LINK.match(notification.link)):
+        return UUID(found.group(1))
+    if notification.kind == "job_alert" and (found := _JOB_LINK.match(notification.link)):
+        job_id = UUID(found.group(1))
+        hits = AlertHit.objects.filter(job_id=job_id, candidate_id=notification.candidate_id)
+        for alert_id in hits.values_list("alert_id", flat=True):
+            if notification_id(hit_cause(alert_id, job_id)) == notification.id:
+                return alert_id
+    return None
 
 
 def alert_on_new_job(jobraker: Jobraker, job_id: UUID) -> list[UUID]:
@@ -60,7 +101,7 @@ def _notify_hit(jobraker: Jobraker, alert: JobAlertRecord, job: Job, job_id: UUI
         f'New job for your alert "{alert.name}": {short(job.title)} at {short(job.company)}'
         f"{f' ({short(job.location)})' if job.location else ''}.\nUnsubscribe: {unsubscribe_link(alert.id)}"
     )
-    return unless_erased("job alert", jobraker.send_notification, f"alert:{alert.id}:{job_id}", alert.candidate_id,
+    return unless_erased("job alert", jobraker.send_notification, hit_cause(alert.id, job_id), alert.candidate_id,
                          "job_alert", message, f"/api/v1/jobs/{job_id}")
 
 

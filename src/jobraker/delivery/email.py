@@ -17,8 +17,10 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
 
-from jobraker.config import get_settings
+from jobraker.delivery.alerts import list_unsubscribe_headers
+from jobraker.delivery.links import absolute
 from jobraker.delivery.models import EmailDelivery
+from jobraker.delivery.outbox import SUBJECT_HEADER
 from jobraker.domain.notification import Notification
 from jobraker.domain.personal import ERASED
 from jobraker.domain.service import Jobraker, NotFound
@@ -81,9 +83,10 @@ def _message(notification: Notification, address: str) -> EmailMessage:
         body=f"{body}\n\n--\n{FOOTER}\n",
         from_email=django_settings.DEFAULT_FROM_EMAIL,
         to=[address],
-        headers={"X-Jobraker-Notification": str(notification.id)},
+        # The subject header names the candidate by id: the outbox files mail by it, so erasure finds it.
+        headers={
+            "X-Jobraker-Notification": str(notification.id),
+            SUBJECT_HEADER: str(notification.candidate_id),
+            **list_unsubscribe_headers(notification),
+        },
     )
-
-
-def absolute(path: str) -> str:
-    return path if "://" in path else get_settings().public_url.rstrip("/") + path

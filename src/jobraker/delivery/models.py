@@ -3,6 +3,8 @@ makes e-mail exactly once) and the read models its projections keep."""
 
 from django.db import models
 
+from jobraker.privacy.sealed_fields import SealedJSONField, SealedTextField
+
 
 class EmailDelivery(models.Model):
     """Whether a notification's e-mail went out. The row is locked while sending, so two
@@ -29,7 +31,7 @@ class NotificationFeedEntry(models.Model):
     notification_id = models.UUIDField(unique=True)
     candidate_id = models.UUIDField()
     kind = models.CharField(max_length=40)
-    message = models.TextField()
+    message = SealedTextField()  # sealed under the candidate's key (privacy/sealed_fields.py)
     link = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField()
 
@@ -52,8 +54,8 @@ class NotificationSettingsRecord(models.Model):
 class JobAlertRecord(models.Model):
     id = models.UUIDField(primary_key=True)
     candidate_id = models.UUIDField(db_index=True)
-    name = models.CharField(max_length=100)
-    criteria = models.JSONField(default=dict)
+    name = SealedTextField()  # sealed under the candidate's key (privacy/sealed_fields.py)
+    criteria = SealedJSONField(default=dict)
     frequency = models.CharField(max_length=16)
     is_subscribed = models.BooleanField(default=True)
     created_at = models.DateTimeField()

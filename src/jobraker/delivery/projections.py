@@ -16,6 +16,7 @@ from jobraker.domain.candidate import Candidate
 from jobraker.domain.notification import Notification
 from jobraker.domain.notification_settings import NotificationSettings
 from jobraker.domain.personal import ERASED
+from jobraker.privacy.sealed_fields import for_subject
 from jobraker.projections.base import Projection
 
 
@@ -105,7 +106,7 @@ class JobAlertProjection(Projection):
         if event.criteria is ERASED:
             return
         JobAlertRecord.objects.filter(id=event.originator_id).update(
-            name=event.name, criteria=event.criteria, frequency=event.frequency,
+            name=for_subject(event.candidate_id, event.name), criteria=for_subject(event.candidate_id, event.criteria), frequency=event.frequency,
             updated_at=event.timestamp, version=event.originator_version,
         )
 

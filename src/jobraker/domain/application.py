@@ -121,7 +121,10 @@ class Application(Aggregate):
         status: str
         score: int | None
         model: str
-        explanation: dict
+        # Skills matched and missing: together the candidate's skill list. Sealed since
+        # issue 12; older events hold it in plaintext and still load (the mapper opens only
+        # sealed values), see docs/architecture.md "What is sealed where".
+        explanation: Personal[dict]
         by: str
 
     class StatusChanged(Aggregate.Event):

@@ -27,6 +27,8 @@ HOURS_CHOICES = ("full_time", "part_time", "any")
 CONTRACT_CHOICES = ("permanent", "contract", "any")
 CONSENT_KINDS = ("terms", "data_processing", "auto_apply")
 MAX_SALARY = 10_000_000
+# Why sending is refused to a candidate who has not opened their verification link.
+UNVERIFIED = "the e-mail address is not verified yet (open the link sent to it)"
 # Before automation modes, auto-apply's own defaults; old events that kept them have no override.
 LEGACY_MIN_SCORE, LEGACY_DAILY_CAP = 70, 10
 
@@ -170,9 +172,26 @@ class Candidate(Aggregate):
     """A candidate's lifecycle. Personal fields are encrypted with the candidate's own key."""
 
     class Registered(Aggregate.Created):
+        """Version 2 added ``address_verified``: a new registration starts unverified. Candidates
+        registered before addresses were verified keep what they could do (read as verified)."""
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["address_verified"] = True
+
         email: Personal[str]
         name: Personal[str]
         password_hash: Personal[str]
+        address_verified: bool
+
+    class AddressVerified(Aggregate.Event):
+        """The candidate opened the verification link sent to their e-mail address."""
+
+    class RegistrationAttempted(Aggregate.Event):
+        """Someone tried to register the candidate's address again; the candidate is told by
+        e-mail (the registration's answer says nothing about it)."""
 
     class ProfileChanged(Aggregate.Event):
         profile: Personal[dict]
@@ -182,7 +201,7 @@ class Candidate(Aggregate):
 
     class ConsentGiven(Aggregate.Event):
         kind: str
-        version: str
+        version: Personal[str]  # typed by the client, so sealed (older events: plaintext, still load)
 
     class ConsentWithdrawn(Aggregate.Event):
         kind: str
@@ -234,7 +253,9 @@ class Candidate(Aggregate):
         """The candidate's data key was destroyed; their personal fields now read as erased."""
 
     @classmethod
-    def register(cls, id: UUID, email: str, name: str, password_hash: str) -> Candidate:
+    def register(
+        cls, id: UUID, email: str, name: str, password_hash: str, address_verified: bool = False
+    ) -> Candidate:
         if "@" not in email:
             raise InvalidValue("email must be an e-mail address")
         return cls(
@@ -242,13 +263,15 @@ class Candidate(Aggregate):
             email=clean_text("email", email, max_length=254),
             name=clean_text("name", name, max_length=200),
             password_hash=password_hash,
+            address_verified=address_verified,
         )
 
     @event(Registered)
-    def __init__(self, id: UUID, email: str, name: str, password_hash: str) -> None:
+    def __init__(self, id: UUID, email: str, name: str, password_hash: str, address_verified: bool = False) -> None:
         self.email = email
         self.name = name
         self.password_hash = password_hash
+        self.address_verified = address_verified
         self.profile: Profile = Profile()
         self.preferences: Preferences = Preferences()
         self.consents: dict[str, Consent] = {}
@@ -286,8 +309,19 @@ class Candidate(Aggregate):
                 # Without consent nothing may be sent; matches may still be suggested.
                 self._record_auto_apply(replace(self.auto_apply, mode="suggest"))
 
+    def verify_address(self) -> None:
+        self._require_active("verify the e-mail address")
+        if not self.address_verified:
+            self._address_verified()
+
+    def note_registration_attempt(self) -> None:
+        if not self.is_erased:
+            self._registration_attempted()
+
     def change_auto_apply(self, settings: AutoApplySettings) -> None:
         self._require_active("change auto-apply settings")
+        if settings.enabled and not self.address_verified:
+            raise IllegalTransition("switch auto-apply on", UNVERIFIED)
         if settings.enabled and not self.has_consent("auto_apply"):
             raise IllegalTransition("switch auto-apply on", "auto-apply consent has not been given")
         if settings != self.auto_apply:
@@ -336,6 +370,14 @@ class Candidate(Aggregate):
         return bool(consent and consent.given)
 
     # Events applied (also on replay: no checks here).
+
+    @event(AddressVerified)
+    def _address_verified(self) -> None:
+        self.address_verified = True
+
+    @event(RegistrationAttempted)
+    def _registration_attempted(self) -> None:
+        pass
 
     @event(ProfileChanged)
     def _profile_changed(self, profile: dict) -> None:

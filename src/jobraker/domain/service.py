@@ -6,11 +6,9 @@ ask a later read to wait until the projections have caught up with it.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import Callable, Iterable
 from typing import Any
-from uuid import UUID, uuid5
+from uuid import UUID, uuid4
 
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -20,8 +18,9 @@ from eventsourcing.application import Application as EventSourcedApplication
 from eventsourcing.persistence import IntegrityError
 
 from jobraker.domain.access import DataAccess
+from jobraker.domain.operations import StaffAction
 from jobraker.domain.application import Actor, Application, application_id
-from jobraker.domain.candidate import Candidate
+from jobraker.domain.candidate import UNVERIFIED, Candidate
 from jobraker.domain.errors import DomainError, IllegalTransition, InvalidValue
 from jobraker.domain.job import Job, job_id
 from jobraker.domain.notification import Notification
@@ -39,8 +38,8 @@ SYSTEM_ACTIONS = frozenset(
     | {"record_unverified"}
 )
 
-# Namespace of candidate ids; the name inside it is a keyed digest of the e-mail address,
-# so the id reveals nothing without the key, and registering twice is refused by the store.
+# Candidate ids registered before ids were random were uuid5 in this namespace (of a keyed
+# digest of the address); those candidates keep them. New ids are uuid4, unrelated to anything.
 CANDIDATE_NAMESPACE = UUID("0f8d7c52-4a0e-4d8b-9d3e-2b8c4c1e7a11")
 
 # One save of ~4,000 events or more hangs psycopg's pipeline in the recorder
@@ -49,7 +48,7 @@ MAX_EVENTS_PER_SAVE = 1000
 
 
 class CandidateAlreadyRegistered(DomainError):
-    """A candidate with this e-mail address already exists."""
+    """Another identity (candidate, staff member or auditor) holds this e-mail address."""
 
 
 class NotFound(DomainError):
@@ -73,28 +72,29 @@ class Jobraker(EventSourcedApplication[UUID]):
 
     name = "jobraker"
 
-    def __init__(self, env: dict[str, str] | None = None, *, identity_key: bytes = b"") -> None:
-        self._identity_key = identity_key
-        super().__init__(env)
-
-    def candidate_id_for(self, email: str) -> UUID:
-        digest = hmac.new(self._identity_key, normalise_email(email).encode(), hashlib.sha256)
-        return uuid5(CANDIDATE_NAMESPACE, digest.hexdigest())
-
-    def register_candidate(self, email: str, name: str, password_hash: str) -> tuple[UUID, int]:
+    def register_candidate(
+        self, email: str, name: str, password_hash: str, *, address_verified: bool = False
+    ) -> tuple[UUID, int]:
+        """A new candidate with a random id. The event store reserves the address in the
+        registration's own transaction and raises CandidateAlreadyRegistered when another
+        candidate, staff member or auditor holds it (see accounts/reservations.py)."""
         candidate = Candidate.register(
-            id=self.candidate_id_for(email),
+            id=uuid4(),
             email=normalise_email(email),
             name=name,
             password_hash=password_hash,
+            address_verified=address_verified,
         )
-        try:
-            return candidate.id, self._save(candidate)
-        except IntegrityError:
-            raise CandidateAlreadyRegistered(email) from None
+        return candidate.id, self._save(candidate)
+
+    def verify_address(self, candidate_id: UUID) -> int:
+        return self._update(candidate_id, None, lambda c: c.verify_address(), kind=Candidate)
+
+    def note_registration_attempt(self, candidate_id: UUID) -> int:
+        return self._update(candidate_id, None, lambda c: c.note_registration_attempt(), kind=Candidate)
 
     def get_candidate(self, candidate_id: UUID) -> Candidate:
-        return self._get(candidate_id)
+        return self._get(candidate_id, kind=Candidate)
 
     # Candidate commands.
 
@@ -102,12 +102,14 @@ class Jobraker(EventSourcedApplication[UUID]):
         return self._update(
             candidate_id, expected_version,
             lambda c: c.change_profile(replace(c.profile, **_tuples(changes))),
+            kind=Candidate,
         )
 
     def change_preferences(self, candidate_id: UUID, changes: dict[str, Any], expected_version: int | None = None) -> int:
         return self._update(
             candidate_id, expected_version,
             lambda c: c.change_preferences(replace(c.preferences, **_tuples(changes))),
+            kind=Candidate,
         )
 
     def change_auto_apply(self, candidate_id: UUID, changes: dict[str, Any], expected_version: int | None = None) -> int:
@@ -119,13 +121,13 @@ class Jobraker(EventSourcedApplication[UUID]):
         """Change the mode, the strategy or overrides (min_score, daily_cap, strict_filters;
         ``None`` removes an override so the strategy's value holds again)."""
         fields = {AUTOMATION_FIELDS[name]: value for name, value in changes.items()}
-        return self._update(candidate_id, expected_version, lambda c: c.change_auto_apply(replace(c.auto_apply, **fields)))
+        return self._update(candidate_id, expected_version, lambda c: c.change_auto_apply(replace(c.auto_apply, **fields)), kind=Candidate)
 
     def give_consent(self, candidate_id: UUID, kind: str, version: str) -> int:
-        return self._update(candidate_id, None, lambda c: c.give_consent(kind, version))
+        return self._update(candidate_id, None, lambda c: c.give_consent(kind, version), kind=Candidate)
 
     def withdraw_consent(self, candidate_id: UUID, kind: str) -> int:
-        return self._update(candidate_id, None, lambda c: c.withdraw_consent(kind))
+        return self._update(candidate_id, None, lambda c: c.withdraw_consent(kind), kind=Candidate)
 
     def upload_resume(
         self, candidate_id: UUID, resume_id: UUID, filename: str, content_type: str, size: int, text: str
@@ -137,16 +139,16 @@ class Jobraker(EventSourcedApplication[UUID]):
             replaced.append(candidate.resume.id if candidate.resume else None)
             candidate.upload_resume(resume_id, filename, content_type, size, text)
 
-        position = self._update(candidate_id, None, upload)
+        position = self._update(candidate_id, None, upload, kind=Candidate)
         return replaced[-1], position
 
     def delete_resume(self, candidate_id: UUID) -> tuple[UUID, int]:
         deleted: list[UUID] = []
-        position = self._update(candidate_id, None, lambda c: deleted.append(c.delete_resume()))
+        position = self._update(candidate_id, None, lambda c: deleted.append(c.delete_resume()), kind=Candidate)
         return deleted[-1], position
 
     def request_export(self, candidate_id: UUID, export_id: UUID, by: str) -> int:
-        return self._update(candidate_id, None, lambda c: c.request_export(export_id, by))
+        return self._update(candidate_id, None, lambda c: c.request_export(export_id, by), kind=Candidate)
 
     # Jobs.
 
@@ -154,12 +156,12 @@ class Jobraker(EventSourcedApplication[UUID]):
         """Record a listing, or what changed in it since it was last posted (idempotent)."""
         jid = job_id(listing["source"], listing["external_id"])
         try:
-            job = self._get(jid)
+            job = self._get(jid, kind=Job)
         except NotFound:
             try:
                 return jid, self._save(Job.post(**listing))
             except IntegrityError:  # posted at this moment by another ingestion of the same search
-                job = self._get(jid)
+                job = self._get(jid, kind=Job)
         job.revise(**listing)
         return jid, self._save(job)
 
@@ -167,7 +169,7 @@ class Jobraker(EventSourcedApplication[UUID]):
         """The listing's job, posted now if it does not exist yet (never revised here)."""
         jid = job_id(listing["source"], listing["external_id"])
         try:
-            self._get(jid)
+            self._get(jid, kind=Job)
         except NotFound:
             try:
                 self._save(Job.post(**listing))
@@ -180,7 +182,7 @@ class Jobraker(EventSourcedApplication[UUID]):
         changed by a later request). Never a listing: see ``Job.Tracked``."""
         job = Job.track(owner_id, identity, **fields)
         try:
-            self._get(job.id)
+            self._get(job.id, kind=Job)
         except NotFound:
             try:
                 self._save(job)
@@ -191,23 +193,23 @@ class Jobraker(EventSourcedApplication[UUID]):
     def get_listing(self, jid: UUID) -> Job:
         """A job that is a listing: a candidate's tracked job reads as not found, so nothing
         Jobraker does for others (matching, shortlisting, applying) can reach it."""
-        job = self._get(jid)
+        job = self._get(jid, kind=Job)
         if job.is_tracked:
             raise NotFound(jid)
         return job
 
     def get_job_for(self, candidate_id: UUID, jid: UUID) -> Job:
         """A listing, or the candidate's own tracked job; another's tracked job is not found."""
-        job = self._get(jid)
+        job = self._get(jid, kind=Job)
         if job.is_tracked and job.owner_id != candidate_id:
             raise NotFound(jid)
         return job
 
     def expire_job(self, jid: UUID) -> int:
-        return self._update(jid, None, lambda job: job.expire())
+        return self._update(jid, None, lambda job: job.expire(), kind=Job)
 
     def get_job(self, jid: UUID) -> Job:
-        return self._get(jid)
+        return self._get(jid, kind=Job)
 
     # Applications.
 
@@ -269,13 +271,13 @@ class Jobraker(EventSourcedApplication[UUID]):
                 raise IllegalTransition("approve the submission", refusal)
             application.approve_submission(by, now)
 
-        return self._update(application_id, None, approve)
+        return self._update(application_id, None, approve, kind=Application)
 
     def reject_submission(self, application_id: UUID, by: Actor) -> int:
-        return self._update(application_id, None, lambda a: a.reject_submission(by))
+        return self._update(application_id, None, lambda a: a.reject_submission(by), kind=Application)
 
     def expire_preparation(self, application_id: UUID, now: datetime) -> int:
-        return self._update(application_id, None, lambda a: a.expire_preparation(now))
+        return self._update(application_id, None, lambda a: a.expire_preparation(now), kind=Application)
 
     def act_on_many(
         self, action: str, ids: Iterable[UUID], by: Actor, owner: UUID | None, now: datetime
@@ -309,7 +311,7 @@ class Jobraker(EventSourcedApplication[UUID]):
         return ItemOutcome(aid, "ok", "", status=self.get_application(aid).status.value, position=position)
 
     def get_application(self, application_id: UUID) -> Application:
-        return self._get(application_id)
+        return self._get(application_id, kind=Application)
 
     def move_application(
         self, application_id: UUID, action: str, by: Actor, expected_version: int | None = None, **details: Any
@@ -320,15 +322,21 @@ class Jobraker(EventSourcedApplication[UUID]):
             raise InvalidValue(f"{action} is done by Jobraker, not by the candidate")
         if action in CANDIDATE_ACTIONS:
             details["by"] = by
-        return self._update(application_id, expected_version, lambda a: getattr(a, action)(**details))
+        return self._update(application_id, expected_version, lambda a: getattr(a, action)(**details), kind=Application)
 
     def add_note(self, application_id: UUID, text: str, by: Actor) -> int:
-        return self._update(application_id, None, lambda a: a.add_note(text, by))
+        return self._update(application_id, None, lambda a: a.add_note(text, by), kind=Application)
 
     # Accountability.
 
     def record_access(self, subject_id: UUID, reader_id: UUID, role: str, what: str) -> int:
         return self._save(DataAccess.record(subject_id, reader_id, role, what))
+
+    def record_staff_action(self, staff_id: UUID, role: str, action: str, target: str, count: int) -> UUID:
+        """An operator's action on the system itself (not on an aggregate with a command of its own)."""
+        action_record = StaffAction.record(staff_id, role, action, target, count)
+        self._save(action_record)
+        return action_record.id
 
     # Notifications.
 
@@ -345,14 +353,14 @@ class Jobraker(EventSourcedApplication[UUID]):
                 raise NotFound(notification_id)
             notification.mark_read()
 
-        return self._update(notification_id, None, mark)
+        return self._update(notification_id, None, mark, kind=Notification)
 
     # Notification settings and job alerts.
 
     def get_notification_settings(self, candidate_id: UUID) -> NotificationSettings:
         """The candidate's settings; never changed means every switch on (an unsaved default)."""
         try:
-            return self._get(notification_settings_id(candidate_id))
+            return self._get(notification_settings_id(candidate_id), kind=NotificationSettings)
         except NotFound:
             return NotificationSettings(candidate_id=candidate_id)
 
@@ -374,8 +382,8 @@ class Jobraker(EventSourcedApplication[UUID]):
 
     def get_alert(self, alert_id: UUID, candidate_id: UUID | None = None) -> JobAlert:
         """The alert; to a candidate who does not own it, it does not exist."""
-        alert = self._get(alert_id)
-        if not isinstance(alert, JobAlert) or (candidate_id is not None and alert.candidate_id != candidate_id):
+        alert = self._get(alert_id, kind=JobAlert)
+        if candidate_id is not None and alert.candidate_id != candidate_id:
             raise NotFound(alert_id)
         return alert
 
@@ -389,26 +397,33 @@ class Jobraker(EventSourcedApplication[UUID]):
             merged = None if criteria is None else AlertCriteria.from_dict({**alert.criteria.as_dict(), **criteria})
             alert.change(name=changes.get("name"), criteria=merged, frequency=changes.get("frequency"))
 
-        return self._update(alert_id, expected_version, change)
+        return self._update(alert_id, expected_version, change, kind=JobAlert)
 
     def unsubscribe_alert(self, alert_id: UUID, via: str, candidate_id: UUID | None = None) -> int:
         """Unsubscribe by the owner (``candidate_id``) or by a signed link (no candidate given)."""
         self.get_alert(alert_id, candidate_id)
-        return self._update(alert_id, None, lambda alert: alert.unsubscribe(via))
+        return self._update(alert_id, None, lambda alert: alert.unsubscribe(via), kind=JobAlert)
 
     # Plumbing.
 
-    def _get(self, aggregate_id: UUID) -> Any:
+    def _get(self, aggregate_id: UUID, *, kind: type[Any]) -> Any:
+        """The aggregate of this kind. An id of another kind is not found either: ids come from
+        clients, and one of another aggregate must answer exactly as an unknown one."""
         try:
-            return self.repository.get(aggregate_id)
+            aggregate = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             raise NotFound(aggregate_id) from None
+        if not isinstance(aggregate, kind):
+            raise NotFound(aggregate_id)
+        return aggregate
 
-    def _update(self, aggregate_id: UUID, expected_version: int | None, command: Callable[[Any], None]) -> int:
+    def _update(
+        self, aggregate_id: UUID, expected_version: int | None, command: Callable[[Any], None], *, kind: type[Any]
+    ) -> int:
         """Load, check the caller's version, run the command, save; retry a lost race once
         when the caller gave no version (the command re-runs on the fresh state)."""
         for _ in range(3 if expected_version is None else 1):
-            aggregate = self._get(aggregate_id)
+            aggregate = self._get(aggregate_id, kind=kind)
             if expected_version is not None and aggregate.version != expected_version:
                 raise StaleVersion(aggregate.version)
             command(aggregate)
@@ -478,6 +493,8 @@ def sending_refusal(candidate: Candidate) -> str:
         return "the candidate is not active"
     if not candidate.auto_apply.enabled:
         return f"automation is in {candidate.auto_apply.mode} mode"
+    if not candidate.address_verified:
+        return UNVERIFIED
     if not candidate.has_consent("auto_apply"):
         return "auto-apply consent has not been given"
     return ""

@@ -11,6 +11,8 @@ class EmbeddingCache(models.Model):
     model = models.CharField(max_length=100)
     vector = VectorField(dimensions=DIMENSIONS)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The person a text is about (candidate texts); erasure deletes their rows. None: a job's text.
+    subject_id = models.UUIDField(null=True, db_index=True)
 
     class Meta:
         db_table = "jobraker_embedding_cache"

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
 import threading
-from functools import lru_cache
+from collections.abc import Callable, Iterable
+from functools import lru_cache, partial
+from typing import Any
 
 from uuid import UUID
 
@@ -13,14 +14,17 @@ from eventsourcing.persistence import Recording
 from eventsourcing.utils import get_topic
 from psycopg.conninfo import conninfo_to_dict
 
+from jobraker.accounts import reservations
 from jobraker.config import Settings, get_settings
+from jobraker.domain.candidate import Candidate
 from jobraker.domain.personal import data_subject, personal_fields
 from jobraker.domain.service import Jobraker
 from jobraker.eventstore import context
 from jobraker.eventstore.mapper import PersonalDataMapper
 from jobraker.eventstore.recorder import UnpipelinedApplicationRecorder
-from jobraker.privacy.keyring import KeyAlreadyStored, Keyring
-from jobraker.privacy.keystore import DatabaseKeyStore
+from jobraker.privacy.blind_index import email_index
+from jobraker.privacy.keyring import KeyAlreadyStored, Keyring, WrappedKeys
+from jobraker.privacy.keystore import DatabaseKeyStore, kek_source
 
 
 def recorder_env(database_url: str) -> dict[str, str]:
@@ -44,11 +48,14 @@ def recorder_env(database_url: str) -> dict[str, str]:
 
 
 class EncryptedJobraker(Jobraker):
-    """The application service on the real store: personal fields sealed per candidate."""
+    """The application service on the real store: personal fields sealed per candidate, and
+    e-mail addresses reserved (by blind index) in the transaction of the events that take
+    and release them."""
 
-    def __init__(self, env: dict[str, str], *, keyring: Keyring, identity_key: bytes) -> None:
+    def __init__(self, env: dict[str, str], *, keyring: Keyring, email_index: Callable[[str], str]) -> None:
         self.keyring = keyring
-        super().__init__(env, identity_key=identity_key)
+        self.email_index = email_index
+        super().__init__(env)
 
     def construct_mapper(self) -> PersonalDataMapper:
         return PersonalDataMapper(
@@ -56,33 +63,73 @@ class EncryptedJobraker(Jobraker):
         )
 
     def _record(self, processing_event: ProcessingEvent[UUID]) -> list[Recording[UUID]]:
-        subjects = {data_subject(e) for e in processing_event.events if personal_fields(type(e))}
+        events = processing_event.events
+        subjects = {data_subject(e) for e in events if personal_fields(type(e))}
+        erasing = {e.originator_id for e in events if isinstance(e, Candidate.ErasureCompleted)}
+        identity_writes = self._identity_writes(events)
         # A subject whose own stream starts in this save (a registration) has no key yet: its
         # new key is written in the events' transaction. Other subjects' keys are loaded (or
         # made) first, one round trip for all of them.
-        starting = {e.originator_id for e in processing_event.events if e.originator_version == 1}
+        starting = {e.originator_id for e in events if e.originator_version == 1}
         try:
             with context.one_cause(), self.keyring.keys_for_new_subjects(subjects & starting) as new_keys:
                 self.keyring.ensure_keys(subjects - new_keys.keys())
-                if new_keys:
-                    processing_event.saved_kwargs["in_transaction"] = [
-                        lambda cursor: self.keyring.store_new_keys(cursor, new_keys)
-                    ]
-                return super()._record(processing_event)
+                self._in_transaction(processing_event, new_keys, subjects - new_keys.keys(), erasing, identity_writes)
+                recordings = super()._record(processing_event)
         except KeyAlreadyStored:
-            # Stored before (an erased subject, or a key row left by an earlier failed save).
-            processing_event.saved_kwargs.pop("in_transaction", None)
+            # Stored before (a key row left by an earlier failed save), or its KEK was just retired.
             self.keyring.ensure_keys(subjects)
+            self._in_transaction(processing_event, None, subjects, erasing, identity_writes)
             with context.one_cause():
-                return super()._record(processing_event)
+                recordings = super()._record(processing_event)
+        for subject in erasing:
+            self.keyring.forget(subject)
+        return recordings
+
+    def _in_transaction(
+        self,
+        processing_event: ProcessingEvent[UUID],
+        new_keys: WrappedKeys | None,
+        existing: set[UUID],
+        erasing: set[UUID],
+        identity_writes: list[Callable[[Any], None]],
+    ) -> None:
+        """What the recorder runs in the events' transaction, after the table lock: the erasure
+        barrier (every subject sealed for still has its key row, checked in the database, not a
+        cache), new subjects' keys, an erasure's tombstone with the deletion of the key, and the
+        reservation (or release) of e-mail addresses."""
+        keyring = self.keyring
+        writes: list[Callable[[Any], None]] = []
+        if existing:
+            writes.append(lambda cursor: keyring.require_live(cursor, existing))
+        if new_keys:
+            writes.append(lambda cursor: keyring.store_new_keys(cursor, new_keys))
+        writes.extend(partial(_destroy_in, keyring, subject) for subject in erasing)
+        writes.extend(identity_writes)
+        processing_event.saved_kwargs["in_transaction"] = writes
+
+    def _identity_writes(self, events: Iterable[Any]) -> list[Callable[[Any], None]]:
+        """Reserve the addresses of new candidates; release those of erased ones."""
+        indexes = {e.originator_id: self.email_index(e.email) for e in events if isinstance(e, Candidate.Registered)}
+        released = [e.originator_id for e in events if isinstance(e, Candidate.ErasureCompleted)]
+        writes: list[Callable[[Any], None]] = []
+        if indexes:
+            writes.append(lambda cursor: reservations.reserve_for_candidates(cursor, indexes))
+        if released:
+            writes.append(lambda cursor: reservations.release(cursor, released))
+        return writes
+
+
+def _destroy_in(keyring: Keyring, subject: UUID, cursor: Any) -> None:
+    keyring.destroy_in(cursor, subject)
 
 
 def build_jobraker(settings: Settings) -> EncryptedJobraker:
     assert settings.database_url, "DATABASE_URL is resolved before the event store is built"
     return EncryptedJobraker(
         recorder_env(settings.database_url),
-        keyring=Keyring(DatabaseKeyStore(), settings.master_key_bytes),
-        identity_key=hashlib.sha256(b"jobraker-candidate-id" + settings.master_key_bytes).digest(),
+        keyring=Keyring(DatabaseKeyStore(), kek_source(settings)),
+        email_index=partial(email_index, key=settings.blind_index_key_bytes),
     )
 
 

@@ -62,16 +62,16 @@ class UnpipelinedApplicationRecorder(PostgresApplicationRecorder):
             self._insert_stored_events(curs, stored_events, **kwargs)
             return self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
 
-    def _insert_events(
+    def _insert_stored_events(
         self, curs: Any, stored_events: Sequence[StoredEvent], *, in_transaction: Iterable[Callable[[Any], None]] = (), **kwargs: Any
     ) -> None:
-        # Writes that must commit or roll back with the events (new subjects' data keys).
-        super()._insert_events(curs, stored_events, **kwargs)
+        self._lock_table(curs)
+        # Writes that must commit or roll back with the events (new subjects' data keys, an
+        # erasure's tombstone) and checks that must hold when they commit (the erasure barrier).
+        # After the table lock, which serialises every save: a save that takes it after an
+        # erasure committed sees the erasure, one that took it before commits its events first.
         for write in in_transaction:
             write(curs)
-
-    def _insert_stored_events(self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
-        self._lock_table(curs)
         self._notify_channel(curs)
         curs.execute(
             self.insert_events_statement,

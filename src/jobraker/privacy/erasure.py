@@ -1,11 +1,15 @@
 """Erasing a candidate (GDPR art. 17) by crypto-shredding.
 
 In this order, so that every step that writes still can: record the request; withdraw
-the applications not yet sent (nothing is submitted for an erased candidate); delete
-their resume files; destroy their data key — from then on every copy of their personal
-data, in the event store and in any backup, is unreadable —; record the erasure, on
-which every projection drops their rows. The history stays replayable for audit, with
-personal fields shown as erased."""
+the applications not yet sent (nothing is submitted for an erased candidate); delete what
+names them outside the projections (privacy/leftovers.py: resume files, cached vectors, e-mail
+ledger, alert hits, exports, outbox mail); record the erasure, in whose transaction the event
+store deletes their data key and leaves a tombstone (from then on nothing can be sealed or saved
+for them: the barrier), and on which every projection drops their rows; the relay then has the
+dropped rows' tables vacuumed (privacy/vacuum.py). The scheduler rotates the key-encryption keys
+(privacy/rotation.py), after which the destroyed key cannot be brought back from old row
+versions, the WAL or backups either. The history stays replayable for audit, with personal
+fields shown as erased."""
 
 from __future__ import annotations
 
@@ -15,8 +19,8 @@ import structlog
 
 from jobraker.domain.application import Actor, Application, Status
 from jobraker.eventstore.app import EncryptedJobraker
+from jobraker.privacy.leftovers import forget_leftovers
 from jobraker.privacy.streams import streams_started_for
-from jobraker.resumes.models import ResumeFile
 
 log = structlog.get_logger(__name__)
 
@@ -27,20 +31,20 @@ def erase_candidate(jobraker: EncryptedJobraker, candidate_id: UUID, by: str) ->
     candidate = jobraker.get_candidate(candidate_id)
     candidate.request_erasure(by)
     jobraker.save(candidate)
-    withdrawn = _withdraw_pending(jobraker, candidate_id)
-    ResumeFile.objects.filter(candidate_id=candidate_id).delete()
-    jobraker.keyring.destroy(candidate_id)
+    application_ids = streams_started_for(jobraker, candidate_id, Application.Started)
+    withdrawn = _withdraw_pending(jobraker, application_ids)
+    gone = forget_leftovers(candidate_id, application_ids)
     candidate = jobraker.get_candidate(candidate_id)
     candidate.complete_erasure()
-    position = max(r.notification.id for r in jobraker.save(candidate))
-    log.info("candidate_erased", candidate_id=str(candidate_id), by=by, withdrawn=withdrawn)
+    position = max(r.notification.id for r in jobraker.save(candidate))  # destroys the key (eventstore/app.py)
+    log.info("candidate_erased", candidate_id=str(candidate_id), by=by, withdrawn=withdrawn, deleted=gone)
     return position
 
 
-def _withdraw_pending(jobraker: EncryptedJobraker, candidate_id: UUID) -> int:
+def _withdraw_pending(jobraker: EncryptedJobraker, application_ids: list[UUID]) -> int:
     """Every application of the candidate still waiting to be sent."""
     withdrawn = 0
-    for application_id in streams_started_for(jobraker, candidate_id, Application.Started):
+    for application_id in application_ids:
         application: Application = jobraker.get_application(application_id)
         if application.status in PENDING:
             application.withdraw(Actor.SYSTEM)

@@ -1,7 +1,8 @@
-"""Per-candidate data keys: AES-256-GCM, stored wrapped by the master key.
+"""Per-candidate data keys: AES-256-GCM, stored wrapped by a numbered key-encryption key (KEK).
 
-Destroying a candidate's key makes every copy of their encrypted personal data
-unreadable at once, in the event store and in backups alike.
+Destroying a candidate's key makes every copy of their encrypted personal data unreadable;
+rotating the KEKs afterwards (privacy/rotation.py) makes the wrapped key left in old row
+versions, the WAL and backups unopenable too.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from uuid import UUID
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from jobraker.privacy.keks import KekError, Keks, KekSource
+
 NONCE_BYTES = 12
 KEY_BYTES = 32  # AES-256
 
@@ -27,17 +30,25 @@ class SubjectErased(Exception):
     """The subject's key was destroyed: no personal data can be written for them again."""
 
 
+StoredKey = tuple[int, bytes]  # (KEK id, wrapped key)
+
+
 class KeyStore(Protocol):
-    def load(self, subject: UUID) -> bytes | None:
-        """The wrapped key, or None if there is none (never made, or destroyed)."""
+    def load(self, subject: UUID) -> StoredKey | None:
+        """The wrapped key and its KEK, or None if there is none (never made, or destroyed)."""
 
-    def load_or_insert(self, new_keys: dict[UUID, bytes]) -> dict[UUID, bytes | None]:
-        """Store the wrapped keys of subjects that have none; return what is stored for each
-        (None for a subject whose key was destroyed)."""
+    def load_or_insert(self, new_keys: dict[UUID, bytes], kek_id: int) -> dict[UUID, StoredKey | None]:
+        """Store the wrapped keys of subjects that have none and were never erased; return what
+        is stored for each (None for an erased subject). KekRetired if ``kek_id`` is gone."""
 
-    def insert_new(self, cursor: Any, new_keys: dict[UUID, bytes]) -> None:
+    def insert_new(self, cursor: Any, new_keys: dict[UUID, bytes], kek_id: int) -> None:
         """Store the wrapped keys in the caller's transaction; raise KeyAlreadyStored if any
-        subject already has a key row (live or destroyed)."""
+        subject already has a key row (or the KEK was retired), SubjectErased if one was erased."""
+
+    def require_live(self, cursor: Any, subjects: set[UUID]) -> None:
+        """In the caller's transaction: SubjectErased unless every subject's key row exists."""
+
+    def destroy_in(self, cursor: Any, subject: UUID) -> None: ...
 
     def destroy(self, subject: UUID) -> None: ...
 
@@ -46,12 +57,24 @@ class KeyAlreadyStored(Exception):
     """A key meant for a new subject found one already stored: the save is retried the slow way."""
 
 
+class KekRetired(Exception):
+    """A rotation destroyed the KEK a new key was wrapped with (after re-reading the KEKs, retry)."""
+
+
+class WrappedKeys(dict[UUID, bytes]):
+    """New subjects' wrapped keys, and the number of the KEK that wrapped them."""
+
+    kek_id: int = 0  # none yet
+
+
 class Keyring:
     """Seals and opens personal fields with the data key of their subject."""
 
-    def __init__(self, store: KeyStore, master_key: bytes, cache_seconds: float = 10.0):
+    def __init__(self, store: KeyStore, keks: KekSource, cache_seconds: float = 10.0):
         self._store = store
-        self._master = AESGCM(master_key)
+        self.kek_source = keks
+        self._keks: Keks | None = None  # read on first use: the first read may create the KEK file
+        self._kek_ciphers: dict[int, AESGCM] = {}
         # The ready cipher of each key, not just its bytes: building one costs more than a seal.
         self._cache: dict[UUID, tuple[float, AESGCM]] = {}
         self._cache_seconds = cache_seconds
@@ -92,13 +115,22 @@ class Keyring:
         missing = [subject for subject in subjects if self._cached(subject) is None]
         if not missing:
             return
-        new_keys = {subject: self._wrap(subject, AESGCM.generate_key(256)) for subject in missing}
-        for subject, wrapped in self._store.load_or_insert(new_keys).items():
-            if wrapped is not None:
-                self._remember(subject, self._unwrap(subject, wrapped))
+        try:
+            stored = self._load_or_insert(missing)
+        except KekRetired:  # a rotation finished between reading the KEKs and inserting
+            self.reload_keks()
+            stored = self._load_or_insert(missing)
+        for subject, row in stored.items():
+            if row is not None:
+                self._remember(subject, self._unwrap(subject, *row))
+
+    def _load_or_insert(self, subjects: list[UUID]) -> dict[UUID, StoredKey | None]:
+        kek_id, kek = self._current_kek()
+        new_keys = {subject: _wrap(kek, subject, AESGCM.generate_key(256)) for subject in subjects}
+        return self._store.load_or_insert(new_keys, kek_id)
 
     @contextmanager
-    def keys_for_new_subjects(self, subjects: set[UUID]) -> Iterator[dict[UUID, bytes]]:
+    def keys_for_new_subjects(self, subjects: set[UUID]) -> Iterator[WrappedKeys]:
         """Fresh keys for subjects whose first events this thread is saving, without a round trip.
 
         Yields the wrapped keys, which the caller stores in the same transaction as the events
@@ -106,15 +138,20 @@ class Keyring:
         block ends without error (committed). If a subject turns out to have a key already, the
         store raises KeyAlreadyStored, the transaction rolls back and nothing is cached."""
         new = [subject for subject in subjects if self._cached(subject) is None]
+        if not new:  # most saves: no KEK needed
+            yield WrappedKeys()
+            return
+        kek_id, kek = self._current_kek()
         # Every new key and its wrapping nonce from one read of the OS's random source
         # (what AESGCM.generate_key(256) and _wrap would each read on their own).
         randomness = os.urandom(len(new) * (KEY_BYTES + NONCE_BYTES))
-        fresh, wrapped = {}, {}
+        fresh, wrapped = {}, WrappedKeys()
+        wrapped.kek_id = kek_id
         for i, subject in enumerate(new):
             offset = i * (KEY_BYTES + NONCE_BYTES)
             key, nonce = randomness[offset : offset + KEY_BYTES], randomness[offset + KEY_BYTES : offset + KEY_BYTES + NONCE_BYTES]
             fresh[subject] = AESGCM(key)
-            wrapped[subject] = nonce + self._master.encrypt(nonce, key, subject.bytes)  # = _wrap(subject, key)
+            wrapped[subject] = nonce + kek.encrypt(nonce, key, subject.bytes)  # = _wrap(kek, subject, key)
         self._unsaved.keys = fresh
         try:
             yield wrapped
@@ -123,13 +160,52 @@ class Keyring:
         finally:
             self._unsaved.keys = {}
 
-    def store_new_keys(self, cursor: Any, wrapped: dict[UUID, bytes]) -> None:
-        self._store.insert_new(cursor, wrapped)
+    def store_new_keys(self, cursor: Any, wrapped: WrappedKeys) -> None:
+        self._store.insert_new(cursor, wrapped, wrapped.kek_id)
+
+    def require_live(self, cursor: Any, subjects: set[UUID]) -> None:
+        """The erasure barrier, in the save's transaction: a cached key proves nothing."""
+        if subjects:
+            self._store.require_live(cursor, subjects)
+
+    def destroy_in(self, cursor: Any, subject: UUID) -> None:
+        """Erase in the caller's transaction (with the ErasureCompleted event); ``forget`` after."""
+        self._store.destroy_in(cursor, subject)
 
     def destroy(self, subject: UUID) -> None:
         self._store.destroy(subject)
+        self.forget(subject)
+
+    def forget(self, subject: UUID) -> None:
         with self._lock:
             self._cache.pop(subject, None)
+
+    def rewrap(self, subject: UUID, stored: StoredKey, to_kek: int) -> bytes:
+        """The subject's key wrapped by KEK ``to_kek`` instead (for a rotation)."""
+        key = self._unwrap(subject, *stored)
+        return _wrap(self._kek_cipher(to_kek), subject, key)
+
+    def reload_keks(self) -> Keks:
+        keks = self.kek_source.read()
+        with self._lock:
+            self._keks, self._kek_ciphers = keks, {kek_id: AESGCM(key) for kek_id, key in keks.keys.items()}
+        return keks
+
+    def _current_kek(self) -> tuple[int, AESGCM]:
+        """The KEK new keys are wrapped with, re-read when another process rotated (a stat call)."""
+        keks = self._keks
+        if keks is None or self.kek_source.changed():
+            keks = self.reload_keks()
+        return keks.current, self._kek_ciphers[keks.current]
+
+    def _kek_cipher(self, kek_id: int) -> AESGCM:
+        cipher = self._kek_ciphers.get(kek_id)
+        if cipher is None:  # rotated since we last read the KEKs
+            self.reload_keks()
+            cipher = self._kek_ciphers.get(kek_id)
+        if cipher is None:
+            raise KekError(f"KEK #{kek_id} is not available: was the KEK file or JOBRAKER_KEKS replaced?")
+        return cipher
 
     def _unsaved_key(self, subject: UUID) -> AESGCM | None:
         return getattr(self._unsaved, "keys", {}).get(subject)
@@ -138,10 +214,10 @@ class Keyring:
         key = self._cached(subject)
         if key is not None:
             return key
-        wrapped = self._store.load(subject)
-        if wrapped is None:
+        stored = self._store.load(subject)
+        if stored is None:
             return None
-        return self._remember(subject, self._unwrap(subject, wrapped))
+        return self._remember(subject, self._unwrap(subject, *stored))
 
     def _cached(self, subject: UUID) -> AESGCM | None:
         with self._lock:
@@ -158,17 +234,22 @@ class Keyring:
             self._cache[subject] = (time.monotonic(), cipher)
         return cipher
 
-    def _wrap(self, subject: UUID, key: bytes) -> bytes:
-        nonce = os.urandom(NONCE_BYTES)
-        return nonce + self._master.encrypt(nonce, key, subject.bytes)
-
-    def _unwrap(self, subject: UUID, wrapped: bytes) -> bytes:
+    def _unwrap(self, subject: UUID, kek_id: int, wrapped: bytes) -> bytes:
         try:
-            return self._master.decrypt(wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], subject.bytes)
+            return unwrap(self._kek_cipher(kek_id), subject, wrapped)
         except InvalidTag:
-            raise RuntimeError(
-                f"data key of {subject} does not open with JOBRAKER_MASTER_KEY: wrong master key?"
-            ) from None
+            raise KekError(f"data key of {subject} does not open with KEK #{kek_id}: wrong KEK?") from None
+
+
+def _wrap(kek: AESGCM, subject: UUID, key: bytes) -> bytes:
+    # The subject's id as associated data: a wrapped key cannot be moved to another subject.
+    nonce = os.urandom(NONCE_BYTES)
+    return nonce + kek.encrypt(nonce, key, subject.bytes)
+
+
+def unwrap(kek: AESGCM, subject: UUID, wrapped: bytes) -> bytes:
+    """The subject's key; InvalidTag if ``kek`` did not wrap it."""
+    return kek.decrypt(wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], subject.bytes)
 
 
 def _aad(subject: UUID, field: str) -> bytes:

@@ -1,16 +1,41 @@
 from django.db import models
 
 
+class Kek(models.Model):
+    """The number of a key-encryption key that may still wrap subject keys. The key itself never
+    enters the database (see privacy/keks.py); a row is deleted when its KEK is destroyed, which
+    the foreign key from ``SubjectKey`` refuses while any subject key is still wrapped by it."""
+
+    id = models.PositiveIntegerField(primary_key=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "jobraker_keks"
+
+
 class SubjectKey(models.Model):
-    """A candidate's data key, wrapped by the master key. Erasure clears ``wrapped_key``."""
+    """A candidate's data key, wrapped by KEK ``kek_id``. Erasure deletes the row."""
 
     subject_id = models.UUIDField(primary_key=True)
-    wrapped_key = models.BinaryField(null=True)
+    wrapped_key = models.BinaryField()
+    # A plain column: the foreign key is made NOT DEFERRABLE by migration 0003 (Django's are
+    # deferred to commit), so a key wrapped by a retired KEK is refused at its INSERT.
+    kek_id = models.PositiveIntegerField(db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    destroyed_at = models.DateTimeField(null=True)
 
     class Meta:
         db_table = "jobraker_subject_keys"
+
+
+class ErasedSubject(models.Model):
+    """Tombstone of an erased subject: no key material, only the fact, so that nothing can be
+    sealed or written for them again."""
+
+    subject_id = models.UUIDField(primary_key=True)
+    erased_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "jobraker_erased_subjects"
 
 
 class DataExport(models.Model):

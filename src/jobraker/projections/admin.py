@@ -9,17 +9,23 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
+from jobraker.accounts.roles import is_staff_member
 from jobraker.projections.models import ApplicationRecord, CandidateRecord, JobRecord, NotificationRecord
 
 
 class ReadOnly(admin.ModelAdmin):
-    """Read models are written by projections only; every staff member may look."""
+    """Read models are written by projections only; staff may look. Auditors get into the admin
+    (``is_staff``) for the stream viewer alone, so every check here asks for the staff role."""
 
     def has_module_permission(self, request: HttpRequest) -> bool:
-        return request.user.is_active and request.user.is_staff
+        return is_staff_member(request.user)
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return request.user.is_active and request.user.is_staff
+        return is_staff_member(request.user)
+
+    def has_staff_action_permission(self, request: HttpRequest) -> bool:
+        """Every admin action declares ``allowed_permissions=("staff_action",)`` and lands here."""
+        return is_staff_member(request.user)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -33,8 +39,8 @@ class ReadOnly(admin.ModelAdmin):
 
 @admin.register(CandidateRecord)
 class CandidateAdmin(ReadOnly):
-    list_display = ["name", "email", "registered_at", "is_active", "version", "stream"]
-    search_fields = ["email", "name"]
+    list_display = ["name", "registered_at", "is_active", "version", "stream"]
+    search_fields = ["name"]  # the address is sealed: not searchable
     list_filter = ["is_active"]
     actions = ["export_data"]
 
@@ -42,7 +48,7 @@ class CandidateAdmin(ReadOnly):
     def stream(self, record: CandidateRecord) -> str:
         return format_html('<a href="{}">timeline</a>', reverse("admin-stream", args=[record.id]))
 
-    @admin.action(description="Start a data export (GDPR request received by mail)")
+    @admin.action(description="Start a data export (GDPR request received by mail)", permissions=["staff_action"])
     def export_data(self, request: HttpRequest, queryset: Any) -> None:
         from uuid import uuid4
 
@@ -64,7 +70,7 @@ class ApplicationAdmin(ReadOnly):
     list_filter = ["status", "source"]
     actions = ["withdraw"]
 
-    @admin.action(description="Withdraw (as staff)")
+    @admin.action(description="Withdraw (as staff)", permissions=["staff_action"])
     def withdraw(self, request: HttpRequest, queryset: Any) -> None:
         from jobraker.domain.application import Actor
         from jobraker.domain.errors import DomainError

@@ -79,7 +79,9 @@ class TimelineProjection(Projection):
 
     @process.register
     def _started(self, event: Application.Started, position: int) -> None:
-        self._entry(event, action="start", status=event.status, by=event.by, detail={"source": event.source, "score": event.score, "model": event.model, "explanation": event.explanation})
+        explanation = None if event.explanation is ERASED else event.explanation
+        detail = {"source": event.source, "score": event.score, "model": event.model, "explanation": explanation}
+        self._entry(event, action="start", status=event.status, by=event.by, detail=detail)
 
     @process.register
     def _status_changed(self, event: Application.StatusChanged, position: int) -> None:

@@ -10,11 +10,14 @@ from typing import Any, ClassVar
 
 import psycopg
 import structlog
-from django.db import close_old_connections, transaction
+from django.db import close_old_connections, connection, transaction
+from django.db.models import Count
 from eventsourcing.persistence import Notification
 from eventsourcing.utils import get_topic
 
 from jobraker.domain.service import Jobraker
+from jobraker.privacy.keyring import SubjectErased
+from jobraker.projections.failures import ErrorShape, EventFailed, is_infrastructure, open_parked, park, retry_delay
 from jobraker.projections.models import ProjectionPosition
 
 log = structlog.get_logger(__name__)
@@ -50,32 +53,53 @@ class Projection:
 
 
 class ProjectionRunner:
-    """Feeds projections from the log in batches, each batch one transaction with its position."""
+    """Feeds projections from the log in batches, each batch one transaction with its position.
+
+    Each projection advances on its own: one that fails on an event rolls back only its own
+    batch, keeps what came before that event, and tries the event again after a doubling
+    delay; after ``max_attempts`` failures it parks the event (``ParkedEvent``) and moves past
+    it. The others never wait for it.
+    """
 
     def __init__(
         self, app: Jobraker, projections: Iterable[Projection], batch_size: int = 500,
         after_catch_up: Iterable[Callable[[], object]] = (),
+        max_attempts: int | None = None, retry_seconds: float | None = None,
     ):
+        from jobraker.config import get_settings
+
+        settings = get_settings()
         self.app = app
         self.projections = list(projections)
         self.batch_size = batch_size
         self.after_catch_up = list(after_catch_up)
+        self.max_attempts = max_attempts or settings.projection_max_attempts
+        self.retry_seconds = settings.projection_retry_seconds if retry_seconds is None else retry_seconds
+        self._retry_due = False  # a failed projection may try again at once (no delay configured)
 
     def run_once(self) -> int:
-        """Apply at most one batch to each projection; return how many events were applied."""
+        """Apply at most one batch to each projection; return how many events were applied or parked."""
         # One look at the head and at every position: projections already there cost no
         # transaction (the projector runs this on every NOTIFY, for a dozen projections).
         head = self.app.recorder.max_notification_id() or 0
-        positions = dict(ProjectionPosition.objects.values_list("name", "position"))
-        return sum(
-            self._advance(projection, head, has_position=projection.name in positions)
-            for projection in self.projections
-            if positions.get(projection.name, -1) < head
-        )
+        tracked = {
+            name: (position, retry_at)
+            for name, position, retry_at in ProjectionPosition.objects.filter(
+                name__in=[p.name for p in self.projections]
+            ).values_list("name", "position", "retry_at")
+        }
+        now = datetime.now(timezone.utc)
+        self._retry_due = False
+        applied = 0
+        for projection in self.projections:
+            position, retry_at = tracked.get(projection.name, (-1, None))
+            if position < head and (retry_at is None or retry_at <= now):
+                applied += self._advance_alone(projection, head, has_position=projection.name in tracked)
+        return applied
 
     def catch_up(self) -> int:
         applied = total = self.run_once()
-        while applied:
+        while applied or self._retry_due:
             applied = self.run_once()
             total += applied
         return total
@@ -100,7 +124,8 @@ class ProjectionRunner:
                     for step in self.after_catch_up:
                         step()
                 except Exception:
-                    # A batch that fails rolls back with its position; keep following (the
+                    # A projection failing on an event is handled inside catch_up; what arrives
+                    # here is the database going away (or a hook failing). Keep following (the
                     # lag shows in /health/ready) rather than die, and try again shortly.
                     log.exception("projection_failed")
                     close_old_connections()  # a connection the database dropped is opened anew
@@ -132,19 +157,52 @@ class ProjectionRunner:
                 position = notifications[-1].id if len(notifications) == self.batch_size else head
                 progress(position, head)
             tracking.position = head
-            tracking.save(update_fields=["position", "updated_at"])
+            # The replay applied every event, parked ones included: nothing is failing or parked now.
+            tracking.save(update_fields=["position", "updated_at", *tracking.forget_failure()])
+            open_parked([projection.name]).update(resolved_at=datetime.now(timezone.utc))
         return applied
 
+    def retry_parked(self, projection: Projection) -> tuple[int, int]:
+        """Apply ``projection``'s parked events again (after a fix), oldest first, each in its own
+        transaction; returns how many now applied and how many are still parked."""
+        resolved = still_parked = 0
+        for parked in open_parked([projection.name]).order_by("notification_id"):
+            notification = self.app.recorder.select_notifications(
+                start=parked.notification_id, limit=1, stop=parked.notification_id
+            )[0]
+            try:
+                with transaction.atomic():
+                    ProjectionPosition.objects.select_for_update().get(name=projection.name)  # one writer at a time
+                    self._apply_tracked(projection, notification)
+                    parked.resolved_at = datetime.now(timezone.utc)
+                    parked.save(update_fields=["resolved_at"])
+                resolved += 1
+            except EventFailed as failed:
+                still_parked += 1
+                self._note_retry_failure(parked, failed)
+        return resolved, still_parked
+
     def status(self) -> list[dict[str, Any]]:
-        """Each projection's position and lag, in events and in seconds."""
+        """Each projection's position and lag (in events and in seconds), whether it is failing
+        on an event now, and how many of its events are parked."""
         head = self.app.recorder.max_notification_id() or 0
-        positions = dict(ProjectionPosition.objects.values_list("name", "position"))
+        names = [p.name for p in self.projections]
+        tracked = {row.name: row for row in ProjectionPosition.objects.filter(name__in=names)}
+        parked = dict(
+            open_parked(names).values_list("projection").annotate(n=Count("id")).order_by()
+        )
+        lag_seconds: dict[int, float] = {}  # projections at the same position share one look at the log
         rows = []
-        for projection in self.projections:
-            position = positions.get(projection.name, 0)
+        for name in names:
+            row = tracked.get(name) or ProjectionPosition(name=name)
+            if row.position not in lag_seconds:
+                lag_seconds[row.position] = self._lag_seconds(row.position, head)
             rows.append(
-                {"name": projection.name, "position": position, "head": head,
-                 "lag_events": head - position, "lag_seconds": self._lag_seconds(position, head)}
+                {"name": name, "position": row.position, "head": head,
+                 "lag_events": head - row.position, "lag_seconds": lag_seconds[row.position],
+                 "failing_at": row.failing_notification_id, "attempts": row.failed_attempts,
+                 "last_error": row.last_error, "retry_at": row.retry_at and row.retry_at.isoformat(timespec="seconds"),
+                 "parked": parked.get(name, 0)}
             )
         return rows
 
@@ -154,6 +212,21 @@ class ProjectionRunner:
         oldest_unread = self.app.recorder.select_notifications(start=position + 1, limit=1)[0]
         stored_at = self.app.mapper.to_domain_event(oldest_unread).timestamp
         return max(0.0, (datetime.now(timezone.utc) - stored_at).total_seconds())
+
+    def _advance_alone(self, projection: Projection, head: int, has_position: bool) -> int:
+        """Advance one projection; its failure is recorded, never raised to the other projections."""
+        try:
+            return self._advance(projection, head, has_position)
+        except EventFailed as failed:
+            _reopen_if_broken()
+            salvaged = 0
+            try:  # keep what the rolled-back batch applied before the failing event
+                salvaged = self._advance(projection, failed.notification.id - 1, has_position=True)
+            except EventFailed as earlier:  # a handler that fails only sometimes: count that event
+                _reopen_if_broken()
+                failed = earlier
+            counts = not is_infrastructure(failed.__cause__)
+            return salvaged + self._note_failure(projection, failed, counts)
 
     def _advance(self, projection: Projection, head: int, has_position: bool = False) -> int:
         if not has_position:
@@ -169,12 +242,78 @@ class ProjectionRunner:
                 topics=projection.handled_topics(),
             )
             for notification in notifications:
-                self._apply(projection, notification)
+                self._apply_tracked(projection, notification)
             full_batch = len(notifications) == self.batch_size
             tracking.position = notifications[-1].id if full_batch else head
-            tracking.save(update_fields=["position", "updated_at"])
+            fields = ["position", "updated_at"]
+            failing_at = tracking.failing_notification_id
+            if failing_at is not None and tracking.position >= failing_at:
+                fields += tracking.forget_failure()
+                log.info("projection_recovered", projection=projection.name, notification_id=failing_at)
+            tracking.save(update_fields=fields)
         return len(notifications)
+
+    def _note_failure(self, projection: Projection, failed: EventFailed, counts: bool) -> int:
+        """Record a failure on ``failed.notification``: schedule the next try, or park the event
+        and move past it once it has failed ``max_attempts`` times. Returns 1 if it parked."""
+        notification, error = failed.notification, ErrorShape.of(failed.__cause__ or failed)
+        now = datetime.now(timezone.utc)
+        with transaction.atomic():
+            tracking = ProjectionPosition.objects.select_for_update().get(name=projection.name)
+            if tracking.position >= notification.id:
+                return 0  # a rebuild went past it meanwhile
+            earlier = tracking.failed_attempts if tracking.failing_notification_id == notification.id else 0
+            attempts = earlier + int(counts)
+            fields = ["updated_at"]
+            if counts and attempts >= self.max_attempts:
+                park(projection.name, notification, error, attempts, now)
+                tracking.position = notification.id
+                fields += ["position", *tracking.forget_failure()]
+                log.error("projection_event_parked", projection=projection.name, notification_id=notification.id,
+                          topic=notification.topic, attempts=attempts, error=str(error))
+            else:
+                delay = retry_delay(max(attempts, 1), self.retry_seconds)
+                tracking.failing_notification_id, tracking.failed_attempts = notification.id, attempts
+                tracking.last_error, tracking.retry_at = str(error), now + delay
+                fields += ["failing_notification_id", "failed_attempts", "last_error", "retry_at"]
+                self._retry_due = self._retry_due or (counts and not delay)
+                log.warning("projection_event_failed", projection=projection.name, notification_id=notification.id,
+                            topic=notification.topic, attempt=attempts, max_attempts=self.max_attempts,
+                            retry_in_seconds=delay.total_seconds(), error=str(error))
+            tracking.save(update_fields=fields)
+        return int(tracking.position == notification.id)
+
+    def _note_retry_failure(self, parked: Any, failed: EventFailed) -> None:
+        _reopen_if_broken()
+        if is_infrastructure(failed.__cause__):
+            raise failed.__cause__  # type: ignore[misc]
+        error = ErrorShape.of(failed.__cause__ or failed)
+        parked.error_class, parked.error_message = error.error_class[:200], error.message[:500]
+        parked.attempts += 1
+        parked.save(update_fields=["error_class", "error_message", "attempts"])
+        log.warning("projection_parked_retry_failed", projection=parked.projection,
+                    notification_id=parked.notification_id, error=str(error))
+
+    def _apply_tracked(self, projection: Projection, notification: Notification) -> None:
+        """Apply one event; a failure says which event it was."""
+        try:
+            self._apply(projection, notification)
+        except Exception as exc:
+            raise EventFailed(notification) from exc
 
     def _apply(self, projection: Projection, notification: Notification) -> None:
         metadata = self.app.mapper.metadata_of(notification) if projection.needs_metadata else {}  # type: ignore[attr-defined]
-        projection.handle(self.app.mapper.to_domain_event(notification), notification.id, metadata)
+        try:
+            projection.handle(self.app.mapper.to_domain_event(notification), notification.id, metadata)
+        except SubjectErased:
+            # An event stored before its subject's erasure, read after the key went: nothing of
+            # theirs may be sealed again, and their ErasureCompleted, later in the log, drops
+            # whatever this event would have written. Skipped, so the projection never stalls.
+            log.info("event_of_erased_subject_skipped", projection=projection.name, position=notification.id)
+
+
+def _reopen_if_broken() -> None:
+    """After a failure, drop a connection the database broke so the next query opens a new one
+    (never inside a caller's transaction, which only the caller may end)."""
+    if not connection.in_atomic_block:
+        connection.close_if_unusable_or_obsolete()

@@ -8,8 +8,15 @@ from typing import Any
 from jobraker.accounts.models import Account, Role
 from jobraker.domain.candidate import AutoApplySettings, Candidate
 from jobraker.domain.personal import ERASED
+from jobraker.privacy.sealed_fields import for_subject
 from jobraker.projections.base import Projection
+from jobraker.privacy.blind_index import email_index
+from jobraker.privacy.sealed_email import seal_email
 from jobraker.projections.models import CandidateRecord
+
+
+# Columns sealed under the candidate's key: an update() names the key (privacy/sealed_fields.py).
+SEALED_COLUMNS = {"profile", "preferences", "consents", "resume"}
 
 
 class CandidateProjection(Projection):
@@ -31,17 +38,23 @@ class CandidateProjection(Projection):
         CandidateRecord.objects.update_or_create(
             id=event.originator_id,
             defaults={
-                "email": event.email,
+                "email_sealed": seal_email(event.originator_id, event.email),
                 "name": event.name,
                 "registered_at": event.timestamp,
+                "address_verified": event.address_verified,
                 "version": event.originator_version,
                 "position": position,
             },
         )
+        # The address was reserved with the event (accounts/reservations.py): no other account has this index.
         Account.objects.update_or_create(
             id=event.originator_id,
-            defaults={"email": event.email, "password": event.password_hash, "role": Role.CANDIDATE},
+            defaults={"email_index": email_index(event.email), "password": event.password_hash, "role": Role.CANDIDATE},
         )
+
+    @process.register
+    def _address_verified(self, event: Candidate.AddressVerified, position: int) -> None:
+        self._update(event, position, address_verified=True)
 
     @process.register
     def _profile(self, event: Candidate.ProfileChanged, position: int) -> None:
@@ -53,6 +66,8 @@ class CandidateProjection(Projection):
 
     @process.register
     def _consent_given(self, event: Candidate.ConsentGiven, position: int) -> None:
+        if event.version is ERASED:
+            return
         self._change_consents(event, position, {"version": event.version, "given": True, "at": event.timestamp.isoformat()})
 
     @process.register
@@ -100,8 +115,10 @@ class CandidateProjection(Projection):
     def _update(self, event: Any, position: int, **fields: Any) -> None:
         if any(value is ERASED for value in fields.values()):
             return
+        sealed = {name: for_subject(event.originator_id, value) if name in SEALED_COLUMNS else value
+                  for name, value in fields.items()}
         CandidateRecord.objects.filter(id=event.originator_id).update(
-            version=event.originator_version, position=position, **fields
+            version=event.originator_version, position=position, **sealed
         )
 
     def _change_consents(self, event: Any, position: int, change: dict[str, Any]) -> None:

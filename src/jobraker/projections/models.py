@@ -4,6 +4,7 @@ from django.db import models
 from pgvector.django import HnswIndex, VectorField
 
 from jobraker.embeddings.providers import DIMENSIONS
+from jobraker.privacy.sealed_fields import SealedJSONField, SealedTextField
 
 
 class ProjectionPosition(models.Model):
@@ -12,23 +13,60 @@ class ProjectionPosition(models.Model):
     name = models.CharField(max_length=64, primary_key=True)
     position = models.BigIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
+    # While the projection fails on one event: which, how often, why, and when it tries again.
+    # (Database defaults too: raw INSERTs, such as the benchmark's, name only name and position.)
+    failing_notification_id = models.BigIntegerField(null=True)
+    failed_attempts = models.PositiveIntegerField(default=0, db_default=0)
+    last_error = models.CharField(max_length=500, blank=True, default="", db_default="")
+    retry_at = models.DateTimeField(null=True)
 
     class Meta:
         db_table = "jobraker_projection_positions"
+
+    def forget_failure(self) -> list[str]:
+        """Clear the failure state; returns the fields to save."""
+        self.failing_notification_id, self.failed_attempts, self.last_error, self.retry_at = None, 0, "", None
+        return ["failing_notification_id", "failed_attempts", "last_error", "retry_at"]
+
+
+class ParkedEvent(models.Model):
+    """An event a projection failed on too often and went past. Only the event's address and the
+    error's shape are kept, never the event's state: the log still has it, sealed."""
+
+    projection = models.CharField(max_length=64)
+    notification_id = models.BigIntegerField()
+    topic = models.CharField(max_length=255)
+    originator_id = models.UUIDField()
+    originator_version = models.PositiveIntegerField()
+    error_class = models.CharField(max_length=200)
+    error_message = models.CharField(max_length=500, blank=True)
+    attempts = models.PositiveIntegerField()
+    parked_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True)
+
+    class Meta:
+        db_table = "jobraker_parked_events"
+        ordering = ["projection", "notification_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["projection", "notification_id"], name="parked_once_per_projection")
+        ]
+        indexes = [models.Index(fields=["projection"], condition=models.Q(resolved_at__isnull=True), name="parked_open")]
 
 
 class CandidateRecord(models.Model):
     """A candidate as the API shows them to themselves (and to staff). Dropped on erasure."""
 
     id = models.UUIDField(primary_key=True)
-    email = models.EmailField()
-    name = models.CharField(max_length=200)
+    email_sealed = models.TextField()  # sealed with the candidate's key (privacy/sealed_email.py)
+    name = SealedTextField(subject_field="id")  # sealed under the candidate's key (privacy/sealed_fields.py)
     registered_at = models.DateTimeField()
-    profile = models.JSONField(default=dict)
-    preferences = models.JSONField(default=dict)
-    consents = models.JSONField(default=dict)
+    address_verified = models.BooleanField(default=False)
+    # Sealed under the candidate's key (privacy/sealed_fields.py); auto_apply holds settings only.
+    profile = SealedJSONField(default=dict, subject_field="id")
+    preferences = SealedJSONField(default=dict, subject_field="id")
+    consents = SealedJSONField(default=dict, subject_field="id")
     auto_apply = models.JSONField(default=dict)
-    resume = models.JSONField(null=True)
+    resume = SealedJSONField(null=True, subject_field="id")
     is_active = models.BooleanField(default=True)
     version = models.PositiveIntegerField()
     position = models.BigIntegerField()
@@ -112,7 +150,7 @@ class TimelineEntry(models.Model):
     status = models.CharField(max_length=16, blank=True)
     by = models.CharField(max_length=16)
     at = models.DateTimeField()
-    detail = models.JSONField(default=dict)
+    detail = SealedJSONField(default=dict)  # notes, reasons, explanations: sealed under the candidate's key
 
     class Meta:
         db_table = "jobraker_timeline"
@@ -136,12 +174,10 @@ class JobVector(models.Model):
 
 
 class CandidateVector(models.Model):
-    """What a candidate offers and wants, as text and as an embedding. Dropped on erasure."""
+    """A candidate's embedding (of what they offer and want). No text: the projection reads the
+    profile, preferences and resume from the event store when one changes. Dropped on erasure."""
 
     candidate_id = models.UUIDField(primary_key=True)
-    profile = models.JSONField(default=dict)
-    preferences = models.JSONField(default=dict)
-    resume_text = models.TextField(blank=True)
     model = models.CharField(max_length=100, blank=True)
     embedding = VectorField(dimensions=DIMENSIONS, null=True)
 
@@ -153,7 +189,7 @@ class NotificationRecord(models.Model):
     id = models.UUIDField(primary_key=True)
     candidate_id = models.UUIDField(db_index=True)
     kind = models.CharField(max_length=40)
-    message = models.TextField()
+    message = SealedTextField()  # sealed under the candidate's key (privacy/sealed_fields.py)
     link = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField()
     read_at = models.DateTimeField(null=True)

@@ -11,7 +11,7 @@ from typing import Any
 from jobraker.domain.candidate import Candidate
 from jobraker.domain.job import Job
 from jobraker.domain.personal import ERASED
-from jobraker.embeddings.cache import content_hash, embed_passages
+from jobraker.embeddings.cache import embed_passages
 from jobraker.embeddings.models import EmbeddingCache
 from jobraker.embeddings.providers import EmbeddingProvider
 from jobraker.projections.base import Projection
@@ -71,29 +71,26 @@ class VectorProjection(Projection):
 
     @process.register
     def _profile(self, event: Candidate.ProfileChanged, position: int) -> None:
-        self._embed_candidate(event.originator_id, profile=event.profile)
+        self._embed_candidate(event)
 
     @process.register
     def _preferences(self, event: Candidate.PreferencesChanged, position: int) -> None:
-        self._embed_candidate(event.originator_id, preferences=event.preferences)
+        self._embed_candidate(event)
 
     @process.register
     def _resume(self, event: Candidate.ResumeUploaded, position: int) -> None:
-        self._embed_candidate(event.originator_id, resume_text=event.text)
+        self._embed_candidate(event)
 
     @process.register
     def _resume_deleted(self, event: Candidate.ResumeDeleted, position: int) -> None:
-        self._embed_candidate(event.originator_id, resume_text="")
+        self._embed_candidate(event)
 
     @process.register
     def _erased(self, event: Candidate.ErasureCompleted, position: int) -> None:
-        row = CandidateVector.objects.filter(candidate_id=event.originator_id).first()
-        if row is None:
-            return
-        # The cached vector of their text is derived personal data too (and its key a hash of it).
-        text = candidate_text(row.profile, row.preferences, row.resume_text)
-        EmbeddingCache.objects.filter(content_hash=content_hash(row.model or self.provider.model, "passage", text)).delete()
-        row.delete()
+        # The cached vectors of their texts are derived personal data too (privacy/leftovers.py
+        # deletes them at erasure as well; this catches any the projector wrote meanwhile).
+        EmbeddingCache.objects.filter(subject_id=event.originator_id).delete()
+        CandidateVector.objects.filter(candidate_id=event.originator_id).delete()
 
     def _embed_job(self, job_id: Any, fields: dict[str, Any]) -> None:
         [vector] = embed_passages(self.provider, [job_text(fields)])
@@ -101,12 +98,25 @@ class VectorProjection(Projection):
             job_id=job_id, defaults={"fields": fields, "model": self.provider.model, "embedding": vector}
         )
 
-    def _embed_candidate(self, candidate_id: Any, **change: Any) -> None:
-        if any(value is ERASED for value in change.values()):
-            return  # replaying an erased candidate's history
-        row, _ = CandidateVector.objects.get_or_create(candidate_id=candidate_id)
-        for name, value in change.items():
-            setattr(row, name, value)
-        text = candidate_text(row.profile, row.preferences, row.resume_text)
-        row.embedding, row.model = (embed_passages(self.provider, [text])[0], self.provider.model) if text else (None, "")
-        row.save()
+    def _embed_candidate(self, event: Any) -> None:
+        """Embed the candidate as they were after this event. Their texts are read from the event
+        store (the row keeps none); an erased candidate's history embeds nothing."""
+        text = _text_at(event.originator_id, event.originator_version)
+        if text is None:
+            return
+        embedding, model = (embed_passages(self.provider, [text], subject_id=event.originator_id)[0],
+                            self.provider.model) if text else (None, "")
+        CandidateVector.objects.update_or_create(
+            candidate_id=event.originator_id, defaults={"embedding": embedding, "model": model}
+        )
+
+
+def _text_at(candidate_id: Any, version: int) -> str | None:
+    """The text a candidate's vector is made of at that version; None once they are erased."""
+    from jobraker.eventstore.app import get_jobraker
+
+    candidate = get_jobraker().repository.get(candidate_id, version=version)
+    resume = candidate.resume.text if candidate.resume is not None else ""
+    if any(value is ERASED for value in (candidate.profile, candidate.preferences, resume)):
+        return None
+    return candidate_text(candidate.profile.as_dict(), candidate.preferences.as_dict(), resume)

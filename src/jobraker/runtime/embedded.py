@@ -9,6 +9,7 @@ the first one wrote.
 from __future__ import annotations
 
 import logging
+import signal
 import subprocess
 import tempfile
 import time
@@ -19,18 +20,37 @@ from pathlib import Path
 
 import redis
 
+from jobraker.runtime.lifetime import die_with_parent, stop_orphan
+
 # pgserver logs every step at INFO and platformdirs warns about XDG_RUNTIME_DIR: noise here.
 logging.getLogger("pgserver").setLevel(logging.WARNING)
 warnings.filterwarnings("ignore", module="platformdirs")
 
 UNIX_SOCKET_MAX = 100  # sun_path is 108 bytes on Linux
 REDIS_START_SECONDS = 10.0
+PGSERVER_HANDLES = ".handle_pids.json"  # pgserver stops PostgreSQL only when its own PID is the last listed
+REDIS_PID_FILE = "redis.pid"
 
 
 @dataclass
 class RunningServer:
     url: str
     stop: Callable[[], None]
+
+
+def stop_leftovers(data_dir: Path) -> list[int]:
+    """Stop the PostgreSQL and Redis a dead owner of this data folder left running, and forget its
+    handles; call only while holding the folder's lock. Returns the PIDs stopped."""
+    pgdata = (data_dir / "postgres").resolve()
+    redis_dir = (data_dir / "redis").resolve()
+    stopped = [
+        stop_orphan(pgdata / "postmaster.pid", "postgres", signal.SIGINT),  # SIGINT: PostgreSQL's fast shutdown
+        stop_orphan(redis_dir / REDIS_PID_FILE, "redis-server"),  # SIGTERM: Redis saves and exits
+    ]
+    (pgdata / PGSERVER_HANDLES).unlink(missing_ok=True)
+    (redis_dir / REDIS_PID_FILE).unlink(missing_ok=True)
+    (redis_dir / "redis.sock").unlink(missing_ok=True)
+    return [pid for pid in stopped if pid is not None]
 
 
 def start_postgres(data_dir: Path) -> RunningServer:
@@ -64,7 +84,10 @@ def start_redis(data_dir: Path) -> RunningServer:
         ],
         stdout=subprocess.DEVNULL,
         start_new_session=True,  # a terminal's Ctrl-C goes to `jobraker up`, which stops Redis last
+        preexec_fn=die_with_parent,  # fires when the *thread* that started it ends: start it from the main thread
     )
+    pid_file = redis_dir / REDIS_PID_FILE
+    pid_file.write_text(f"{process.pid}\n")
     url = f"unix://{socket}"
     _wait_for_redis(url, process)
 
@@ -75,6 +98,7 @@ def start_redis(data_dir: Path) -> RunningServer:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        pid_file.unlink(missing_ok=True)
 
     return RunningServer(url, stop)
 

@@ -1,12 +1,11 @@
 """``jobraker up``: the embedded servers plus every Jobraker process, as children.
 
-Ctrl-C (or SIGTERM) stops the children, then Redis and PostgreSQL; their data
+Ctrl-C, SIGTERM or SIGHUP stops the children, then Redis and PostgreSQL; their data
 stays in the data folder for the next run.
 """
 
 from __future__ import annotations
 
-import ctypes
 import json
 import os
 import secrets
@@ -21,6 +20,8 @@ from pathlib import Path
 from jobraker.config import Settings, load_settings
 from jobraker.runtime import embedded
 from jobraker.runtime.connectivity import require_reachable
+from jobraker.runtime.lifetime import die_with_parent
+from jobraker.runtime.ownership import DataFolderLock
 
 PROCESSES = ("serve", "projector", "relay", "worker", "scheduler")
 SKYVERN_SANDBOX = "sandbox-skyvern"
@@ -28,15 +29,7 @@ RUNTIME_FILE = "runtime.json"
 STOP_SECONDS = 10.0
 MAX_RESTARTS = 5  # within CRASH_WINDOW seconds, before `up` gives up
 CRASH_WINDOW = 60.0
-PR_SET_PDEATHSIG = 1
-
-
-def _die_with_parent() -> None:
-    # Linux: a child whose supervisor is killed outright gets SIGTERM instead of living on.
-    try:
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-    except OSError:
-        pass
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)  # SIGHUP: the terminal was closed
 
 
 @dataclass
@@ -50,8 +43,8 @@ class Supervisor:
     stopping: bool = False
 
     def run(self) -> int:
-        signal.signal(signal.SIGTERM, self._on_signal)
-        signal.signal(signal.SIGINT, self._on_signal)
+        for signum in STOP_SIGNALS:
+            signal.signal(signum, self._on_signal)
         try:
             self._start_services()
             require_reachable(load_settings(self.env))
@@ -71,6 +64,9 @@ class Supervisor:
     def _start_services(self) -> None:
         data_dir = self.settings.data_dir.resolve()
         self.env["JOBRAKER_DATA_DIR"] = str(data_dir)
+        if self.settings.embedded:
+            for pid in embedded.stop_leftovers(data_dir):
+                print(f"stopped PID {pid}, left running in {data_dir} by a previous `jobraker up`", flush=True)
         if self.settings.database_url is None:
             print(f"starting PostgreSQL (pgvector) in {data_dir / 'postgres'}", flush=True)
             server = embedded.start_postgres(data_dir)
@@ -113,7 +109,7 @@ class Supervisor:
     def _jobraker(self, name: str, *args: str) -> subprocess.Popen[bytes]:
         args = self.arguments.setdefault(name, args)
         return subprocess.Popen(
-            self._command(name, *args), env=self.env, start_new_session=True, preexec_fn=_die_with_parent
+            self._command(name, *args), env=self.env, start_new_session=True, preexec_fn=die_with_parent
         )
 
     def _announce(self) -> None:
@@ -183,5 +179,10 @@ def _wait_until_listening(port: int, child: subprocess.Popen[bytes], within: flo
 
 
 def up(settings: Settings) -> int:
-    Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
-    return Supervisor(settings).run()
+    """Run everything, as the only owner of the data folder (a second `up` refuses before touching it)."""
+    lock = DataFolderLock(settings.data_dir)
+    lock.acquire()
+    try:
+        return Supervisor(settings).run()
+    finally:
+        lock.release()

@@ -1,13 +1,14 @@
 """Ingesting Adzuna listings for the searches candidates' preferences imply.
 
-Identical searches across candidates are fetched once; each run asks only for what is
+Identical searches across candidates are fetched once, even at the same moment (single
+flight: the first run to ask for a page holds a Redis lock while it calls Adzuna; the others
+wait for it and read the page it cached); each run asks only for what is
 new (newest first, ``max_days_old`` since the last run, stop at the first listing this
 search returned before); responses are cached in Redis; listings are posted through the same
 idempotent command as any other (deterministic ids), so pages and runs never duplicate."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import time
@@ -17,9 +18,12 @@ from typing import Any
 
 import redis
 import structlog
+from redis.exceptions import LockError
+from redis.lock import Lock
 
 from jobraker.domain.job import job_id
 from jobraker.domain.safe_url import UnsafeUrl, check_url, resolve_addresses
+from jobraker.domain.personal import ERASED
 from jobraker.domain.service import Jobraker
 from jobraker.sources.adzuna_client import AdzunaClient
 from jobraker.sources.adzuna_models import AdzunaSearchResults
@@ -27,6 +31,7 @@ from jobraker.sources.adzuna_models import AdzunaSearchResults
 log = structlog.get_logger(__name__)
 
 CACHE_SECONDS = 15 * 60
+FLIGHT_SECONDS = 60  # a lock outlives no call (the client's timeout is far shorter), nor a crashed holder long
 FIRST_RUN_DAYS = 30
 SEEN_FOR_SECONDS = 90 * 86_400  # longer than a listing stays open
 
@@ -39,7 +44,15 @@ class SavedSearch:
 
     @property
     def key(self) -> str:
-        return hashlib.sha1(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()[:16]
+        """Names the search in queue messages and Redis keys. Keyed (Django's SECRET_KEY), since
+        a plain hash of a candidate's skills and city is undone by guessing them."""
+        return _keyed_digest(asdict(self))
+
+
+def _keyed_digest(value: Any) -> str:
+    from django.utils.crypto import salted_hmac
+
+    return salted_hmac("jobraker.sources.ingest", json.dumps(value, sort_keys=True), algorithm="sha256").hexdigest()[:32]
 
 
 @dataclass
@@ -61,6 +74,14 @@ def saved_searches(candidates: list[tuple[dict[str, Any], dict[str, Any]]]) -> l
         for country in preferences.get("countries") or ["gb"]:
             searches.add(SavedSearch(country=country.lower(), what=what, where=where))
     return sorted(searches, key=lambda s: (s.country, s.what, s.where))
+
+
+def searches_of(candidate: Any) -> list[SavedSearch]:
+    """The searches one candidate's current profile and preferences imply (none once they are
+    deactivated or erased)."""
+    if not candidate.is_active or candidate.is_erased or any(v is ERASED for v in (candidate.profile, candidate.preferences)):
+        return []
+    return saved_searches([(candidate.profile.as_dict(), candidate.preferences.as_dict())])
 
 
 class Ingestion:
@@ -93,7 +114,8 @@ class Ingestion:
                 break
         self._remember(search, report.seen)
         self.cache.set(self._last_run_key(search), now)
-        log.info("adzuna_ingested", search=asdict(search), calls=report.calls, cached=report.cached_pages, new=report.new)
+        # The search's key, never its words: they are the candidate's skills and city.
+        log.info("adzuna_ingested", search=search.key, country=search.country, calls=report.calls, cached=report.cached_pages, new=report.new)
         return report
 
     def _post(self, listing: dict[str, Any]) -> int:
@@ -110,15 +132,38 @@ class Ingestion:
     def _page(self, search: SavedSearch, page: int, max_days_old: int, report: IngestReport) -> AdzunaSearchResults:
         query = {"what": search.what, "where": search.where, "results_per_page": self.results_per_page,
                  "max_days_old": max_days_old, "sort_by": "date"}
-        key = "jobraker:adzuna:response:" + hashlib.sha1(json.dumps([search.country, page, query], sort_keys=True).encode()).hexdigest()
-        cached = self.cache.get(key)
+        # A keyed digest: the search's words come from candidates' preferences and stay out of Redis keys.
+        key = "jobraker:adzuna:response:" + _keyed_digest([search.country, page, query])
+        cached = self._cached(key, report)
         if cached is not None:
-            report.cached_pages += 1
-            return AdzunaSearchResults.model_validate_json(cached)
-        results = self.client.search(search.country, page, **query)
-        report.calls += 1
-        self.cache.set(key, results.model_dump_json(), ex=CACHE_SECONDS)
-        return results
+            return cached
+        flight = self.cache.lock(key + ":flight", timeout=FLIGHT_SECONDS, blocking_timeout=FLIGHT_SECONDS)
+        holding = flight.acquire()  # False: the holder is stuck past the lock's life; call Adzuna ourselves
+        try:
+            cached = self._cached(key, report)  # the holder we waited for has cached it
+            if cached is not None:
+                return cached
+            results = self.client.search(search.country, page, **query)
+            report.calls += 1
+            self.cache.set(key, results.model_dump_json(), ex=CACHE_SECONDS)
+            return results
+        finally:
+            if holding:
+                self._release(flight)
+
+    def _cached(self, key: str, report: IngestReport) -> AdzunaSearchResults | None:
+        cached = self.cache.get(key)
+        if cached is None:
+            return None
+        report.cached_pages += 1
+        return AdzunaSearchResults.model_validate_json(cached)
+
+    @staticmethod
+    def _release(flight: Lock) -> None:
+        try:
+            flight.release()
+        except LockError:
+            pass  # it expired while we called: the next caller already went ahead
 
     def _seen_by(self, search: SavedSearch, external_id: str) -> bool:
         """Whether this search returned the listing in an earlier run (not merely whether some

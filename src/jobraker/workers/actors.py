@@ -17,6 +17,7 @@ from dramatiq.middleware import CurrentMessage
 
 from jobraker.bootstrap import setup_django
 from jobraker.workers.broker import broker, redis_client
+from jobraker.workers.erased import done_if_erased
 
 setup_django()
 broker()
@@ -33,6 +34,7 @@ def heartbeat(sent_at: float) -> None:
 
 
 @dramatiq.actor(max_retries=5, min_backoff=1_000, queue_name="default")
+@done_if_erased
 def notify_application_change(application_id: str, version: int, correlation_id: str) -> None:
     """Tell the candidate their application moved. Idempotent: the notification's id comes
     from (application, version), so a redelivery finds it already sent."""
@@ -77,36 +79,59 @@ def _retry_transient(retries: int, exception: Exception) -> bool:
 
 
 @dramatiq.actor(queue_name="ingest", min_backoff=5_000, max_backoff=600_000, retry_when=_retry_transient)
-def ingest_adzuna(country: str, what: str, where: str) -> None:
-    """Fetch what is new for one saved search. 429/5xx/timeouts back off and retry; a full
-    quota waits for its window; refused credentials stop at once (and log critically)."""
+def ingest_adzuna(candidate_id: str, search_key: str, *legacy: str) -> None:
+    """Fetch what is new for one saved search of one candidate. The message names the candidate
+    and the search's key, never its words (skills, city): the actor reads them from the
+    candidate. 429/5xx/timeouts back off and retry; a full quota waits for its window; refused
+    credentials stop at once (and log critically)."""
     from jobraker.eventstore.app import get_jobraker
     from jobraker.eventstore.context import caused_by
     from jobraker.sources.factory import adzuna_client
-    from jobraker.sources.ingest import Ingestion, SavedSearch
+    from jobraker.sources.ingest import Ingestion
     from jobraker.sources.quota import QuotaExhausted
 
+    if legacy:  # (country, what, where) from before issue 12: dropped, the scheduler resends by id
+        log.info("ingest_message_dropped", reason="legacy format")
+        return
+    search = _search(UUID(candidate_id), search_key)
+    if search is None:
+        return
     client = adzuna_client()
     try:
-        with caused_by(f"ingest-{country}-{int(time.time())}", actor="system"):
-            Ingestion(get_jobraker(), client, redis_client()).run(SavedSearch(country, what, where))
+        with caused_by(f"ingest-{search_key[:8]}-{int(time.time())}", actor="system"):
+            Ingestion(get_jobraker(), client, redis_client()).run(search)
     except QuotaExhausted as exc:
         raise dramatiq.Retry(str(exc), delay=int(exc.retry_after * 1000)) from None
     finally:
         client.close()
 
 
-@dramatiq.actor(queue_name="ingest", max_retries=3)
-def ingest_for_candidate(candidate_id: str, correlation_id: str) -> None:
-    """Queue the searches one candidate's current profile and preferences imply."""
+def _search(candidate_id: UUID, search_key: str):  # type: ignore[no-untyped-def]
+    """The candidate's search with this key, or None when their wishes changed since (or they
+    are gone): the newer wishes were queued by their own change."""
+    from jobraker.domain.service import NotFound
     from jobraker.eventstore.app import get_jobraker
-    from jobraker.sources.ingest import saved_searches
+    from jobraker.sources.ingest import searches_of
 
-    candidate = get_jobraker().get_candidate(UUID(candidate_id))
-    if not candidate.is_active:
-        return
-    for search in saved_searches([(candidate.profile.as_dict(), candidate.preferences.as_dict())]):
-        ingest_adzuna.send(search.country, search.what, search.where)
+    try:
+        candidate = get_jobraker().get_candidate(candidate_id)
+    except NotFound:
+        return None
+    search = next((s for s in searches_of(candidate) if s.key == search_key), None)
+    if search is None:
+        log.info("ingest_search_gone", candidate_id=str(candidate_id), search=search_key)
+    return search
+
+
+@dramatiq.actor(queue_name="ingest", max_retries=3)
+@done_if_erased
+def ingest_for_candidate(candidate_id: str, correlation_id: str) -> None:
+    """Queue the searches one candidate's current profile and preferences imply (by key)."""
+    from jobraker.eventstore.app import get_jobraker
+    from jobraker.sources.ingest import searches_of
+
+    for search in searches_of(get_jobraker().get_candidate(UUID(candidate_id))):
+        ingest_adzuna.send(candidate_id, search.key)
 
 
 def _skyvern_slots():  # type: ignore[no-untyped-def]
@@ -121,6 +146,7 @@ def _skyvern_slots():  # type: ignore[no-untyped-def]
 
 
 @dramatiq.actor(queue_name="apply", max_retries=20, min_backoff=10_000, max_backoff=3_600_000)
+@done_if_erased
 def submit_application(application_id: str, correlation_id: str) -> None:
     """Submit a queued application at most once (see appliers/submit.py), within the
     candidate's daily cap and Skyvern's concurrency limit, both shared by all workers."""
@@ -176,6 +202,7 @@ def _wait_for_projector(reason: str) -> NoReturn:
 
 
 @dramatiq.actor(queue_name="match", max_retries=20)
+@done_if_erased
 def match_new_job(job_id: str, correlation_id: str) -> None:
     """Score a new job for every candidate whose automation mode records matches. Waits for
     the job's vector first."""
@@ -192,6 +219,7 @@ def match_new_job(job_id: str, correlation_id: str) -> None:
 
 
 @dramatiq.actor(queue_name="match", max_retries=20)
+@done_if_erased
 def match_existing_jobs(candidate_id: str, position: int, correlation_id: str) -> None:
     """A candidate's wishes or automation mode changed: score the best jobs already known for
     them too. Waits until the read models (their vector included) have the change."""
@@ -220,6 +248,7 @@ def _auto_matcher():  # type: ignore[no-untyped-def]
 
 
 @dramatiq.actor(queue_name="default", max_retries=5)
+@done_if_erased
 def build_data_export(export_id: str) -> None:
     """Build a requested data export (idempotent: a ready export is left as it is)."""
     from jobraker.eventstore.app import get_jobraker
@@ -229,7 +258,26 @@ def build_data_export(export_id: str) -> None:
     log.info("data_export_ready", export_id=export_id, size=export.size)
 
 
+@dramatiq.actor(queue_name="default", max_retries=20)
+def vacuum_after_erasure(candidate_id: str, position: int) -> None:
+    """Once every projection has dropped an erased candidate's rows (they read the erasure at
+    ``position``), sweep what names them once more and VACUUM the tables, so the deleted rows'
+    dead tuples go now rather than whenever autovacuum comes by."""
+    from jobraker.privacy.leftovers import forget_leftovers
+    from jobraker.privacy.vacuum import erasure_tables, vacuum
+    from jobraker.projections.positions import slowest_position
+    from jobraker.projections.registry import all_projections
+
+    if slowest_position([p.name for p in all_projections()]) < position:
+        _wait_for_projector(f"the read models have not reached event {position} yet")
+    gone = forget_leftovers(UUID(candidate_id))
+    tables = erasure_tables()
+    vacuum(tables)
+    log.info("erasure_vacuumed", candidate_id=candidate_id, tables=len(tables), deleted=gone)
+
+
 @dramatiq.actor(queue_name="default", max_retries=10, min_backoff=5_000, max_backoff=600_000)
+@done_if_erased
 def email_notification(notification_id: str, correlation_id: str) -> None:
     """E-mail one notification, exactly once per notification (see delivery/email.py)."""
     from jobraker.delivery.email import deliver_notification
@@ -238,7 +286,26 @@ def email_notification(notification_id: str, correlation_id: str) -> None:
     deliver_notification(get_jobraker(), UUID(notification_id))
 
 
+@dramatiq.actor(queue_name="default", max_retries=10, min_backoff=5_000, max_backoff=600_000)
+def email_address_verification(candidate_id: str) -> None:
+    """Send a new candidate the link that verifies their address (see delivery/identity_mail.py)."""
+    from jobraker.delivery.identity_mail import send_verification
+    from jobraker.eventstore.app import get_jobraker
+
+    log.info("address_verification_email", candidate_id=candidate_id, sent=send_verification(get_jobraker(), UUID(candidate_id)))
+
+
+@dramatiq.actor(queue_name="default", max_retries=10, min_backoff=5_000, max_backoff=600_000)
+def email_registration_attempt(candidate_id: str) -> None:
+    """Tell a candidate that someone tried to register their address."""
+    from jobraker.delivery.identity_mail import send_registration_attempt
+    from jobraker.eventstore.app import get_jobraker
+
+    log.info("registration_attempt_email", candidate_id=candidate_id, sent=send_registration_attempt(get_jobraker(), UUID(candidate_id)))
+
+
 @dramatiq.actor(queue_name="match", max_retries=5, min_backoff=2_000)
+@done_if_erased
 def check_job_alerts(job_id: str, correlation_id: str) -> None:
     """Tell the candidates whose job alerts a new job matches (once per alert and job)."""
     from jobraker.delivery.alerts import alert_on_new_job

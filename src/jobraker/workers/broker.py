@@ -7,9 +7,10 @@ from functools import lru_cache
 import dramatiq
 import redis
 from dramatiq.brokers.redis import RedisBroker
-from dramatiq.middleware import CurrentMessage
+from dramatiq.middleware import CurrentMessage, Retries
 
 from jobraker.config import get_settings
+from jobraker.workers.retry_log import RetryLog
 
 
 @lru_cache(maxsize=1)
@@ -37,6 +38,15 @@ class DatabaseConnections(dramatiq.Middleware):
 
 @lru_cache(maxsize=1)
 def broker() -> RedisBroker:
+    """The process's broker, which actors declared without one use."""
+    instance = new_broker()
+    dramatiq.set_broker(instance)
+    return instance
+
+
+def new_broker() -> RedisBroker:
+    """A broker with Jobraker's middleware; tests with a worker of their own use a fresh one
+    (a stopped dramatiq Worker leaves its middleware on the broker it ran on)."""
     settings = get_settings()
     # A killed worker's unacknowledged messages are requeued once its heartbeat is older than
     # heartbeat_timeout, checked during maintenance (that share per million of broker commands).
@@ -44,7 +54,8 @@ def broker() -> RedisBroker:
                            maintenance_chance=settings.broker_maintenance_chance)
     instance.add_middleware(DatabaseConnections())
     instance.add_middleware(CurrentMessage())  # lets an actor see its retry count to back off
-    dramatiq.set_broker(instance)
+    # "after" hooks run in reverse order: placed before Retries, it sees the attempt Retries counted and decided.
+    instance.add_middleware(RetryLog(), before=Retries)
     return instance
 
 

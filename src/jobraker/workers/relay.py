@@ -79,6 +79,26 @@ class Relay(Projection):
         actors.match_existing_jobs.send(str(candidate_id), position, self._correlation_id)
 
     @process.register
+    def _registered(self, event: Candidate.Registered, position: int) -> None:
+        """A new address is asked to confirm itself (the message carries the id only)."""
+        from jobraker.workers import actors
+
+        if not event.address_verified:
+            actors.email_address_verification.send(str(event.originator_id))
+
+    @process.register
+    def _registration_attempted(self, event: Candidate.RegistrationAttempted, position: int) -> None:
+        from jobraker.workers import actors
+
+        actors.email_registration_attempt.send(str(event.originator_id))
+
+    @process.register
+    def _erasure_completed(self, event: Candidate.ErasureCompleted, position: int) -> None:
+        from jobraker.workers import actors
+
+        actors.vacuum_after_erasure.send(str(event.originator_id), position)
+
+    @process.register
     def _export_requested(self, event: Candidate.ExportRequested, position: int) -> None:
         from jobraker.workers import actors
 

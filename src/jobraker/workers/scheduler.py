@@ -23,15 +23,20 @@ def send_heartbeat() -> None:
 
 
 def send_ingestion() -> None:
-    """One message per distinct saved search among active candidates."""
+    """One message per distinct saved search among active candidates. The message names one
+    candidate who holds the search and the search's key (ids only, never the search's words)."""
     from jobraker.projections.models import CandidateRecord
     from jobraker.sources.ingest import saved_searches
     from jobraker.workers.actors import ingest_adzuna
 
-    candidates = CandidateRecord.objects.filter(is_active=True).values_list("profile", "preferences")
-    for search in saved_searches(list(candidates)):
-        ingest_adzuna.send(search.country, search.what, search.where)
-    log.info("scheduled", actor="ingest_adzuna")
+    holders: dict[str, str] = {}
+    candidates = CandidateRecord.objects.filter(is_active=True).values_list("id", "profile", "preferences")
+    for candidate_id, profile, preferences in candidates:
+        for search in saved_searches([(profile, preferences)]):
+            holders.setdefault(search.key, str(candidate_id))
+    for key, candidate_id in sorted(holders.items()):
+        ingest_adzuna.send(candidate_id, key)
+    log.info("scheduled", actor="ingest_adzuna", searches=len(holders))
 
 
 def flag_stuck_submissions() -> None:
@@ -149,11 +154,23 @@ def watch_projection_lag() -> None:
     check_projection_lag(settings.projection_lag_alert_seconds, settings.projection_lag_alert_events)
 
 
+def rotate_keks_when_due() -> None:
+    """Daily, and within a minute of an erasure: a destroyed key stays destroyed only once the KEK
+    that wrapped it is gone too (privacy/rotation.py)."""
+    from jobraker.eventstore.app import get_jobraker
+    from jobraker.privacy.rotation import rotate_keks, rotation_due
+
+    keyring = get_jobraker().keyring
+    if rotation_due(keyring.kek_source):
+        rotate_keks(keyring, keyring.kek_source)
+
+
 DIGEST_SECONDS = 15 * 60.0
 REMINDER_SECONDS = 60 * 60.0
 WATCHDOG_SECONDS = 60.0
 RECONCILE_SECONDS = 5 * 60.0
 RETENTION_SECONDS = 24 * 3600.0
+KEK_CHECK_SECONDS = 60.0
 JOBS: list[tuple[float, Callable[[], None]]] = [
     (HEARTBEAT_SECONDS, send_heartbeat),
     (INGEST_SECONDS, send_ingestion),
@@ -166,6 +183,7 @@ JOBS: list[tuple[float, Callable[[], None]]] = [
     (REMINDER_SECONDS, send_follow_up_reminders),
     (WATCHDOG_SECONDS, watch_projection_lag),
     (WATCHDOG_SECONDS, requeue_orphaned_messages),
+    (KEK_CHECK_SECONDS, rotate_keks_when_due),
 ]
 
 

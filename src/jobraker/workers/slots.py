@@ -50,6 +50,13 @@ class LeasedSlots:
         wait = int(self._acquire(keys=[self.key], args=[self.limit, self.lease_ms, holder]))
         return Held(holder, 0) if wait < 0 else Held(None, max(0, wait))
 
+    def renew(self, held: Held) -> None:
+        """Push a live holder's lease back (a holder whose lease already ended is not re-added)."""
+        if held.holder is not None:
+            now_s, now_us = self.client.time()
+            self.client.zadd(self.key, {held.holder: now_s * 1000 + now_us // 1000 + self.lease_ms}, xx=True)
+            self.client.pexpire(self.key, self.lease_ms)
+
     def release(self, held: Held) -> None:
         if held.holder is not None:
             self.client.zrem(self.key, held.holder)

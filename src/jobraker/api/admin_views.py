@@ -54,12 +54,12 @@ def operations_view(request: HttpRequest) -> HttpResponse:
     from django.db.models import Count
     from django.shortcuts import redirect
 
+    from jobraker.appliers.halt import halt_report, lift
     from jobraker.projections.base import ProjectionRunner
     from jobraker.projections.failures import open_parked
     from jobraker.projections.models import ApplicationRecord, CandidateRecord
     from jobraker.projections.registry import all_projections
     from jobraker.sources.factory import adzuna_quota
-    from jobraker.appliers.halt import halt_report, lift
     from jobraker.workers.broker import broker, redis_client
     from jobraker.workers.queues import queue_table
     from jobraker.workers.relay import relay_projections

@@ -93,6 +93,9 @@ def legal_edge(previous: Status, following: Status) -> bool:
     return any(previous in sources and target is following for sources, target in TRANSITIONS.values())
 
 
+# Actions whose one argument is a text (a reason, or the question the form asked).
+TEXT_ACTIONS = ("release_submission", "record_posting_closed", "request_input", "record_already_applied")
+
 STATE_ATTRIBUTES = (
     "id", "version", "status", "history", "failure", "interviews", "notes", "submitted_once",
     "candidate_id", "job_id", "source", "score",
@@ -258,6 +261,32 @@ class ApplicationMachine(RuleBasedStateMachine):
     def record_unverified(self, reason: tuple[str, bool]) -> None:
         self._move("record_unverified", lambda: self.app.record_unverified(reason[0]), by=Actor.SYSTEM, text=reason)
 
+    # -- what a run reports when it stops (Skyvern's error codes), and Skyvern refusing to start one
+
+    @rule(reason=texts(500))
+    def release_submission(self, reason: tuple[str, bool]) -> None:
+        self._move("release_submission", lambda: self.app.release_submission(reason[0]), by=Actor.SYSTEM, text=reason)
+
+    @rule(reason=texts(500))
+    def record_posting_closed(self, reason: tuple[str, bool]) -> None:
+        self._move("record_posting_closed", lambda: self.app.record_posting_closed(reason[0]), by=Actor.SYSTEM, text=reason)
+
+    @rule(question=texts(500))
+    def request_input(self, question: tuple[str, bool]) -> None:
+        version = self.app.version
+        self._move("request_input", lambda: self.app.request_input(question[0]), by=Actor.SYSTEM, text=question)
+        if self.app.version > version:
+            assert self.app.question == question[0].strip()
+
+    @rule(reason=texts(500))
+    def record_already_applied(self, reason: tuple[str, bool]) -> None:
+        self._move("record_already_applied", lambda: self.app.record_already_applied(reason[0]), by=Actor.SYSTEM,
+                   text=reason)
+
+    @rule(by=actors)
+    def provide_input(self, by: Actor) -> None:
+        self._move("provide_input", lambda: self.app.provide_input(by), by=by)
+
     @rule(by=actors)
     def confirm_submission(self, by: Actor) -> None:
         self._move("confirm_submission", lambda: self.app.confirm_submission(by), by=by)
@@ -357,6 +386,8 @@ class ApplicationMachine(RuleBasedStateMachine):
             self.flag_for_review(data.draw(reasons, label="reason"))
         elif action == "record_unverified":
             self.record_unverified(data.draw(reasons, label="reason"))
+        elif action in TEXT_ACTIONS:
+            getattr(self, action)(data.draw(reasons, label="reason"))
         elif action == "schedule_interview":
             self.schedule_interview(data.draw(interview_times, label="at"), by)
         elif action == "start_submission":
@@ -418,6 +449,10 @@ class ApplicationMachine(RuleBasedStateMachine):
         assert (self.app.approved_payload is not None) == (self.model.preparation == "approved")
 
     @invariant()
+    def a_question_is_held_exactly_while_input_is_needed(self) -> None:
+        assert (self.app.question is not None) == (self.app.status is S.NEEDS_INPUT)
+
+    @invariant()
     def submitted_once_iff_submitted_in_history(self) -> None:
         assert self.app.submitted_once == (S.SUBMITTED in self.app.history)
         assert self.app.submitted_once == self.model.submitted_once
@@ -473,6 +508,8 @@ def perform(app: Application, action: str, data: st.DataObject, notes: list[str]
         app.flag_for_review(data.draw(valid_texts(), label="reason"))
     elif action == "record_unverified":
         app.record_unverified(data.draw(valid_texts(), label="reason"))
+    elif action in TEXT_ACTIONS:
+        getattr(app, action)(data.draw(valid_texts(), label="reason"))
     elif action == "schedule_interview":
         app.schedule_interview(data.draw(interview_times, label="at"), by)
     elif action == "start_submission":
@@ -583,3 +620,32 @@ def test_submissions_sent_before_the_applier_was_recorded_read_as_skyvern_or_dry
     state = {"dry_run": True}
     Application.SubmissionSent.upcast_v1_v2(state)
     assert state["applier"] == "dry-run"
+
+
+def test_a_released_submission_is_queued_again_but_never_once_a_run_is_on_record():
+    app = Application.match(uuid4(), uuid4(), 80)
+    app.queue()
+    app.start_submission()
+    app.release_submission("Skyvern is busy (429); nothing was started")
+    assert app.status is S.QUEUED
+    app.start_submission()
+    app.record_submission_sent({"prompt": "p"}, "tsk_1", dry_run=False)
+    with pytest.raises(IllegalTransition) as info:
+        app.release_submission("429")
+    assert "already sent" in str(info.value) and app.status is S.SUBMITTING
+
+
+def test_an_answered_question_makes_a_new_run_a_new_intent_and_only_then():
+    app = Application.match(uuid4(), uuid4(), 80)
+    app.queue()
+    app.start_submission()
+    app.record_submission_sent({"prompt": "p"}, "tsk_1", dry_run=False)
+    app.request_input("What is your notice period?")
+    assert (app.status, app.question) == (S.NEEDS_INPUT, "What is your notice period?")
+    app.provide_input(Actor.CANDIDATE)
+    assert (app.status, app.question, app.run_id) == (S.QUEUED, None, None)
+    app.start_submission()
+    app.record_submission_sent({"prompt": "p2"}, "tsk_2", dry_run=False)
+    with pytest.raises(IllegalTransition):
+        app.record_submission_sent({"prompt": "p3"}, "tsk_3", dry_run=False)
+    assert app.run_id == "tsk_2"

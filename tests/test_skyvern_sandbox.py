@@ -63,7 +63,7 @@ def wait_for(check, timeout: float = 15.0):  # type: ignore[no-untyped-def]
 def sandbox(monkeypatch):  # type: ignore[no-untyped-def]
     """A running sandbox, and this process's settings as `jobraker up` sets them for its API
     and workers: SKYVERN_BASE_URL at the sandbox, a key made for the run, labelled sandbox."""
-    with SandboxSkyvern(KEY, delay=0.1) as running:
+    with SandboxSkyvern(KEY, delay=0.1, allow_private_hosts=True) as running:  # as `jobraker up` starts it
         monkeypatch.setenv("SKYVERN_API_KEY", KEY)
         monkeypatch.setenv("SKYVERN_BASE_URL", running.base_url)
         monkeypatch.setenv("JOBRAKER_SKYVERN_SANDBOX", "true")
@@ -92,16 +92,23 @@ def test_sandbox_speaks_skyverns_wire_format():
         assert httpx.get(f"{sandbox.base_url}/v1/runs/tsk_1").status_code == 403  # no key at all
         missing = http.post("/v1/run/tasks", json={"url": "https://jobs.example.org/1"})
         assert missing.status_code == 422 and missing.json()["detail"][0]["loc"] == ["body", "prompt"]
-        assert http.get("/v1/runs/tsk_unknown").json() == {"detail": "Run not found"}
+        assert http.get("/v1/runs/tsk_unknown").json() == {"detail": "Task run not found tsk_unknown"}  # as get_run answers
         assert http.post("/v1/run/workflows", json={}).status_code == 404
 
         url = url_with("confirmed")
-        created = http.post("/v1/run/tasks", json={"prompt": "apply", "url": url, "title": "Dev at Sandco"}).json()
-        assert created["run_id"].startswith("tsk_") and created["status"] == "queued"
+        task = {"prompt": "apply", "url": url, "title": "Dev at Sandco", "data_extraction_schema": {"type": "object"}}
+        created = http.post("/v1/run/tasks", json={**task, "engine": "skyvern-2.0"}).json()
+        assert created["run_id"].startswith("tsk_v2_") and created["status"] == "queued" and created["run_type"] == "task_v2"
         assert created["run_request"]["url"] == url
         done = wait_for(lambda: (r := http.get(f"/v1/runs/{created['run_id']}").json())["status"] == "completed" and r)
         assert done["output"]["submitted"] is True and done["output"]["confirmation_number"].startswith("SBX-")
         assert "T" in done["finished_at"] and "+" not in done["finished_at"]  # no time zone, as Skyvern
+        assert done["app_url"].endswith(created["run_id"]) and done["recording_url"] and done["screenshot_urls"]
+        # skyvern-1.0 (the default) started with a url sets no extraction goal: the output is null.
+        v1 = http.post("/v1/run/tasks", json=task).json()
+        assert v1["run_type"] == "task_v1" and not v1["run_id"].startswith("tsk_v2_")
+        v1_done = wait_for(lambda: (r := http.get(f"/v1/runs/{v1['run_id']}").json())["status"] == "completed" and r)
+        assert v1_done["output"] is None
 
         slow = SandboxSkyvern(KEY, delay=60).start()
         try:
@@ -116,10 +123,12 @@ def test_sandbox_speaks_skyverns_wire_format():
 
 
 def test_outcomes_are_decided_by_the_job_url_and_most_confirm():
-    urls = [f"https://jobs.example.org/{n}" for n in range(400)]
+    urls = [f"https://jobs.example.org/{n}" for n in range(1000)]
     outcomes = [outcome_for(u) for u in urls]
     assert outcomes == [outcome_for(u) for u in urls]  # deterministic
-    assert outcomes.count("confirmed") > 300 and outcomes.count("failed") > 10 and outcomes.count("unconfirmed") > 5
+    assert outcomes.count("confirmed") > 700 and outcomes.count("failed") > 50 and outcomes.count("unconfirmed") > 25
+    for code in ("question_unanswered", "posting_closed", "login_required", "captcha", "already_applied"):
+        assert outcomes.count(code) > 3, code
 
 
 class Receiver(LoopbackServer):
@@ -139,7 +148,7 @@ class Receiver(LoopbackServer):
 
 
 def test_webhooks_are_signed_as_skyvern_signs_them_and_retried():
-    with Receiver(refuse=2) as receiver, SandboxSkyvern(KEY, delay=0.05, retry_backoff=0.05) as sandbox:
+    with Receiver(refuse=2) as receiver, SandboxSkyvern(KEY, delay=0.05, retry_backoff=0.05, allow_private_hosts=True) as sandbox:
         sandbox.accept({"prompt": "p", "url": url_with("failed"), "webhook_url": f"{receiver.origin}/hook"})
         wait_for(lambda: len(receiver.deliveries) == 3)
         time.sleep(0.3)
@@ -150,15 +159,17 @@ def test_webhooks_are_signed_as_skyvern_signs_them_and_retried():
         assert raw == json.dumps(json.loads(raw), separators=(",", ":")).encode()  # compact JSON, signed as sent
     body = json.loads(receiver.deliveries[0][0])
     assert body["status"] == "failed" and body["task_id"] == body["run_id"] and "work permit" in body["failure_reason"]
-    assert {"organization_id", "workflow_run_id", "summary", "run_request"} <= set(body)
+    # A v1 run's webhook: TaskResponse without `request`, updated with the run response without `run_request`.
+    assert {"extracted_information", "screenshot_url", "recording_url", "errors", "app_url", "run_type"} <= set(body)
+    assert "run_request" not in body and "request" not in body and "organization_id" not in body
 
 
-def test_webhook_delivery_gives_up_after_three_retries():
-    with Receiver(refuse=99) as receiver, SandboxSkyvern(KEY, delay=0.05, retry_backoff=0.02) as sandbox:
+def test_webhook_delivery_makes_three_attempts_in_all():
+    with Receiver(refuse=99) as receiver, SandboxSkyvern(KEY, delay=0.05, retry_backoff=0.02, allow_private_hosts=True) as sandbox:
         run = sandbox.accept({"prompt": "p", "url": url_with("confirmed"), "webhook_url": f"{receiver.origin}/hook"})
-        wait_for(lambda: run.webhook_attempts == 4)
+        wait_for(lambda: run.webhook_attempts == 3)
         time.sleep(0.3)
-    assert len(receiver.deliveries) == 4
+    assert len(receiver.deliveries) == 3
 
 
 # ---------------------------------------------------------------------------
@@ -263,6 +274,7 @@ def test_up_runs_the_sandbox_when_no_skyvern_key_is_set(tmp_path: Path):
         supervisor._start_skyvern_sandbox()
         child = supervisor.children[SKYVERN_SANDBOX]
         assert child.args[:4] == [sys.executable, "-m", "jobraker", SKYVERN_SANDBOX]
+        assert "--allow-private-hosts" in child.args  # its webhook is this machine's API
         key, base = env["SKYVERN_API_KEY"], env["SKYVERN_BASE_URL"]
         assert len(key) >= 32 and env["JOBRAKER_SKYVERN_SANDBOX"] == "true"
         assert env["JOBRAKER_PUBLIC_URL"] == "http://127.0.0.1:8123"  # webhooks come back to this API
@@ -304,7 +316,7 @@ def test_up_uses_real_skyvern_when_a_key_is_set(tmp_path: Path):
 
 def test_racing_finish_and_cancel_deliver_one_outcome():
     """The timer and a cancel racing: exactly one terminal status, one webhook."""
-    with Receiver(refuse=0) as receiver, SandboxSkyvern(KEY, delay=0.05) as sandbox:
+    with Receiver(refuse=0) as receiver, SandboxSkyvern(KEY, delay=0.05, allow_private_hosts=True) as sandbox:
         runs = [sandbox.accept({"prompt": "p", "url": url_with("confirmed"), "webhook_url": f"{receiver.origin}/h"})
                 for _ in range(10)]
         threads = [threading.Thread(target=sandbox.cancel, args=(r.run_id,)) for r in runs]
@@ -329,9 +341,9 @@ def test_polling_after_a_sandbox_restart_sends_unknown_runs_to_review_and_still_
     candidate_id = auto_applying_candidate(jobraker)
     lost, kept = (queued_for(jobraker, candidate_id, url_with("confirmed")) for _ in range(2))
     nowhere = "http://127.0.0.1:9/hook"  # webhooks never arrive: only polling can tell
-    with SandboxSkyvern(KEY, delay=60) as before_restart:
+    with SandboxSkyvern(KEY, delay=60, allow_private_hosts=True) as before_restart:
         submit(jobraker, lost, SkyvernApplier(before_restart.base_url, KEY, name="sandbox"), nowhere)
-    with SandboxSkyvern(KEY, delay=0.01, retry_backoff=0.01) as after_restart:
+    with SandboxSkyvern(KEY, delay=0.01, retry_backoff=0.01, allow_private_hosts=True) as after_restart:
         applier = SkyvernApplier(after_restart.base_url, KEY, name="sandbox")
         submit(jobraker, kept, applier, nowhere)
         [run] = after_restart.runs.values()
@@ -342,3 +354,119 @@ def test_polling_after_a_sandbox_restart_sends_unknown_runs_to_review_and_still_
     assert outcomes[runs[0]] == "unknown to Skyvern: needs review" and outcomes[runs[1]] == "recorded"
     assert jobraker.get_application(lost).status is Status.NEEDS_REVIEW
     assert jobraker.get_application(kept).status is Status.SUBMITTED
+
+
+# ---------------------------------------------------------------------------
+# As strict as Skyvern: blocked hosts, error codes, delivery retries, files, webhook replay
+
+
+def test_private_job_and_webhook_hosts_are_refused_unless_allowed():
+    task = {"prompt": "p", "url": "https://jobs.example.org/1"}
+    for field, value, host in [("url", "http://127.0.0.1:9/job", "127.0.0.1"), ("webhook_url", "http://10.0.0.7/hook", "10.0.0.7"),
+                               ("webhook_url", "http://raker.local/hook", "raker.local"),
+                               ("url", "http://localhost/x", "localhost")]:
+        with SandboxSkyvern(KEY, delay=60) as strict:
+            answer = httpx.post(f"{strict.base_url}/v1/run/tasks", json={**task, field: value}, headers={"x-api-key": KEY})
+            assert (answer.status_code, answer.json()) == (400, {"detail": f"The host in your url is blocked: {host}"})
+            assert strict.runs == {}
+        with SandboxSkyvern(KEY, delay=60, allow_private_hosts=True) as lenient:
+            answer = httpx.post(f"{lenient.base_url}/v1/run/tasks", json={**task, field: value}, headers={"x-api-key": KEY})
+            assert answer.status_code == 200
+
+
+def test_a_run_stops_with_an_error_code_only_when_the_request_names_it():
+    url = url_with("question_unanswered")
+    with SandboxSkyvern(KEY, delay=0.01) as sandbox:
+        named = sandbox.accept({"prompt": "p", "url": url, "engine": "skyvern-2.0",
+                                "error_code_mapping": {"question_unanswered": "a question is unanswered"}})
+        unnamed = sandbox.accept({"prompt": "p", "url": url, "engine": "skyvern-2.0"})
+        wait_for(lambda: named.finished_at and unnamed.finished_at)
+    assert named.status == "terminated" and named.errors[0]["error_code"] == "question_unanswered"
+    assert "notice period" in named.errors[0]["reasoning"]
+    assert unnamed.status == "failed" and unnamed.errors == []
+
+
+class StatusReceiver(LoopbackServer):
+    """Answers each delivery with the next (status, headers) given; 200 when they run out."""
+
+    def __init__(self, answers: list[tuple[int, dict]]) -> None:
+        self.answers, self.times = list(answers), []
+        receiver = self
+
+        class Handler(QuietHandler):
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.times.append(time.monotonic())
+                code, headers = receiver.answers.pop(0) if receiver.answers else (200, {})
+                self._send(code, {"ok": code == 200}, headers=headers)
+
+        super().__init__(Handler)
+
+
+@pytest.mark.parametrize(("answers", "attempts"), [
+    ([(403, {}), (429, {}), (200, {})], 3),   # 403 and 429 are retried, as Skyvern does
+    ([(408, {}), (425, {}), (502, {})], 3),   # three attempts in all, then it gives up
+    ([(404, {})], 1),                          # any other 4xx is final
+    ([(401, {})], 1),
+])
+def test_delivery_retries_what_skyvern_retries(answers, attempts):
+    with StatusReceiver(answers) as receiver, SandboxSkyvern(KEY, delay=0.01, retry_backoff=0.01, allow_private_hosts=True) as sandbox:
+        run = sandbox.accept({"prompt": "p", "url": url_with("confirmed"), "webhook_url": f"{receiver.origin}/h"})
+        wait_for(lambda: run.webhook_attempts == attempts)
+        time.sleep(0.2)
+    assert len(receiver.times) == attempts
+
+
+def test_delivery_honours_retry_after_up_to_30_seconds(monkeypatch):
+    import jobraker.appliers.sandbox as sandbox_module
+
+    slept: list[float] = []
+    monkeypatch.setattr(sandbox_module.time, "sleep", slept.append)  # the wait, not the clock, is what is measured
+    with StatusReceiver([(429, {"Retry-After": "2"}), (503, {"Retry-After": "3600"})]) as receiver, \
+            SandboxSkyvern(KEY, delay=60, allow_private_hosts=True) as sandbox:
+        run = sandbox.accept({"prompt": "p", "url": url_with("confirmed"), "webhook_url": f"{receiver.origin}/h"})
+        answer = sandbox.deliver(run)
+    assert answer is not None and answer.status_code == 200 and slept == [2.0, 30.0]
+
+
+def test_files_upload_fetch_and_delete():
+    with SandboxSkyvern(KEY, delay=60) as sandbox:
+        http = httpx.Client(base_url=sandbox.base_url, headers={"x-api-key": KEY})
+        assert http.post("/v1/upload_file", files={}, data={"other": "x"}).status_code == 422
+        uploaded = http.post("/v1/upload_file", files={"file": ("resume.pdf", b"%PDF-1.7 resume", "application/pdf")}).json()
+        assert set(uploaded) == {"s3_uri", "presigned_url", "file_id", "expires_at"}
+        assert uploaded["s3_uri"].endswith("_resume.pdf") and uploaded["expires_at"] is None
+        assert httpx.get(uploaded["presigned_url"]).content == b"%PDF-1.7 resume"
+        assert httpx.delete(f"{sandbox.base_url}/v1/files/{uploaded['file_id']}").status_code == 403  # key needed
+        assert http.delete(f"/v1/files/{uploaded['file_id']}").status_code == 204
+        assert http.delete(f"/v1/files/{uploaded['file_id']}").json() == {"detail": f"File {uploaded['file_id']} not found"}
+        assert httpx.get(uploaded["presigned_url"]).status_code == 404
+
+
+def test_a_webhook_can_be_replayed():
+    with StatusReceiver([]) as receiver, SandboxSkyvern(KEY, delay=0.01, allow_private_hosts=True) as sandbox:
+        http = httpx.Client(base_url=sandbox.base_url, headers={"x-api-key": KEY})
+        run = sandbox.accept({"prompt": "p", "url": url_with("confirmed"), "webhook_url": f"{receiver.origin}/h"})
+        wait_for(lambda: len(receiver.times) == 1)
+        replay = http.post(f"/v1/runs/{run.run_id}/retry_webhook", json={"webhook_url": f"{receiver.origin}/other"}).json()
+        assert replay["status_code"] == 200 and replay["target_webhook_url"].endswith("/other")
+        assert json.loads(replay["payload"])["run_id"] == run.run_id and "run_request" not in json.loads(replay["payload"])
+        assert len(receiver.times) == 2
+        assert http.post("/v1/runs/tsk_nope/retry_webhook").status_code == 404
+
+
+def test_429_and_403_can_be_provoked():
+    from jobraker.appliers.sandbox import concurrency_limited, rate_limited
+
+    with SandboxSkyvern(KEY, delay=60) as sandbox:
+        http = httpx.Client(base_url=sandbox.base_url, headers={"x-api-key": KEY})
+        task = {"prompt": "p", "url": "https://jobs.example.org/1"}
+        sandbox.refuse_next += [rate_limited("5"), concurrency_limited()]
+        limited = http.post("/v1/run/tasks", json=task)
+        assert limited.status_code == 429 and limited.headers["retry-after"] == "5"
+        assert limited.json()["detail"].startswith("Rate limit exceeded for organization")
+        busy = http.post("/v1/run/tasks", json=task)
+        assert busy.status_code == 429 and "retry-after" not in busy.headers and "Concurrency limit" in busy.json()["detail"]
+        assert http.post("/v1/run/tasks", json=task).status_code == 200
+        sandbox.revoke_key()
+        assert http.post("/v1/run/tasks", json=task).json() == {"detail": "Invalid credentials"}

@@ -166,3 +166,43 @@ def test_the_data_export_holds_the_submission_and_why_it_is_unverified(jobraker,
     [row] = json.loads(archive.read("export.json"))["read_models"]["submissions"]
     assert (row["id"], row["applier"], row["verification"]) == (str(app_id), "skyvern", "unverified")
     assert "no confirmation" in row["reason"]
+
+
+CONFIRMED_ELSEWHERE = {
+    "de": "Vielen Dank für Ihre Bewerbung! Wir melden uns in Kürze.",
+    "de2": "Ihre Bewerbung wurde erfolgreich übermittelt.",
+    "fr": "Votre candidature a bien été envoyée.",
+    "fr2": "Merci pour votre candidature chez Acme.",
+    "es": "¡Gracias por tu solicitud! La revisaremos pronto.",
+    "es2": "Tu candidatura ha sido enviada.",
+    "it": "Grazie per la tua candidatura.",
+    "it2": "La tua candidatura è stata inviata.",
+    "nl": "Bedankt voor je sollicitatie.",
+    "nl2": "Uw sollicitatie is ontvangen.",
+    "pt": "Obrigado pela sua candidatura.",
+    "pt2": "Sua candidatura foi enviada com sucesso.",
+}
+DENIED_ELSEWHERE = {
+    "de": "Vielen Dank für Ihre Bewerbung, sie konnte nicht übermittelt werden.",
+    "fr": "Votre candidature n'a pas pu être envoyée.",
+    "es": "Gracias por tu solicitud, pero no se pudo enviar: error al enviar.",
+    "it": "Grazie per la tua candidatura: invio non riuscito.",
+    "nl": "Bedankt voor je sollicitatie; het versturen is mislukt.",
+    "pt": "Obrigado pela sua candidatura, mas falha ao enviar.",
+}
+
+
+def test_confirmations_are_recognised_in_the_seven_languages_jobraker_searches():
+    for language, text in CONFIRMED_ELSEWHERE.items():
+        assert verify({"page_text": text}).confirmed, language
+        assert verify(text).confirmed, language
+    for language, text in DENIED_ELSEWHERE.items():
+        assert not verify({"page_text": text}).confirmed, language
+
+
+def test_the_structured_extraction_is_read_before_any_phrase():
+    # The extraction says it was not submitted: no phrase on the page overrules that.
+    assert not verify({"submitted": False, "page_text": "Vielen Dank für Ihre Bewerbung"}).confirmed
+    # A confirmation number in the extraction counts even on a page without any known phrase.
+    verdict = verify({"submitted": True, "confirmation_number": "REF-99", "page_text": "Ďakujeme"})
+    assert verdict.confirmed and verdict.evidence == "confirmation_number: REF-99"

@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from jobraker.config import ConfigError, Settings, get_settings
+from jobraker.config import ConfigError, Settings, get_settings, skyvern_webhook_problem
 
 STAFF_PASSWORD_VARIABLE = "JOBRAKER_STAFF_PASSWORD"  # read by `jobraker createstaff`
 
@@ -67,6 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
                       "signed webhooks, nothing sent to any employer.")
     sandbox.add_argument("--host", default="127.0.0.1")
     sandbox.add_argument("--port", type=int, default=8010)
+    sandbox.add_argument("--allow-private-hosts", action="store_true",
+                         help="accept loopback/private job and webhook URLs (real Skyvern refuses them with 400; "
+                              "`jobraker up` sets this, its webhook being on 127.0.0.1)")
     sandbox.add_argument("--delay", type=float, default=None, help="seconds before a run finishes "
                          "(default JOBRAKER_SANDBOX_SKYVERN_DELAY)")
     projections = command("projections", cmd_projections, "Show projection positions, lag and parked events; "
@@ -100,7 +103,15 @@ def command_names() -> set[str]:
 def cmd_up(args: argparse.Namespace) -> int:
     from jobraker.runtime.supervisor import up
 
-    return up(get_settings())
+    return up(_webhook_reachable(get_settings()))
+
+
+def _webhook_reachable(settings: Settings) -> Settings:
+    """Refuse to start (one line) when Skyvern could not send its webhooks back."""
+    problem = skyvern_webhook_problem(settings)
+    if problem:
+        raise ConfigError(problem)
+    return settings
 
 
 def _ready_settings() -> Settings:
@@ -148,7 +159,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    settings = _ready_settings()
+    settings = _webhook_reachable(_ready_settings())
     gunicorn = [
         sys.executable, "-m", "gunicorn", "jobraker.wsgi:application",
         "--bind", f"{settings.host}:{settings.port}",
@@ -192,7 +203,7 @@ def cmd_relay(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    _ready_settings()
+    _webhook_reachable(_ready_settings())
     dramatiq = [
         sys.executable, "-m", "dramatiq", "jobraker.workers.actors",
         "--processes", str(args.processes), "--threads", str(args.threads),
@@ -217,7 +228,8 @@ def cmd_sandbox_skyvern(args: argparse.Namespace) -> int:
     configure_logging(settings.log_level)
     delay = settings.sandbox_skyvern_delay if args.delay is None else args.delay
     key = settings.skyvern_api_key.get_secret_value()
-    return _until_signalled(lambda stop: serve(key, args.host, args.port, delay, stop))
+    return _until_signalled(lambda stop: serve(key, args.host, args.port, delay, stop,
+                                                    allow_private_hosts=args.allow_private_hosts))
 
 
 def cmd_projections(args: argparse.Namespace) -> int:

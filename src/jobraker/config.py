@@ -91,6 +91,8 @@ class Settings(BaseSettings):
     )
     # Set by `jobraker up` when it runs the Skyvern sandbox (no SKYVERN_API_KEY): labels submissions "sandbox".
     skyvern_sandbox: bool = Field(False, validation_alias=_env("JOBRAKER_SKYVERN_SANDBOX"))
+    # skyvern-1.0 never extracts for a run started with a url (output null): 2.0 reports the confirmation.
+    skyvern_engine: Literal["skyvern-1.0", "skyvern-2.0"] = Field("skyvern-2.0", validation_alias=_env("JOBRAKER_SKYVERN_ENGINE"))
     sandbox_skyvern_delay: float = Field(3.0, ge=0, le=3600, validation_alias=_env("JOBRAKER_SANDBOX_SKYVERN_DELAY"))
     # Skyvern runs at once across all workers; a slot whose worker died is freed after its lease
     # (longer than one call to Skyvern can take: the client's timeout is 30 s).
@@ -222,11 +224,31 @@ class Settings(BaseSettings):
         assert self.master_key is not None
         return decode_master_key(self.master_key.get_secret_value())
 
-
     @property
     def blind_index_key_bytes(self) -> bytes:
         assert self.blind_index_key is not None
         return decode_master_key(self.blind_index_key.get_secret_value())
+
+
+def skyvern_webhook_problem(settings: Settings) -> str | None:
+    """Why Skyvern could not deliver its webhooks to JOBRAKER_PUBLIC_URL, or None. Skyvern refuses
+    loopback, private and .local webhook hosts with 400 (skyvern/utils/url_validators.py), so
+    with a key for a public Skyvern every run would be refused. Not checked for the sandbox, nor
+    for a Skyvern on this machine or network (it can reach a private address)."""
+    from jobraker.domain.safe_url import UnsafeUrl, check_url
+
+    if settings.skyvern_api_key is None or settings.skyvern_sandbox:
+        return None
+    try:
+        check_url(settings.skyvern_base_url, resolve=None)
+    except UnsafeUrl:
+        return None  # a self-hosted Skyvern on a private address
+    try:
+        check_url(settings.public_url, field="JOBRAKER_PUBLIC_URL", resolve=None)
+    except UnsafeUrl as exc:
+        return (f"{exc}: SKYVERN_API_KEY is set and Skyvern refuses webhooks to loopback, private and .local hosts; "
+                "set JOBRAKER_PUBLIC_URL to this deployment's public https address")
+    return None
 
 
 def decode_master_key(text: str) -> bytes:

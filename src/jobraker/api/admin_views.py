@@ -47,22 +47,29 @@ def stream_view(request: HttpRequest, pk: UUID) -> HttpResponse:
 @admin_view_for(is_staff_member)
 def operations_view(request: HttpRequest) -> HttpResponse:
     """The operator's dashboard: candidates, applications per status, Adzuna quota use,
-    projection lag, failures and parked events, and queue lengths; and rebuilding a projection
-    or retrying its parked events (POST)."""
+    projection lag, failures and parked events, and queue lengths, whether Skyvern refused the key
+    (sending stopped); and rebuilding a projection, retrying its parked events or resuming sending
+    to Skyvern (POST)."""
+    from django.contrib import messages
     from django.db.models import Count
     from django.shortcuts import redirect
 
+    from jobraker.appliers.halt import halt_report, lift
     from jobraker.projections.base import ProjectionRunner
     from jobraker.projections.failures import open_parked
     from jobraker.projections.models import ApplicationRecord, CandidateRecord
     from jobraker.projections.registry import all_projections
     from jobraker.sources.factory import adzuna_quota
-    from jobraker.workers.broker import broker
+    from jobraker.workers.broker import broker, redis_client
     from jobraker.workers.queues import queue_table
     from jobraker.workers.relay import relay_projections
 
     runner = ProjectionRunner(get_jobraker(), all_projections())
     relay = relay_projections()  # its parked events can be retried; it is never rebuilt
+    if request.method == "POST" and "lift_skyvern_halt" in request.POST:
+        lift(redis_client())
+        messages.success(request, "Sending to Skyvern resumed; queued applications go out again.")
+        return redirect("admin-operations")
     if request.method == "POST":
         _projection_action(request, runner, relay)
         return redirect("admin-operations")
@@ -77,6 +84,7 @@ def operations_view(request: HttpRequest) -> HttpResponse:
         "parked": parked,
         "parked_projections": sorted({event.projection for event in parked}),
         "queues": queue_table(broker()),
+        "skyvern_halt": halt_report(redis_client()),
     }
     return TemplateResponse(request, "jobraker/operations.html", context)
 

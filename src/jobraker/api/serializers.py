@@ -197,7 +197,8 @@ class ApplicationDetailSerializer(ApplicationSerializer):
     timeline = serializers.SerializerMethodField()
     submission = serializers.SerializerMethodField(
         help_text="How it was sent (applier: skyvern, sandbox or dry-run) and whether the employer's site "
-        "confirmed it (verification, with the reason when unverified); null until something is sent."
+        "confirmed it (verification, with the reason when unverified); what Skyvern reported at the end of the run "
+        "(run_status, error_code, recording_url, screenshot_urls, app_url); null until something is sent."
     )
 
     class Meta(ApplicationSerializer.Meta):
@@ -210,7 +211,9 @@ class ApplicationDetailSerializer(ApplicationSerializer):
         if sent is None:
             return None
         return {"applier": sent.applier, "sandbox": sent.applier == "sandbox", "dry_run": sent.dry_run,
-                "run_id": sent.run_id, "verification": sent.verification, "reason": sent.reason, "sent_at": sent.sent_at}
+                "run_id": sent.run_id, "verification": sent.verification, "reason": sent.reason, "sent_at": sent.sent_at,
+                "run_status": sent.run_status, "error_code": sent.error_code, "recording_url": sent.recording_url,
+                "screenshot_urls": sent.screenshot_urls, "app_url": sent.app_url}
 
     def get_timeline(self, record: ApplicationRecord) -> list[dict[str, Any]]:
         entries = TimelineEntry.objects.filter(aggregate_id=record.id).order_by("version")

@@ -3,6 +3,9 @@ Skyvern sandbox, labelled "sandbox"), else the dry-run applier."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from jobraker.appliers.halt import SkyvernHalt
 from jobraker.appliers.skyvern import Applier, DryRunApplier, SkyvernApplier
 from jobraker.config import get_settings
 
@@ -17,3 +20,9 @@ def applier() -> Applier:
 
 def webhook_url() -> str:
     return get_settings().public_url.rstrip("/") + "/api/v1/webhooks/skyvern"
+
+
+def halt(redis: Any) -> SkyvernHalt | None:
+    """The stop flag for this process's Skyvern key (None without a key: nothing is sent anyway)."""
+    key = get_settings().skyvern_api_key
+    return SkyvernHalt(redis, key.get_secret_value()) if key is not None else None

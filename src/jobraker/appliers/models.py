@@ -1,6 +1,6 @@
 from django.db import models
 
-from jobraker.privacy.sealed_fields import SealedTextField
+from jobraker.privacy.sealed_fields import SealedJSONField, SealedTextField
 
 
 class SkyvernRunLink(models.Model):
@@ -24,9 +24,18 @@ class SubmissionRecord(models.Model):
     run_id = models.CharField(max_length=64, blank=True)
     dry_run = models.BooleanField(default=False)
     # awaiting | confirmed | unverified | confirmed_by_candidate | failed | needs_review | dry_run
+    # | posting_closed | needs_input | already_applied
     verification = models.CharField(max_length=24)
     # The confirmation seen; or why unverified, failed, needs review. Sealed under the candidate's key.
     reason = SealedTextField(blank=True)
+    # What Skyvern reported at the end of the run (Application.RunReported).
+    run_status = models.CharField(max_length=16, blank=True, default="")  # one of Skyvern's terminal run statuses
+    error_code = models.CharField(max_length=32, blank=True, default="")  # the error_code_mapping code the agent stopped with
+    # The run's links open pages showing the candidate's details as typed into the form, and tie
+    # this person to the run: sealed under the candidate's key like the event's evidence.
+    recording_url = SealedTextField(blank=True, default="")
+    screenshot_urls = SealedJSONField(default=list, blank=True)
+    app_url = SealedTextField(blank=True, default="")
     sent_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 

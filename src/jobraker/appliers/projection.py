@@ -19,7 +19,11 @@ VERIFICATION_BY_ACTION = {
     "confirm_submission": "confirmed_by_candidate",
     "record_failure": "failed",
     "flag_for_review": "needs_review",
+    "record_posting_closed": "posting_closed",
+    "request_input": "needs_input",
+    "record_already_applied": "already_applied",
 }
+NO_EVIDENCE = {"run_status": "", "error_code": "", "recording_url": "", "screenshot_urls": [], "app_url": ""}
 
 
 class SubmissionProjection(Projection):
@@ -39,8 +43,17 @@ class SubmissionProjection(Projection):
             defaults={
                 "candidate_id": event.candidate_id, "applier": event.applier, "run_id": event.run_id,
                 "dry_run": event.dry_run, "verification": "dry_run" if event.dry_run else "awaiting", "reason": "",
-                "sent_at": event.timestamp, "updated_at": event.timestamp,
+                "sent_at": event.timestamp, "updated_at": event.timestamp, **NO_EVIDENCE,
             },
+        )
+
+    @process.register
+    def _run_reported(self, event: Application.RunReported, position: int) -> None:
+        evidence = {} if event.evidence is ERASED else event.evidence or {}
+        sealed = {name: for_subject(event.candidate_id, evidence.get(name) or empty)
+                  for name, empty in (("recording_url", ""), ("screenshot_urls", []), ("app_url", ""))}
+        SubmissionRecord.objects.filter(application_id=event.originator_id, run_id=event.run_id).update(
+            run_status=event.run_status, error_code=event.error_code, updated_at=event.timestamp, **sealed,
         )
 
     @process.register

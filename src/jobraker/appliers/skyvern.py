@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import datetime
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any, Protocol
 
 import httpx
@@ -18,14 +19,46 @@ class SkyvernRun(BaseModel):
 
     run_id: str
     status: str
+    run_type: str | None = None
     output: Any = None
     failure_reason: str | None = None
+    # User-defined errors the agent stopped with: [{"error_code", "reasoning", "confidence_float", …}]
+    errors: list[dict[str, Any]] | None = None
+    recording_url: str | None = None
+    screenshot_urls: list[str] | None = None
+    app_url: str | None = None
     created_at: datetime | None = None
     finished_at: datetime | None = None
+
+    def error_codes(self) -> list[tuple[str, str]]:
+        """(error_code, reasoning) of each error the agent reported, in order."""
+        found = []
+        for error in self.errors or []:
+            if isinstance(error, dict) and isinstance(error.get("error_code"), str):
+                found.append((error["error_code"], str(error.get("reasoning") or "")))
+        return found
+
+    def evidence(self) -> dict[str, Any]:
+        """What Skyvern keeps of the run for people to look at (links to its app, recording, screenshots)."""
+        return {"recording_url": self.recording_url, "screenshot_urls": list(self.screenshot_urls or [])[:20],
+                "app_url": self.app_url}
 
 
 class SkyvernRejected(Exception):
     """Skyvern refused the task (4xx): nothing was started; not worth retrying as is."""
+
+
+class SkyvernBusy(Exception):
+    """429 (RateLimitExceeded or ConcurrencyLimitExceeded): raised before any run exists, so
+    nothing was started and sending again later is safe. ``retry_after``: seconds, when told."""
+
+    def __init__(self, message: str, retry_after: float | None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class SkyvernKeyRefused(Exception):
+    """403: Skyvern refuses the API key. Nothing was started; nothing will be until staff fix the key."""
 
 
 class SkyvernUnknownOutcome(Exception):
@@ -55,6 +88,10 @@ class SkyvernApplier:
             raise SkyvernUnknownOutcome(f"{type(exc).__name__}: {exc}") from None
         if response.status_code >= 500:
             raise SkyvernUnknownOutcome(f"Skyvern answered {response.status_code}")
+        if response.status_code == 429:
+            raise SkyvernBusy(f"Skyvern is busy (429): {_detail(response)}", retry_after_seconds(response))
+        if response.status_code == 403:
+            raise SkyvernKeyRefused(f"Skyvern refused the API key (403): {_detail(response)}")
         if response.status_code >= 400:
             raise SkyvernRejected(f"Skyvern refused the task ({response.status_code}): {response.text[:300]}")
         run_id = _run_of(response).run_id
@@ -66,6 +103,37 @@ class SkyvernApplier:
         response = self._http.get(f"/v1/runs/{run_id}")
         response.raise_for_status()
         return _run_of(response)
+
+
+MAX_RETRY_AFTER_SECONDS = 3600.0
+
+
+def retry_after_seconds(response: httpx.Response) -> float | None:
+    """``Retry-After`` in seconds (a number or an HTTP date), capped at an hour; None when absent or unreadable."""
+    value = (response.headers.get("retry-after") or "").strip()
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        seconds = (when - datetime.now(UTC)).total_seconds()
+    if seconds != seconds:  # NaN
+        return None
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER_SECONDS)
+
+
+def _detail(response: httpx.Response) -> str:
+    try:
+        detail = response.json().get("detail")
+    except (ValueError, AttributeError):
+        detail = None
+    return str(detail if detail is not None else response.text)[:300]
 
 
 def _run_of(response: httpx.Response) -> SkyvernRun:

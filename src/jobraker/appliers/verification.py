@@ -28,15 +28,38 @@ CONFIRMATION_SCHEMA = {
 
 CONFIRMATION_KEYS = ("confirmation", "confirmation_text", "confirmation_message", "confirmation_number",
                      "confirmation_id", "reference", "reference_number", "application_reference")
-CONFIRMING_WORDS = re.compile(
-    r"thanks? (you )?for (applying|your application)"
-    r"|application (has been |was )?(received|submitted|sent)"
-    r"|(received|got) your application"
-    r"|successfully (submitted|applied)"
-    r"|confirmation (number|code|id)",
-    re.IGNORECASE,
-)
-DENYING_WORDS = re.compile(r"\b(not|never|couldn't|could not|unable to|failed to) (be )?(submit|sent|send|apply)", re.IGNORECASE)
+# Fallback when the extraction names no confirmation: what employers' pages say, in the languages
+# of the countries Jobraker searches. Each phrase is a confirmation only when no denial is near.
+CONFIRMING_PHRASES = {
+    "en": r"thanks? (you )?for (applying|your (application|interest))|application (has been |was )?(received|submitted|sent)"
+          r"|(received|got) your application|successfully (submitted|applied)|confirmation (number|code|id)",
+    "de": r"vielen dank für (ihre|deine) bewerbung|danke für (ihre|deine) bewerbung"
+          r"|(ihre|deine) bewerbung (ist|wurde) (erfolgreich )?(eingegangen|übermittelt|versendet|gesendet|abgeschickt)"
+          r"|bewerbung (erfolgreich )?(eingegangen|übermittelt|abgeschickt)|eingangsbestätigung",
+    "fr": r"merci (pour|de) (votre|ta) candidature|(votre|ta) candidature (a bien été|a été) (envoyée|reçue|transmise|enregistrée)"
+          r"|nous avons (bien )?reçu (votre|ta) candidature|candidature (envoyée|reçue|transmise) avec succès",
+    "es": r"gracias por (tu|su) (solicitud|candidatura|postulación|aplicación)"
+          r"|(tu|su) (solicitud|candidatura|postulación) (ha sido|fue|se ha) (enviada|recibida|registrada)"
+          r"|hemos recibido (tu|su) (solicitud|candidatura|postulación)",
+    "it": r"grazie per (la tua|la sua|aver inviato la) candidatura|(la tua|la sua) candidatura (è stata|e' stata) (inviata|ricevuta|registrata)"
+          r"|abbiamo ricevuto (la tua|la sua) candidatura|candidatura inviata con successo",
+    "nl": r"bedankt voor (je|jouw|uw) sollicitatie|dank (je|u) voor (je|jouw|uw) sollicitatie"
+          r"|(je|jouw|uw) sollicitatie is (succesvol )?(ontvangen|verzonden|verstuurd|ingediend)"
+          r"|we hebben (je|jouw|uw) sollicitatie (goed )?ontvangen",
+    "pt": r"obrigad[oa] pela (sua|tua) candidatura|(sua|tua) candidatura (foi|já foi) (enviada|recebida|submetida|registrada|registada)"
+          r"|recebemos (a sua|sua|a tua) candidatura|candidatura enviada com sucesso",
+}
+DENYING_PHRASES = {
+    "en": r"\b(not|never|couldn't|could not|unable to|failed to) (be )?(submit|sent|send|apply)",
+    "de": r"\bnicht (übermittelt|gesendet|versendet|abgeschickt|eingegangen)|\bfehlgeschlagen|\bkonnte nicht",
+    "fr": r"\bn'a pas (pu )?être|\bpas (été )?(envoyée|transmise|reçue)|\béchec\b|\bimpossible d'envoyer",
+    "es": r"\bno (se )?(ha podido|pudo|fue) (enviar|enviada|recibida)|\berror al enviar",
+    "it": r"\bnon (è stata|e' stata|è possibile) (inviata|ricevuta|inviare)|\binvio non riuscito",
+    "nl": r"\bniet (verzonden|verstuurd|ontvangen|ingediend)|\bmislukt",
+    "pt": r"\bnão (foi|pôde ser|foi possível) (enviada|recebida|enviar)|\bfalha ao enviar",
+}
+CONFIRMING_WORDS = re.compile("|".join(f"(?:{p})" for p in CONFIRMING_PHRASES.values()), re.IGNORECASE)
+DENYING_WORDS = re.compile("|".join(f"(?:{p})" for p in DENYING_PHRASES.values()), re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -46,7 +69,8 @@ class Verdict:
 
 
 def verify(output: Any) -> Verdict:
-    """Whether Skyvern's output shows a confirmation from the employer's site."""
+    """Whether Skyvern's output shows a confirmation from the employer's site: the structured
+    extraction first (``submitted``, ``confirmation``…), then phrases in seven languages."""
     if output in (None, "", {}, []):
         return Verdict(False, "Skyvern finished but reported nothing from the employer's site, so there is no confirmation.")
     if isinstance(output, dict):

@@ -7,46 +7,35 @@ from uuid import UUID
 import httpx
 
 from jobraker.appliers.models import SkyvernRunLink
-from jobraker.appliers.skyvern import SkyvernApplier, SkyvernRun, SkyvernUnknownOutcome
-from jobraker.appliers.verification import verify
-from jobraker.domain.application import Actor, Application, Status
+from jobraker.appliers.outcomes import outcome_of
+from jobraker.appliers.skyvern import TERMINAL, SkyvernApplier, SkyvernRun, SkyvernUnknownOutcome
+from jobraker.domain.application import Status
 from jobraker.domain.service import Jobraker
 from jobraker.privacy.keyring import SubjectErased
 
 
 def record_outcome(jobraker: Jobraker, run: SkyvernRun) -> str:
-    """Map a terminal run to the application's next state. Deliveries are retried by
-    Skyvern: the application's own state makes a repeat a no-op."""
+    """Map a terminal run to the application's next state (appliers/outcomes.py) and keep what
+    Skyvern reported. Deliveries are retried by Skyvern: the application's own state makes a
+    repeat a no-op, and a run that is no longer the application's current one changes nothing."""
     link = SkyvernRunLink.objects.filter(run_id=run.run_id).first()
     if link is None:
         return "unknown run"
     application = jobraker.get_application(UUID(str(link.application_id)))
-    if application.status is Status.NEEDS_REVIEW and run.status == "completed":
-        _record_completed(application, run)  # Skyvern's report settles the review
-    elif application.status is not Status.SUBMITTING:
-        return "already recorded"
-    elif run.status == "completed":
-        _record_completed(application, run)
-    elif run.status in ("failed", "terminated", "canceled"):
-        application.record_failure(run.failure_reason or f"Skyvern run {run.status}", retryable=False)
-    elif run.status == "timed_out":
-        application.flag_for_review("Skyvern timed out; the form may or may not have been sent")
-    else:
+    if application.run_id is not None and application.run_id != run.run_id:
+        return "not the current run"
+    code, outcome, reasoning = outcome_of(run) if run.status in TERMINAL else ("", None, "")
+    if outcome is None:
         return "not terminal"
+    if not application.can(outcome.action):
+        return "already recorded"
+    application.record_run_report(run.run_id, run.status, code, run.evidence())
+    outcome.apply(jobraker, application, run, reasoning)
     try:
         jobraker.save(application)
     except SubjectErased:  # nothing is recorded for an erased candidate; Skyvern need not retry
         return "candidate erased"
     return "recorded"
-
-
-def _record_completed(application: Application, run: SkyvernRun) -> None:
-    """Submitted only with a confirmation from the employer's site; else unverified, saying why."""
-    verdict = verify(run.output)
-    if verdict.confirmed:
-        application.record_submitted(Actor.SYSTEM, confirmation=verdict.evidence)
-    else:
-        application.record_unverified(verdict.evidence)
 
 
 def poll_silent_runs(jobraker: Jobraker, skyvern: SkyvernApplier, older_than_minutes: int = 20) -> dict[str, str]:

@@ -28,6 +28,7 @@ class Status(str, Enum):
     SUBMITTING = "submitting"
     SUBMITTED = "submitted"
     NEEDS_REVIEW = "needs_review"
+    NEEDS_INPUT = "needs_input"  # the employer's form asked a question the candidate has not answered
     UNVERIFIED = "unverified"  # Skyvern finished, but the employer's site showed no confirmation
     FAILED = "failed"
     INTERVIEWING = "interviewing"
@@ -64,6 +65,14 @@ TRANSITIONS: dict[str, tuple[frozenset[Status], Status]] = {
     "record_failure": (frozenset({S.SUBMITTING}), S.FAILED),
     "requeue": (frozenset({S.FAILED}), S.QUEUED),
     "flag_for_review": (frozenset({S.SUBMITTING}), S.NEEDS_REVIEW),
+    # Skyvern answered before starting anything (429 busy, 403 key refused): back in the queue.
+    "release_submission": (frozenset({S.SUBMITTING}), S.QUEUED),
+    # What the run reported when it stopped (Skyvern's error_code_mapping).
+    "record_posting_closed": (frozenset({S.SUBMITTING, S.NEEDS_REVIEW}), S.WITHDRAWN),
+    "request_input": (frozenset({S.SUBMITTING}), S.NEEDS_INPUT),
+    "record_already_applied": (frozenset({S.SUBMITTING, S.NEEDS_REVIEW}), S.SUBMITTED),
+    # The candidate answered the question: a new run is a new intent, queued like any other.
+    "provide_input": (frozenset({S.NEEDS_INPUT}), S.QUEUED),
     # Submission verification: finished without a confirmation from the employer's site.
     "record_unverified": (frozenset({S.SUBMITTING, S.NEEDS_REVIEW}), S.UNVERIFIED),
     "confirm_submission": (frozenset({S.UNVERIFIED}), S.SUBMITTED),
@@ -72,7 +81,7 @@ TRANSITIONS: dict[str, tuple[frozenset[Status], Status]] = {
     "record_rejection": (frozenset({S.SUBMITTED, S.INTERVIEWING, S.OFFER, S.NEEDS_REVIEW, S.UNVERIFIED}), S.REJECTED),
     "withdraw": (
         frozenset({S.MATCHED, S.SHORTLISTED, S.PENDING_APPROVAL, S.QUEUED, S.SUBMITTED, S.INTERVIEWING, S.OFFER, S.NEEDS_REVIEW, S.FAILED,
-                   S.UNVERIFIED}),
+                   S.UNVERIFIED, S.NEEDS_INPUT}),
         S.WITHDRAWN,
     ),
 }
@@ -149,6 +158,19 @@ class Application(Aggregate):
         dry_run: bool
         applier: str
 
+    class RunReported(Aggregate.Event):
+        """What Skyvern reported at the end of a run: its status, the error code it stopped with (if
+        any) and links to look at (recording, screenshots, Skyvern's app). Sealed: the screenshots
+        show the candidate's details as typed into the form."""
+
+        data_subject_field = "candidate_id"
+
+        candidate_id: UUID
+        run_id: str
+        run_status: str
+        error_code: str
+        evidence: Personal[dict]
+
     class SubmissionPrepared(Aggregate.Event):
         """What would be sent if the candidate approves, until when they may, and the
         automation values (mode, strategy, levels) that decided to prepare it."""
@@ -207,6 +229,8 @@ class Application(Aggregate):
         self.dry_run = False
         self.applier: str | None = None
         self.preparation: Preparation | None = None
+        self.question: str | None = None  # what the employer's form asked (needs input); sealed in the event
+        self.run_report: dict | None = None  # the last run's status, error code and evidence links
 
     # Commands. Each checks TRANSITIONS and records one StatusChanged event.
 
@@ -238,6 +262,30 @@ class Application(Aggregate):
     def flag_for_review(self, reason: str) -> None:
         self._move("flag_for_review", Actor.SYSTEM, reason=clean_text("reason", reason, max_length=500))
 
+    def release_submission(self, reason: str) -> None:
+        """Skyvern refused before any run existed (429, 403): queued again, nothing was sent.
+        Never once a run is on record: that one may have started."""
+        if self.can("release_submission") and (self.run_id is not None or self.dry_run):
+            raise IllegalTransition("release submission", "a submission was already sent")
+        self._move("release_submission", Actor.SYSTEM, reason=clean_text("reason", reason, max_length=500))
+
+    def record_posting_closed(self, reason: str) -> None:
+        """The run found the posting closed: withdrawn, saying so."""
+        self._move("record_posting_closed", Actor.SYSTEM, reason=clean_text("reason", reason, max_length=500))
+
+    def request_input(self, question: str) -> None:
+        """The form asked something the candidate has not answered; the run stopped without submitting.
+        ``question`` comes from the employer's form (untrusted listing text; sealed like any reason)."""
+        self._move("request_input", Actor.SYSTEM, reason=clean_text("question", question, max_length=500))
+
+    def record_already_applied(self, reason: str) -> None:
+        """The employer's site says the candidate applied before: submitted, though not by this run."""
+        self._move("record_already_applied", Actor.SYSTEM, reason=clean_text("reason", reason, max_length=500))
+
+    def provide_input(self, by: Actor) -> None:
+        """The question is answered: queued again for a new run."""
+        self._move("provide_input", by)
+
     def record_unverified(self, reason: str) -> None:
         """The applier finished but nothing shows the employer received it; the reason says what was seen."""
         self._move("record_unverified", Actor.SYSTEM, reason=clean_text("reason", reason, max_length=500))
@@ -259,13 +307,21 @@ class Application(Aggregate):
         self._move("withdraw", by)
 
     def record_submission_sent(self, payload: dict, run_id: str, dry_run: bool, applier: str = "") -> None:
-        """Recorded once per application, while submitting: never a second submission."""
+        """Recorded once per run intent, while submitting: never a second submission for one intent
+        (a new intent exists only after a run stopped unsent for a question the candidate then answered)."""
         if self.status is not S.SUBMITTING:
             raise IllegalTransition("record a submission", f"the application is {self.status.value}")
         if self.run_id is not None or self.dry_run:
             raise IllegalTransition("record a submission", "a submission was already sent")
         applier = applier or ("dry-run" if dry_run else "skyvern")
         self._submission_sent(candidate_id=self.candidate_id, payload=payload, run_id=run_id, dry_run=dry_run, applier=applier)
+
+    def record_run_report(self, run_id: str, run_status: str, error_code: str, evidence: dict) -> None:
+        """Keep what Skyvern reported about the run sent for this application (not a move)."""
+        if self.run_id is not None and run_id != self.run_id:
+            raise IllegalTransition("record a run report", f"run {run_id} is not this application's current run")
+        self._run_reported(candidate_id=self.candidate_id, run_id=run_id, run_status=run_status,
+                           error_code=error_code, evidence=evidence)
 
     def prepare_submission(self, payload: dict, expires_at: datetime, automation: dict) -> None:
         """Record what would be sent and wait for the candidate (approve mode)."""
@@ -330,6 +386,10 @@ class Application(Aggregate):
             self.failure = (reason, bool(retryable))
         if self.status is S.SUBMITTED:
             self.submitted_once = True
+        self.question = reason if action == "request_input" else None
+        if action == "provide_input":
+            # A new run is a new intent: the earlier run (which stopped unsent) no longer blocks one.
+            self.run_id, self.dry_run = None, False
         if at is not None:
             self.interviews.append(at)
         if self.preparation is not None and self.preparation.state == "awaiting" and action in PREPARATION_OUTCOMES:
@@ -344,6 +404,10 @@ class Application(Aggregate):
         self.run_id = run_id or None
         self.dry_run = dry_run
         self.applier = applier
+
+    @event(RunReported)
+    def _run_reported(self, candidate_id: UUID, run_id: str, run_status: str, error_code: str, evidence: dict) -> None:
+        self.run_report = {"run_id": run_id, "run_status": run_status, "error_code": error_code}
 
     @event(NoteAdded)
     def _note_added(self, candidate_id: UUID, text: str, by: str) -> None:

@@ -53,6 +53,10 @@ class ApplicationProjection(Projection):
         )
 
     @process.register
+    def _run_reported(self, event: Application.RunReported, position: int) -> None:
+        ApplicationRecord.objects.filter(id=event.originator_id).update(version=event.originator_version, position=position)
+
+    @process.register
     def _note_added(self, event: Application.NoteAdded, position: int) -> None:
         ApplicationRecord.objects.filter(id=event.originator_id).update(  # one statement: no read, then write
             notes=F("notes") + 1, version=event.originator_version, position=position, updated_at=event.timestamp
@@ -89,6 +93,12 @@ class TimelineProjection(Projection):
         if event.at is not None:
             detail["at"] = event.at.isoformat()
         self._entry(event, action=event.action, status=event.status, by=event.by, detail=detail)
+
+    @process.register
+    def _run_reported(self, event: Application.RunReported, position: int) -> None:
+        evidence = {} if event.evidence is ERASED else event.evidence or {}
+        detail = {"run_id": event.run_id, "run_status": event.run_status, "error_code": event.error_code, **evidence}
+        self._entry(event, action="run_reported", status="", by="system", detail=detail)
 
     @process.register
     def _note_added(self, event: Application.NoteAdded, position: int) -> None:

@@ -98,7 +98,7 @@ class Supervisor:
         )
         host = "127.0.0.1" if self.settings.host in ("0.0.0.0", "::") else self.settings.host
         self.env.setdefault("JOBRAKER_PUBLIC_URL", f"http://{host}:{self.settings.port}")  # where webhooks go
-        self.children[SKYVERN_SANDBOX] = self._jobraker(SKYVERN_SANDBOX, "--port", str(port))
+        self.children[SKYVERN_SANDBOX] = self._jobraker(SKYVERN_SANDBOX, "--port", str(port), "--allow-private-hosts")
         _wait_until_listening(port, self.children[SKYVERN_SANDBOX])
         print(f"Skyvern: sandbox at {self.env['SKYVERN_BASE_URL']} (no SKYVERN_API_KEY; nothing is sent to employers)",
               flush=True)

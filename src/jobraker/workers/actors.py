@@ -53,6 +53,8 @@ def notify_application_change(application_id: str, version: int, correlation_id:
             message += " (Sandbox: a stand-in for Skyvern ran it; nothing was sent to the employer.)"
         if application.status.value == "unverified":
             message += " The employer's site showed no confirmation; the application page says why."
+        if application.status.value == "needs_input":
+            message += " The employer's form asks a question Jobraker has no answer for; the application page shows it."
         if application.status.value == "pending_approval" and application.preparation is not None:
             expires = application.preparation.expires_at.strftime("%Y-%m-%d %H:%M UTC")
             message += f" Jobraker prepared it: approve or reject it before {expires}; nothing is sent until you approve."
@@ -150,8 +152,8 @@ def submit_application(application_id: str, correlation_id: str) -> None:
     candidate's daily cap and Skyvern's concurrency limit, both shared by all workers."""
     from datetime import date
 
-    from jobraker.appliers.factory import applier, webhook_url
-    from jobraker.appliers.submit import submit
+    from jobraker.appliers.factory import applier, halt, webhook_url
+    from jobraker.appliers.submit import SubmitLater, submit
     from jobraker.eventstore.app import get_jobraker
     from jobraker.eventstore.context import caused_by
 
@@ -159,21 +161,37 @@ def submit_application(application_id: str, correlation_id: str) -> None:
     application = jobraker.get_application(UUID(application_id))
     cap = jobraker.get_candidate(application.candidate_id).auto_apply.daily_cap
     counter = f"jobraker:apply:daily:{application.candidate_id}:{date.today().isoformat()}"
-    if application.status.value == "queued" and int(redis_client().incr(counter)) > cap:
+    counted = application.status.value == "queued"
+    if counted and int(redis_client().incr(counter)) > cap:
         redis_client().decr(counter)
         raise dramatiq.Retry(f"daily cap of {cap} reached", delay=3_600_000)
     redis_client().expire(counter, 2 * 86_400)
     slots = _skyvern_slots()
     held = slots.acquire()
     if not held:  # try again when a slot surely frees (the first lease ends), within 30 s
+        if counted:  # nothing was sent: it does not count against today's cap
+            redis_client().decr(counter)
         raise dramatiq.Retry("Skyvern concurrency limit reached", delay=min(30_000, held.wait_ms + random.randint(100, 1000)))
     try:
         with caused_by(correlation_id, causation_id=f"submit:{application_id}", actor="system"):
             the_applier = applier()
-            outcome = submit(jobraker, UUID(application_id), the_applier, webhook_url())
+            outcome = submit(jobraker, UUID(application_id), the_applier, webhook_url(), halt(redis_client()))
+    except SubmitLater as later:  # Skyvern busy (429) or the key refused (403): nothing was sent
+        if counted:
+            redis_client().decr(counter)
+        raise dramatiq.Retry(str(later), delay=_later_ms(later.delay)) from None
     finally:
         slots.release(held)
     log.info("submission", application_id=application_id, outcome=outcome, applier=the_applier.name)
+
+
+def _later_ms(delay: float | None) -> int:
+    """Skyvern's Retry-After when it gave one; else 30 s doubling per retry, up to 10 minutes, with jitter."""
+    if delay is not None:
+        return int(delay * 1000) + random.randint(0, 1000)
+    message = CurrentMessage.get_current_message()
+    retries = message.options.get("retries", 0) if message is not None else 0
+    return min(600_000, 30_000 * 2 ** retries) + random.randint(0, 5_000)
 
 
 def _wait_for_projector(reason: str) -> NoReturn:

@@ -17,6 +17,9 @@ from jobraker.projections.base import Projection
 # moment a submission starts, which its outcome follows within minutes).
 NOTIFY_WHEN_BY = {Actor.SYSTEM.value, Actor.STAFF.value}
 SILENT_STATUSES = {Status.SUBMITTING.value}
+# Skyvern refused to start the run (429/403): the worker that was refused retries the message
+# itself, after Skyvern's Retry-After; a second message or a notification would defeat that.
+QUIET_ACTIONS = {"release_submission"}
 
 
 class Relay(Projection):
@@ -42,6 +45,8 @@ class Relay(Projection):
     def _status_changed(self, event: Application.StatusChanged, position: int) -> None:
         from jobraker.workers import actors
 
+        if event.action in QUIET_ACTIONS:
+            return
         if event.status == Status.QUEUED.value:
             actors.submit_application.send(str(event.originator_id), self._correlation_id)
         if event.by in NOTIFY_WHEN_BY and event.status not in SILENT_STATUSES:

@@ -1,0 +1,108 @@
+"""The sandbox against Skyvern's own Python SDK (``skyvern`` on PyPI, its generated ``skyvern.client``):
+if the sandbox drifts from the shapes the SDK sends and parses, these fail.
+
+The SDK pins structlog<24 and rich<14 while Jobraker needs structlog>=24.1, so it cannot be a
+declared dependency; it is installed beside Jobraker with ``pip install --no-deps skyvern``
+(its client needs only httpx and pydantic, which Jobraker has). Without it these tests skip."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+skyvern_client = pytest.importorskip("skyvern.client", reason="pip install --no-deps skyvern (see the module docstring)")
+
+from skyvern.client import Skyvern  # noqa: E402
+from skyvern.client.core.api_error import ApiError  # noqa: E402
+from skyvern.client.errors import BadRequestError  # noqa: E402
+
+from jobraker.appliers.payload import ERROR_CODES  # noqa: E402
+from jobraker.appliers.sandbox import SandboxSkyvern, concurrency_limited, rate_limited  # noqa: E402
+from jobraker.appliers.skyvern import SkyvernRun  # noqa: E402
+from jobraker.appliers.verification import CONFIRMATION_SCHEMA  # noqa: E402
+
+from .test_skyvern_sandbox import KEY, Receiver, url_with, wait_for  # noqa: E402
+
+NO_RETRIES = {"max_retries": 0}  # the SDK itself retries 429/5xx when asked; here every answer is seen
+
+
+@pytest.fixture
+def sdk():  # type: ignore[no-untyped-def]
+    with SandboxSkyvern(KEY, delay=0.05, retry_backoff=0.01, allow_private_hosts=True) as sandbox:
+        yield Skyvern(base_url=sandbox.base_url, api_key=KEY, timeout=10), sandbox
+
+
+def test_a_v2_run_as_jobraker_sends_it_is_parsed_by_the_sdk(sdk):
+    client, sandbox = sdk
+    with Receiver(refuse=0) as receiver:
+        run = client.run_task(prompt="apply", url=url_with("confirmed"), engine="skyvern-2.0", title="Dev at Sandco",
+                              data_extraction_schema=CONFIRMATION_SCHEMA, error_code_mapping=ERROR_CODES,
+                              webhook_url=f"{receiver.origin}/hook", proxy_location="RESIDENTIAL", request_options=NO_RETRIES)
+        assert run.run_id.startswith("tsk_v2_") and run.run_type == "task_v2" and run.status == "queued"
+        done = wait_for(lambda: (r := client.get_run(run.run_id)).status == "completed" and r)
+        wait_for(lambda: receiver.deliveries)
+    assert done.output["confirmation_number"].startswith("SBX-") and done.app_url.endswith(run.run_id)
+    assert done.run_request.engine == "skyvern-2.0" and done.run_request.error_code_mapping == ERROR_CODES
+    raw, _ = receiver.deliveries[0]
+    # The webhook body: what Jobraker reads, and what the SDK's run model reads.
+    ours = SkyvernRun.model_validate_json(raw)
+    assert ours.run_id == run.run_id and ours.output == done.output and ours.app_url == done.app_url
+    body = json.loads(raw)
+    assert "run_request" not in body and body["organization_id"] and body["summary"]
+
+
+def test_a_v1_run_reports_no_output_and_error_codes_come_back_as_errors(sdk):
+    client, sandbox = sdk
+    v1 = client.run_task(prompt="apply", url=url_with("confirmed"), data_extraction_schema=CONFIRMATION_SCHEMA,
+                         request_options=NO_RETRIES)
+    assert v1.run_type == "task_v1"
+    assert wait_for(lambda: (r := client.get_run(v1.run_id)).status == "completed" and r).output is None
+    stopped = client.run_task(prompt="apply", url=url_with("posting_closed"), engine="skyvern-2.0",
+                              error_code_mapping=ERROR_CODES, request_options=NO_RETRIES)
+    done = wait_for(lambda: (r := client.get_run(stopped.run_id)).status == "terminated" and r)
+    assert [e["error_code"] for e in done.errors] == ["posting_closed"]
+
+
+def test_refusals_reach_the_sdk_as_skyvern_sends_them(sdk):
+    client, sandbox = sdk
+    with pytest.raises(BadRequestError) as blocked:
+        strict = SandboxSkyvern(KEY, delay=60).start()
+        try:
+            Skyvern(base_url=strict.base_url, api_key=KEY).run_task(
+                prompt="p", url="https://jobs.example.org/1", webhook_url="http://127.0.0.1:8000/hook",
+                request_options=NO_RETRIES)
+        finally:
+            strict.stop()
+    assert blocked.value.body == {"detail": "The host in your url is blocked: 127.0.0.1"}
+    sandbox.refuse_next += [rate_limited("3"), concurrency_limited()]
+    for _ in range(2):
+        with pytest.raises(ApiError) as limited:
+            client.run_task(prompt="p", url="https://jobs.example.org/1", request_options=NO_RETRIES)
+        assert limited.value.status_code == 429 and "limit exceeded" in limited.value.body["detail"]
+    sandbox.revoke_key()
+    with pytest.raises(ApiError) as refused:
+        client.get_run("tsk_1", request_options=NO_RETRIES)
+    assert refused.value.status_code == 403 and refused.value.body == {"detail": "Invalid credentials"}
+
+
+def test_cancel_replay_and_upload_through_the_sdk(sdk):
+    client, sandbox = sdk
+    slow = SandboxSkyvern(KEY, delay=60, allow_private_hosts=True).start()
+    try:
+        slow_client = Skyvern(base_url=slow.base_url, api_key=KEY)
+        run = slow_client.run_task(prompt="p", url=url_with("confirmed"), request_options=NO_RETRIES)
+        slow_client.cancel_run(run.run_id)
+        assert slow_client.get_run(run.run_id).status == "canceled"
+    finally:
+        slow.stop()
+    with Receiver(refuse=0) as receiver:
+        run = client.run_task(prompt="p", url=url_with("confirmed"), webhook_url=f"{receiver.origin}/h",
+                              request_options=NO_RETRIES)
+        wait_for(lambda: len(receiver.deliveries) == 1)
+        replay = client.retry_run_webhook(run.run_id)
+        assert replay.run_id == run.run_id and replay.status_code == 200 and len(receiver.deliveries) == 2
+    # The generated SDK sends the file as a plain form field; the sandbox takes it as Skyvern's route would a file.
+    uploaded = client.upload_file(file="%PDF-1.7 resume")
+    assert uploaded.presigned_url and uploaded.file_id and uploaded.s3uri.startswith("s3://")
+    # (This SDK version has no DELETE /v1/files call: tests/test_skyvern_sandbox.py covers it over raw HTTP.)

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import uuid
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -50,6 +52,9 @@ print(json.dumps({
 """
 
 
+DATA_DIRS: dict[str, str] = {}
+
+
 @pytest.fixture
 def old_database():
     server = os.environ["DATABASE_URL"]
@@ -60,12 +65,17 @@ def old_database():
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
     yield url
+    shutil.rmtree(DATA_DIRS.pop(url, ""), ignore_errors=True)
     with psycopg.connect(server, autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 def django(url: str, *args: str) -> str:
-    env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": SRC, "DJANGO_SETTINGS_MODULE": "jobraker.settings"}
+    # A data folder of its own too: its key-encryption keys must be the ones this database
+    # records (the session's folder has rotated past them in other tests).
+    data_dir = DATA_DIRS.setdefault(url, tempfile.mkdtemp(prefix="jrt-migr-"))
+    env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": SRC, "DJANGO_SETTINGS_MODULE": "jobraker.settings",
+           "JOBRAKER_DATA_DIR": data_dir}
     result = subprocess.run([sys.executable, *args], env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     return result.stdout

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -46,6 +47,11 @@ def running_up(tmp_path: Path):
     (data_dir / "runtime.json").write_text(
         json.dumps({"DATABASE_URL": os.environ["DATABASE_URL"], "REDIS_URL": os.environ["REDIS_URL"]})
     )
+    # Its secrets and key-encryption keys, as the running `up` keeps them in its folder.
+    session_dir = Path(os.environ["JOBRAKER_DATA_DIR"])
+    for name in ("secrets.json", "keks.json"):
+        if (session_dir / name).exists():
+            shutil.copy2(session_dir / name, data_dir / name)
     lock = DataFolderLock(data_dir)
     lock.acquire()
     yield data_dir, lock

@@ -17,7 +17,7 @@ import pytest
 from jobraker.runtime.lifetime import pid_in
 
 from .live_servers import free_port
-from .test_up import PASSWORD, Up, data_dir  # noqa: F401  (data_dir is a fixture)
+from .test_up import PASSWORD, Up, data_dir, log_in_once_projected  # noqa: F401  (data_dir is a fixture)
 
 GONE_WITHIN = 30.0
 
@@ -50,7 +50,7 @@ def test_second_up_refuses_and_nothing_outlives_a_killed_or_hung_up_up(data_dir:
     first.wait_ready()
     created = httpx.post(f"{first.base}/api/v1/auth/register",
                          json={"email": "grace@example.org", "name": "Grace Hopper", "password": PASSWORD})
-    assert created.status_code == 201, created.text
+    assert created.status_code == 202, created.text
 
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"}}
     env.update(JOBRAKER_DATA_DIR=str(data_dir), JOBRAKER_PORT=str(free_port()))
@@ -64,8 +64,8 @@ def test_second_up_refuses_and_nothing_outlives_a_killed_or_hung_up_up(data_dir:
     assert (data_dir / "runtime.json").exists()
     registered = httpx.post(f"{first.base}/api/v1/auth/register",
                             json={"email": "alan@example.org", "name": "Alan Turing", "password": PASSWORD})
-    assert registered.status_code == 201, registered.text
-    assert token(first.base, "grace@example.org").status_code == 200
+    assert registered.status_code == 202, registered.text
+    log_in_once_projected(first.base, "grace@example.org")
 
     # SIGKILL: the children die with `up` (PR_SET_PDEATHSIG); PostgreSQL, detached by pg_ctl, waits for the next up.
     left_by_first = processes_of(first, data_dir)

@@ -82,7 +82,8 @@ def run_reactions(jobraker, relay, broker, rounds: int = 3) -> None:
         caught_up(jobraker.recorder.max_notification_id())
         relay.catch_up()
         for queue in ("match", "apply", "default"):
-            broker.join(queue, timeout=60_000)
+            # Other tests' auto-applying candidates are matched to the control listing too.
+            broker.join(queue, timeout=180_000)
 
 
 @pytest.mark.parametrize("url", ATTACK_URLS)
@@ -133,8 +134,9 @@ def test_a_tracked_application_never_reaches_a_victim_in_full_automation(jobrake
 
     # The control went all the way: matched, queued and sent to Skyvern with the victim's details.
     assert jobraker.get_application(application_id(victim, control)).status is Status.SUBMITTING
-    assert [t["url"] for t in skyvern.tasks] == [f"https://jobs.example.org/real/{marker}"]
-    assert "Victim Person" in skyvern.tasks[0]["prompt"]
+    # (other tests' auto-applying candidates may be sent the control too: only the victim's count)
+    victims_tasks = [t for t in skyvern.tasks if "Victim Person" in t["prompt"]]
+    assert [t["url"] for t in victims_tasks] == [f"https://jobs.example.org/real/{marker}"]
     assert AlertHit.objects.filter(alert_id=alert_id, job_id=control).exists()
     with pytest.raises(NotFound):
         jobraker.get_application(application_id(victim, tracked))

@@ -10,7 +10,7 @@ from jobraker.appliers.models import SkyvernRunLink
 from jobraker.appliers.outcomes import outcome_of
 from jobraker.appliers.skyvern import TERMINAL, SkyvernApplier, SkyvernRun, SkyvernUnknownOutcome
 from jobraker.domain.application import Status
-from jobraker.domain.service import Jobraker
+from jobraker.domain.service import Jobraker, NotFound
 from jobraker.privacy.keyring import SubjectErased
 
 
@@ -47,7 +47,11 @@ def poll_silent_runs(jobraker: Jobraker, skyvern: SkyvernApplier, older_than_min
     outcomes = {}
     silent = SkyvernRunLink.objects.filter(created_at__lt=timezone.now() - timedelta(minutes=older_than_minutes))
     for link in silent:
-        application = jobraker.get_application(UUID(str(link.application_id)))
+        try:
+            application = jobraker.get_application(UUID(str(link.application_id)))
+        except NotFound:  # one bad link must not stop the others being asked
+            outcomes[link.run_id] = "not asked: no such application"
+            continue
         if application.status is not Status.SUBMITTING:
             continue
         try:

@@ -31,6 +31,8 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from jobraker.config import get_settings
+from jobraker.delivery.outbox import subject_folder
 from jobraker.privacy.keyring import unwrap
 from jobraker.privacy.rotation import rotate_keks
 from jobraker.workers.broker import redis_client
@@ -197,6 +199,8 @@ def test_an_auditor_finds_nothing_of_an_erased_candidate(jobraker, live_projecto
         export = client.get(f"/api/v1/exports/{exported.json()['id']}", **wait(client, exported)).json()
         assert export["status"] == "ready", export
 
+    assert list(subject_folder(a_id).glob("*.eml"))  # A had mail in the outbox before the erasure
+
     # A backup of the key table, and the KEKs of its day, taken before the erasure (part 4).
     backup = dumped_key_rows()[str(a_id)]
     keks_then = json.loads(jobraker.keyring.kek_source.path.read_text())["keks"]
@@ -232,27 +236,28 @@ def test_an_auditor_finds_nothing_of_an_erased_candidate(jobraker, live_projecto
     disk = grep([pgdata], {**a_wanted, **b_wanted, **controls})
     findings["postgres files"] = {(f, w) for f, w in disk if w.startswith("A:") and "/pg_wal/" not in f}
     findings["wal"] = {(f, w) for f, w in disk if w.startswith("A:") and "/pg_wal/" in f}
+    assert {w for _, w in disk if w.startswith("B:")} == set()  # B's values are only ciphertext on disk too
     assert any("/pg_wal/" in f and w == "listing" for f, w in disk)
     assert any("/base/" in f and w == "B id" for f, w in disk)
 
     # (c) Redis: live keys and values, dump.rdb, the append-only file.
     findings["redis live"] = search_bytes(redis_values(), a_wanted)
     redis_dir = redis_files()
-    redis_disk = grep([redis_dir], {**a_wanted, **controls})
+    redis_disk = grep([redis_dir], {**a_wanted, **b_wanted, **controls})
+    assert {w for _, w in redis_disk if w.startswith("B:")} == set()
     findings["redis files"] = {(f, w) for f, w in redis_disk if w.startswith("A:")}
     assert any(f.endswith("dump.rdb") and w == "redis marker" for f, w in redis_disk)
     assert any("appendonly" in f and w == "redis marker" for f, w in redis_disk)
 
     # (d) the data folder, apart from the two servers' folders searched above.
-    from jobraker.config import get_settings
-    from jobraker.delivery.outbox import subject_folder
-
     data_dir = get_settings().data_dir
     others = [p for p in data_dir.iterdir() if p.resolve() not in (pgdata.resolve(), redis_dir.resolve())]
     files = grep(others, {**a_wanted, **b_wanted})
     findings["data folder"] = {(f, w) for f, w in files if w.startswith("A:")}
     assert not subject_folder(a_id).exists()
-    # Control: B's mail sits in B's outbox folder (the development mail sink; erasure removes it).
+    # Control: B's mail sits in B's outbox folder (the development mail sink; erasure removes it),
+    # and nowhere else in the folder.
+    assert {f for f, w in files if w.startswith("B:")} <= {f for f in map(str, subject_folder(b_id).glob("*.eml"))}
     assert any(str(subject_folder(b_id)) in f and w.startswith("B:email/") for f, w in files), files
 
     # (e) everything the run wrote: log records and both output streams.

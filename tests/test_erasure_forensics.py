@@ -40,6 +40,7 @@ from jobraker.workers.broker import redis_client
 from .api_helpers import PASSWORD, caught_up, signed_in, wait
 from .assistant_helpers import ask, chat_model, start
 from .conftest import relay_from_now
+from .documents import docx_with_text
 from .fakes.openai_chat_server import FakeOpenAIChat, Say
 from .test_erasure import pg_dump, redis_values
 from .test_erasure_barrier import dumped_key_rows, open_all, sealed_fields
@@ -57,6 +58,7 @@ def personal_values(tag: str, who: str) -> dict[str, str]:
         "avoid": f"Ferroglyph{who}{tag}",
         "excluded": f"Umbrage{who}Holdings{tag}",
         "resume": f"Charted the {who}-Mariana trench vents in {tag}",
+        "resume_docx": f"Surveyed {who} Rockall bank seamounts {tag}",
         "note": f"Recruiter {who}ephine hinted at relocation {tag}",
         "alert": f"Alert {who} nightjar {tag}",
         "alert_keyword": f"Nightjar{who}{tag}",
@@ -152,6 +154,10 @@ def fill_every_field(client, values: dict[str, str]):
     resume = client.post("/api/v1/candidates/me/resume",
                          {"file": SimpleUploadedFile("cv.txt", values["resume"].encode())}, format="multipart")
     assert resume.status_code in (201, 202), resume.content
+    docx = client.post("/api/v1/candidates/me/resume", {"file": SimpleUploadedFile(
+        "cv.docx", docx_with_text(values["resume_docx"]),
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document")}, format="multipart")
+    assert docx.status_code in (201, 202), docx.content
     tracked = client.post("/api/v1/applications", {"title": "Hydrographer", "company": "Tidewater", "applied": True},
                           format="json")
     assert tracked.status_code in (201, 202), tracked.content
@@ -276,7 +282,7 @@ def test_an_auditor_finds_nothing_of_an_erased_candidate(jobraker, live_projecto
     fields = sealed_fields(jobraker, a_id)
     assert len(fields) >= 5
     opened = open_all(a_id, unwrap(AESGCM(base64.b64decode(keks_then[str(backup[0])])), a_id, backup[1]), fields)
-    assert a_values["name"] in opened and a_values["skill"] in opened
+    assert a_values["name"] in opened and a_values["skill"] in opened and a_values["resume_docx"] in opened
     # ...and with every KEK on disk after the rotation, opens nothing.
     old_kek = keks_then[str(backup[0])]
     rotate_keks(jobraker.keyring, jobraker.keyring.kek_source)

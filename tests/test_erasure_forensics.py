@@ -146,8 +146,8 @@ def redis_files() -> Path:
     return Path(client.config_get("dir")["dir"])
 
 
-def fill_every_field(client, values: dict[str, str]):
-    client.patch("/api/v1/candidates/me/profile", {"headline": values["headline"], "skills": [values["skill"]],
+def fill_every_field(client, values: dict[str, str], listing_id: uuid.UUID):
+    client.patch("/api/v1/candidates/me/profile", {"headline": values["headline"], "skills": [values["skill"], "Python"],
                                                    "locations": [values["location"]]}, format="json")
     client.patch("/api/v1/candidates/me/preferences", {"avoid_keywords": [values["avoid"]],
                                                        "excluded_companies": [values["excluded"]]}, format="json")
@@ -168,6 +168,13 @@ def fill_every_field(client, values: dict[str, str]):
     assert alert.status_code in (201, 202), alert.content
     with chat_model(FakeOpenAIChat([Say("Noted.")])):
         ask(client, start(client, values["conversation"]), values["message"])
+    # A shortlisted match records its explanation (matched and missing skills) in an event.
+    shortlisted = client.post(f"/api/v1/candidates/me/matches/{listing_id}/shortlist", **wait(client, tracked))
+    assert shortlisted.status_code in (201, 202), shortlisted.content
+    from jobraker.eventstore.app import get_jobraker
+
+    explanation = get_jobraker().get_application(uuid.UUID(shortlisted.json()["id"])).explanation
+    assert values["skill"] in json.dumps(explanation), explanation  # the leak of old: it carries the skills
     exported = client.post("/api/v1/candidates/me/exports")
     assert exported.status_code == 202, exported.content
     return exported
@@ -197,9 +204,11 @@ def test_an_auditor_finds_nothing_of_an_erased_candidate(jobraker, live_projecto
     a_values["email"], b_values["email"] = a_email, b_email
     a_id, b_id = uuid.UUID(a_created["id"]), uuid.UUID(b_created["id"])
     listing_title = f"Forensic listing marker {tag}"
-    jobraker.post_job(source="forensics", external_id=tag, title=listing_title, company="Marker Ltd")
+    listing_id, _ = jobraker.post_job(source="forensics", external_id=tag, title=listing_title, company="Marker Ltd",
+                                      location="London", country="gb", description="Python developer wanted",
+                                      url="https://example.org/forensics")
     for client, values, candidate_id in ((a, a_values, a_id), (b, b_values, b_id)):
-        exported = fill_every_field(client, values)
+        exported = fill_every_field(client, values, listing_id)
         jobraker.send_notification(f"forensics:{candidate_id}", candidate_id, "test", values["notification"])
         settle(jobraker, relay, dramatiq_worker)
         export = client.get(f"/api/v1/exports/{exported.json()['id']}", **wait(client, exported)).json()

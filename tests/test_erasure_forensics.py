@@ -33,6 +33,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from jobraker.config import get_settings
 from jobraker.delivery.outbox import subject_folder
+from jobraker.eventstore.app import get_jobraker
 from jobraker.privacy.keyring import unwrap
 from jobraker.privacy.rotation import rotate_keks
 from jobraker.workers.broker import redis_client
@@ -147,10 +148,12 @@ def redis_files() -> Path:
 
 
 def fill_every_field(client, values: dict[str, str], listing_id: uuid.UUID):
-    client.patch("/api/v1/candidates/me/profile", {"headline": values["headline"], "skills": [values["skill"], "Python"],
-                                                   "locations": [values["location"]]}, format="json")
-    client.patch("/api/v1/candidates/me/preferences", {"avoid_keywords": [values["avoid"]],
-                                                       "excluded_companies": [values["excluded"]]}, format="json")
+    profile = client.patch("/api/v1/candidates/me/profile", {"headline": values["headline"], "locations": [values["location"]],
+                                                             "skills": [values["skill"], "Python"]}, format="json")
+    assert profile.status_code == 200, profile.content
+    preferences = client.patch("/api/v1/candidates/me/preferences", {"avoid_keywords": [values["avoid"]],
+                                                                     "excluded_companies": [values["excluded"]]}, format="json")
+    assert preferences.status_code == 200, preferences.content
     resume = client.post("/api/v1/candidates/me/resume",
                          {"file": SimpleUploadedFile("cv.txt", values["resume"].encode())}, format="multipart")
     assert resume.status_code in (201, 202), resume.content
@@ -171,8 +174,6 @@ def fill_every_field(client, values: dict[str, str], listing_id: uuid.UUID):
     # A shortlisted match records its explanation (matched and missing skills) in an event.
     shortlisted = client.post(f"/api/v1/candidates/me/matches/{listing_id}/shortlist", **wait(client, tracked))
     assert shortlisted.status_code in (201, 202), shortlisted.content
-    from jobraker.eventstore.app import get_jobraker
-
     explanation = get_jobraker().get_application(uuid.UUID(shortlisted.json()["id"])).explanation
     assert values["skill"] in json.dumps(explanation), explanation  # the leak of old: it carries the skills
     exported = client.post("/api/v1/candidates/me/exports")

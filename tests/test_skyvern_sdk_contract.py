@@ -3,7 +3,7 @@ if the sandbox drifts from the shapes the SDK sends and parses, these fail.
 
 The SDK pins structlog<24 and rich<14 while Jobraker needs structlog>=24.1, so it cannot be a
 declared dependency; it is installed beside Jobraker with ``pip install --no-deps skyvern``
-(its client needs only httpx and pydantic, which Jobraker has). Without it these tests skip."""
+(its client needs only httpx and pydantic, which Jobraker has). The README's test command installs it."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-skyvern_client = pytest.importorskip("skyvern.client", reason="pip install --no-deps skyvern (see the module docstring)")
+import skyvern.client as skyvern_client  # installed by the README's test command (--no-deps)
 
 from skyvern.client import Skyvern  # noqa: E402
 from skyvern.client.core.api_error import ApiError  # noqa: E402

@@ -11,6 +11,7 @@ text posted as a real listing *is* matched and alerted (the control), so the tes
 from __future__ import annotations
 
 import socket
+import time
 import uuid
 from uuid import UUID
 
@@ -77,13 +78,23 @@ def victim_in_full_automation(jobraker, marker: str):
 
 
 def run_reactions(jobraker, relay, broker, rounds: int = 3) -> None:
-    """What the running system would do: the relay sends, the workers match, alert and submit."""
+    """What the running system would do: the relay sends, the workers match and alert (the
+    submissions that follow are waited for by the test: in a full run the permissive victim is
+    also matched to every earlier test's listings, and the apply queue holds their daily-cap
+    retries for hours)."""
     for _ in range(rounds):
         caught_up(jobraker.recorder.max_notification_id())
         relay.catch_up()
-        for queue in ("match", "apply", "default"):
-            # Other tests' auto-applying candidates are matched to the control listing too.
-            broker.join(queue, timeout=180_000)
+        for queue in ("match", "default"):
+            broker.join(queue, timeout=120_000)
+
+
+def submitted(jobraker, application: UUID, timeout: float = 120.0) -> Status:
+    """The application's status once a worker has sent it (or the time is up)."""
+    deadline = time.monotonic() + timeout
+    while (status := jobraker.get_application(application).status) is not Status.SUBMITTING and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return status
 
 
 @pytest.mark.parametrize("url", ATTACK_URLS)
@@ -134,10 +145,10 @@ def test_a_tracked_application_never_reaches_a_victim_in_full_automation(jobrake
     run_reactions(jobraker, relay, dramatiq_worker, rounds=1)
 
     # The control went all the way: matched, queued and sent to Skyvern with the victim's details.
-    assert jobraker.get_application(application_id(victim, control)).status is Status.SUBMITTING
-    # (other tests' auto-applying candidates may be sent the control too: only the victim's count)
+    assert submitted(jobraker, application_id(victim, control)) is Status.SUBMITTING
+    # (in a full run the victim is also sent earlier tests' listings: the control must be among them)
     victims_tasks = [t for t in skyvern.tasks if "Victim Person" in t["prompt"]]
-    assert [t["url"] for t in victims_tasks] == [f"https://jobs.example.org/real/{marker}"]
+    assert f"https://jobs.example.org/real/{marker}" in [t["url"] for t in victims_tasks]
     assert AlertHit.objects.filter(alert_id=alert_id, job_id=control).exists()
     with pytest.raises(NotFound):
         jobraker.get_application(application_id(victim, tracked))

@@ -638,3 +638,25 @@ def test_random_sequences_never_send_what_the_mode_forbids(skyvern):
         settings=settings(max_examples=40, stateful_step_count=20, deadline=None, suppress_health_check=list(HealthCheck)),
     )
     assert skyvern.tasks, "some runs should have sent something, or the invariant was never exercised"
+
+
+def test_a_candidate_whose_key_is_gone_stops_no_one_elses_matching(jobraker, live_projector):
+    """Between the key's destruction and the erasure event's projection the candidate's sealed
+    wishes read as None: matching passes over them and goes on (a full run found match_new_job
+    retried to the dead letters on such a candidate)."""
+    from jobraker.embeddings.selection import get_provider
+    from jobraker.matching.automatic import AutoMatcher
+    from jobraker.projections.models import JobRecord
+
+    from .api_helpers import caught_up
+
+    gone, _ = jobraker.register_candidate(unique_email("gone"), "Gone", "h", address_verified=True)
+    jobraker.change_profile(gone, {"skills": ["Python"]})
+    position = jobraker.change_automation(gone, {"mode": "suggest"})
+    caught_up(position)
+    jobraker.keyring.destroy(gone)
+    job_id, position = jobraker.post_job(source="test", external_id=uuid4().hex, title="Python developer", company="Acme")
+    caught_up(position)
+    matcher = AutoMatcher(jobraker, get_provider(), prepare=None)
+    assert matcher.consider(gone, {"mode": "suggest", "min_score": 0}, JobRecord.objects.get(id=job_id)) is False
+    assert matcher.existing_jobs(gone) == 0

@@ -13,7 +13,7 @@ from django.db.models import Q, QuerySet
 from jobraker.domain.automation import MATCHING_MODES
 from jobraker.domain.service import Jobraker, Preparer
 from jobraker.embeddings.providers import EmbeddingProvider
-from jobraker.matching.service import screen, top_matches
+from jobraker.matching.service import CandidateErased, screen, top_matches
 from jobraker.projections.models import CandidateRecord, JobRecord
 
 EXISTING_JOBS_CONSIDERED = 50
@@ -34,7 +34,10 @@ class AutoMatcher:
 
     def consider(self, candidate_id: UUID, automation: dict[str, Any], job: JobRecord) -> bool:
         """Record the job as a match if it passes the candidate's filters and minimum score."""
-        screening = screen(candidate_id, job, self.provider, strict=automation.get("strict_filters", True))
+        try:
+            screening = screen(candidate_id, job, self.provider, strict=automation.get("strict_filters", True))
+        except CandidateErased:  # one erased candidate must not stop the others' matching
+            return False
         match = screening.match
         if match is None or screening.removed_by is not None or match.score < automation.get("min_score", 100):
             return False
@@ -55,5 +58,8 @@ class AutoMatcher:
         record = matching_candidates().filter(id=candidate_id).first()
         if record is None:
             return 0
-        best = top_matches(candidate_id, self.provider, limit=EXISTING_JOBS_CONSIDERED).results
+        try:
+            best = top_matches(candidate_id, self.provider, limit=EXISTING_JOBS_CONSIDERED).results
+        except CandidateErased:
+            return 0
         return sum(self.consider(candidate_id, record.auto_apply, match.job) for match in best)

@@ -22,6 +22,10 @@ class Matches:
     results: list[Match]
 
 
+class CandidateErased(Exception):
+    """The candidate's key is destroyed: there is nothing to match for them."""
+
+
 @dataclass
 class Seeker:
     """What matching needs to know about one candidate."""
@@ -34,6 +38,9 @@ class Seeker:
     @classmethod
     def load(cls, candidate_id: UUID) -> Seeker:
         record = CandidateRecord.objects.get(id=candidate_id)
+        if record.profile is None or record.preferences is None:
+            # Sealed under the candidate's key, which is gone: erased (their row goes next).
+            raise CandidateErased(candidate_id)
         row = CandidateVector.objects.filter(candidate_id=candidate_id).first()
         vector = list(row.embedding) if row is not None and row.embedding is not None else None
         return cls(

@@ -38,8 +38,8 @@ class Seeker:
     @classmethod
     def load(cls, candidate_id: UUID) -> Seeker:
         record = CandidateRecord.objects.get(id=candidate_id)
-        if record.profile is None or record.preferences is None:
-            # Sealed under the candidate's key, which is gone: erased (their row goes next).
+        # Sealed under the candidate's key: None once it is gone (erasure; their row goes next).
+        if record.profile is None and record.preferences is None and record.name is None:
             raise CandidateErased(candidate_id)
         row = CandidateVector.objects.filter(candidate_id=candidate_id).first()
         vector = list(row.embedding) if row is not None and row.embedding is not None else None

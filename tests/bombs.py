@@ -9,7 +9,7 @@ import struct
 import zipfile
 import zlib
 
-from .documents import docx_with_text
+from .documents import docx_with_text, pdf_of
 
 
 def pdf_shared_heavy_stream(pages: int = 50, repeats: int = 1_300_000) -> bytes:
@@ -24,7 +24,7 @@ def pdf_shared_heavy_stream(pages: int = 50, repeats: int = 1_300_000) -> bytes:
         b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(content) + content + b"\nendstream",
         *[b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 3 0 R /Resources " + font + b" >>"] * pages,
     ]
-    return _pdf(objects)
+    return pdf_of(objects)
 
 
 def pdf_pages_with_text(texts: list[str]) -> bytes:
@@ -39,22 +39,7 @@ def pdf_pages_with_text(texts: list[str]) -> bytes:
         stream = b"BT /F1 11 Tf 14 TL 72 760 Td " + lines + b" ET"
         streams.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
     kids = b" ".join(b"%d 0 R" % (3 + i) for i in range(count))
-    return _pdf([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [" + kids + b"] /Count %d >>" % count, *pages, *streams])
-
-
-def _pdf(objects: list[bytes]) -> bytes:
-    out = io.BytesIO()
-    out.write(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(out.tell())
-        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
-    xref = out.tell()
-    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
-    for offset in offsets:
-        out.write(b"%010d 00000 n \n" % offset)
-    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
-    return out.getvalue()
+    return pdf_of([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [" + kids + b"] /Count %d >>" % count, *pages, *streams])
 
 
 PARAGRAPH = b"<w:p><w:r><w:t>Ada Lovelace</w:t></w:r></w:p>"

@@ -82,6 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
                    "JOBRAKER_KEKS) print the variable's value with a new KEK added.")
     keys.add_argument("action", choices=["rotate", "status", "add"])
     keys.add_argument("--batch-size", type=int, default=500, help="subject keys re-wrapped per transaction")
+    privacy = command("privacy", cmd_privacy, "Seal personal fields that a version before issue 12 stored in "
+                      "plaintext in the event log (run once; writers wait while it runs; see docs/security.md).")
+    privacy.add_argument("action", choices=["migrate"])
     command("check", cmd_check, "Validate configuration and reach the database and Redis.")
     createstaff = command("createstaff", cmd_createstaff, "Create a staff or auditor account. The password is "
                           f"read from {STAFF_PASSWORD_VARIABLE} or asked for twice; it is never an argument.")
@@ -395,6 +398,32 @@ def _print_keks_with_a_new_one(settings: Settings) -> int:
         raise ConfigError("keys add: JOBRAKER_KEKS is not set (without it, `jobraker keys rotate` makes the KEK itself)")
     keks = parse_keks(settings.keks.get_secret_value())
     print(format_keks(Keks(keks.current + 1, {**keks.keys, keks.current + 1: new_kek()})))
+    return 0
+
+
+def cmd_privacy(args: argparse.Namespace) -> int:
+    _ready_settings()
+    from tqdm import tqdm
+
+    from jobraker.eventstore.app import get_jobraker
+    from jobraker.privacy.plaintext_migration import migrate_plaintext
+    from jobraker.privacy.vacuum import vacuum
+
+    with tqdm(desc="privacy migrate", unit=" events", unit_scale=True, file=sys.stderr) as bar:
+
+        def progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        migration = migrate_plaintext(get_jobraker(), progress)
+    if not migration.rewritten:
+        print(f"{migration.scanned} events with personal fields read: none held plaintext; nothing changed")
+        return 0
+    vacuum([get_jobraker().recorder.events_table_name])  # type: ignore[attr-defined]
+    print(f"{len(migration.rewritten)} of {migration.scanned} events re-sealed "
+          f"({len(migration.erased_subjects)} of erased candidates, replaced by unopenable bytes); "
+          f"hash chain head was {migration.old_head}, is now {migration.new_head} (recorded in jobraker_chain_rewrites); "
+          "events table vacuumed")
     return 0
 
 

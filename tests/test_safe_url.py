@@ -8,7 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from jobraker.domain.errors import InvalidValue
-from jobraker.domain.safe_url import MAX_LENGTH, UnsafeUrl, check_url, literal_address, resolve_addresses
+from jobraker.domain.safe_url import MAX_LENGTH, UnsafeUrl, check_url, literal_address
+from jobraker.public_urls import check_public_url, resolve_addresses
 
 REFUSED = [
     "http://169.254.169.254/latest/meta-data/iam/security-credentials/",  # cloud metadata (link-local)
@@ -84,17 +85,18 @@ def test_a_name_that_resolves_to_a_forbidden_address_is_refused(address):
         check_url("https://innocent-looking.example.com/apply", resolve=lambda host: ["93.184.215.14", address])
 
 
-def test_by_default_every_address_the_system_resolver_gives_is_checked(monkeypatch):
+def test_the_adapters_check_every_address_the_system_resolver_gives(monkeypatch):
     import socket
 
     assert "127.0.0.1" in resolve_addresses("localhost")  # the real resolver (/etc/hosts)
     assert resolve_addresses("does-not-resolve.example.org") == []
     # A name this machine cannot resolve is accepted at entry; one it resolves inward never is.
-    assert check_url("https://does-not-resolve.example.org/x") == "https://does-not-resolve.example.org/x"
+    assert check_public_url("https://does-not-resolve.example.org/x") == "https://does-not-resolve.example.org/x"
     real = socket.getaddrinfo
     monkeypatch.setattr(socket, "getaddrinfo", lambda host, *a, **k: real("10.0.0.5", *a, **k))
     with pytest.raises(UnsafeUrl, match="public address"):
-        check_url("https://rebound.example.org/x")
+        check_public_url("https://rebound.example.org/x")
+    assert check_url("https://rebound.example.org/x") == "https://rebound.example.org/x"  # the domain asks no DNS
 
 
 def test_numeric_hosts_are_read_as_a_resolver_reads_them():

@@ -10,7 +10,8 @@ from jobraker.domain.application import Status
 from jobraker.domain.candidate import CONSENT_KINDS, CONTRACT_CHOICES, HOURS_CHOICES, MAX_DAILY_CAP, MAX_SALARY, REMOTE_CHOICES
 from jobraker.domain.job import TRACKED_SOURCE
 from jobraker.domain.safe_url import MAX_LENGTH as MAX_URL_LENGTH
-from jobraker.domain.safe_url import UnsafeUrl, check_url
+from jobraker.domain.safe_url import UnsafeUrl
+from jobraker.public_urls import check_public_url
 from jobraker.domain.service import CANDIDATE_ACTIONS
 from jobraker.privacy.sealed_fields import SealedJSONField, SealedTextField
 from jobraker.projections.models import ApplicationRecord, CandidateRecord, JobRecord, TimelineEntry
@@ -27,7 +28,7 @@ class SafeURLField(serializers.URLField):
     def to_internal_value(self, data: Any) -> str:
         url = super().to_internal_value(data)
         try:
-            return check_url(url, field=self.field_name or "url")
+            return check_public_url(url, field=self.field_name or "url")
         except UnsafeUrl as exc:
             raise serializers.ValidationError(str(exc), code="unsafe_url") from None
 

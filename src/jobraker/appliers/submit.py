@@ -30,7 +30,8 @@ from jobraker.domain.application import Actor, Application, Status
 from jobraker.domain.candidate import Candidate
 from jobraker.domain.errors import DomainError
 from jobraker.domain.job import Job
-from jobraker.domain.safe_url import UnsafeUrl, check_url
+from jobraker.domain.safe_url import UnsafeUrl
+from jobraker.public_urls import check_public_url
 from jobraker.domain.service import Jobraker, Preparer, sending_refusal
 from jobraker.privacy.keyring import SubjectErased
 from jobraker.projections.models import ApplicationRecord
@@ -138,7 +139,7 @@ def unsafe_target(payload: dict[str, Any]) -> str:
     """Checked again right before sending (the name may resolve differently since it came in):
     why the payload's URL may not go to Skyvern, or nothing."""
     try:
-        check_url(payload.get("url", ""), field="the job's url")
+        check_public_url(payload.get("url", ""), field="the job's url")
     except UnsafeUrl as exc:
         return f"not sent: {exc}"
     return ""

@@ -36,17 +36,10 @@ class UnsafeUrl(InvalidValue):
     """The URL may not be stored or sent; the message says why (never echoes credentials)."""
 
 
-def resolve_addresses(host: str) -> list[str]:
-    """Every address the host resolves to; none when it does not resolve."""
-    try:
-        return [info[4][0] for info in socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)]
-    except (socket.gaierror, UnicodeError, OSError):
-        return []
-
-
-def check_url(url: str, field: str = "url", resolve: Resolver | None = resolve_addresses) -> str:
-    """The URL as given, if it is safe; raises ``UnsafeUrl`` naming ``field`` otherwise.
-    ``resolve=None`` checks everything but what the name resolves to (pure, no network)."""
+def check_url(url: str, field: str = "url", resolve: Resolver | None = None) -> str:
+    """The URL as given, if it is safe; raises ``UnsafeUrl`` naming ``field`` otherwise. Without
+    ``resolve`` it checks everything but what the name resolves to (pure, no network); the adapters
+    pass this machine's resolver (``jobraker/public_urls.py``)."""
     if not isinstance(url, str) or not url:
         raise UnsafeUrl(f"{field} must be a non-empty http or https URL")
     if len(url) > MAX_LENGTH:

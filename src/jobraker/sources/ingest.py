@@ -22,7 +22,8 @@ from redis.exceptions import LockError
 from redis.lock import Lock
 
 from jobraker.domain.job import job_id
-from jobraker.domain.safe_url import UnsafeUrl, check_url, resolve_addresses
+from jobraker.domain.safe_url import UnsafeUrl, check_url
+from jobraker.public_urls import resolve_addresses
 from jobraker.domain.personal import ERASED
 from jobraker.domain.service import Jobraker
 from jobraker.sources.adzuna_client import AdzunaClient

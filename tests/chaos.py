@@ -409,16 +409,8 @@ def _read_models() -> dict[str, list]:
         TimelineEntry,
     )
 
-    from jobraker.privacy.sealed_email import open_email
-
-    def opened(row):  # type: ignore[no-untyped-def]
-        # Each sealing draws a fresh nonce: compare the address, not its ciphertext.
-        if "email_sealed" in row:
-            row["email_sealed"] = open_email(row["id"], row["email_sealed"])
-        return row
-
     def rows(model, order, drop=()):  # type: ignore[no-untyped-def]
-        return [opened({k: v for k, v in model_to_dict(o).items() if k not in drop}) for o in model.objects.order_by(*order)]
+        return [{k: v for k, v in model_to_dict(o).items() if k not in drop} for o in model.objects.order_by(*order)]
 
     return {
         "candidates": rows(CandidateRecord, ["id"]),

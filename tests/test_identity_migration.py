@@ -1,6 +1,6 @@
 """An existing store upgrades: accounts get their blind index and reservation, candidate rows
 get their address sealed, and the plaintext columns go (migrations accounts 0002–0004 and
-projections 0008), run on a database of its own migrated back to before them."""
+projections 0008, then 0012 moves the address into a SealedTextField), run on a database of its own migrated back to before them."""
 
 from __future__ import annotations
 
@@ -36,17 +36,20 @@ from jobraker.bootstrap import setup_django
 setup_django()
 from jobraker.accounts.models import Account, EmailReservation
 from jobraker.privacy.blind_index import email_index
-from jobraker.privacy.sealed_email import open_email
+from django.db import connection
 from jobraker.projections.models import CandidateRecord
 args = json.loads(sys.argv[1])
 record = CandidateRecord.objects.get(id=args["candidate"])
+with connection.cursor() as cursor:
+    cursor.execute("SELECT email FROM jobraker_candidates WHERE id = %s", [args["candidate"]])
+    raw_email = cursor.fetchone()[0]
 print(json.dumps({
     "candidate_login": str(Account.objects.get_by_natural_key(args["candidate_email"]).id),
     "staff_login": str(Account.objects.get_by_natural_key(args["staff_email"]).id),
     "reservations": sorted([str(r.subject_id), r.kind] for r in EmailReservation.objects.filter(
         email_index__in=[email_index(args["candidate_email"]), email_index(args["staff_email"])])),
-    "sealed_opens": open_email(record.id, record.email_sealed),
-    "plaintext_in_row": args["candidate_email"] in record.email_sealed,
+    "sealed_opens": record.email,
+    "plaintext_in_row": args["candidate_email"] in raw_email,
     "verified": record.address_verified,
 }))
 """
@@ -105,4 +108,4 @@ def test_existing_accounts_and_candidate_rows_are_upgraded(old_database):
         columns = {r[0] for r in conn.execute(
             "SELECT table_name || '.' || column_name FROM information_schema.columns "
             "WHERE table_name IN ('jobraker_accounts', 'jobraker_candidates')")}
-    assert "jobraker_accounts.email" not in columns and "jobraker_candidates.email" not in columns
+    assert "jobraker_accounts.email" not in columns  # the candidates' column is sealed (plaintext_in_row above)

@@ -21,6 +21,7 @@ from .conftest import unique_email
 from .test_personal_data import jobraker_url
 
 SEALED_COLUMNS = [
+    ("jobraker_candidates", "email", "id"),
     ("jobraker_candidates", "name", "id"),
     ("jobraker_candidates", "profile", "id"),
     ("jobraker_candidates", "preferences", "id"),
@@ -47,8 +48,8 @@ def candidate(jobraker, projector):
     values = {"name": f"Ermintrude Vole{tag}", "note": f"Spoke to Mr Plimsoll{tag}",
               "title": f"Chat about Gnarlwick{tag}", "alert": f"Snoods in Frimley{tag}",
               "skill": f"Wibbling{tag}", "keyword": f"Zonkers{tag}", "consent": f"v{tag}", "criteria": f"snood{tag}",
-              "message": f"Hello Ermintrude {tag}"}
-    candidate_id, _ = jobraker.register_candidate(unique_email(), values["name"], "h")
+              "message": f"Hello Ermintrude {tag}", "email": unique_email(f"ermintrude{tag}")}
+    candidate_id, _ = jobraker.register_candidate(values["email"], values["name"], "h")
     jobraker.change_profile(candidate_id, {"skills": [values["skill"]]})
     jobraker.change_preferences(candidate_id, {"keywords": [values["keyword"]]})
     jobraker.give_consent(candidate_id, "terms", values["consent"])
@@ -73,6 +74,7 @@ def test_personal_columns_are_ciphertext_at_rest_and_plaintext_through_the_orm(c
         assert stored and all(value.startswith(PREFIX) for value in stored), (table, column)
         assert not any(v.lower() in "".join(stored).lower() for v in values.values()), (table, column)
     assert CandidateRecord.objects.get(id=candidate_id).name == values["name"]
+    assert CandidateRecord.objects.get(id=candidate_id).email == values["email"]
     assert values["note"] in [e.detail.get("text") for e in TimelineEntry.objects.filter(candidate_id=candidate_id)]
     assert ConversationRecord.objects.get(candidate_id=candidate_id).title == values["title"]
     assert JobAlertRecord.objects.get(candidate_id=candidate_id).name == values["alert"]

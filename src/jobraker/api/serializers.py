@@ -15,7 +15,6 @@ from jobraker.public_urls import check_public_url
 from jobraker.domain.service import CANDIDATE_ACTIONS
 from jobraker.privacy.sealed_fields import SealedJSONField, SealedTextField
 from jobraker.projections.models import ApplicationRecord, CandidateRecord, JobRecord, TimelineEntry
-from jobraker.privacy.sealed_email import open_email
 
 
 class SafeURLField(serializers.URLField):
@@ -115,19 +114,12 @@ class ModelFieldsOnce:
 
 
 class CandidateSerializer(serializers.ModelSerializer):
-    email = serializers.SerializerMethodField()
-
     class Meta:
         model = CandidateRecord
         fields = [
             "id", "email", "address_verified", "name", "registered_at", "profile", "preferences", "consents",
             "auto_apply", "resume", "is_active", "version",
         ]
-
-    def get_email(self, record: CandidateRecord) -> str | None:
-        """Opened from its sealed column (None once the candidate's key is destroyed)."""
-        email = open_email(record.id, record.email_sealed)
-        return email if isinstance(email, str) else None
 
 
 class JobSerializer(ModelFieldsOnce, serializers.ModelSerializer):

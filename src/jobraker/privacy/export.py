@@ -20,7 +20,6 @@ from jobraker.domain.personal import ERASED
 from jobraker.eventstore.app import EncryptedJobraker
 from jobraker.privacy.models import DataExport
 from jobraker.privacy.streams import candidate_streams
-from jobraker.privacy.sealed_email import open_email
 from jobraker.projections.models import ApplicationRecord, CandidateRecord, JobRecord, NotificationRecord, TimelineEntry
 from jobraker.resumes.store import ResumeStore
 
@@ -73,17 +72,12 @@ def _event_json(entry: HistoryEntry) -> dict[str, Any]:
             "at": entry.at.isoformat(), "metadata": entry.metadata, "data": entry.data}
 
 
-def _with_email_opened(row: dict[str, Any]) -> dict[str, Any]:
-    email = open_email(UUID(row["id"]), row.pop("email_sealed"))
-    return row | {"email": email if isinstance(email, str) else None}
-
-
 def _read_models(candidate_id: UUID) -> dict[str, Any]:
     def rows(queryset: Any) -> list[dict[str, Any]]:
         return [model_to_dict(row) | {"id": str(row.pk)} for row in queryset]
 
     return {
-        "candidate": [_with_email_opened(row) for row in rows(CandidateRecord.objects.filter(id=candidate_id))],
+        "candidate": rows(CandidateRecord.objects.filter(id=candidate_id)),
         "applications": rows(ApplicationRecord.objects.filter(candidate_id=candidate_id)),
         "tracked_jobs": rows(JobRecord.with_tracked.filter(owner_id=candidate_id)),
         "timeline": rows(TimelineEntry.objects.filter(candidate_id=candidate_id)),

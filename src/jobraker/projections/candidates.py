@@ -11,7 +11,6 @@ from jobraker.domain.personal import ERASED
 from jobraker.privacy.sealed_fields import for_subject
 from jobraker.projections.base import Projection
 from jobraker.privacy.blind_index import email_index
-from jobraker.privacy.sealed_email import seal_email
 from jobraker.projections.models import CandidateRecord
 
 
@@ -38,7 +37,7 @@ class CandidateProjection(Projection):
         CandidateRecord.objects.update_or_create(
             id=event.originator_id,
             defaults={
-                "email_sealed": seal_email(event.originator_id, event.email),
+                "email": event.email,
                 "name": event.name,
                 "registered_at": event.timestamp,
                 "address_verified": event.address_verified,

@@ -57,8 +57,9 @@ class CandidateRecord(models.Model):
     """A candidate as the API shows them to themselves (and to staff). Dropped on erasure."""
 
     id = models.UUIDField(primary_key=True)
-    email_sealed = models.TextField()  # sealed with the candidate's key (privacy/sealed_email.py)
-    name = SealedTextField(subject_field="id")  # sealed under the candidate's key (privacy/sealed_fields.py)
+    # Sealed under the candidate's key (privacy/sealed_fields.py); login finds accounts by blind index.
+    email = SealedTextField(null=True, subject_field="id")
+    name = SealedTextField(subject_field="id")
     registered_at = models.DateTimeField()
     address_verified = models.BooleanField(default=False)
     # Sealed under the candidate's key (privacy/sealed_fields.py); auto_apply holds settings only.

@@ -9,10 +9,12 @@ def seal_existing_addresses(apps, schema_editor):
     rows = list(CandidateRecord.objects.all().only("id", "email"))
     if not rows:
         return
-    from jobraker.privacy.sealed_email import seal_email
+    from jobraker.eventstore.app import get_jobraker
 
+    keyring = get_jobraker().keyring
     for row in rows:
-        CandidateRecord.objects.filter(id=row.id).update(email_sealed=seal_email(row.id, row.email))
+        sealed = keyring.seal(row.id, "read_model.candidate.email", row.email.encode())  # resealed by 0012
+        CandidateRecord.objects.filter(id=row.id).update(email_sealed=sealed)
 
 
 class Migration(migrations.Migration):

@@ -74,10 +74,6 @@ class Account(AbstractBaseUser, PermissionsMixin):
     class Meta:
         db_table = "jobraker_accounts"
 
-    @property
-    def is_candidate(self) -> bool:
-        return self.role == Role.CANDIDATE
-
 
 class EmailReservation(models.Model):
     """An e-mail address in use, by its blind index: at most one identity (candidate, staff or

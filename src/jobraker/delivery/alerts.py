@@ -149,7 +149,3 @@ def digest_cutoff(now: datetime, hour: int) -> datetime | None:
     """Today's digest moment, once it has passed (None before it)."""
     cutoff = now.replace(hour=hour, minute=0, second=0, microsecond=0)
     return cutoff if now >= cutoff else None
-
-
-def previous_cutoff(cutoff: datetime) -> datetime:
-    return cutoff - timedelta(days=1)

@@ -27,6 +27,3 @@ class ResumeStore:
 
     def delete(self, resume_id: UUID) -> None:
         ResumeFile.objects.filter(id=resume_id).delete()
-
-    def delete_all(self, candidate_id: UUID) -> None:
-        ResumeFile.objects.filter(candidate_id=candidate_id).delete()

@@ -22,10 +22,10 @@ from redis.exceptions import LockError
 from redis.lock import Lock
 
 from jobraker.domain.job import job_id
-from jobraker.domain.safe_url import UnsafeUrl, check_url
-from jobraker.public_urls import resolve_addresses
 from jobraker.domain.personal import ERASED
+from jobraker.domain.safe_url import UnsafeUrl, check_url
 from jobraker.domain.service import Jobraker
+from jobraker.public_urls import resolve_addresses
 from jobraker.sources.adzuna_client import AdzunaClient
 from jobraker.sources.adzuna_models import AdzunaSearchResults
 

@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from jobraker.appliers.models import SkyvernFile
 from jobraker.appliers.payload import RESUME_FILE_FIELD, with_resume_file
-from jobraker.appliers.skyvern import SkyvernUploadFailed, UploadedFile
+from jobraker.appliers.skyvern import SkyvernRejected, SkyvernUploadFailed, UploadedFile
 from jobraker.config import get_settings
 from jobraker.domain.application import Application, Status
 from jobraker.domain.service import Jobraker, NotFound
@@ -53,11 +53,10 @@ def attach_resume_file(jobraker: Any, application: Application, payload: dict[st
         return payload
     resume_id = UUID(named["resume_id"])
     candidate = jobraker.get_candidate(application.candidate_id)
-    if candidate.resume is None or candidate.resume.id != resume_id:
-        raise SkyvernUploadFailed("the resume named in the payload was replaced or deleted", retry_after=None)
     content = ResumeStore(jobraker.keyring).get(resume_id, application.candidate_id)
-    if content is None:
-        raise SkyvernUploadFailed("the resume file is gone", retry_after=None)
+    if candidate.resume is None or candidate.resume.id != resume_id or content is None:
+        # An approved payload names a resume since replaced or deleted: never send another file.
+        raise SkyvernRejected("not sent: the resume named in the payload was replaced or deleted")
     uploaded = applier.upload_file(candidate.resume.filename, content, candidate.resume.content_type)
     del content  # only ever in memory, and only for the upload
     if not uploaded.file_id:

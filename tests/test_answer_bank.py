@@ -187,7 +187,7 @@ def test_answer_bank_endpoints_for_each_role(live_projector):
     custom_without_question = owner.post("/api/v1/candidates/me/answers", {"answer": "Yes"}, format="json")
     assert custom_without_question.status_code == 400
     empty = owner.post("/api/v1/candidates/me/answers", {"topic": "relocation", "answer": " "}, format="json")
-    assert empty.status_code == 400
+    assert empty.status_code == 422 and "answer must not be empty" in empty.json()["detail"]
     mine = {row["topic"]: row for row in owner.get("/api/v1/candidates/me/answers").json()["answers"]}
     assert mine["notice_period"]["answer"] == "One month" and mine["notice_period"]["id"] == answer_id
     assert mine["disability"]["answer"] == PREFER_NOT_TO_SAY

@@ -11,6 +11,8 @@ from uuid import uuid4
 
 import pytest
 from django.utils import timezone
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from jobraker.appliers.models import SkyvernFile
 from jobraker.appliers.payload import RESUME_FILE_FIELD, RESUME_FILE_MARK
@@ -166,3 +168,20 @@ def test_an_approved_payload_is_sent_as_approved_until_the_candidate_answers_a_q
     application.request_input("What is your notice period?")
     application.provide_input(Actor.CANDIDATE)
     assert answered_since_approval(application)  # the answer is not in the approved payload: built anew
+
+
+@settings(max_examples=300, deadline=None)
+@given(erased=st.booleans(), resume_current=st.booleans(), run_current=st.booleans(),
+       ended_ago=st.one_of(st.none(), st.integers(0, 7200)), grace=st.integers(0, 3600))
+def test_a_file_goes_exactly_when_nothing_may_still_need_it(erased, resume_current, run_current, ended_ago, grace):
+    from jobraker.appliers.files import deletion_reason
+
+    now = timezone.now()
+    ended_at = None if ended_ago is None else now - timedelta(seconds=ended_ago)
+    reason = deletion_reason(erased, resume_current, run_current, ended_at, now, timedelta(seconds=grace))
+    if erased or not resume_current:  # at once, whatever the run is doing
+        assert reason == ("erasure" if erased else "resume_changed")
+    elif run_current or ended_at is None:  # the run may still download it
+        assert reason == ""
+    else:  # the run ended: kept through the grace, then deleted
+        assert (reason == "run_ended") == (ended_ago >= grace) and reason in ("", "run_ended")

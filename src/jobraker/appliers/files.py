@@ -100,14 +100,24 @@ def _due(jobraker: Jobraker, row: SkyvernFile, now: datetime, grace: timedelta) 
         application = jobraker.get_application(row.application_id)
     except NotFound:
         return "run_ended"
-    if candidate.resume is None or candidate.resume.id != row.resume_id:
-        return "resume_changed"
-    if application.status is Status.SUBMITTING and _file_of_current_run(application, row):
-        return ""
-    if row.run_ended_at is None:
+    resume_current = candidate.resume is not None and candidate.resume.id == row.resume_id
+    run_current = application.status is Status.SUBMITTING and _file_of_current_run(application, row)
+    if not run_current and row.run_ended_at is None:  # the grace starts when the sweep first sees it ended
         SkyvernFile.objects.filter(file_id=row.file_id).update(run_ended_at=now)
         row.run_ended_at = now
-    return "run_ended" if now >= row.run_ended_at + grace else ""
+    return deletion_reason(False, resume_current, run_current, row.run_ended_at, now, grace)
+
+
+def deletion_reason(erased: bool, resume_current: bool, run_current: bool, run_ended_at: datetime | None,
+                    now: datetime, grace: timedelta) -> str:
+    """The rule, on its own: erasure and a changed resume at once; an ended run after the grace."""
+    if erased:
+        return "erasure"
+    if not resume_current:
+        return "resume_changed"
+    if run_current or run_ended_at is None:
+        return ""
+    return "run_ended" if now >= run_ended_at + grace else ""
 
 
 def _file_of_current_run(application: Application, row: SkyvernFile) -> bool:

@@ -11,7 +11,11 @@ from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
 from jobraker.accounts.models import Role
-from jobraker.appliers.payload import NO_INVENTED_ANSWERS, parts_with_answers, payload_for
+from jobraker.appliers.payload import (
+    NO_INVENTED_ANSWERS,
+    parts_with_answers,
+    payload_for,
+)
 from jobraker.domain.answers import (
     CUSTOM,
     PREFER_NOT_TO_SAY,

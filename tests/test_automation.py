@@ -7,7 +7,6 @@ mode that the candidate did not approve — checked over random sequences of com
 from __future__ import annotations
 
 import re
-
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from uuid import UUID, uuid4
@@ -27,8 +26,6 @@ from hypothesis.stateful import (
 
 from jobraker.appliers.payload import RESUME_FILE_FIELD, with_resume_file
 from jobraker.appliers.skyvern import DryRunApplier, SkyvernApplier
-from jobraker.resumes.service import upload_resume
-from jobraker.resumes.store import ResumeStore
 from jobraker.appliers.submit import expire_preparations, preparer, submit
 from jobraker.domain.application import Actor, Application, Status
 from jobraker.domain.automation import MODES, STRATEGIES
@@ -37,6 +34,8 @@ from jobraker.domain.errors import DomainError, IllegalTransition, InvalidValue
 from jobraker.domain.policy import auto_apply_decision
 from jobraker.domain.service import NotFound
 from jobraker.eventstore.app import get_jobraker
+from jobraker.resumes.service import upload_resume
+from jobraker.resumes.store import ResumeStore
 
 from .conftest import unique_email
 from .fakes.skyvern_server import FakeSkyvern

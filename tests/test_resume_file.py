@@ -16,7 +16,12 @@ from hypothesis import strategies as st
 
 from jobraker.appliers.models import SkyvernFile
 from jobraker.appliers.payload import RESUME_FILE_FIELD, RESUME_FILE_MARK
-from jobraker.appliers.submit import SubmitLater, answered_since_approval, preparer, submit
+from jobraker.appliers.submit import (
+    SubmitLater,
+    answered_since_approval,
+    preparer,
+    submit,
+)
 from jobraker.domain.application import Actor, Application, Status
 from jobraker.resumes.service import upload_resume
 from jobraker.resumes.store import ResumeStore
@@ -54,11 +59,11 @@ def _run_to_its_end(jobraker, app_id, webhook):
     return wait_for(lambda: (a := jobraker.get_application(app_id)).status is not Status.SUBMITTING and a)
 
 
-def test_a_question_stops_the_run_the_answer_requeues_it_and_the_new_run_submits_with_the_resume(  # noqa: F811
-    jobraker, sandbox, webhook_server
+def test_a_question_stops_the_run_the_answer_requeues_it_and_the_new_run_submits_with_the_resume(
+    jobraker, sandbox, webhook_server  # noqa: F811
 ):
-    from jobraker.appliers.files import sweep_files
     from jobraker.appliers.factory import skyvern_applier
+    from jobraker.appliers.files import sweep_files
 
     candidate_id = _with_resume(jobraker)
     app_id = _queued(jobraker, candidate_id, company="Quantex [sandbox]")  # the sandbox company that asks

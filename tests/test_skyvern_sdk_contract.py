@@ -10,9 +10,7 @@ from __future__ import annotations
 import json
 
 import pytest
-
 import skyvern.client as skyvern_client  # installed by the README's test command (--no-deps)
-
 from skyvern.client import Skyvern  # noqa: E402
 from skyvern.client.core.api_error import ApiError  # noqa: E402
 from skyvern.client.errors import BadRequestError  # noqa: E402
@@ -136,9 +134,13 @@ def test_jobrakers_client_uploads_and_deletes_as_the_sdk_reads_it(sdk):
     from skyvern.client.core.pydantic_utilities import parse_obj_as
     from skyvern.client.types import UploadFileResponse
 
-    from jobraker.appliers.skyvern import SkyvernApplier, SkyvernKeyRefused, SkyvernUploadFailed
+    from jobraker.appliers.skyvern import (
+        SkyvernApplier,
+        SkyvernKeyRefused,
+        SkyvernUploadFailed,
+    )
 
-    client, sandbox = sdk
+    _, sandbox = sdk
     ours = SkyvernApplier(sandbox.base_url, KEY)
     uploaded = ours.upload_file("cv.pdf", b"%PDF-1.7 resume", "application/pdf")
     assert parse_obj_as(UploadFileResponse, uploaded.model_dump(mode="json")).presigned_url == uploaded.presigned_url

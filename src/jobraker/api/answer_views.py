@@ -23,7 +23,14 @@ from jobraker.api.candidate_views import run_command
 from jobraker.api.commands import accepted
 from jobraker.api.permissions import IsCandidate
 from jobraker.api.serializers import CommandAcceptedSerializer, StrictSerializer
-from jobraker.domain.answers import ANSWER_CHARS, CUSTOM, PREFER_NOT_TO_SAY, QUESTION_CHARS, is_sensitive, seed_questions
+from jobraker.domain.answers import (
+    ANSWER_CHARS,
+    CUSTOM,
+    PREFER_NOT_TO_SAY,
+    QUESTION_CHARS,
+    is_sensitive,
+    seed_questions,
+)
 from jobraker.domain.application import Actor
 from jobraker.domain.candidate import Candidate
 from jobraker.eventstore.app import get_jobraker

@@ -477,7 +477,8 @@ def _multipart_form(content_type: str, raw: bytes) -> dict[str, tuple[str | None
     for part in message.iter_parts():
         name = part.get_param("name", header="content-disposition")
         if isinstance(name, str) and name not in form:
-            form[name] = (part.get_filename(), part.get_payload(decode=True) or b"")
+            payload = part.get_payload(decode=True)
+            form[name] = (part.get_filename(), payload if isinstance(payload, bytes) else b"")
     return form
 
 
@@ -580,7 +581,7 @@ def _handler(sandbox: SandboxSkyvern) -> type[BaseHTTPRequestHandler]:
             days = int(retention[1]) if retention is not None else None
             if days is not None and not 1 <= days <= MAX_RETENTION_DAYS:
                 return self._send(422, {"detail": f"retention_days must be between 1 and {MAX_RETENTION_DAYS}"})
-            self._send(200, sandbox.upload(filename, content, days))
+            self._send(200, sandbox.upload(filename or "", content, days))  # _upload_errors refused a part without one
 
         def _authorized(self) -> bool:
             if self.headers.get("x-api-key") == sandbox.api_key and not sandbox.key_revoked:

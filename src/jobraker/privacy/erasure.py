@@ -18,8 +18,8 @@ from uuid import UUID
 
 import structlog
 
-from jobraker.appliers.files import forget_candidate_files
 from jobraker.appliers.factory import skyvern_applier
+from jobraker.appliers.files import forget_candidate_files
 from jobraker.domain.application import Actor, Application, Status
 from jobraker.eventstore.app import EncryptedJobraker
 from jobraker.privacy.leftovers import forget_leftovers

@@ -87,12 +87,26 @@ def test_a_question_stops_the_run_the_answer_requeues_it_and_the_new_run_submits
     files = SkyvernFile.objects.filter(application_id=app_id)
     assert files.count() == 2 and len({f.file_id for f in files}) == 2  # one upload per run
 
+    _assert_addresses_sealed_at_rest(candidate_id)
+
     now = timezone.now()
     assert sweep_files(jobraker, skyvern_applier(), now) == {"deleted": 0, "waiting": 2, "failed": 0}  # the grace
     assert sweep_files(jobraker, skyvern_applier(), now + timedelta(minutes=11)) == {"deleted": 2, "waiting": 0, "failed": 0}
     assert not sandbox.files
     for row in SkyvernFile.objects.filter(application_id=app_id):
         assert (row.deleted, row.delete_reason, row.delete_answer, row.presigned_url) == (True, "run_ended", "deleted", None)
+
+
+def _assert_addresses_sealed_at_rest(candidate_id) -> None:
+    """Whoever holds a presigned URL can read the resume: ciphertext under the candidate's key in PostgreSQL."""
+    import psycopg
+
+    from .test_personal_data import jobraker_url
+
+    with psycopg.connect(jobraker_url()) as conn:
+        stored = [row[0] for row in conn.execute("SELECT presigned_url FROM jobraker_skyvern_files WHERE candidate_id = %s",
+                                                 (candidate_id,)).fetchall()]
+    assert len(stored) == 2 and all(value.startswith(f"sealed:v1:{candidate_id}:") and "http" not in value for value in stored)
 
 
 def test_a_changed_resume_has_its_uploaded_file_deleted_at_once(jobraker, sandbox, webhook_server):  # noqa: F811

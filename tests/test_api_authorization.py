@@ -71,6 +71,13 @@ MATRIX = [
     ("get", "/api/v1/jobs/{tracked_job_id}/match", None, dict(anonymous=401, owner=404, other=404, auditor=403, staff=403)),
     ("post", "/api/v1/candidates/me/matches/{tracked_job_id}/shortlist", None, dict(anonymous=401, owner=404, other=404, auditor=403, staff=403)),
     ("get", "/api/v1/applications/{tracked_app_id}", None, dict(anonymous=401, owner=200, other=404, auditor=200, staff=200)),
+    # The answer bank is the candidate's own word: only they read or write it (tests/test_answer_bank.py has more).
+    ("get", "/api/v1/candidates/me/answers", None, dict(anonymous=401, owner=200, other=200, auditor=403, staff=403)),
+    ("post", "/api/v1/candidates/me/answers", {"topic": "notice_period", "answer": "One month"},
+     dict(anonymous=401, owner=201, other=201, auditor=403, staff=403)),
+    # Not waiting on a question (it is submitted): the owner gets 409, anyone else nothing to act on.
+    ("post", "/api/v1/applications/{app_id}/answer", {"answer": "One month"},
+     dict(anonymous=401, owner=409, other=404, auditor=403, staff=403)),
 ]
 
 

@@ -6,6 +6,7 @@ mode that the candidate did not approve — checked over random sequences of com
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from uuid import UUID, uuid4
@@ -23,6 +24,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from jobraker.appliers.payload import RESUME_FILE_FIELD, with_resume_file
 from jobraker.appliers.skyvern import DryRunApplier, SkyvernApplier
 from jobraker.appliers.submit import expire_preparations, preparer, submit
 from jobraker.domain.application import Actor, Application, Status
@@ -32,6 +34,8 @@ from jobraker.domain.errors import DomainError, IllegalTransition, InvalidValue
 from jobraker.domain.policy import auto_apply_decision
 from jobraker.domain.service import NotFound
 from jobraker.eventstore.app import get_jobraker
+from jobraker.resumes.service import upload_resume
+from jobraker.resumes.store import ResumeStore
 
 from .conftest import unique_email
 from .fakes.skyvern_server import FakeSkyvern
@@ -44,7 +48,7 @@ def candidate_in(jobraker, mode: str, consent: bool = True, name: str = "Ada Lov
     candidate_id, _ = jobraker.register_candidate(unique_email(), name, "h")
     jobraker.verify_address(candidate_id)
     jobraker.change_profile(candidate_id, {"headline": "Backend engineer", "skills": ["Python", "Django"]})
-    jobraker.upload_resume(candidate_id, UUID(int=1), "cv.txt", "text/plain", 30, "Ten years of Python and Django")
+    upload_resume(jobraker, ResumeStore(jobraker.keyring), candidate_id, "cv.txt", b"Ten years of Python and Django")
     if consent:
         jobraker.give_consent(candidate_id, "auto_apply", "2026-01")
     jobraker.change_automation(candidate_id, {"mode": mode, **levels})
@@ -234,11 +238,15 @@ def test_approval_sends_exactly_the_prepared_payload_once(jobraker, skyvern):
     jobraker.approve_submission(app_id, Actor.CANDIDATE, timezone.now())
     assert submit(jobraker, app_id, applier_for(skyvern), HOOK) == f"sent as {skyvern.run_id(1)}"
     assert submit(jobraker, app_id, applier_for(skyvern), HOOK).startswith("nothing to do")
-    assert skyvern.tasks == [prepared]
+    # Word for word, but for the resume file's mark, replaced by the address of the file uploaded for
+    # this run (the one the prepared payload names: appliers/files.py).
+    [(file_id, (filename, _))] = skyvern.files.items()
+    assert filename == prepared[RESUME_FILE_FIELD]["filename"] == "cv.txt"
+    assert skyvern.tasks == [with_resume_file(prepared, f"{skyvern.origin}/files/{file_id}")]
     stored = [jobraker.mapper.to_domain_event(s) for s in jobraker.recorder.select_events(app_id)]
     [sent] = [e for e in stored if isinstance(e, Application.SubmissionSent)]
     [preparation] = [e for e in stored if isinstance(e, Application.SubmissionPrepared)]
-    assert sent.payload == preparation.payload == prepared
+    assert preparation.payload == prepared and sent.payload == skyvern.tasks[0]
     assert preparation.automation["mode"] == "approve"
     approvals = [e for e in stored if isinstance(e, Application.StatusChanged) and e.action == "approve_submission"]
     assert [(e.by, e.status) for e in approvals] == [("candidate", "queued")]
@@ -617,8 +625,9 @@ class AutomationMachine(RuleBasedStateMachine):
         received = [t for t in self.skyvern.tasks if self.name in t["prompt"]]
         assert len(received) == len(self.sent)
         for task, approved in zip(received, self.sent):
-            if approved is not None:
-                assert task == approved
+            if approved is not None:  # word for word, the resume file's mark replaced by this run's upload
+                uploaded = re.search(re.escape(self.skyvern.origin) + r"/files/\S+", task["prompt"])
+                assert uploaded is not None and task == with_resume_file(approved, uploaded.group())
 
     @invariant()
     def the_store_agrees_with_the_model_and_replay_rebuilds_it(self) -> None:

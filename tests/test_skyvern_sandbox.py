@@ -443,6 +443,55 @@ def test_files_upload_fetch_and_delete():
         assert httpx.get(uploaded["presigned_url"]).status_code == 404
 
 
+def test_file_uploads_are_refused_as_skyverns_route_refuses_them():
+    """FastAPI 0.136's validation of ``file: UploadFile`` and ``retention_days: int | None``, and
+    Skyvern's own 10 MB limit (413) and retention range (1–365 days, 422)."""
+    with SandboxSkyvern(KEY, delay=60) as sandbox:
+        http = httpx.Client(base_url=sandbox.base_url, headers={"x-api-key": KEY})
+        plain = http.post("/v1/upload_file", data={"file": "%PDF-1.7"}, files={"other": ("x", b"")})
+        assert plain.status_code == 422 and plain.json()["detail"][0]["type"] == "value_error"
+        pdf = {"file": ("cv.pdf", b"%PDF-1.7 resume", "application/pdf")}
+        not_int = http.post("/v1/upload_file", files=pdf, data={"retention_days": "soon"})
+        assert not_int.status_code == 422 and not_int.json()["detail"][0]["loc"] == ["body", "retention_days"]
+        for days in ("0", "366"):
+            out_of_range = http.post("/v1/upload_file", files=pdf, data={"retention_days": days})
+            assert out_of_range.json() == {"detail": "retention_days must be between 1 and 365"}
+        too_big = http.post("/v1/upload_file", files={"file": ("cv.pdf", b"x" * (10 * 1024 * 1024 + 1), "application/pdf")})
+        assert too_big.status_code == 413 and too_big.json()["detail"].startswith("File size exceeds the maximum allowed size (10.0 MB)")
+        kept = http.post("/v1/upload_file", files=pdf, data={"retention_days": "1"}).json()
+        assert kept["expires_at"].endswith("Z") and kept["file_id"].startswith("file_")
+        assert not sandbox.files.keys() - {kept["file_id"]}  # nothing refused was kept
+
+
+def test_a_run_attaches_the_files_its_prompt_points_at_and_fails_on_a_missing_one():
+    with SandboxSkyvern(KEY, delay=0.01, allow_private_hosts=True) as sandbox:
+        http = httpx.Client(base_url=sandbox.base_url, headers={"x-api-key": KEY})
+        url = url_with("confirmed")
+        uploaded = http.post("/v1/upload_file", files={"file": ("cv.pdf", b"%PDF", "application/pdf")}).json()
+        task = {"prompt": f"apply; upload the file at {uploaded['presigned_url']}", "url": url, "engine": "skyvern-2.0"}
+        run = http.post("/v1/run/tasks", json=task).json()
+        done = wait_for(lambda: (r := http.get(f"/v1/runs/{run['run_id']}").json())["status"] != "queued" and r)
+        assert done["status"] == "completed" and "We received your CV (cv.pdf)" in done["output"]["confirmation"]
+        http.delete(f"/v1/files/{uploaded['file_id']}")
+        again = http.post("/v1/run/tasks", json=task).json()
+        failed = wait_for(lambda: (r := http.get(f"/v1/runs/{again['run_id']}").json())["status"] != "queued" and r)
+        assert failed["status"] == "failed" and "could not be downloaded" in failed["failure_reason"]
+
+
+def test_the_asking_company_stops_for_its_question_until_the_prompt_answers_it():
+    from jobraker.appliers.sandbox import outcome_of_request
+
+    mapping = {"question_unanswered": "stop"}
+    url = url_with("confirmed")
+    assert outcome_of_request({"url": url, "title": "Jobraker: Dev at Sandco", "prompt": "apply"}) == "confirmed"
+    asked = {"url": url, "title": "Jobraker: Dev at Quantex [sandbox]", "prompt": "apply", "error_code_mapping": mapping}
+    assert outcome_of_request(asked) == "question_unanswered"
+    answered = {**asked, "prompt": "apply; ⟦question: What is your notice period?⟧ → ⟦answer: One month⟧"}
+    assert outcome_of_request(answered) == "confirmed"
+    assert outcome_of_request({"url": url_with("question_unanswered"), "prompt": "notice period: 1 month"}) == "confirmed"
+    assert outcome_of_request({"url": url_with("failed"), "title": "at Quantex", "prompt": "notice period"}) == "failed"
+
+
 def test_a_webhook_can_be_replayed():
     with StatusReceiver([]) as receiver, SandboxSkyvern(KEY, delay=0.01, allow_private_hosts=True) as sandbox:
         http = httpx.Client(base_url=sandbox.base_url, headers={"x-api-key": KEY})

@@ -10,9 +10,7 @@ from __future__ import annotations
 import json
 
 import pytest
-
 import skyvern.client as skyvern_client  # installed by the README's test command (--no-deps)
-
 from skyvern.client import Skyvern  # noqa: E402
 from skyvern.client.core.api_error import ApiError  # noqa: E402
 from skyvern.client.errors import BadRequestError  # noqa: E402
@@ -102,7 +100,55 @@ def test_cancel_replay_and_upload_through_the_sdk(sdk):
         wait_for(lambda: len(receiver.deliveries) == 1)
         replay = client.retry_run_webhook(run.run_id)
         assert replay.run_id == run.run_id and replay.status_code == 200 and len(receiver.deliveries) == 2
-    # The generated SDK sends the file as a plain form field; the sandbox takes it as Skyvern's route would a file.
-    uploaded = client.upload_file(file="%PDF-1.7 resume")
-    assert uploaded.presigned_url and uploaded.file_id and uploaded.s3uri.startswith("s3://")
-    # (This SDK version has no DELETE /v1/files call: tests/test_skyvern_sandbox.py covers it over raw HTTP.)
+
+
+def test_upload_file_and_delete_file_as_skyvern_answers_them(sdk):
+    """The generated SDK 1.0.56 sends ``file`` as a plain form field; Skyvern's route takes an
+    ``UploadFile``, so FastAPI (0.136, Skyvern's pin) refuses it with 422, as the sandbox does. A
+    real multipart file (what Jobraker sends) is taken, and its answer parses as the SDK's own
+    UploadFileResponse. The SDK has no delete call: DELETE /v1/files/{id} through its own HTTP client."""
+    from skyvern.client.core.pydantic_utilities import parse_obj_as
+    from skyvern.client.errors import UnprocessableEntityError
+    from skyvern.client.types import UploadFileResponse
+
+    client, sandbox = sdk
+    with pytest.raises(UnprocessableEntityError) as refused:
+        client.upload_file(file="%PDF-1.7 resume", request_options=NO_RETRIES)
+    [error] = refused.value.body["detail"]
+    assert error["loc"] == ["body", "file"] and error["msg"] == "Value error, Expected UploadFile, received: <class 'str'>"
+
+    http = client._client_wrapper.httpx_client  # the SDK's own client: its base URL and x-api-key header
+    answer = http.request("v1/upload_file", method="POST", files={"file": ("cv.pdf", b"%PDF-1.7 resume", "application/pdf")},
+                          data={"retention_days": "1"})
+    uploaded = parse_obj_as(UploadFileResponse, answer.json())  # as the SDK parses it
+    assert uploaded.s3uri.endswith("_cv.pdf") and uploaded.presigned_url
+    file_id = uploaded.model_extra["file_id"]  # Skyvern's UploadFileResponse has it; the SDK's type does not name it
+    assert file_id.startswith("file_") and answer.json()["expires_at"].endswith("Z")
+    assert sandbox.files[file_id] == ("cv.pdf", b"%PDF-1.7 resume")
+    assert http.request(f"v1/files/{file_id}", method="DELETE").status_code == 204
+    gone = http.request(f"v1/files/{file_id}", method="DELETE")
+    assert (gone.status_code, gone.json()) == (404, {"detail": f"File {file_id} not found"})
+
+
+def test_jobrakers_client_uploads_and_deletes_as_the_sdk_reads_it(sdk):
+    from skyvern.client.core.pydantic_utilities import parse_obj_as
+    from skyvern.client.types import UploadFileResponse
+
+    from jobraker.appliers.skyvern import (
+        SkyvernApplier,
+        SkyvernKeyRefused,
+        SkyvernUploadFailed,
+    )
+
+    _, sandbox = sdk
+    ours = SkyvernApplier(sandbox.base_url, KEY)
+    uploaded = ours.upload_file("cv.pdf", b"%PDF-1.7 resume", "application/pdf")
+    assert parse_obj_as(UploadFileResponse, uploaded.model_dump(mode="json")).presigned_url == uploaded.presigned_url
+    assert sandbox.files[uploaded.file_id][1] == b"%PDF-1.7 resume" and uploaded.expires_at is not None
+    assert ours.delete_file(uploaded.file_id) == "deleted" and ours.delete_file(uploaded.file_id) == "gone"
+    with pytest.raises(SkyvernUploadFailed, match="413"):
+        ours.upload_file("big.pdf", b"x" * (10 * 1024 * 1024 + 1), "application/pdf")
+    sandbox.revoke_key()
+    with pytest.raises(SkyvernKeyRefused):
+        ours.upload_file("cv.pdf", b"%PDF", "application/pdf")
+    assert ours.delete_file("file_1") == "refused: 403"

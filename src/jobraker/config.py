@@ -98,6 +98,8 @@ class Settings(BaseSettings):
     # (longer than one call to Skyvern can take: the client's timeout is 30 s).
     skyvern_concurrency: int = Field(5, ge=1, le=1000, validation_alias=_env("JOBRAKER_SKYVERN_CONCURRENCY"))
     skyvern_slot_lease_seconds: float = Field(120.0, gt=0, validation_alias=_env("JOBRAKER_SKYVERN_SLOT_LEASE_SECONDS"))
+    # A resume file uploaded for a run is deleted from Skyvern this long after the run ended.
+    skyvern_file_grace_seconds: float = Field(600.0, ge=0, le=86400, validation_alias=_env("JOBRAKER_SKYVERN_FILE_GRACE_SECONDS"))
     # Dramatiq's Redis broker: a worker silent this long is dead and its unacknowledged messages
     # are requeued, checked on that share (per million) of broker commands. Dramatiq's defaults.
     broker_heartbeat_timeout_ms: int = Field(60_000, ge=1000, validation_alias=_env("JOBRAKER_BROKER_HEARTBEAT_TIMEOUT_MS"))

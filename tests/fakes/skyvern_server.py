@@ -1,5 +1,6 @@
-"""A loopback Skyvern: POST /v1/run/tasks and GET /v1/runs/{id}, x-api-key auth, FastAPI-style
-errors, and failures on demand; plus a signer for webhook deliveries."""
+"""A loopback Skyvern: POST /v1/run/tasks and GET /v1/runs/{id}, POST /v1/upload_file and DELETE
+/v1/files/{id}, x-api-key auth, FastAPI-style errors, and failures on demand; plus a signer for
+webhook deliveries."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ class FakeSkyvern(LoopbackServer):
         self.tasks: list[dict] = []
         self.fail_next: list[int] = []
         self.statuses: dict[str, str] = {}  # run id → status GET /v1/runs/{id} reports
+        self.files: dict[str, tuple[str | None, bytes]] = {}  # file id → (file name, bytes), as uploaded
         self.lock = threading.Lock()
         self.prefix = uuid.uuid4().hex[:8]  # run ids stay unique across servers, as Skyvern's are
         super().__init__(self._handler())
@@ -41,7 +43,10 @@ class FakeSkyvern(LoopbackServer):
             def do_POST(self) -> None:  # noqa: N802
                 if self.headers.get("x-api-key") != fake.api_key:
                     return self._send(403, {"detail": "Invalid credentials"})
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                raw = self.rfile.read(int(self.headers["Content-Length"]))
+                if self.path == "/v1/upload_file":
+                    return self._upload(raw)
+                body = json.loads(raw)
                 if self.path != "/v1/run/tasks":
                     return self._send(404, {"detail": "Not Found"})
                 if "prompt" not in body:
@@ -54,6 +59,28 @@ class FakeSkyvern(LoopbackServer):
                     return self._send(failure, {"detail": "boom"})
                 time.sleep(fake.delay)
                 self._send(200, fake.run_body(run_id, "created"))
+
+            def _upload(self, raw: bytes) -> None:
+                from jobraker.appliers.sandbox import _multipart_form
+
+                part = _multipart_form(self.headers.get("Content-Type", ""), raw).get("file")
+                if part is None or part[0] is None:
+                    return self._send(422, {"detail": [{"loc": ["body", "file"], "msg": "Expected UploadFile"}]})
+                file_id = f"file_{len(fake.files) + 1}{fake.prefix}"
+                with fake.lock:
+                    fake.files[file_id] = part
+                self._send(200, {"s3_uri": f"s3://fake/{file_id}_{part[0]}", "presigned_url": f"{fake.origin}/files/{file_id}",
+                                 "file_id": file_id, "expires_at": None})
+
+            def do_DELETE(self) -> None:  # noqa: N802
+                if self.headers.get("x-api-key") != fake.api_key:
+                    return self._send(403, {"detail": "Invalid credentials"})
+                with fake.lock:
+                    gone = fake.files.pop(self.path.rsplit("/", 1)[-1], None)
+                if gone is None:
+                    return self._send(404, {"detail": "File not found"})
+                self.send_response(204)
+                self.end_headers()
 
             def do_GET(self) -> None:  # noqa: N802
                 run_id = self.path.rsplit("/", 1)[-1]

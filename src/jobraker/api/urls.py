@@ -9,6 +9,7 @@ from jobraker.api.read_your_writes import catch_up
 from jobraker.api.throttles import LoginAccountThrottle
 from jobraker.projections.registry import all_projections
 from jobraker.api import (
+    answer_views,
     alert_views,
     delivery_views,
     assistant_views,
@@ -51,6 +52,8 @@ urlpatterns = [
     path("candidates/me/preferences", candidate_views.PreferencesView.as_view(), name="candidate-preferences"),
     path("candidates/me/auto-apply", candidate_views.AutoApplyView.as_view(), name="candidate-auto-apply"),
     path("candidates/me/resume", resume_views.ResumeView.as_view(), name="candidate-resume"),
+    path("candidates/me/answers", answer_views.AnswerBankView.as_view(), name="candidate-answers"),
+    path("candidates/me/answers/<uuid:answer_id>", answer_views.AnswerView.as_view(), name="candidate-answer"),
     path("candidates/me/consents", candidate_views.ConsentsView.as_view(), name="candidate-consents"),
     path("candidates/me/consents/<str:kind>", candidate_views.ConsentView.as_view(), name="candidate-consent"),
     path("candidates/<uuid:pk>", candidate_views.CandidateDetailView.as_view(), name="candidate-detail"),
@@ -74,6 +77,7 @@ urlpatterns = [
     path("applications/<uuid:pk>/reject", automation_views.RejectView.as_view(), name="application-reject"),
     path("candidates/me/automation", automation_views.AutomationView.as_view(), name="candidate-automation"),
     path("applications/<uuid:pk>/transitions", application_views.ApplicationTransitionView.as_view(), name="application-transitions"),
+    path("applications/<uuid:pk>/answer", answer_views.ApplicationAnswerView.as_view(), name="application-answer"),
     path("applications/<uuid:pk>/notes", application_views.ApplicationNotesView.as_view(), name="application-notes"),
     path("notifications", notification_views.NotificationListView.as_view(), name="notifications"),
     path("notifications/<uuid:pk>/read", notification_views.NotificationReadView.as_view(), name="notification-read"),

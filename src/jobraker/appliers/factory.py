@@ -18,6 +18,13 @@ def applier() -> Applier:
     return SkyvernApplier(settings.skyvern_base_url, settings.skyvern_api_key.get_secret_value(), name=name)
 
 
+def skyvern_applier() -> SkyvernApplier | None:
+    """The Skyvern client (real or sandbox) when a key is set: for the calls beyond running tasks
+    (deleting uploaded files). None without a key."""
+    chosen = applier()
+    return chosen if isinstance(chosen, SkyvernApplier) else None
+
+
 def webhook_url() -> str:
     return get_settings().public_url.rstrip("/") + "/api/v1/webhooks/skyvern"
 

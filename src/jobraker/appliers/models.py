@@ -41,3 +41,26 @@ class SubmissionRecord(models.Model):
 
     class Meta:
         db_table = "jobraker_submissions"
+
+
+class SkyvernFile(models.Model):
+    """A resume file uploaded to Skyvern for one submission (``POST /v1/upload_file``), and its
+    deletion (``DELETE /v1/files/{id}``): due when the run has ended plus a grace period, when
+    the candidate's resume changes, and at erasure. Kept after deletion, without the address,
+    as the record of what was asked of Skyvern and how it answered (the erasure record)."""
+
+    file_id = models.CharField(max_length=100, primary_key=True)  # Skyvern's opaque id
+    candidate_id = models.UUIDField(db_index=True)
+    application_id = models.UUIDField(db_index=True)
+    resume_id = models.UUIDField()
+    # Whoever holds the presigned URL can read the resume: sealed, and cleared once deleted.
+    presigned_url = SealedTextField(null=True, blank=True)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    run_ended_at = models.DateTimeField(null=True)  # first seen no longer running: the grace starts
+    delete_reason = models.CharField(max_length=16, blank=True, default="")  # run_ended | resume_changed | erasure
+    delete_requested_at = models.DateTimeField(null=True)
+    delete_answer = models.CharField(max_length=64, blank=True, default="")  # deleted | gone | refused: 5xx | no answer: …
+    deleted = models.BooleanField(default=False, db_index=True)
+
+    class Meta:
+        db_table = "jobraker_skyvern_files"

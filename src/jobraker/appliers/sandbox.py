@@ -10,7 +10,10 @@ so that what works here works against the real service:
   ("The host in your url is blocked: …") unless started with ``allow_private_hosts`` (which
   `jobraker up` sets, its webhook being on 127.0.0.1).
 - ``GET /v1/runs/{id}``, ``POST /v1/runs/{id}/cancel``, ``POST /v1/runs/{id}/retry_webhook``,
-  ``POST /v1/upload_file`` (multipart), ``DELETE /v1/files/{id}``.
+  ``POST /v1/upload_file`` (multipart ``file`` that must be a file part, ≤ 10 MB, optional
+  ``retention_days`` 1–365; FastAPI's 422s and Skyvern's 413 as they answer), ``DELETE /v1/files/{id}``
+  (204; 404 for a missing or deleted file). A run's agent "downloads" each sandbox file its prompt
+  points at: one deleted or never uploaded fails the run; attached ones are named in the confirmation.
 - 429 (RateLimitExceeded, ConcurrencyLimitExceeded) and 403 can be provoked (``refuse_next``,
   ``revoke_key``), for tests.
 - At a terminal status it delivers the webhook signed as Skyvern signs it, with the v1 or v2
@@ -20,8 +23,9 @@ so that what works here works against the real service:
 Which way a run ends is decided by a hash of the job's URL (the same listing always ends the
 same way): most complete with a confirmation, a few without one, a few fail, and a few stop
 with one of the error codes the request's ``error_code_mapping`` names (a question the form
-asks, a closed posting, a login wall, a captcha, an earlier application). Nothing is ever sent
-to an employer.
+asks, a closed posting, a login wall, a captcha, an earlier application). Every listing at
+``ASKING_COMPANY`` asks the sandbox's question too; a form asking it goes on when the prompt's
+answers cover it (the prompt mentions a notice period). Nothing is ever sent to an employer.
 """
 
 from __future__ import annotations
@@ -30,11 +34,11 @@ import hashlib
 import ipaddress
 import json
 import random
+import re
 import threading
 import time
-import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.parser import BytesParser
 from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -56,6 +60,17 @@ RETRYABLE_STATUSES = frozenset({403, 408, 425, 429})
 MAX_RETRY_AFTER_SECONDS = 30.0
 WEBHOOK_RETRIES = WEBHOOK_ATTEMPTS - 1  # kept for callers that counted retries
 
+# The sandbox employer's question, and the company whose forms always ask it (so that a
+# walk-through can meet it on purpose: sandbox listings at this company stop for it until the
+# candidate's answers cover it).
+SANDBOX_QUESTION = "What is your notice period?"
+QUESTION_TOPIC = "notice period"
+ASKING_COMPANY = "Quantex"
+
+# skyvern/config.py MAX_UPLOAD_FILE_SIZE and MAX_UPLOADED_FILE_RETENTION_DAYS.
+MAX_UPLOAD_FILE_SIZE = 10 * 1024 * 1024
+MAX_RETENTION_DAYS = 365
+
 # Out of every 100 job URLs (by hash). The error-coded ones end that way only when the request's
 # error_code_mapping names the code; otherwise the agent just fails, as Skyvern's would.
 OUTCOME_BUCKETS: tuple[tuple[range, str], ...] = (
@@ -69,7 +84,7 @@ OUTCOME_BUCKETS: tuple[tuple[range, str], ...] = (
 )
 ERROR_REASONS = {
     "question_unanswered": "The form asks a required question the candidate's answers do not cover: "
-                           "\"What is your notice period?\"",
+                           f"\"{SANDBOX_QUESTION}\"",
     "posting_closed": "The page says: \"This position is no longer accepting applications.\"",
     "login_required": "The application form is behind a sign-in page.",
     "captcha": "A captcha blocks the submit button.",
@@ -85,6 +100,18 @@ def outcome_for(url: str) -> str:
     """How a run for this job URL ends: "confirmed", "unconfirmed", "failed" or an error code."""
     bucket = int.from_bytes(hashlib.sha256(url.encode()).digest()[:4], "big") % 100
     return next((outcome for buckets, outcome in OUTCOME_BUCKETS if bucket in buckets), "confirmed")
+
+
+def outcome_of_request(request: dict[str, Any]) -> str:
+    """How this run ends: by its job URL, except that a form asking the sandbox's question (the
+    URL's lot, or any listing at ASKING_COMPANY) goes on, as an agent would, when the prompt's
+    answers cover it."""
+    outcome = outcome_for(str(request.get("url") or ""))
+    asks = outcome == "question_unanswered" or ASKING_COMPANY.casefold() in str(request.get("title") or "").casefold()
+    if not asks:
+        return outcome
+    answered = QUESTION_TOPIC in str(request.get("prompt") or "").casefold()
+    return ("confirmed" if outcome == "question_unanswered" else outcome) if answered else "question_unanswered"
 
 
 def blocked_host(url: str) -> str | None:
@@ -122,6 +149,7 @@ class SandboxRun:
     created_at: str = field(default_factory=_now)
     finished_at: str | None = None
     webhook_attempts: int = 0
+    attached: list[str] = field(default_factory=list)  # file names the agent "uploaded" to the form
 
     @property
     def engine(self) -> str:
@@ -290,7 +318,7 @@ class SandboxSkyvern:
             run = self.runs[run_id]
             if run.status in TERMINAL:  # canceled meanwhile
                 return
-            self._settle(run, outcome_for(str(run.request.get("url") or "")))
+            self._settle(run, self._attach_files(run) or outcome_of_request(run.request))
         log.info("sandbox_skyvern_run_finished", run_id=run_id, status=run.status, sandbox=True)
         self.deliver(run)
 
@@ -315,6 +343,10 @@ class SandboxSkyvern:
                                "error_type": "USER_DEFINED_ERROR"}]
                 return
             outcome = "failed"
+        if outcome == "file_missing":
+            run.status = "failed"
+            run.failure_reason = "Sandbox: the file to upload could not be downloaded (404): it was deleted or never uploaded."
+            return
         if outcome == "failed":
             run.status = "failed"
             run.failure_reason = "Sandbox: the employer's form asked for a work permit number the profile does not give."
@@ -328,15 +360,31 @@ class SandboxSkyvern:
         else:
             title = run.request.get("title") or "the job"
             reference = f"SBX-{hashlib.sha256(run.run_id.encode()).hexdigest()[:8].upper()}"
+            received = f" We received your CV ({', '.join(run.attached)})." if run.attached else ""
             run.output = {"submitted": True, "confirmation_number": reference,
-                          "confirmation": f"Thank you for applying ({title}). Your application reference is {reference}."}
+                          "confirmation": f"Thank you for applying ({title}).{received} Your application reference is {reference}."}
 
-    def upload(self, filename: str, content: bytes) -> dict[str, Any]:
-        file_id = f"file_{uuid.uuid4().hex[:20]}"
+    def upload(self, filename: str, content: bytes, retention_days: int | None = None) -> dict[str, Any]:
+        """skyvern/forge/sdk/routes/agent_protocol.py upload_file: the id (generate_uploaded_file_id)
+        is in the stored name; ``expires_at`` only with a retention period."""
+        file_id = f"file_{random.getrandbits(60)}"
         with self.lock:
             self.files[file_id] = (filename, content)
-        return {"s3_uri": f"s3://sandbox-skyvern-uploads/{ORGANIZATION_ID}/{file_id}_{filename}",
-                "presigned_url": f"{self.base_url}/sandbox/files/{file_id}", "file_id": file_id, "expires_at": None}
+        expires = None
+        if retention_days is not None:
+            expires = (datetime.now(UTC) + timedelta(days=retention_days)).isoformat().replace("+00:00", "Z")
+        return {"s3_uri": f"s3://skyvern-uploads/{ORGANIZATION_ID}/{file_id}_{filename}",
+                "presigned_url": f"{self.base_url}/sandbox/files/{file_id}", "file_id": file_id, "expires_at": expires}
+
+    def _attach_files(self, run: SandboxRun) -> str:
+        """The agent downloads each file the prompt points at in this sandbox's storage; one that is
+        not there (deleted, or never uploaded) fails the run, as Skyvern's download would."""
+        for file_id in re.findall(re.escape(self.base_url) + r"/sandbox/files/(file_\d+)", str(run.request.get("prompt") or "")):
+            stored = self.files.get(file_id)
+            if stored is None:
+                return "file_missing"
+            run.attached.append(stored[0])
+        return ""
 
     def delete_file(self, file_id: str) -> bool:
         with self.lock:
@@ -420,16 +468,39 @@ def _retry_after_seconds(value: str | None) -> float | None:
     return max((target - datetime.now(UTC)).total_seconds(), 0.0)
 
 
-def _multipart_file(content_type: str, raw: bytes) -> tuple[str, bytes] | None:
-    """The ``file`` part of a multipart/form-data body: (filename, bytes). The generated SDK sends
-    it as a plain form field (no filename); both are accepted."""
+def _multipart_form(content_type: str, raw: bytes) -> dict[str, tuple[str | None, bytes]]:
+    """A multipart/form-data body's parts by name: (filename or None for a plain field, bytes)."""
     message = BytesParser(policy=HTTP).parsebytes(f"Content-Type: {content_type}\r\n\r\n".encode() + raw)
     if not message.is_multipart():
-        return None
+        return {}
+    form: dict[str, tuple[str | None, bytes]] = {}
     for part in message.iter_parts():
-        if part.get_param("name", header="content-disposition") == "file":
-            return part.get_filename() or "upload", part.get_payload(decode=True) or b""
-    return None
+        name = part.get_param("name", header="content-disposition")
+        if isinstance(name, str) and name not in form:
+            payload = part.get_payload(decode=True)
+            form[name] = (part.get_filename(), payload if isinstance(payload, bytes) else b"")
+    return form
+
+
+def _upload_errors(form: dict[str, tuple[str | None, bytes]]) -> list[dict[str, Any]]:
+    """FastAPI's 422 for upload_file's parameters (``file: UploadFile``, ``retention_days: int | None``),
+    as FastAPI 0.136 (Skyvern's) answers them. A ``file`` sent as a plain form field, as the generated
+    SDK 1.0.56 sends it, is not an UploadFile."""
+    errors: list[dict[str, Any]] = []
+    found = form.get("file")
+    if found is None:
+        errors.append({"type": "missing", "loc": ["body", "file"], "msg": "Field required", "input": None})
+    elif found[0] is None:
+        text = found[1].decode("utf-8", "replace")
+        errors.append({"type": "value_error", "loc": ["body", "file"], "msg": "Value error, Expected UploadFile, received: <class 'str'>",
+                       "input": text, "ctx": {"error": {}}})
+    retention = form.get("retention_days")
+    if retention is not None:
+        text = retention[1].decode("utf-8", "replace")
+        if not re.fullmatch(r"\s*[+-]?\d+\s*", text):
+            errors.append({"type": "int_parsing", "loc": ["body", "retention_days"],
+                           "msg": "Input should be a valid integer, unable to parse string as an integer", "input": text})
+    return errors
 
 
 def _handler(sandbox: SandboxSkyvern) -> type[BaseHTTPRequestHandler]:
@@ -499,10 +570,18 @@ def _handler(sandbox: SandboxSkyvern) -> type[BaseHTTPRequestHandler]:
             self._send(200, sandbox.accept(body).body())
 
         def _upload(self, raw: bytes) -> None:
-            found = _multipart_file(self.headers.get("Content-Type", ""), raw)
-            if found is None:
-                return self._send(422, {"detail": [{"type": "missing", "loc": ["body", "file"], "msg": "Field required"}]})
-            self._send(200, sandbox.upload(*found))
+            form = _multipart_form(self.headers.get("Content-Type", ""), raw)
+            errors = _upload_errors(form)
+            if errors:
+                return self._send(422, {"detail": errors})
+            filename, content = form["file"]
+            if len(content) > MAX_UPLOAD_FILE_SIZE:
+                return self._send(413, {"detail": f"File size exceeds the maximum allowed size ({MAX_UPLOAD_FILE_SIZE / 1024 / 1024} MB)"})
+            retention = form.get("retention_days")
+            days = int(retention[1]) if retention is not None else None
+            if days is not None and not 1 <= days <= MAX_RETENTION_DAYS:
+                return self._send(422, {"detail": f"retention_days must be between 1 and {MAX_RETENTION_DAYS}"})
+            self._send(200, sandbox.upload(filename or "", content, days))  # _upload_errors refused a part without one
 
         def _authorized(self) -> bool:
             if self.headers.get("x-api-key") == sandbox.api_key and not sandbox.key_revoked:

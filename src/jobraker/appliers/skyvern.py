@@ -65,6 +65,25 @@ class SkyvernUnknownOutcome(Exception):
     """No answer (timeout, 5xx, dropped connection): a task may or may not have started."""
 
 
+class SkyvernUploadFailed(SkyvernBusy):
+    """The resume file could not be uploaded (a refusal, a 5xx, no answer). It comes before any run
+    is started, so, as with a 429, nothing was sent: the application waits in the queue."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message, retry_after)
+
+
+class UploadedFile(BaseModel):
+    """skyvern/schemas/runs.py UploadFileResponse: ``file_id`` is what DELETE /v1/files/{id} takes."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    s3_uri: str
+    presigned_url: str
+    file_id: str | None = None
+    expires_at: datetime | None = None
+
+
 class Applier(Protocol):
     dry_run: bool
     name: str  # recorded with the submission: "skyvern", "sandbox" or "dry-run"
@@ -98,6 +117,38 @@ class SkyvernApplier:
         if not run_id:
             raise SkyvernUnknownOutcome("Skyvern accepted the task but gave no run id")
         return run_id
+
+    def upload_file(self, filename: str, content: bytes, content_type: str, retention_days: int = 1) -> UploadedFile:
+        """``POST /v1/upload_file`` (multipart ``file``; ``retention_days``: Skyvern deletes it then
+        even if Jobraker never could). Raises SkyvernKeyRefused (403) or SkyvernUploadFailed."""
+        try:
+            response = self._http.post("/v1/upload_file", files={"file": (filename, content, content_type)},
+                                        data={"retention_days": str(retention_days)})
+        except httpx.TransportError as exc:
+            raise SkyvernUploadFailed(f"resume upload: {type(exc).__name__}") from None
+        if response.status_code == 403:
+            raise SkyvernKeyRefused(f"Skyvern refused the API key (403): {_detail(response)}")
+        if response.status_code == 429:
+            raise SkyvernUploadFailed(f"resume upload: Skyvern is busy (429): {_detail(response)}", retry_after_seconds(response))
+        if response.status_code >= 300:
+            raise SkyvernUploadFailed(f"resume upload refused ({response.status_code}): {_detail(response)}")
+        try:
+            return UploadedFile.model_validate(response.json())
+        except ValueError:
+            raise SkyvernUploadFailed("resume upload: Skyvern's answer is unreadable") from None
+
+    def delete_file(self, file_id: str) -> str:
+        """``DELETE /v1/files/{id}``: "deleted" (204), "gone" (404: missing or deleted before),
+        or what went wrong, for the record (never raises)."""
+        try:
+            response = self._http.delete(f"/v1/files/{file_id}")
+        except httpx.TransportError as exc:
+            return f"no answer: {type(exc).__name__}"
+        if response.status_code == 204:
+            return "deleted"
+        if response.status_code == 404:
+            return "gone"
+        return f"refused: {response.status_code}"
 
     def get_run(self, run_id: str) -> SkyvernRun:
         response = self._http.get(f"/v1/runs/{run_id}")

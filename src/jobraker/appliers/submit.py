@@ -23,7 +23,8 @@ from eventsourcing.persistence import IntegrityError
 
 from jobraker.appliers.halt import RECHECK_SECONDS, SkyvernHalt
 from jobraker.appliers.models import SkyvernRunLink
-from jobraker.appliers.payload import LISTING_NOTE, RESUME_CHARS, TITLE_CHARS, payload_for  # noqa: F401 (re-exported)
+from jobraker.appliers.files import attach_resume_file
+from jobraker.appliers.payload import LISTING_NOTE, RESUME_CHARS, TITLE_CHARS, parts_with_answers, payload_for  # noqa: F401 (re-exported)
 from jobraker.appliers.skyvern import Applier, SkyvernBusy, SkyvernKeyRefused, SkyvernRejected, SkyvernUnknownOutcome
 from jobraker.config import get_settings
 from jobraker.domain.application import Actor, Application, Status
@@ -44,16 +45,39 @@ STUCK_AFTER = timedelta(minutes=15)
 def build_payload(jobraker: Jobraker, application_id: UUID, webhook_url: str) -> dict[str, Any]:
     application = jobraker.get_application(application_id)
     candidate = jobraker.get_candidate(application.candidate_id)
-    return payload_for(candidate, jobraker.get_listing(application.job_id), webhook_url, engine=get_settings().skyvern_engine)
+    return _payload(jobraker, candidate, jobraker.get_listing(application.job_id), webhook_url)
 
 
 def preparer(webhook_url: str, approval_window: timedelta) -> Preparer:
     """Prepares submissions for approval (approve mode): the payload and when the offer lapses."""
 
     def prepare(candidate: Candidate, job: Job) -> tuple[dict[str, Any], datetime]:
-        return payload_for(candidate, job, webhook_url, engine=get_settings().skyvern_engine), timezone.now() + approval_window
+        from jobraker.eventstore.app import get_jobraker
+
+        return _payload(get_jobraker(), candidate, job, webhook_url), timezone.now() + approval_window
 
     return prepare
+
+
+def _payload(jobraker: Jobraker, candidate: Candidate, job: Job, webhook_url: str) -> dict[str, Any]:
+    """The payload with the candidate's answer bank: the only answers the agent may give."""
+    answers = jobraker.get_answer_bank(candidate.id).given()
+    return payload_for(candidate, job, webhook_url, engine=get_settings().skyvern_engine, parts=parts_with_answers(answers))
+
+
+def payload_to_send(jobraker: Jobraker, application: Application, webhook_url: str) -> dict[str, Any]:
+    """What the candidate approved, word for word; else (full mode, or a new run after the candidate
+    answered the form's question, which the approved payload could not hold) built now."""
+    approved = application.approved_payload
+    if approved is not None and not answered_since_approval(application):
+        return approved
+    return build_payload(jobraker, application.id, webhook_url)
+
+
+def answered_since_approval(application: Application) -> bool:
+    history = application.history
+    approved_at = max((i for i, s in enumerate(history) if s is Status.PENDING_APPROVAL), default=-1)
+    return Status.NEEDS_INPUT in history[approved_at + 1:]
 
 
 class SubmitLater(Exception):
@@ -79,7 +103,7 @@ def submit(jobraker: Jobraker, application_id: UUID, applier: Applier, webhook_u
     if halt is not None and halt.current() is not None:
         raise SubmitLater("Skyvern refuses the API key; held in the queue until staff fix it", RECHECK_SECONDS)
     # What the candidate approved is what is sent, word for word.
-    payload = application.approved_payload or build_payload(jobraker, application_id, webhook_url)
+    payload = payload_to_send(jobraker, application, webhook_url)
     application.start_submission()
     try:
         jobraker.save(application)  # the intent is on record before anything leaves
@@ -92,6 +116,7 @@ def submit(jobraker: Jobraker, application_id: UUID, applier: Applier, webhook_u
         log.warning("submission_refused_unsafe_url", application_id=str(application_id))
         return "failed"
     try:
+        payload = attach_resume_file(jobraker, application, payload, applier)  # before the run: nothing started yet
         run_id = applier.run_task(payload)
     except SkyvernBusy as exc:  # 429 comes before any run exists: nothing started
         _release(jobraker, application, str(exc))

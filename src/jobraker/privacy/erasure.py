@@ -3,7 +3,8 @@
 In this order, so that every step that writes still can: record the request; withdraw
 the applications not yet sent (nothing is submitted for an erased candidate); delete what
 names them outside the projections (privacy/leftovers.py: resume files, cached vectors, e-mail
-ledger, alert hits, exports, outbox mail); record the erasure, in whose transaction the event
+ledger, alert hits, exports, outbox mail) and ask Skyvern to delete the resume files it was given
+(appliers/files.py, each request and answer kept as the erasure record); record the erasure, in whose transaction the event
 store deletes their data key and leaves a tombstone (from then on nothing can be sealed or saved
 for them: the barrier), and on which every projection drops their rows; the relay then has the
 dropped rows' tables vacuumed (privacy/vacuum.py). The scheduler rotates the key-encryption keys
@@ -17,6 +18,8 @@ from uuid import UUID
 
 import structlog
 
+from jobraker.appliers.factory import skyvern_applier
+from jobraker.appliers.files import forget_candidate_files
 from jobraker.domain.application import Actor, Application, Status
 from jobraker.eventstore.app import EncryptedJobraker
 from jobraker.privacy.leftovers import forget_leftovers
@@ -24,7 +27,7 @@ from jobraker.privacy.streams import streams_started_for
 
 log = structlog.get_logger(__name__)
 
-PENDING = (Status.MATCHED, Status.SHORTLISTED, Status.QUEUED, Status.FAILED)
+PENDING = (Status.MATCHED, Status.SHORTLISTED, Status.QUEUED, Status.FAILED, Status.NEEDS_INPUT)
 
 
 def erase_candidate(jobraker: EncryptedJobraker, candidate_id: UUID, by: str) -> int:
@@ -34,10 +37,12 @@ def erase_candidate(jobraker: EncryptedJobraker, candidate_id: UUID, by: str) ->
     application_ids = streams_started_for(jobraker, candidate_id, Application.Started)
     withdrawn = _withdraw_pending(jobraker, application_ids)
     gone = forget_leftovers(candidate_id, application_ids)
+    skyvern_files = forget_candidate_files(skyvern_applier(), candidate_id)  # the processor is asked to delete too
     candidate = jobraker.get_candidate(candidate_id)
     candidate.complete_erasure()
     position = max(r.notification.id for r in jobraker.save(candidate))  # destroys the key (eventstore/app.py)
-    log.info("candidate_erased", candidate_id=str(candidate_id), by=by, withdrawn=withdrawn, deleted=gone)
+    log.info("candidate_erased", candidate_id=str(candidate_id), by=by, withdrawn=withdrawn, deleted=gone,
+             skyvern_files=skyvern_files)
     return position
 
 

@@ -8,6 +8,7 @@ from uuid import UUID
 from eventsourcing.utils import get_topic
 
 from jobraker.domain.alert import JobAlert
+from jobraker.domain.answers import AnswerBank
 from jobraker.domain.application import Application
 from jobraker.domain.conversation import Conversation
 from jobraker.domain.job import Job
@@ -20,6 +21,7 @@ from jobraker.domain.service import Jobraker
 CANDIDATE_STREAM_STARTS: tuple[type, ...] = (
     Application.Started, Notification.Sent, Conversation.Started, JobAlert.Created, NotificationSettings.Created,
     Job.Tracked,  # a job the candidate tracks themselves is their record, not a listing
+    AnswerBank.Created,
 )
 
 

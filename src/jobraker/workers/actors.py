@@ -54,7 +54,8 @@ def notify_application_change(application_id: str, version: int, correlation_id:
         if application.status.value == "unverified":
             message += " The employer's site showed no confirmation; the application page says why."
         if application.status.value == "needs_input":
-            message += " The employer's form asks a question Jobraker has no answer for; the application page shows it."
+            message += (" The employer's form asks a question Jobraker has no answer for; the application page shows it."
+                        " Answer it (POST /answer on the application) and Jobraker tries again.")
         if application.status.value == "pending_approval" and application.preparation is not None:
             expires = application.preparation.expires_at.strftime("%Y-%m-%d %H:%M UTC")
             message += f" Jobraker prepared it: approve or reject it before {expires}; nothing is sent until you approve."

@@ -61,6 +61,20 @@ def poll_silent_runs() -> None:
             log.info("skyvern_runs_polled", outcomes=outcomes)
 
 
+def delete_skyvern_files() -> None:
+    """Resume files at Skyvern whose run ended (plus the grace period), whose resume changed, or
+    whose candidate was erased while Skyvern did not answer: asked to be deleted (appliers/files.py)."""
+    from jobraker.appliers.factory import skyvern_applier
+    from jobraker.appliers.files import sweep_files
+    from jobraker.eventstore.app import get_jobraker
+
+    skyvern = skyvern_applier()
+    if skyvern is not None:
+        counts = sweep_files(get_jobraker(), skyvern)
+        if counts["deleted"] or counts["failed"]:
+            log.info("skyvern_files_swept", **counts)
+
+
 def expire_preparations() -> None:
     """Approve mode: prepared submissions nobody approved in time are dropped, never sent."""
     from jobraker.appliers.submit import expire_preparations as expire
@@ -183,6 +197,7 @@ JOBS: list[tuple[float, Callable[[], None]]] = [
     (REMINDER_SECONDS, send_follow_up_reminders),
     (WATCHDOG_SECONDS, watch_projection_lag),
     (WATCHDOG_SECONDS, requeue_orphaned_messages),
+    (WATCHDOG_SECONDS, delete_skyvern_files),
     (KEK_CHECK_SECONDS, rotate_keks_when_due),
 ]
 

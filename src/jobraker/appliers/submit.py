@@ -73,7 +73,8 @@ def submit(jobraker: Jobraker, application_id: UUID, applier: Applier, webhook_u
     candidate = jobraker.get_candidate(application.candidate_id)
     refusal = sending_refusal(candidate) or missing_approval(candidate, application) or not_a_listing(jobraker, application)
     if refusal:
-        application.withdraw(Actor.SYSTEM)  # mode off/suggest, consent withdrawn, deactivated, erased, unapproved
+        # Mode off/suggest, consent withdrawn, deactivated, erased, unapproved, listing expired.
+        application.withdraw(Actor.SYSTEM, reason=refusal)
         jobraker.save(application)
         return f"withdrawn: {refusal}"
     if halt is not None and halt.current() is not None:
@@ -129,9 +130,13 @@ def _release(jobraker: Jobraker, application: Application, reason: str) -> None:
 
 
 def not_a_listing(jobraker: Jobraker, application: Application) -> str:
-    """Jobraker applies only to listings, never to a job a candidate tracks themselves."""
-    if jobraker.get_job(application.job_id).is_tracked:
+    """Jobraker applies only to open listings: never to a job a candidate tracks themselves,
+    nor to one that expired (its source stopped returning it, or its page said it closed)."""
+    job = jobraker.get_job(application.job_id)
+    if job.is_tracked:
         return "the job is a candidate's tracked job, not a listing"
+    if job.is_expired:
+        return f"the listing expired{': ' + job.expired_because if job.expired_because else ''}"
     return ""
 
 

@@ -134,7 +134,15 @@ class Job(Aggregate):
         changes: dict
 
     class Expired(Aggregate.Event):
-        pass
+        """Version 2 says why (e.g. the source no longer returns it, or its page says it is closed)."""
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["reason"] = ""
+
+        reason: str
 
     @staticmethod
     def create_id(source: str, external_id: str, **_: object) -> UUID:
@@ -182,6 +190,7 @@ class Job(Aggregate):
         self.contract_type, self.contract_time, self.remote = contract_type, contract_time, remote
         self.posted_at = posted_at
         self.is_expired = False
+        self.expired_because = ""
         self.owner_id: UUID | None = None  # set by Tracked.apply for a tracked job
 
     def revise(self, **listing: Any) -> None:
@@ -196,9 +205,9 @@ class Job(Aggregate):
         if changes:
             self._changed(changes=changes)
 
-    def expire(self) -> None:
+    def expire(self, reason: str = "") -> None:
         if not self.is_expired:
-            self._expired()
+            self._expired(reason=clean_text("reason", reason, max_length=300, required=False))
 
     @event(Changed)
     def _changed(self, changes: dict) -> None:
@@ -206,5 +215,6 @@ class Job(Aggregate):
             setattr(self, name, value)
 
     @event(Expired)
-    def _expired(self) -> None:
+    def _expired(self, reason: str) -> None:
         self.is_expired = True
+        self.expired_because = reason

@@ -205,8 +205,8 @@ class Jobraker(EventSourcedApplication[UUID]):
             raise NotFound(jid)
         return job
 
-    def expire_job(self, jid: UUID) -> int:
-        return self._update(jid, None, lambda job: job.expire(), kind=Job)
+    def expire_job(self, jid: UUID, reason: str = "") -> int:
+        return self._update(jid, None, lambda job: job.expire(reason), kind=Job)
 
     def get_job(self, jid: UUID) -> Job:
         return self._get(jid, kind=Job)

@@ -112,6 +112,12 @@ class Relay(Projection):
         actors.check_job_alerts.send(str(event.originator_id), self._correlation_id)
 
     @process.register
+    def _job_expired(self, event: Job.Expired, position: int) -> None:
+        from jobraker.workers import actors
+
+        actors.withdraw_for_expired_listing.send(str(event.originator_id), self._correlation_id)
+
+    @process.register
     def _notification_sent(self, event: Notification.Sent, position: int) -> None:
         """Every notification is also e-mailed (the actor skips candidates who turned e-mail off)."""
         from jobraker.workers import actors

@@ -1,0 +1,27 @@
+from django.db import models
+
+
+class FollowedBoard(models.Model):
+    """A company's job board Jobraker fetches (Greenhouse, Lever or Ashby). Holds no personal
+    data: who follows it is staff (by account id), the sandbox, or settings."""
+
+    SOURCES = [("greenhouse", "Greenhouse"), ("lever", "Lever"), ("ashby", "Ashby")]
+
+    source = models.CharField(max_length=16, choices=SOURCES)
+    token = models.CharField(max_length=100)
+    company = models.CharField(max_length=300)  # shown when the API does not name the company
+    followed_by = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_fetched_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True, default="")
+    listings = models.IntegerField(default=0)
+    # external id -> digest of the posting as last posted: unchanged postings are not posted again,
+    # and one missing from a later fetch has left the board (its listing expires).
+    seen = models.JSONField(default=dict)
+
+    class Meta:
+        db_table = "jobraker_followed_boards"
+        constraints = [models.UniqueConstraint(fields=["source", "token"], name="board_followed_once")]
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.token}"

@@ -21,6 +21,7 @@ from jobraker.sources.boards.following import follow, unfollow
 from jobraker.sources.boards.ingest import ingest_board
 from jobraker.workers.broker import redis_client
 
+from .api_helpers import operator, signed_in
 from .conftest import unique_email
 from .fakes.board_server import FakeBoards
 
@@ -196,3 +197,48 @@ def test_an_expired_listing_withdraws_what_waits_for_it_and_is_never_sent(jobrak
     application = jobraker.get_application(application_id)
     assert application.status is Status.WITHDRAWN
     assert withdraw_for_expired_listing(jobraker, jid) == []  # a redelivered message does nothing
+
+
+def test_staff_follow_list_and_unfollow_a_board_through_the_api(live_projector):
+    from jobraker.accounts.models import Role
+
+    staff = operator(Role.STAFF)
+    token = f"sandbox-api-{uuid4().hex[:6]}"
+    refused = staff.post("/api/v1/staff/boards", {"source": "lever", "token": "../x"}, format="json")
+    assert refused.status_code == 400 and refused.json()["errors"][0]["field"] == "token"
+    assert staff.post("/api/v1/staff/boards", {"source": "workday", "token": "x"}, format="json").status_code == 400
+    created = staff.post("/api/v1/staff/boards", {"source": "lever", "token": token, "company": "Api Co"}, format="json")
+    assert created.status_code == 201 and created.json()["company"] == "Api Co"
+    again = staff.post("/api/v1/staff/boards", {"source": "lever", "token": token}, format="json")
+    assert again.status_code == 201 and again.json()["company"] == "Api Co"  # following again: the same board
+    assert token in [b["token"] for b in staff.get("/api/v1/staff/boards").json()]
+    candidate, _, _ = signed_in(name="Board Curious")
+    assert candidate.get("/api/v1/staff/boards").status_code == 403
+    assert staff.delete(f"/api/v1/staff/boards/lever/{token}").status_code == 204
+    assert staff.delete(f"/api/v1/staff/boards/lever/{token}").status_code == 404
+
+
+def test_the_sandbox_boards_under_up_go_through_the_real_client_and_rate_limit(jobraker):
+    from jobraker.sources.boards.following import follow_sandbox_boards
+    from jobraker.sources.models import FollowedBoard
+    from jobraker.workers.actors import ingest_board as actor
+
+    follow_sandbox_boards()
+    actor.fn("ashby", "sandbox-fabrikam")  # what the worker runs: settings' client, sandbox transport, Redis limiter
+    board = FollowedBoard.objects.get(source="ashby", token="sandbox-fabrikam")
+    assert board.listings == 3 and board.last_error == ""
+    nurse = jobraker.get_job(job_id("ashby", "sandbox-fabrikam:3f2a9b10-0001-4c55-8d1e-7b2c4d000001"))
+    assert nurse.company == "Fabrikam Health [sandbox]" and nurse.remote
+
+
+def test_the_boards_command_follows_lists_and_refuses_bad_tokens(capsys):
+    from jobraker.cli import main
+
+    token = f"sandbox-cli-{uuid4().hex[:6]}"
+    assert main(["boards", "follow", "greenhouse", token, "--company", "Cli Co"]) == 0
+    assert main(["boards", "list"]) == 0
+    assert token in capsys.readouterr().out
+    assert main(["boards", "follow", "greenhouse", "../etc"]) == 2
+    assert "token must be" in capsys.readouterr().err
+    assert main(["boards", "unfollow", "greenhouse", token]) == 0
+    assert "unfollowed" in capsys.readouterr().out

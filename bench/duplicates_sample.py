@@ -7,7 +7,9 @@ From the 95 real Adzuna listings in ``bench/data/adzuna_captures`` (five countri
   where Adzuna sends a cut snippet, the board's boilerplate around it, the title written
   another way (Sr./Senior, "(m/w/d)", "- Remote"), the company with or without its legal
   suffix, the place with region and country — and, for every fourth listing, a repost on
-  Adzuna with a few words edited;
+  Adzuna with a few words edited; for every third with a multi-word company, the board naming
+  the company by its first word only ("Amazon UK Services Ltd." → "Amazon"); and two real
+  reposts found in the captures (read one by one);
 - **not the same job (0)**: every pair of real listings of one company (other roles, or the
   same role in another town: real employers post one text per town), every pair with the
   same title at different companies, 300 random pairs, and each board version moved to
@@ -37,6 +39,13 @@ BOILERPLATE = [
 ]
 SUFFIXES = [" Ltd", " Inc.", " GmbH", " Limited", ""]
 TOWNS = ["Leeds", "Lyon", "Hamburg", "Pune", "Toronto", "Austin", "Milan"]
+# Real pairs of one company read one by one after the first evaluation run showed them linked:
+# the same title, town and text posted twice by a recruitment agency — the same job, so their
+# first label ("one company, two openings") was wrong.
+REAL_REPOSTS = {
+    frozenset({"gb_josef5_realistic_50:5341421595", "gb_josef5_realistic_50:5340722921"}),  # Searchability
+    frozenset({"gb_josef5_realistic_50:5340689902", "gb_josef5_realistic_50:5340113457"}),  # Rise Technical
+}
 
 
 def real_listings() -> list[dict]:
@@ -83,11 +92,16 @@ def pairs() -> list[dict]:
         add(listing, board, 1, "adzuna vs the employer's board")
         if i % 4 == 0:
             add(listing, repost(listing, rng), 1, "reposted with edits")
+        if i % 3 == 0 and len(listing["company"].split()) > 1:
+            brand = {**board, "company": listing["company"].split()[0]}  # "Amazon UK Services Ltd." → "Amazon"
+            add(listing, brand, 1, "the board names the company by its brand")
         elsewhere = {**board, "external_id": "elsewhere:" + listing["external_id"],
                      "location": rng.choice([t for t in TOWNS if t not in listing["location"]])}
         add(listing, elsewhere, 0, "the same role in another town")
     for a, b in combinations(listings, 2):
-        if a["company"] == b["company"]:
+        if frozenset({a["external_id"], b["external_id"]}) in REAL_REPOSTS:
+            add(a, b, 1, "reposted on Adzuna (real)")
+        elif a["company"] == b["company"]:
             add(a, b, 0, "one company, two openings")
         elif a["title"].lower() == b["title"].lower():
             add(a, b, 0, "one title, two companies")

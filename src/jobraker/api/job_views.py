@@ -24,7 +24,7 @@ from jobraker.projections.models import JobRecord
 
 
 def search_jobs(params: dict[str, Any]) -> QuerySet[JobRecord]:
-    jobs = JobRecord.objects.all()
+    jobs = JobRecord.objects.filter(duplicate_of__isnull=True)  # one listing per real job
     if not params.get("include_expired"):
         jobs = jobs.filter(is_expired=False)
     if params.get("q"):

@@ -32,6 +32,7 @@ from jobraker.domain.errors import DomainError
 from jobraker.domain.job import Job
 from jobraker.domain.safe_url import UnsafeUrl
 from jobraker.public_urls import check_public_url
+from jobraker.sources.duplicates import preferred_apply_url
 from jobraker.domain.service import Jobraker, Preparer, sending_refusal
 from jobraker.privacy.keyring import SubjectErased
 from jobraker.projections.models import ApplicationRecord
@@ -44,7 +45,9 @@ STUCK_AFTER = timedelta(minutes=15)
 def build_payload(jobraker: Jobraker, application_id: UUID, webhook_url: str) -> dict[str, Any]:
     application = jobraker.get_application(application_id)
     candidate = jobraker.get_candidate(application.candidate_id)
-    return payload_for(candidate, jobraker.get_listing(application.job_id), webhook_url, engine=get_settings().skyvern_engine)
+    payload = payload_for(candidate, jobraker.get_listing(application.job_id), webhook_url, engine=get_settings().skyvern_engine)
+    payload["url"] = preferred_apply_url(application.job_id, payload["url"])  # the employer's own form, if known
+    return payload
 
 
 def preparer(webhook_url: str, approval_window: timedelta) -> Preparer:

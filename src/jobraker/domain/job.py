@@ -133,6 +133,13 @@ class Job(Aggregate):
     class Changed(Aggregate.Event):
         changes: dict
 
+    class DuplicateLinked(Aggregate.Event):
+        """This listing is another posting of ``canonical_id``'s job (domain/listing_identity.py):
+        matching and alerts see the canonical listing only."""
+
+        canonical_id: UUID
+        similarity: float
+
     class Expired(Aggregate.Event):
         """Version 2 says why (e.g. the source no longer returns it, or its page says it is closed)."""
 
@@ -191,6 +198,7 @@ class Job(Aggregate):
         self.posted_at = posted_at
         self.is_expired = False
         self.expired_because = ""
+        self.duplicate_of: UUID | None = None
         self.owner_id: UUID | None = None  # set by Tracked.apply for a tracked job
 
     def revise(self, **listing: Any) -> None:
@@ -204,6 +212,19 @@ class Job(Aggregate):
         changes = {k: v for k, v in merged.items() if k in MUTABLE_FIELDS and v != current[k]}
         if changes:
             self._changed(changes=changes)
+
+    def link_duplicate_of(self, canonical_id: UUID, similarity: float) -> None:
+        """Record that this listing is the same job as ``canonical_id`` (once; never to itself)."""
+        if canonical_id == self.id:
+            raise InvalidValue("a listing cannot be a duplicate of itself")
+        if self.is_tracked:
+            raise IllegalTransition("link a duplicate", "it is a candidate's tracked job, not a listing")
+        if self.duplicate_of is None:
+            self._duplicate_linked(canonical_id=canonical_id, similarity=round(similarity, 3))
+
+    @event(DuplicateLinked)
+    def _duplicate_linked(self, canonical_id: UUID, similarity: float) -> None:
+        self.duplicate_of = canonical_id
 
     def expire(self, reason: str = "") -> None:
         if not self.is_expired:

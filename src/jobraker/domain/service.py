@@ -205,6 +205,9 @@ class Jobraker(EventSourcedApplication[UUID]):
             raise NotFound(jid)
         return job
 
+    def link_duplicate(self, jid: UUID, canonical_id: UUID, similarity: float) -> int:
+        return self._update(jid, None, lambda job: job.link_duplicate_of(canonical_id, similarity), kind=Job)
+
     def expire_job(self, jid: UUID, reason: str = "") -> int:
         return self._update(jid, None, lambda job: job.expire(reason), kind=Job)
 

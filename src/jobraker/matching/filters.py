@@ -52,7 +52,8 @@ def _any_of(field: str, values: tuple[str, ...]) -> Q:
 
 
 def not_expired(w: Wants) -> Q:
-    return Q(is_expired=False)
+    """Open listings, one per real job: another posting of a listed job is left out (sources/duplicates.py)."""
+    return Q(is_expired=False, duplicate_of__isnull=True)
 
 
 def not_applied(w: Wants) -> Q:

@@ -92,7 +92,7 @@ def screen(candidate_id: UUID, job: JobRecord, provider: EmbeddingProvider, stri
 def semantic_search(text: str, provider: EmbeddingProvider, limit: int = 20) -> list[tuple[JobRecord, float]]:
     vector = provider.embed_query(text)
     nearest = (
-        JobVector.objects.filter(job_id__in=JobRecord.objects.filter(is_expired=False).values("id"))
+        JobVector.objects.filter(job_id__in=JobRecord.objects.filter(is_expired=False, duplicate_of__isnull=True).values("id"))
         .annotate(distance=CosineDistance("embedding", vector))
         .order_by("distance")[:limit]
     )

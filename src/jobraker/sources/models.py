@@ -25,3 +25,19 @@ class FollowedBoard(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source}:{self.token}"
+
+
+class ListingFingerprint(models.Model):
+    """A listing's fingerprint (domain/listing_identity.py), kept to find its duplicates among
+    later listings of the same company. Listing data only: no personal data."""
+
+    id = models.BigAutoField(primary_key=True)  # order of arrival: a later listing links to an earlier one
+    job_id = models.UUIDField(unique=True)
+    source = models.CharField(max_length=32)
+    company_key = models.CharField(max_length=300, db_index=True)
+    title = models.JSONField()  # normalised title words
+    town = models.CharField(max_length=300)
+    shingles = models.JSONField()  # crc32 of the description's word 3-shingles
+
+    class Meta:
+        db_table = "jobraker_listing_fingerprints"

@@ -357,3 +357,18 @@ def ingest_board(source: str, token: str) -> None:
         if exc.retry_after is None:
             raise
         raise dramatiq.Retry(str(exc), delay=int(exc.retry_after * 1000)) from None
+
+
+@dramatiq.actor(queue_name="match", max_retries=5, min_backoff=2_000)
+def link_duplicates(job_id: str, correlation_id: str) -> None:
+    """A new listing: linked to the earlier listing of its job if there is one; else matched and
+    alerted on (sources/duplicates.py), so candidates see one listing per real job."""
+    from jobraker.eventstore.app import get_jobraker
+    from jobraker.eventstore.context import caused_by
+    from jobraker.sources.duplicates import link_if_duplicate
+
+    with caused_by(correlation_id, causation_id=f"duplicates:{job_id}", actor="system"):
+        canonical = link_if_duplicate(get_jobraker(), UUID(job_id))
+    if canonical is None:
+        match_new_job.send(job_id, correlation_id)
+        check_job_alerts.send(job_id, correlation_id)

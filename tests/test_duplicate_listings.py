@@ -43,6 +43,11 @@ def test_the_boards_posting_of_an_adzuna_listing_is_linked_to_it_and_left_out(jo
     assert preferred_apply_url(first, "https://www.adzuna.co.uk/land/ad/1") == "https://job-boards.greenhouse.io/northwind/jobs/9"
     assert preferred_apply_url(other_town, "https://www.adzuna.co.uk/land/ad/2") == "https://www.adzuna.co.uk/land/ad/2"
 
+    jobraker.expire_job(first, reason="no longer on Adzuna")  # the job may still be open on the board
+    projector.catch_up()
+    visible = set(JobRecord.objects.filter(not_expired(None), id__in=[first, board]).values_list("id", flat=True))
+    assert visible == {board}
+
 
 def test_two_listings_of_one_job_never_link_to_each_other(jobraker, projector):
     company = f"Contoso {uuid4().hex[:6]}"

@@ -31,6 +31,7 @@ TEXTLESS = {UUID, int, float, bool, datetime, type(None)}
 # Fields that are text-capable (str, dict, list) yet hold nothing derived from a person.
 # Each entry: (aggregate.Event, field) → why it is safe. Keep it short; prefer sealing.
 SAFE_TEXT_FIELDS: dict[str, str] = {
+    "Job.Expired.reason": "written by Jobraker, never by a person: why a listing expired (its source stopped returning it, retention, posting closed)",
     "Job.Tracked.source": "always TRACKED_SOURCE (Job.track)",
     "Job.Tracked.external_id": "the tracked job's own random-looking id (hex of its uuid)",
     "Job.Tracked.country": "always empty: Job.track keeps only title, company, location and url (sealed)",

@@ -138,14 +138,15 @@ def test_a_tracked_application_never_reaches_a_victim_in_full_automation(jobrake
     control, _ = jobraker.post_job(source="test", external_id=marker, title=f"{marker} engineer",
                                    company="Realco", description=f"{marker} work", url=f"https://jobs.example.org/real/{marker}")
     run_reactions(jobraker, relay, dramatiq_worker)
+    # The control went all the way: matched, queued and sent to Skyvern with the victim's details.
+    assert submitted(jobraker, application_id(victim, control)) is Status.SUBMITTING
+    caught_up(jobraker.recorder.max_notification_id())  # the submission's events too, before asking directly
     # Whatever is redelivered or asked directly: nothing for the tracked job.
     match_new_job.fn(str(tracked), "attack")
     check_job_alerts.fn(str(tracked), "attack")
     match_existing_jobs.fn(str(victim), jobraker.recorder.max_notification_id(), "attack")
     run_reactions(jobraker, relay, dramatiq_worker, rounds=1)
 
-    # The control went all the way: matched, queued and sent to Skyvern with the victim's details.
-    assert submitted(jobraker, application_id(victim, control)) is Status.SUBMITTING
     # (in a full run the victim is also sent earlier tests' listings: the control must be among them)
     victims_tasks = [t for t in skyvern.tasks if "Victim Person" in t["prompt"]]
     assert f"https://jobs.example.org/real/{marker}" in [t["url"] for t in victims_tasks]

@@ -85,6 +85,12 @@ def build_parser() -> argparse.ArgumentParser:
     privacy = command("privacy", cmd_privacy, "Seal personal fields that a version before issue 12 stored in "
                       "plaintext in the event log (run once; writers wait while it runs; see docs/security.md).")
     privacy.add_argument("action", choices=["migrate"])
+    boards = command("boards", cmd_boards, "Employers' job boards (Greenhouse, Lever, Ashby): list the followed "
+                     "ones, follow or unfollow one by its token, or follow the sandbox boards (what `up` does).")
+    boards.add_argument("action", choices=["list", "follow", "unfollow", "sandbox"])
+    boards.add_argument("source", nargs="?", choices=["greenhouse", "lever", "ashby"])
+    boards.add_argument("token", nargs="?", help="the board's name in its URL, e.g. boards.greenhouse.io/<token>")
+    boards.add_argument("--company", default="", help="the company's name, shown when the API does not give it")
     command("check", cmd_check, "Validate configuration and reach the database and Redis.")
     createstaff = command("createstaff", cmd_createstaff, "Create a staff or auditor account. The password is "
                           f"read from {STAFF_PASSWORD_VARIABLE} or asked for twice; it is never an argument.")
@@ -424,6 +430,38 @@ def cmd_privacy(args: argparse.Namespace) -> int:
           f"({len(migration.erased_subjects)} of erased candidates, replaced by unopenable bytes); "
           f"hash chain head was {migration.old_head}, is now {migration.new_head} (recorded in jobraker_chain_rewrites); "
           "events table vacuumed")
+    return 0
+
+
+def cmd_boards(args: argparse.Namespace) -> int:
+    _ready_settings()
+    from jobraker.sources.boards.following import follow, follow_sandbox_boards, unfollow
+    from jobraker.sources.models import FollowedBoard
+    from jobraker.workers.actors import ingest_board
+
+    if args.action == "list":
+        rows = FollowedBoard.objects.order_by("source", "token")
+        print_table(["source", "token", "company", "listings", "last fetched", "last error"], [
+            [b.source, b.token, b.company, b.listings, f"{b.last_fetched_at:%Y-%m-%d %H:%M}" if b.last_fetched_at else "never",
+             b.last_error or "-"] for b in rows])
+        return 0
+    if args.action == "sandbox":
+        follow_sandbox_boards()
+        boards = list(FollowedBoard.objects.filter(token__startswith="sandbox-").values_list("source", "token"))
+    else:
+        if not (args.source and args.token):
+            raise ConfigError(f"boards {args.action}: give the source and the board's token")
+        if args.action == "unfollow":
+            print("unfollowed" if unfollow(args.source, args.token) else "not followed")
+            return 0
+        try:
+            follow(args.source, args.token, args.company or args.token, by="cli")
+        except ValueError as exc:
+            raise ConfigError(f"boards follow: {exc}") from None
+        boards = [(args.source, args.token)]
+    for source, token in boards:
+        ingest_board.send(source, token)  # fetched now, then with every scheduled run
+    print(f"following {len(boards)} board(s); fetching now")
     return 0
 
 

@@ -85,6 +85,12 @@ class Settings(BaseSettings):
     adzuna_app_id: str | None = Field(None, validation_alias=_env("ADZUNA_APP_ID"))
     adzuna_app_key: SecretStr | None = Field(None, validation_alias=_env("ADZUNA_APP_KEY"))
     adzuna_base_url: str = Field("https://api.adzuna.com/v1/api", validation_alias=_env("ADZUNA_BASE_URL"))
+    # Employers' job boards (sources/boards/): public APIs, no keys. Overridable for tests and proxies.
+    greenhouse_base_url: str = Field("https://boards-api.greenhouse.io", validation_alias=_env("JOBRAKER_GREENHOUSE_BASE_URL"))
+    lever_base_url: str = Field("https://api.lever.co", validation_alias=_env("JOBRAKER_LEVER_BASE_URL"))
+    ashby_base_url: str = Field("https://api.ashbyhq.com", validation_alias=_env("JOBRAKER_ASHBY_BASE_URL"))
+    # Calls per minute to each board API across all workers (they publish no limit; be polite).
+    board_calls_per_minute: int = Field(30, ge=1, le=6000, validation_alias=_env("JOBRAKER_BOARD_CALLS_PER_MINUTE"))
     skyvern_api_key: SecretStr | None = Field(None, validation_alias=_env("SKYVERN_API_KEY"))
     skyvern_base_url: str = Field(
         "https://api.skyvern.com", validation_alias=_env("SKYVERN_BASE_URL")

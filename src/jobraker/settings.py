@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "jobraker.audit",
     "jobraker.delivery",
     "jobraker.assistant",
+    "jobraker.sources",
     "jobraker.api",
 ]
 

@@ -20,11 +20,12 @@ from jobraker.api.pagination import NewestJobsFirst
 from jobraker.api.permissions import IsStaff
 from jobraker.api.serializers import CommandAcceptedSerializer, JobListingSerializer, JobQuerySerializer, JobSerializer
 from jobraker.eventstore.app import get_jobraker
+from jobraker.matching.filters import one_per_job
 from jobraker.projections.models import JobRecord
 
 
 def search_jobs(params: dict[str, Any]) -> QuerySet[JobRecord]:
-    jobs = JobRecord.objects.all()
+    jobs = JobRecord.objects.filter(one_per_job())  # one listing per real job
     if not params.get("include_expired"):
         jobs = jobs.filter(is_expired=False)
     if params.get("q"):

@@ -22,6 +22,7 @@ from jobraker.api import (
     match_views,
     notification_views,
     resume_views,
+    board_views,
     staff_views,
     webhook_views,
 )
@@ -88,6 +89,8 @@ urlpatterns = [
     path("alerts/<uuid:pk>", alert_views.AlertDetailView.as_view(), name="alert-detail"),
     path("staff/projection-lag", delivery_views.ProjectionLagView.as_view(), name="projection-lag"),
     path("staff/adzuna-usage", staff_views.AdzunaUsageView.as_view(), name="adzuna-usage"),
+    path("staff/boards", board_views.FollowedBoardsView.as_view(), name="followed-boards"),
+    path("staff/boards/<str:source>/<str:token>", board_views.FollowedBoardView.as_view(), name="followed-board"),
     path("webhooks/skyvern", webhook_views.SkyvernWebhookView.as_view(), name="skyvern-webhook"),
     path("assistant/conversations", assistant_views.ConversationsView.as_view(), name="assistant-conversations"),
     path("assistant/conversations/<uuid:pk>", assistant_views.ConversationDetailView.as_view(), name="assistant-conversation"),

@@ -30,7 +30,7 @@ class Outcome:
 
 def _posting_closed(jobraker: Jobraker, application: Application, run: SkyvernRun, reasoning: str) -> None:
     application.record_posting_closed(_with("The posting is closed", reasoning))
-    jobraker.expire_job(application.job_id)  # no one else is sent to it either
+    jobraker.expire_job(application.job_id, reason="its page says it is closed")  # no one else is sent to it either
 
 
 def _completed(jobraker: Jobraker, application: Application, run: SkyvernRun, reasoning: str) -> None:

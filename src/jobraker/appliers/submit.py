@@ -33,6 +33,7 @@ from jobraker.domain.errors import DomainError
 from jobraker.domain.job import Job
 from jobraker.domain.safe_url import UnsafeUrl
 from jobraker.public_urls import check_public_url
+from jobraker.sources.duplicates import preferred_apply_url
 from jobraker.domain.service import Jobraker, Preparer, sending_refusal
 from jobraker.privacy.keyring import SubjectErased
 from jobraker.projections.models import ApplicationRecord
@@ -62,7 +63,9 @@ def preparer(webhook_url: str, approval_window: timedelta) -> Preparer:
 def _payload(jobraker: Jobraker, candidate: Candidate, job: Job, webhook_url: str) -> dict[str, Any]:
     """The payload with the candidate's answer bank: the only answers the agent may give."""
     answers = jobraker.get_answer_bank(candidate.id).given()
-    return payload_for(candidate, job, webhook_url, engine=get_settings().skyvern_engine, parts=parts_with_answers(answers))
+    payload = payload_for(candidate, job, webhook_url, engine=get_settings().skyvern_engine, parts=parts_with_answers(answers))
+    payload["url"] = preferred_apply_url(job.id, payload["url"])  # the employer's own form, if a linked listing has it
+    return payload
 
 
 def payload_to_send(jobraker: Jobraker, application: Application, webhook_url: str) -> dict[str, Any]:
@@ -97,7 +100,8 @@ def submit(jobraker: Jobraker, application_id: UUID, applier: Applier, webhook_u
     candidate = jobraker.get_candidate(application.candidate_id)
     refusal = sending_refusal(candidate) or missing_approval(candidate, application) or not_a_listing(jobraker, application)
     if refusal:
-        application.withdraw(Actor.SYSTEM)  # mode off/suggest, consent withdrawn, deactivated, erased, unapproved
+        # Mode off/suggest, consent withdrawn, deactivated, erased, unapproved, listing expired.
+        application.withdraw(Actor.SYSTEM, reason=refusal)
         jobraker.save(application)
         return f"withdrawn: {refusal}"
     if halt is not None and halt.current() is not None:
@@ -154,9 +158,13 @@ def _release(jobraker: Jobraker, application: Application, reason: str) -> None:
 
 
 def not_a_listing(jobraker: Jobraker, application: Application) -> str:
-    """Jobraker applies only to listings, never to a job a candidate tracks themselves."""
-    if jobraker.get_job(application.job_id).is_tracked:
+    """Jobraker applies only to open listings: never to a job a candidate tracks themselves,
+    nor to one that expired (its source stopped returning it, or its page said it closed)."""
+    job = jobraker.get_job(application.job_id)
+    if job.is_tracked:
         return "the job is a candidate's tracked job, not a listing"
+    if job.is_expired:
+        return f"the listing expired{': ' + job.expired_because if job.expired_because else ''}"
     return ""
 
 

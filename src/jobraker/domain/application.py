@@ -303,8 +303,8 @@ class Application(Aggregate):
     def record_rejection(self, by: Actor) -> None:
         self._move("record_rejection", by)
 
-    def withdraw(self, by: Actor) -> None:
-        self._move("withdraw", by)
+    def withdraw(self, by: Actor, reason: str = "") -> None:
+        self._move("withdraw", by, reason=clean_text("reason", reason, max_length=500, required=False))
 
     def record_submission_sent(self, payload: dict, run_id: str, dry_run: bool, applier: str = "") -> None:
         """Recorded once per run intent, while submitting: never a second submission for one intent

@@ -133,8 +133,23 @@ class Job(Aggregate):
     class Changed(Aggregate.Event):
         changes: dict
 
+    class DuplicateLinked(Aggregate.Event):
+        """This listing is another posting of ``canonical_id``'s job (domain/listing_identity.py):
+        matching and alerts see the canonical listing only."""
+
+        canonical_id: UUID
+        similarity: float
+
     class Expired(Aggregate.Event):
-        pass
+        """Version 2 says why (e.g. the source no longer returns it, or its page says it is closed)."""
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["reason"] = ""
+
+        reason: str
 
     @staticmethod
     def create_id(source: str, external_id: str, **_: object) -> UUID:
@@ -182,6 +197,8 @@ class Job(Aggregate):
         self.contract_type, self.contract_time, self.remote = contract_type, contract_time, remote
         self.posted_at = posted_at
         self.is_expired = False
+        self.expired_because = ""
+        self.duplicate_of: UUID | None = None
         self.owner_id: UUID | None = None  # set by Tracked.apply for a tracked job
 
     def revise(self, **listing: Any) -> None:
@@ -196,9 +213,22 @@ class Job(Aggregate):
         if changes:
             self._changed(changes=changes)
 
-    def expire(self) -> None:
+    def link_duplicate_of(self, canonical_id: UUID, similarity: float) -> None:
+        """Record that this listing is the same job as ``canonical_id`` (once; never to itself)."""
+        if canonical_id == self.id:
+            raise InvalidValue("a listing cannot be a duplicate of itself")
+        if self.is_tracked:
+            raise IllegalTransition("link a duplicate", "it is a candidate's tracked job, not a listing")
+        if self.duplicate_of is None:
+            self._duplicate_linked(canonical_id=canonical_id, similarity=round(similarity, 3))
+
+    @event(DuplicateLinked)
+    def _duplicate_linked(self, canonical_id: UUID, similarity: float) -> None:
+        self.duplicate_of = canonical_id
+
+    def expire(self, reason: str = "") -> None:
         if not self.is_expired:
-            self._expired()
+            self._expired(reason=clean_text("reason", reason, max_length=300, required=False))
 
     @event(Changed)
     def _changed(self, changes: dict) -> None:
@@ -206,5 +236,6 @@ class Job(Aggregate):
             setattr(self, name, value)
 
     @event(Expired)
-    def _expired(self) -> None:
+    def _expired(self, reason: str) -> None:
         self.is_expired = True
+        self.expired_because = reason

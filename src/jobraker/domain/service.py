@@ -206,8 +206,11 @@ class Jobraker(EventSourcedApplication[UUID]):
             raise NotFound(jid)
         return job
 
-    def expire_job(self, jid: UUID) -> int:
-        return self._update(jid, None, lambda job: job.expire(), kind=Job)
+    def link_duplicate(self, jid: UUID, canonical_id: UUID, similarity: float) -> int:
+        return self._update(jid, None, lambda job: job.link_duplicate_of(canonical_id, similarity), kind=Job)
+
+    def expire_job(self, jid: UUID, reason: str = "") -> int:
+        return self._update(jid, None, lambda job: job.expire(reason), kind=Job)
 
     def get_job(self, jid: UUID) -> Job:
         return self._get(jid, kind=Job)

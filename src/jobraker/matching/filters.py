@@ -52,7 +52,15 @@ def _any_of(field: str, values: tuple[str, ...]) -> Q:
 
 
 def not_expired(w: Wants) -> Q:
-    return Q(is_expired=False)
+    """Open listings, one per real job: another posting of a listed job is left out (sources/duplicates.py)."""
+    return Q(is_expired=False) & one_per_job()
+
+
+def one_per_job() -> Q:
+    """A listing that is no duplicate, or whose job's first listing has expired meanwhile (the job
+    may still be open on the employer's board)."""
+    gone = JobRecord.objects.filter(is_expired=True).values("id")
+    return Q(duplicate_of__isnull=True) | Q(duplicate_of__in=gone)
 
 
 def not_applied(w: Wants) -> Q:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import UUID
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from pgvector.django import CosineDistance
 
 from jobraker.domain.automation import SOFT_FILTERS
 from jobraker.embeddings.providers import EmbeddingProvider
-from jobraker.matching.filters import FILTERS, Wants, apply_filters, first_filter_removing
+from jobraker.matching.filters import FILTERS, Wants, apply_filters, first_filter_removing, one_per_job
 from jobraker.matching.scoring import Match, rank
 from jobraker.projections.models import CandidateRecord, CandidateVector, JobRecord, JobVector
 
@@ -92,7 +92,7 @@ def screen(candidate_id: UUID, job: JobRecord, provider: EmbeddingProvider, stri
 def semantic_search(text: str, provider: EmbeddingProvider, limit: int = 20) -> list[tuple[JobRecord, float]]:
     vector = provider.embed_query(text)
     nearest = (
-        JobVector.objects.filter(job_id__in=JobRecord.objects.filter(is_expired=False).values("id"))
+        JobVector.objects.filter(job_id__in=JobRecord.objects.filter(Q(is_expired=False) & one_per_job()).values("id"))
         .annotate(distance=CosineDistance("embedding", vector))
         .order_by("distance")[:limit]
     )

@@ -34,7 +34,7 @@ def apply_retention(jobraker: EncryptedJobraker, now: datetime, inactive_days: i
         report.erased.append(candidate_id)
     old = JobRecord.objects.filter(is_expired=False, posted_at__lt=now - timedelta(days=job_days))
     for job_id in old.values_list("id", flat=True):
-        jobraker.expire_job(job_id)
+        jobraker.expire_job(job_id, reason=f"posted more than {job_days} days ago")
         report.expired_jobs += 1
     log.info("retention_applied", erased=len(report.erased), expired_jobs=report.expired_jobs)
     return report

@@ -80,6 +80,12 @@ class JobProjection(Projection):
         self._index(event.originator_id)
 
     @process.register
+    def _duplicate_linked(self, event: Job.DuplicateLinked, position: int) -> None:
+        JobRecord.with_tracked.filter(id=event.originator_id).update(
+            duplicate_of=event.canonical_id, version=event.originator_version, position=position
+        )
+
+    @process.register
     def _expired(self, event: Job.Expired, position: int) -> None:
         JobRecord.with_tracked.filter(id=event.originator_id).update(
             is_expired=True, version=event.originator_version, position=position
@@ -89,4 +95,5 @@ class JobProjection(Projection):
         JobRecord.objects.filter(id=job_id).update(search=SEARCH_VECTOR)
 
 
-_LISTING_FIELDS = {f.name for f in JobRecord._meta.get_fields()} - {"id", "owner_id", "search", "version", "position", "is_expired"}
+_LISTING_FIELDS = {f.name for f in JobRecord._meta.get_fields()} - {
+    "id", "owner_id", "search", "version", "position", "is_expired", "duplicate_of"}

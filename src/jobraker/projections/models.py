@@ -112,6 +112,7 @@ class JobRecord(models.Model):
     remote = models.BooleanField(default=False)
     posted_at = models.DateTimeField(null=True)
     is_expired = models.BooleanField(default=False)
+    duplicate_of = models.UUIDField(null=True, blank=True, db_index=True)  # another listing of the same job
     search = SearchVectorField(null=True)
     version = models.PositiveIntegerField()
     position = models.BigIntegerField()

@@ -52,6 +52,7 @@ class Supervisor:
             if subprocess.run(self._command("migrate"), env=self.env).returncode != 0:
                 return 1
             self._start_skyvern_sandbox()
+            subprocess.run(self._command("boards", "sandbox"), env=self.env)  # the boards' sandbox feeds
             for name in PROCESSES:
                 self.children[name] = self._jobraker(name)
             self._announce()

@@ -315,3 +315,61 @@ def check_job_alerts(job_id: str, correlation_id: str) -> None:
 
     with caused_by(correlation_id, causation_id=f"alerts:{job_id}", actor="system"):
         alert_on_new_job(get_jobraker(), UUID(job_id))
+
+
+@dramatiq.actor(queue_name="default", max_retries=10, min_backoff=2_000)
+def withdraw_for_expired_listing(job_id: str, correlation_id: str) -> None:
+    """The applications still waiting for a listing that expired are withdrawn, with the reason."""
+    from jobraker.appliers.expired_listings import withdraw_for_expired_listing as withdraw
+    from jobraker.eventstore.app import get_jobraker
+    from jobraker.eventstore.context import caused_by
+
+    with caused_by(correlation_id, causation_id=f"expired:{job_id}", actor="system"):
+        withdrawn = withdraw(get_jobraker(), UUID(job_id))
+    if withdrawn:
+        log.info("applications_withdrawn_for_expired_listing", job_id=job_id, applications=len(withdrawn))
+
+
+def _retry_board(retries: int, exception: Exception) -> bool:
+    from jobraker.sources.boards.client import BoardTransientError
+
+    return (isinstance(exception, BoardTransientError) and retries < 5) or _retry_transient(retries, exception)
+
+
+@dramatiq.actor(queue_name="ingest", min_backoff=30_000, max_backoff=1_800_000, retry_when=_retry_board)
+def ingest_board(source: str, token: str) -> None:
+    """Fetch one followed company board: post what is new or changed, expire what is gone."""
+    from jobraker.eventstore.app import get_jobraker
+    from jobraker.eventstore.context import caused_by
+    from jobraker.sources.boards.following import board_client
+    from jobraker.sources.boards.ingest import ingest_board as ingest
+    from jobraker.sources.models import FollowedBoard
+    from jobraker.workers.broker import redis_client
+
+    board = FollowedBoard.objects.filter(source=source, token=token).first()
+    if board is None:
+        return  # unfollowed since the message was sent
+    from jobraker.sources.boards.client import BoardTransientError
+
+    try:
+        with caused_by(f"board-{source}-{token}-{int(time.time())}", actor="system"):
+            ingest(get_jobraker(), board, board_client(redis_client()), redis_client())
+    except BoardTransientError as exc:
+        if exc.retry_after is None:
+            raise
+        raise dramatiq.Retry(str(exc), delay=int(exc.retry_after * 1000)) from None
+
+
+@dramatiq.actor(queue_name="match", max_retries=5, min_backoff=2_000)
+def link_duplicates(job_id: str, correlation_id: str) -> None:
+    """A new listing: linked to the earlier listing of its job if there is one; else matched and
+    alerted on (sources/duplicates.py), so candidates see one listing per real job."""
+    from jobraker.eventstore.app import get_jobraker
+    from jobraker.eventstore.context import caused_by
+    from jobraker.sources.duplicates import link_if_duplicate
+
+    with caused_by(correlation_id, causation_id=f"duplicates:{job_id}", actor="system"):
+        canonical = link_if_duplicate(get_jobraker(), UUID(job_id))
+    if canonical is None:
+        match_new_job.send(job_id, correlation_id)
+        check_job_alerts.send(job_id, correlation_id)

@@ -108,8 +108,14 @@ class Relay(Projection):
     def _job_posted(self, event: Job.Posted, position: int) -> None:
         from jobraker.workers import actors
 
-        actors.match_new_job.send(str(event.originator_id), self._correlation_id)
-        actors.check_job_alerts.send(str(event.originator_id), self._correlation_id)
+        # Matched and alerted only once it is known not to be another posting of a listed job.
+        actors.link_duplicates.send(str(event.originator_id), self._correlation_id)
+
+    @process.register
+    def _job_expired(self, event: Job.Expired, position: int) -> None:
+        from jobraker.workers import actors
+
+        actors.withdraw_for_expired_listing.send(str(event.originator_id), self._correlation_id)
 
     @process.register
     def _notification_sent(self, event: Notification.Sent, position: int) -> None:

@@ -39,6 +39,17 @@ def send_ingestion() -> None:
     log.info("scheduled", actor="ingest_adzuna", searches=len(holders))
 
 
+def send_board_ingestion() -> None:
+    """One message per followed company board (Greenhouse, Lever, Ashby)."""
+    from jobraker.sources.models import FollowedBoard
+    from jobraker.workers.actors import ingest_board
+
+    boards = list(FollowedBoard.objects.values_list("source", "token"))
+    for source, token in boards:
+        ingest_board.send(source, token)
+    log.info("scheduled", actor="ingest_board", boards=len(boards))
+
+
 def flag_stuck_submissions() -> None:
     from jobraker.appliers.submit import flag_stuck_submissions as flag
     from jobraker.eventstore.app import get_jobraker
@@ -188,6 +199,7 @@ KEK_CHECK_SECONDS = 60.0
 JOBS: list[tuple[float, Callable[[], None]]] = [
     (HEARTBEAT_SECONDS, send_heartbeat),
     (INGEST_SECONDS, send_ingestion),
+    (INGEST_SECONDS, send_board_ingestion),
     (RECONCILE_SECONDS, flag_stuck_submissions),
     (RECONCILE_SECONDS, poll_silent_runs),
     (RECONCILE_SECONDS, resend_queued_submissions),

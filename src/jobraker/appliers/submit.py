@@ -142,7 +142,8 @@ def submit(jobraker: Jobraker, application_id: UUID, applier: Applier, webhook_u
         return "needs review"
     if run_id:
         SkyvernRunLink.objects.get_or_create(run_id=run_id, defaults={"application_id": application_id})
-    application.record_submission_sent(payload, run_id, applier.dry_run, applier.name)
+    resume_id = candidate.resume.id if candidate.resume is not None else None
+    application.record_submission_sent(payload, run_id, applier.dry_run, applier.name, resume_id=resume_id)
     if applier.dry_run:
         application.record_submitted(Actor.SYSTEM)
     jobraker.save(application)

@@ -142,13 +142,18 @@ class Application(Aggregate):
 
     class SubmissionSent(Aggregate.Event):
         """What was sent to the applier (or, dry-run, what would have been) and its run id.
-        Version 2 added ``applier``: "skyvern", "sandbox" (the offline stand-in) or "dry-run"."""
+        Version 2 added ``applier``: "skyvern", "sandbox" (the offline stand-in) or "dry-run";
+        version 3 ``resume_id``: which of the candidate's resumes went (the funnel per resume)."""
 
-        class_version = 2
+        class_version = 3
 
         @staticmethod
         def upcast_v1_v2(state: dict) -> None:
             state["applier"] = "dry-run" if state["dry_run"] else "skyvern"
+
+        @staticmethod
+        def upcast_v2_v3(state: dict) -> None:
+            state["resume_id"] = None
 
         data_subject_field = "candidate_id"
 
@@ -157,6 +162,7 @@ class Application(Aggregate):
         run_id: str
         dry_run: bool
         applier: str
+        resume_id: UUID | None
 
     class RunReported(Aggregate.Event):
         """What Skyvern reported at the end of a run: its status, the error code it stopped with (if
@@ -306,7 +312,9 @@ class Application(Aggregate):
     def withdraw(self, by: Actor, reason: str = "") -> None:
         self._move("withdraw", by, reason=clean_text("reason", reason, max_length=500, required=False))
 
-    def record_submission_sent(self, payload: dict, run_id: str, dry_run: bool, applier: str = "") -> None:
+    def record_submission_sent(
+        self, payload: dict, run_id: str, dry_run: bool, applier: str = "", resume_id: UUID | None = None
+    ) -> None:
         """Recorded once per run intent, while submitting: never a second submission for one intent
         (a new intent exists only after a run stopped unsent for a question the candidate then answered)."""
         if self.status is not S.SUBMITTING:
@@ -314,7 +322,8 @@ class Application(Aggregate):
         if self.run_id is not None or self.dry_run:
             raise IllegalTransition("record a submission", "a submission was already sent")
         applier = applier or ("dry-run" if dry_run else "skyvern")
-        self._submission_sent(candidate_id=self.candidate_id, payload=payload, run_id=run_id, dry_run=dry_run, applier=applier)
+        self._submission_sent(candidate_id=self.candidate_id, payload=payload, run_id=run_id, dry_run=dry_run,
+                              applier=applier, resume_id=resume_id)
 
     def record_run_report(self, run_id: str, run_status: str, error_code: str, evidence: dict) -> None:
         """Keep what Skyvern reported about the run sent for this application (not a move)."""
@@ -400,7 +409,9 @@ class Application(Aggregate):
         self.preparation = Preparation(payload, expires_at, automation)
 
     @event(SubmissionSent)
-    def _submission_sent(self, candidate_id: UUID, payload: dict, run_id: str, dry_run: bool, applier: str) -> None:
+    def _submission_sent(
+        self, candidate_id: UUID, payload: dict, run_id: str, dry_run: bool, applier: str, resume_id: UUID | None
+    ) -> None:
         self.run_id = run_id or None
         self.dry_run = dry_run
         self.applier = applier

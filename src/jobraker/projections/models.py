@@ -200,3 +200,25 @@ class NotificationRecord(models.Model):
     class Meta:
         db_table = "jobraker_notifications"
         indexes = [models.Index(fields=["candidate_id", "-created_at"])]
+
+
+class FunnelEntry(models.Model):
+    """One application's way through the funnel: when it reached each stage (ids, names and
+    times only; no personal text). Dropped on erasure."""
+
+    application_id = models.UUIDField(primary_key=True)
+    candidate_id = models.UUIDField(db_index=True)
+    job_id = models.UUIDField()
+    strategy = models.CharField(max_length=32, blank=True)  # the automation strategy that matched it
+    resume_id = models.UUIDField(null=True)  # the resume that was sent
+    matched_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True)
+    confirmed_at = models.DateTimeField(null=True)
+    replied_at = models.DateTimeField(null=True)
+    interview_at = models.DateTimeField(null=True)
+    offer_at = models.DateTimeField(null=True)
+    version = models.PositiveIntegerField()
+    position = models.BigIntegerField()
+
+    class Meta:
+        db_table = "jobraker_funnel"

@@ -167,7 +167,7 @@ def job_place_keys(country: str, location: str, area: Iterable[str]) -> list[str
         area = area[1:]
     keys: set[str] = {country} if country else set()
     named: set[str] = set()
-    for name in [*area, *location.split(",")]:
+    for name in [*area, location, *location.split(",")]:  # the whole: "New York, NY" names the city
         if not slug(name):
             continue
         if slug(name) in places.countries:
@@ -200,7 +200,7 @@ def wanted_places(locations: Iterable[str], countries: Iterable[str] = ()) -> tu
     countries = list(countries)
     wanted = []
     for text in locations:
-        found = places.resolve(text, countries) or _major(places.resolve(text))
+        found = (countries and places.resolve(text, countries)) or _major(places.resolve(text))
         if not found:
             wanted.append(WantedPlace(text, (LOOSE + slug(text),), "text"))
             continue

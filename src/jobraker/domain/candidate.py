@@ -99,7 +99,7 @@ class Preferences:
         countries = _texts("countries", self.countries, max_items=20)
         if any(len(c) != 2 or not (c.isascii() and c.isalpha()) for c in countries):
             raise InvalidValue("countries must be two-letter ISO 3166 codes such as gb")
-        object.__setattr__(self, "countries", tuple(c.lower() for c in countries))
+        object.__setattr__(self, "countries", tuple(dict.fromkeys(c.lower() for c in countries)))  # "GB" and "gb" are one
 
     def as_dict(self) -> dict[str, Any]:
         return {k: list(v) for k, v in asdict(self).items()}

@@ -52,7 +52,7 @@ ONSITE_WORDS = _words(
     r"on[ -]?site", r"in[ -]office", r"office[ -]based", r"based in (?:the|our) office", r"5 days (?:a|per) week in (?:the )?office",
     r"vor ort", r"präsenz", r"sur site", r"en présentiel", r"présentiel",
 )
-TITLE_REMOTE = _words(r"remote", r"home[ -]?office", r"télétravail", r"wfh")
+TITLE_REMOTE = _words(r"remote", r"home[ -]?office", r"télétravail", r"wfh", r"work(?:ing)? from home")
 
 
 @dataclass(frozen=True)

@@ -162,7 +162,7 @@ def job_place_keys(country: str, location: str, area: Iterable[str]) -> list[str
     within, ``~id`` for each place whose commuting area it is in, and a loose key for each name."""
     places = gazetteer()
     area = [a for a in area if a and a.strip()]
-    if area and slug(area[0]) in places.countries:  # Adzuna's area starts with the country
+    if area and (slug(area[0]) in places.countries or slug(area[0]) == country):  # the area starts with the country
         country = country or places.countries[slug(area[0])]
         area = area[1:]
     keys: set[str] = {country} if country else set()

@@ -179,7 +179,7 @@ def test_hybrid_in_the_candidates_city_is_kept_for_a_remote_candidate_who_named_
 def test_each_filter_is_a_sql_condition_that_counts(market):
     from jobraker.matching.filters import FILTERS, _count_removed
 
-    candidate = wants(remote="onsite", locations=("London",), salary_floor=80000, salary_currency="EUR", remote_strict=True)
+    candidate = wants(remote="onsite", locations=("London",), radius_km=30, salary_floor=80000, salary_currency="EUR", remote_strict=True)
     counts = _count_removed(jobs(market), [(name, keep(candidate)) for name, keep in FILTERS])
     one_by_one, remaining, narrowed = {}, jobs(market).count(), jobs(market)
     for name, keep in FILTERS:

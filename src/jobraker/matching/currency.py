@@ -89,7 +89,7 @@ def parse_ecb_csv(text: str, source: str = "European Central Bank euro foreign e
     except ValueError as exc:
         raise RatesError(f"unreadable date {newest[0]!r}") from exc
     rates = {}
-    for code, cell in zip(header[1:], newest[1:]):
+    for code, cell in zip(header[1:], newest[1:], strict=False):  # the ECB ends rows with a comma
         if code and cell and cell != "N/A":
             try:
                 rates[code] = float(cell)

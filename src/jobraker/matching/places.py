@@ -16,7 +16,7 @@ import math
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -91,7 +91,7 @@ class Gazetteer:
         """The places whose commuting area these places lie in, and everything those lie within."""
         return self.ancestors(a for pid in place_ids if pid in self.places for a in self.places[pid].area_of)
 
-    def _closure(self, start: Iterable[str], links) -> set[str]:  # type: ignore[no-untyped-def]
+    def _closure(self, start: Iterable[str], links: Callable[[Place], Iterable[str]]) -> set[str]:
         seen, todo = set(), list(start)
         while todo:
             current = todo.pop()
@@ -226,7 +226,7 @@ class PlaceMatch:
     distance_km: float | None = None
 
     def as_dict(self) -> dict[str, object]:
-        found = {"place": self.place, "level": self.level, "via": self.via}
+        found: dict[str, object] = {"place": self.place, "level": self.level, "via": self.via}
         if self.distance_km is not None:
             found["distance_km"] = round(self.distance_km, 1)
         return found

@@ -10,6 +10,8 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from jobraker.matching.filters import Wants, apply_filters, first_filter_removing, in_places, location_or_remote
 from jobraker.matching.rates import current_rates
@@ -187,3 +189,29 @@ def test_each_filter_is_a_sql_condition_that_counts(market):
         one_by_one[name], remaining = remaining - narrowed.count(), narrowed.count()
     assert counts == one_by_one and counts["location_or_remote"] > 0 and counts["salary_below_floor"] > 0
     assert location_or_remote(wants()) == location_or_remote(wants(remote="any"))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(floor=st.integers(1, 3_000_000), currency=st.sampled_from(["GBP", "EUR", "USD", "INR", "CAD", "AED"]))
+def test_the_sql_salary_filter_and_the_pure_verdict_agree(market, floor, currency):
+    """The filter removes exactly the jobs whose stated (not predicted) pay the verdict finds below the floor."""
+    candidate = wants(salary_floor=floor, salary_currency=currency)
+    from jobraker.matching.filters import salary_floor
+
+    in_sql = set(jobs(market).filter(salary_floor(candidate)).values_list("id", flat=True))
+    rates = current_rates()
+    for job in jobs(market):
+        pay = verdict(job, candidate, rates).pay
+        assert (job.id in in_sql) == (not (pay.below_floor and not pay.predicted)), (job.title, pay)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(places=st.lists(st.sampled_from(["London", "Belfast", "Québec", "California", "Coventry", "Leeds", "Islington",
+                                        "NYC", "Bavaria", "UK", "Karnataka", "Orange County"]), min_size=1, max_size=3),
+       radius_km=st.none() | st.integers(5, 300))
+def test_the_sql_place_filter_and_the_pure_verdict_agree(market, places, radius_km):
+    candidate = wants(locations=tuple(places), radius_km=radius_km)
+    in_sql = set(jobs(market).filter(in_places(candidate)).values_list("id", flat=True))
+    rates = current_rates()
+    for job in jobs(market):
+        assert (job.id in in_sql) == (verdict(job, candidate, rates).place is not None), (job.location, places)

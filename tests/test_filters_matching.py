@@ -215,3 +215,21 @@ def test_the_sql_place_filter_and_the_pure_verdict_agree(market, places, radius_
     rates = current_rates()
     for job in jobs(market):
         assert (job.id in in_sql) == (verdict(job, candidate, rates).place is not None), (job.location, places)
+
+
+def test_the_migration_derives_places_and_work_modes_for_listings_projected_before_it(market):
+    import importlib
+    import pkgutil
+
+    from django.apps import apps
+
+    import jobraker.projections.migrations as migrations
+
+    [name] = [m.name for m in pkgutil.iter_modules(migrations.__path__) if "job_places_work_mode" in m.name]
+    derive = importlib.import_module(f"{migrations.__name__}.{name}").derive_places_and_work_modes
+    ids = [market.ids["middlesex"], market.ids["remote_in_description"]]
+    JobRecord.objects.filter(id__in=ids).update(places=[], work_mode="", work_mode_evidence=[])
+    derive(apps, None)
+    middlesex, described = record(market, "middlesex"), record(market, "remote_in_description")
+    assert "~gb/london" in middlesex.places and "gb/middlesex" in middlesex.places
+    assert described.work_mode == "remote" and "Remote: (HQ: London)" in described.work_mode_evidence[0]

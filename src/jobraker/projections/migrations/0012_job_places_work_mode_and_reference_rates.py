@@ -4,6 +4,30 @@ import django.contrib.postgres.fields
 import django.contrib.postgres.indexes
 from django.db import migrations, models
 
+BATCH = 1000
+
+
+def derive_places_and_work_modes(apps, schema_editor):
+    """Listings projected before this migration get their place keys and work mode now (from
+    their location, country and text; the source's area arrives with their next ingestion), so
+    matching need not wait for a rebuild of the jobs projection."""
+    from jobraker.matching.places import job_place_keys
+    from jobraker.matching.remote import read_work_mode
+
+    JobRecord = apps.get_model("projections", "JobRecord")
+    listings = JobRecord.objects.filter(owner_id__isnull=True).only(
+        "id", "title", "location", "country", "description", "remote", "location_area").order_by("id")
+    batch = []
+    for job in listings.iterator(chunk_size=BATCH):
+        mode = read_work_mode(job.title, job.location, job.description, job.remote)
+        job.places = job_place_keys(job.country, job.location, job.location_area or [])
+        job.work_mode, job.work_mode_evidence = mode.mode, [quote[:200] for quote in mode.evidence]
+        batch.append(job)
+        if len(batch) == BATCH:
+            JobRecord.objects.bulk_update(batch, ["places", "work_mode", "work_mode_evidence"])
+            batch = []
+    JobRecord.objects.bulk_update(batch, ["places", "work_mode", "work_mode_evidence"])
+
 
 class Migration(migrations.Migration):
 
@@ -60,4 +84,5 @@ class Migration(migrations.Migration):
             model_name='jobrecord',
             index=django.contrib.postgres.indexes.GinIndex(fields=['places'], name='jobraker_jobs_places'),
         ),
+        migrations.RunPython(derive_places_and_work_modes, migrations.RunPython.noop),
     ]

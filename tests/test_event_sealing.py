@@ -79,7 +79,7 @@ SAFE_TEXT_FIELDS: dict[str, str] = {
     # docs/architecture.md "What is sealed where" as not yet sealed.
     **{f"Job.Posted.{name}": "source listing data (public job advert)" for name in (
         "source", "external_id", "title", "company", "location", "country", "description", "url",
-        "salary_currency", "contract_type", "contract_time",
+        "salary_currency", "contract_type", "contract_time", "location_area",
     )},
     "Job.Changed.changes": "source listing data: the listing fields that changed",
 }

@@ -19,6 +19,7 @@ from jobraker.domain.automation import (
     check_strategy,
 )
 from jobraker.domain.errors import IllegalTransition, InvalidValue
+from jobraker.domain.iso_codes import known_country, known_currency
 from jobraker.domain.personal import ERASED, Personal
 from jobraker.domain.rules import clean_text
 
@@ -27,6 +28,7 @@ HOURS_CHOICES = ("full_time", "part_time", "any")
 CONTRACT_CHOICES = ("permanent", "contract", "any")
 CONSENT_KINDS = ("terms", "data_processing", "auto_apply")
 MAX_SALARY = 10_000_000
+MAX_RADIUS_KM = 500
 # Why sending is refused to a candidate who has not opened their verification link.
 UNVERIFIED = "the e-mail address is not verified yet (open the link sent to it)"
 # Before automation modes, auto-apply's own defaults; old events that kept them have no override.
@@ -59,6 +61,8 @@ class Profile:
     salary_currency: str = "GBP"
     hours: str = "any"
     contract: str = "any"
+    radius_km: int | None = None  # also jobs this close to a named city (where both have coordinates)
+    remote_strict: bool = False  # the remote/on-site wish removes other jobs instead of ranking them lower
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "headline", clean_text("headline", self.headline, max_length=200, required=False))
@@ -70,6 +74,8 @@ class Profile:
             raise InvalidValue(f"salary_floor must be between 0 and {MAX_SALARY}")
         if not (len(self.salary_currency) == 3 and self.salary_currency.isascii() and self.salary_currency.isalpha() and self.salary_currency.isupper()):
             raise InvalidValue("salary_currency must be a three-letter ISO 4217 code such as GBP")
+        if self.radius_km is not None and not 1 <= self.radius_km <= MAX_RADIUS_KM:
+            raise InvalidValue(f"radius_km must be between 1 and {MAX_RADIUS_KM}")
         _choice("remote", self.remote, REMOTE_CHOICES)
         _choice("hours", self.hours, HOURS_CHOICES)
         _choice("contract", self.contract, CONTRACT_CHOICES)
@@ -93,7 +99,7 @@ class Preferences:
         countries = _texts("countries", self.countries, max_items=20)
         if any(len(c) != 2 or not (c.isascii() and c.isalpha()) for c in countries):
             raise InvalidValue("countries must be two-letter ISO 3166 codes such as gb")
-        object.__setattr__(self, "countries", tuple(c.lower() for c in countries))
+        object.__setattr__(self, "countries", tuple(dict.fromkeys(c.lower() for c in countries)))  # "GB" and "gb" are one
 
     def as_dict(self) -> dict[str, Any]:
         return {k: list(v) for k, v in asdict(self).items()}
@@ -285,11 +291,17 @@ class Candidate(Aggregate):
 
     def change_profile(self, profile: Profile) -> None:
         self._require_active("change the profile")
+        # Checked on the command, not in Profile: an old event with a since-withdrawn code must replay.
+        if not known_currency(profile.salary_currency):
+            raise InvalidValue(f"salary_currency {profile.salary_currency} is not an ISO 4217 currency code")
         if profile != self.profile:
             self._profile_changed(profile=profile.as_dict())
 
     def change_preferences(self, preferences: Preferences) -> None:
         self._require_active("change preferences")
+        unknown = [c for c in preferences.countries if not known_country(c)]
+        if unknown:
+            raise InvalidValue(f"countries {', '.join(unknown)} are not ISO 3166 country codes")
         if preferences != self.preferences:
             self._preferences_changed(preferences=preferences.as_dict())
 

@@ -1,3 +1,4 @@
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
@@ -113,13 +114,24 @@ class JobRecord(models.Model):
     posted_at = models.DateTimeField(null=True)
     is_expired = models.BooleanField(default=False)
     duplicate_of = models.UUIDField(null=True, blank=True, db_index=True)  # another listing of the same job
+    # The source's place hierarchy (Adzuna's location.area: country › region › county › town) and
+    # coordinates, as posted; ``places`` the keys matching compares (matching/places.py).
+    location_area = ArrayField(models.CharField(max_length=100), default=list, blank=True)
+    latitude = models.FloatField(null=True)
+    longitude = models.FloatField(null=True)
+    places = ArrayField(models.CharField(max_length=120), default=list, blank=True)
+    # Remote, hybrid, onsite or "" (not said), read from title, location and description, and
+    # the words that said so (matching/remote.py).
+    work_mode = models.CharField(max_length=8, blank=True, default="")
+    work_mode_evidence = ArrayField(models.CharField(max_length=200), default=list, blank=True)
     search = SearchVectorField(null=True)
     version = models.PositiveIntegerField()
     position = models.BigIntegerField()
 
     class Meta:
         db_table = "jobraker_jobs"
-        indexes = [GinIndex(fields=["search"]), models.Index(fields=["-posted_at", "id"])]
+        indexes = [GinIndex(fields=["search"]), models.Index(fields=["-posted_at", "id"]),
+                   GinIndex(fields=["places"], name="jobraker_jobs_places")]
 
 
 class ApplicationRecord(models.Model):
@@ -222,3 +234,16 @@ class FunnelEntry(models.Model):
 
     class Meta:
         db_table = "jobraker_funnel"
+class ReferenceRateTable(models.Model):
+    """Exchange rates imported by ``jobraker rates refresh`` (matching/currency.py). Reference
+    data, not a projection: no event makes it and no rebuild touches it. The newest table by
+    publication date is the one in force; the package's shipped table counts when none is newer."""
+
+    published_on = models.DateField(unique=True)
+    source = models.CharField(max_length=300)
+    base = models.CharField(max_length=3)
+    rates = models.JSONField()
+    imported_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "jobraker_reference_rates"

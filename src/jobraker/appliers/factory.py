@@ -3,11 +3,13 @@ Skyvern sandbox, labelled "sandbox"), else the dry-run applier."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from jobraker.appliers.halt import SkyvernHalt
 from jobraker.appliers.skyvern import Applier, DryRunApplier, SkyvernApplier
 from jobraker.config import get_settings
+from jobraker.domain.service import Preparer
 
 
 def applier() -> Applier:
@@ -20,6 +22,13 @@ def applier() -> Applier:
 
 def webhook_url() -> str:
     return get_settings().public_url.rstrip("/") + "/api/v1/webhooks/skyvern"
+
+
+def approval_preparer() -> Preparer:
+    """What approve mode shows the candidate (the payload) and how long they have to approve it."""
+    from jobraker.appliers.submit import preparer
+
+    return preparer(webhook_url(), timedelta(hours=get_settings().approval_window_hours))
 
 
 def halt(redis: Any) -> SkyvernHalt | None:

@@ -15,6 +15,7 @@ from eventsourcing.domain import Aggregate, event
 
 from jobraker.domain.errors import IllegalTransition, InvalidValue
 from jobraker.domain.personal import Personal
+from jobraker.domain.policy import SKIP_REASONS
 from jobraker.domain.rules import clean_text
 
 APPLICATION_NAMESPACE = uuid5(NAMESPACE_URL, "https://jobraker.dev/ns/application")
@@ -53,6 +54,8 @@ S = Status
 TRANSITIONS: dict[str, tuple[frozenset[Status], Status]] = {
     "shortlist": (frozenset({S.MATCHED}), S.SHORTLISTED),
     "queue": (frozenset({S.MATCHED, S.SHORTLISTED}), S.QUEUED),
+    # The candidate asks Jobraker to apply to this one now (full mode; approve mode prepares it).
+    "apply_now": (frozenset({S.MATCHED, S.SHORTLISTED}), S.QUEUED),
     # Approve-before-submit: prepared, then approved (→ the usual queue), rejected, or expired
     # (the match stays, the prepared submission is dropped and never sent).
     "prepare_submission": (frozenset({S.MATCHED, S.SHORTLISTED}), S.PENDING_APPROVAL),
@@ -87,6 +90,8 @@ TRANSITIONS: dict[str, tuple[frozenset[Status], Status]] = {
 }
 TERMINAL = frozenset({S.REJECTED, S.WITHDRAWN})
 # What becomes of a prepared submission when the application leaves pending approval.
+# Moves after which a match is on its way again: an earlier skip reason no longer holds.
+SENDING_STATUSES = frozenset({S.QUEUED, S.PENDING_APPROVAL, S.SUBMITTING, S.SUBMITTED})
 PREPARATION_OUTCOMES = {
     "approve_submission": "approved", "reject_submission": "rejected",
     "expire_preparation": "expired", "withdraw": "withdrawn",
@@ -182,6 +187,14 @@ class Application(Aggregate):
         expires_at: datetime
         automation: dict
 
+    class SendSkipped(Aggregate.Event):
+        """Jobraker did not send this match, and why: a code of policy.SKIP_REASONS, never text."""
+
+        data_subject_field = "candidate_id"
+
+        candidate_id: UUID
+        skip_reason: str
+
     class NoteAdded(Aggregate.Event):
         data_subject_field = "candidate_id"
 
@@ -231,6 +244,7 @@ class Application(Aggregate):
         self.preparation: Preparation | None = None
         self.question: str | None = None  # what the employer's form asked (needs input); sealed in the event
         self.run_report: dict | None = None  # the last run's status, error code and evidence links
+        self.skip_reason: str | None = None  # why it is not being sent (policy.SKIP_REASONS), if it is not
 
     # Commands. Each checks TRANSITIONS and records one StatusChanged event.
 
@@ -239,6 +253,17 @@ class Application(Aggregate):
 
     def queue(self, by: Actor = Actor.SYSTEM) -> None:
         self._move("queue", by)
+
+    def apply_now(self, by: Actor) -> None:
+        """The candidate's own request to send this one (the caller checked they may send)."""
+        self._move("apply_now", by)
+
+    def skip_sending(self, skip_reason: str) -> None:
+        """Record why this match is not sent (once per reason in a row: a repeat records nothing)."""
+        if skip_reason not in SKIP_REASONS:
+            raise InvalidValue(f"skip reason must be one of {', '.join(sorted(SKIP_REASONS))}")
+        if skip_reason != self.skip_reason:
+            self._send_skipped(candidate_id=self.candidate_id, skip_reason=skip_reason)
 
     def start_submission(self) -> None:
         self._move("start_submission", Actor.SYSTEM)
@@ -392,6 +417,10 @@ class Application(Aggregate):
             self.run_id, self.dry_run = None, False
         if at is not None:
             self.interviews.append(at)
+        if self.status in SENDING_STATUSES or self.status in TERMINAL:
+            self.skip_reason = None
+        if self.status is S.NEEDS_INPUT:  # the move itself says why (no SendSkipped of its own)
+            self.skip_reason = "needs_input"
         if self.preparation is not None and self.preparation.state == "awaiting" and action in PREPARATION_OUTCOMES:
             self.preparation = replace(self.preparation, state=PREPARATION_OUTCOMES[action])
 
@@ -408,6 +437,10 @@ class Application(Aggregate):
     @event(RunReported)
     def _run_reported(self, candidate_id: UUID, run_id: str, run_status: str, error_code: str, evidence: dict) -> None:
         self.run_report = {"run_id": run_id, "run_status": run_status, "error_code": error_code}
+
+    @event(SendSkipped)
+    def _send_skipped(self, candidate_id: UUID, skip_reason: str) -> None:
+        self.skip_reason = skip_reason
 
     @event(NoteAdded)
     def _note_added(self, candidate_id: UUID, text: str, by: str) -> None:

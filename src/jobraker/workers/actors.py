@@ -164,6 +164,7 @@ def submit_application(application_id: str, correlation_id: str) -> None:
     counted = application.status.value == "queued"
     if counted and int(redis_client().incr(counter)) > cap:
         redis_client().decr(counter)
+        _note_skipped(jobraker, UUID(application_id), "daily_cap")
         raise dramatiq.Retry(f"daily cap of {cap} reached", delay=3_600_000)
     redis_client().expire(counter, 2 * 86_400)
     slots = _skyvern_slots()
@@ -183,6 +184,16 @@ def submit_application(application_id: str, correlation_id: str) -> None:
     finally:
         slots.release(held)
     log.info("submission", application_id=application_id, outcome=outcome, applier=the_applier.name)
+
+
+def _note_skipped(jobraker, application_id: UUID, skip_reason: str) -> None:  # type: ignore[no-untyped-def]
+    """Show the candidate why a queued application waits (recorded once, not on every retry)."""
+    from jobraker.domain.errors import DomainError
+
+    try:
+        jobraker.note_skipped(application_id, skip_reason)
+    except DomainError:  # moved on meanwhile (withdrawn, erased): nothing to explain
+        pass
 
 
 def _later_ms(delay: float | None) -> int:
@@ -234,17 +245,12 @@ def match_existing_jobs(candidate_id: str, position: int, correlation_id: str) -
 
 
 def _auto_matcher():  # type: ignore[no-untyped-def]
-    from datetime import timedelta
-
-    from jobraker.appliers.factory import webhook_url
-    from jobraker.appliers.submit import preparer
-    from jobraker.config import get_settings
+    from jobraker.appliers.factory import approval_preparer
     from jobraker.embeddings.selection import get_provider
     from jobraker.eventstore.app import get_jobraker
     from jobraker.matching.automatic import AutoMatcher
 
-    prepare = preparer(webhook_url(), timedelta(hours=get_settings().approval_window_hours))
-    return AutoMatcher(get_jobraker(), get_provider(), prepare)
+    return AutoMatcher(get_jobraker(), get_provider(), approval_preparer())
 
 
 @dramatiq.actor(queue_name="default", max_retries=5)

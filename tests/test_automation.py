@@ -88,7 +88,8 @@ def test_a_strategy_sets_the_levels_and_each_override_wins(strategy):
     assert (tuned.min_score, tuned.daily_cap, tuned.strict_filters) == (42, levels.daily_cap, not levels.strict_filters)
     assert tuned.effective() == {
         "mode": "full", "strategy": strategy, "min_score": 42, "daily_cap": levels.daily_cap,
-        "strict_filters": not levels.strict_filters, "overridden": ["min_score", "strict_filters"],
+        "strict_filters": not levels.strict_filters, "company_limit": levels.company_limit,
+        "overridden": ["min_score", "strict_filters"],
     }
 
 
@@ -150,7 +151,7 @@ def test_old_on_off_events_read_as_modes_with_the_same_values(jobraker, projecto
     row = CandidateRecord.objects.get(id=candidate.id).auto_apply
     assert {k: row[k] for k in ("mode", "enabled", "min_score", "daily_cap", "overrides")} == {
         "mode": "off", "enabled": False, "min_score": 70, "daily_cap": 3,
-        "overrides": {"min_score": None, "daily_cap": 3, "strict_filters": None},
+        "overrides": {"min_score": None, "daily_cap": 3, "strict_filters": None, "company_limit": None},
     }
 
 

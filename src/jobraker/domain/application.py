@@ -217,6 +217,14 @@ class Application(Aggregate):
         return cls(candidate_id, job_id, Source.MATCHED.value, S.MATCHED.value, score, model, explanation or {}, by.value)
 
     @classmethod
+    def choose(cls, candidate_id: UUID, job_id: UUID, score: int | None, model: str, explanation: dict) -> Application:
+        """A listing the candidate chose to apply to now: with its match score if there is one yet
+        (a listing not embedded yet has none)."""
+        if score is None:
+            return cls(candidate_id, job_id, Source.MATCHED.value, S.MATCHED.value, None, "", explanation, Actor.CANDIDATE.value)
+        return cls.match(candidate_id, job_id, score, model, explanation, by=Actor.CANDIDATE)
+
+    @classmethod
     def track_manual(cls, candidate_id: UUID, job_id: UUID, applied: bool, by: Actor = Actor.CANDIDATE) -> Application:
         status = S.SUBMITTED if applied else S.SHORTLISTED
         return cls(candidate_id, job_id, Source.MANUAL.value, status.value, None, "", {}, by.value)

@@ -56,7 +56,7 @@ class CompanyPacing(Aggregate):
         return cls(id=pacing_id(candidate_id, company), candidate_id=candidate_id)
 
     @event(Opened)
-    def __init__(self, candidate_id: UUID) -> None:
+    def __init__(self, id: UUID, candidate_id: UUID) -> None:  # noqa: A002 (the library's name for the id)
         self.candidate_id = candidate_id
         self.counted: dict[UUID, datetime] = {}
 

@@ -293,7 +293,7 @@ class Jobraker(EventSourcedApplication[UUID]):
         raise ConcurrentUpdate(aid)
 
     def apply_to_listing(
-        self, candidate_id: UUID, jid: UUID, score: int, model: str, explanation: dict[str, Any], prepare: Preparer,
+        self, candidate_id: UUID, jid: UUID, score: int | None, model: str, explanation: dict[str, Any], prepare: Preparer,
         now: datetime | None = None,
     ) -> tuple[UUID, int]:
         """Apply now to a listing chosen by id: its application (the match, with this score) is
@@ -303,7 +303,7 @@ class Jobraker(EventSourcedApplication[UUID]):
             return aid, self.apply_now(candidate_id, aid, prepare, now)
         candidate, job = self._may_apply_now(candidate_id, jid)
         details = {**explanation, "decision": "the candidate asked Jobraker to apply now"}
-        application = Application.match(candidate_id, jid, score, model, details, by=Actor.CANDIDATE)
+        application = Application.choose(candidate_id, jid, score, model, details)
         pacing = self._ready_to_send(application, candidate, job, prepare, now or datetime.now(timezone.utc))
         try:
             return aid, self._save(application, pacing)

@@ -130,10 +130,12 @@ def test_old_on_off_events_read_as_modes_with_the_same_values(jobraker, projecto
         event = Candidate.AutoApplySettingsChanged(
             originator_id=candidate.id, originator_version=candidate.version + 1 + offset, timestamp=timezone.now(),
             mode="off", strategy="balanced", min_score_override=None, daily_cap_override=None, strict_filters_override=None,
+            company_limit_override=None,
         )
         stored = jobraker.mapper.to_stored_event(event)
         state = jobraker.mapper.transcoder.decode(stored.state)
-        for name in ("class_version", "mode", "strategy", "min_score_override", "daily_cap_override", "strict_filters_override"):
+        for name in ("class_version", "mode", "strategy", "min_score_override", "daily_cap_override", "strict_filters_override",
+                     "company_limit_override"):
             state.pop(name)
         state.update(enabled=enabled, min_score=min_score, daily_cap=daily_cap)  # exactly the version-1 shape
         jobraker.recorder.insert_events([replace(stored, state=jobraker.mapper.transcoder.encode(state))])

@@ -51,7 +51,9 @@ def candidate_in(jobraker, mode: str, consent: bool = True, name: str = "Ada Lov
     return candidate_id
 
 
-def new_job(jobraker, company: str = "Acme") -> UUID:
+def new_job(jobraker, company: str | None = None) -> UUID:
+    # A company of its own per job unless given: these tests are not about the company limit (test_company_pacing.py).
+    company = company or f"Acme {uuid4().hex[:8]}"
     job_id, _ = jobraker.post_job(source="test", external_id=unique_email(), title="Django developer",
                                   company=company, url="https://jobs.example.org/apply/1")
     return job_id
@@ -193,7 +195,7 @@ def test_each_mode_decides_and_records_its_values(jobraker, mode, consent, outco
     assert decision.action == outcome and application.status is status
     assert application.explanation["automation"] == {
         "mode": mode, "strategy": "selective", "min_score": 80, "daily_cap": 3, "strict_filters": True,
-        "overridden": ["daily_cap"], "soft_misses": [],
+        "company_limit": STRATEGIES["selective"].company_limit, "overridden": ["daily_cap"], "soft_misses": [],
     }
     assert application.explanation["decision"] == decision.reason
 

@@ -34,7 +34,7 @@ def match(candidate_id: str, score: int = 90) -> tuple[str, int]:
     """A match found by Jobraker (as the match actor records it), prepared in approve mode."""
     jobraker = get_jobraker()
     job_id, _ = jobraker.post_job(source="test", external_id=unique_email(), title="Django developer",
-                                  company="Acme", url="https://jobs.example.org/apply/9")
+                                  company=f"Acme {uuid4().hex[:8]}", url="https://jobs.example.org/apply/9")
     app_id, position, _ = jobraker.record_match(
         UUID(candidate_id), job_id, score, "test-model", {}, prepare=preparer(HOOK, timedelta(hours=72))
     )

@@ -121,6 +121,8 @@ class Settings(BaseSettings):
     chat_max_tool_rounds: int = Field(5, ge=1, le=20, validation_alias=_env("JOBRAKER_CHAT_MAX_TOOL_ROUNDS"))
     chat_max_retries: int = Field(2, ge=0, le=10, validation_alias=_env("JOBRAKER_CHAT_MAX_RETRIES"))
     chat_timeout_seconds: float = Field(60.0, gt=0, validation_alias=_env("JOBRAKER_CHAT_TIMEOUT_SECONDS"))
+    # Cover letters, written by the chat model and checked by the fabrication guard (only with a chat model).
+    cover_letters: bool = Field(True, validation_alias=_env("JOBRAKER_COVER_LETTERS"))
     # Approve mode: how long a prepared submission waits for the candidate before it is dropped.
     approval_window_hours: float = Field(72.0, gt=0, le=24 * 30, validation_alias=_env("JOBRAKER_APPROVAL_WINDOW_HOURS"))
 

@@ -6,9 +6,12 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from jobraker.appliers.cover_letter import LetterWriter
 from jobraker.appliers.halt import SkyvernHalt
 from jobraker.appliers.skyvern import Applier, DryRunApplier, SkyvernApplier
 from jobraker.config import get_settings
+from jobraker.domain.candidate import Candidate
+from jobraker.domain.job import Job
 from jobraker.domain.service import Preparer
 
 
@@ -25,10 +28,26 @@ def webhook_url() -> str:
 
 
 def approval_preparer() -> Preparer:
-    """What approve mode shows the candidate (the payload) and how long they have to approve it."""
+    """What approve mode shows the candidate (the payload, and the cover letter with the guard's
+    verdict when a chat model writes them) and how long they have to approve it."""
     from jobraker.appliers.submit import preparer
 
-    return preparer(webhook_url(), timedelta(hours=get_settings().approval_window_hours))
+    prepare = preparer(webhook_url(), timedelta(hours=get_settings().approval_window_hours))
+    letters = letter_writer()
+    if letters is None:
+        return prepare
+
+    def prepare_with_letter(candidate: Candidate, job: Job) -> tuple[Any, ...]:
+        payload, expires_at = prepare(candidate, job)
+        payload, review = letters.for_approval(candidate, job, payload)
+        return payload, expires_at, review
+
+    return prepare_with_letter
+
+
+def letter_writer() -> LetterWriter | None:
+    """Cover letters, when a chat model is configured (and JOBRAKER_COVER_LETTERS is not false)."""
+    return LetterWriter.configured(get_settings())
 
 
 def halt(redis: Any) -> SkyvernHalt | None:

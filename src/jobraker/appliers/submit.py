@@ -21,6 +21,7 @@ import structlog
 from django.utils import timezone
 from eventsourcing.persistence import IntegrityError
 
+from jobraker.appliers.cover_letter import LetterWriter
 from jobraker.appliers.halt import RECHECK_SECONDS, SkyvernHalt
 from jobraker.appliers.models import SkyvernRunLink
 from jobraker.appliers.payload import LISTING_NOTE, RESUME_CHARS, TITLE_CHARS, payload_for  # noqa: F401 (re-exported)
@@ -65,7 +66,8 @@ class SubmitLater(Exception):
 
 
 def submit(jobraker: Jobraker, application_id: UUID, applier: Applier, webhook_url: str,
-           halt: SkyvernHalt | None = None) -> str:
+           halt: SkyvernHalt | None = None, letters: LetterWriter | None = None) -> str:
+    """``letters``: cover letters (full mode), recorded on the application and attached only if they pass."""
     application = jobraker.get_application(application_id)
     if application.status is not Status.QUEUED:
         return f"nothing to do: the application is {application.status.value}"
@@ -79,6 +81,8 @@ def submit(jobraker: Jobraker, application_id: UUID, applier: Applier, webhook_u
         raise SubmitLater("Skyvern refuses the API key; held in the queue until staff fix it", RECHECK_SECONDS)
     # What the candidate approved is what is sent, word for word.
     payload = application.approved_payload or build_payload(jobraker, application_id, webhook_url)
+    if letters is not None and application.approved_payload is None:  # (approved: the letter shown is in the payload)
+        payload = letters.attach(application, candidate, jobraker.get_listing(application.job_id), payload)
     application.start_submission()
     try:
         jobraker.save(application)  # the intent is on record before anything leaves

@@ -195,6 +195,19 @@ class Application(Aggregate):
         candidate_id: UUID
         skip_reason: str
 
+    class CoverLetterReviewed(Aggregate.Event):
+        """A cover letter a chat model wrote for this application, and the fabrication guard's
+        verdict (domain/fabrication.py): passed, or what it claims that the candidate's data does
+        not hold. The letter and the invented claims are personal data, sealed."""
+
+        data_subject_field = "candidate_id"
+
+        candidate_id: UUID
+        letter: Personal[str]
+        passed: bool
+        invented: Personal[list]
+        model: str
+
     class NoteAdded(Aggregate.Event):
         data_subject_field = "candidate_id"
 
@@ -253,6 +266,7 @@ class Application(Aggregate):
         self.question: str | None = None  # what the employer's form asked (needs input); sealed in the event
         self.run_report: dict | None = None  # the last run's status, error code and evidence links
         self.skip_reason: str | None = None  # why it is not being sent (policy.SKIP_REASONS), if it is not
+        self.cover_letter: dict | None = None  # the last letter written for it and the guard's verdict
 
     # Commands. Each checks TRANSITIONS and records one StatusChanged event.
 
@@ -272,6 +286,13 @@ class Application(Aggregate):
             raise InvalidValue(f"skip reason must be one of {', '.join(sorted(SKIP_REASONS))}")
         if skip_reason != self.skip_reason:
             self._send_skipped(candidate_id=self.candidate_id, skip_reason=skip_reason)
+
+    def review_cover_letter(self, letter: str, passed: bool, invented: list[dict[str, str]], model: str) -> None:
+        """Keep a letter written for this application with the guard's verdict (not a move)."""
+        if self.is_terminal:
+            raise IllegalTransition("review a cover letter", f"the application is {self.status.value}")
+        self._cover_letter_reviewed(candidate_id=self.candidate_id, letter=letter, passed=passed, invented=invented,
+                                    model=model)
 
     def start_submission(self) -> None:
         self._move("start_submission", Actor.SYSTEM)
@@ -449,6 +470,10 @@ class Application(Aggregate):
     @event(SendSkipped)
     def _send_skipped(self, candidate_id: UUID, skip_reason: str) -> None:
         self.skip_reason = skip_reason
+
+    @event(CoverLetterReviewed)
+    def _cover_letter_reviewed(self, candidate_id: UUID, letter: str, passed: bool, invented: list, model: str) -> None:
+        self.cover_letter = {"letter": letter, "passed": passed, "invented": invented, "model": model}
 
     @event(NoteAdded)
     def _note_added(self, candidate_id: UUID, text: str, by: str) -> None:

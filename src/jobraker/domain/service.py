@@ -260,8 +260,7 @@ class Jobraker(EventSourcedApplication[UUID]):
             if decision.queue:
                 application.queue(Actor.SYSTEM)
             elif decision.prepare and prepare is not None:
-                payload, expires_at = prepare(candidate, job)
-                application.prepare_submission(payload, expires_at, decision.automation)
+                prepare_for_approval(application, candidate, job, prepare, decision.automation)
             elif decision.skip_reason:
                 application.skip_sending(decision.skip_reason)
             sending = decision.queue or decision.prepare
@@ -330,8 +329,7 @@ class Jobraker(EventSourcedApplication[UUID]):
         if candidate.auto_apply.mode == "approve":
             if not application.can("prepare_submission"):
                 raise IllegalTransition("apply now", f"the application is {application.status.value}")
-            payload, expires_at = prepare(candidate, job)
-            application.prepare_submission(payload, expires_at, {**candidate.auto_apply.effective(), "apply_now": True})
+            prepare_for_approval(application, candidate, job, prepare, {**candidate.auto_apply.effective(), "apply_now": True})
         else:
             application.apply_now(Actor.CANDIDATE)
         pacing = self._pacing(candidate.id, job.company)
@@ -563,8 +561,18 @@ class ApplicationExists(DomainError):
     """The candidate already has an application for this job."""
 
 
-# A submission prepared for approval: the payload that would be sent, and when the offer lapses.
-Preparer = Callable[[Candidate, Job], tuple[dict[str, Any], datetime]]
+# A submission prepared for approval: the payload that would be sent, and when the offer lapses;
+# optionally a third item, the cover letter written for it and the guard's verdict (or None).
+Preparer = Callable[[Candidate, Job], tuple[Any, ...]]
+
+
+def prepare_for_approval(
+    application: Application, candidate: Candidate, job: Job, prepare: Preparer, automation: dict[str, Any]
+) -> None:
+    payload, expires_at, *letter = prepare(candidate, job)
+    if letter and letter[0] is not None:
+        application.review_cover_letter(**letter[0])
+    application.prepare_submission(payload, expires_at, automation)
 
 # API names of the automation settings → the value object's fields (levels are overrides).
 AUTOMATION_FIELDS = {

@@ -61,6 +61,10 @@ class ApplicationProjection(Projection):
         ApplicationRecord.objects.filter(id=event.originator_id).update(version=event.originator_version, position=position)
 
     @process.register
+    def _cover_letter(self, event: Application.CoverLetterReviewed, position: int) -> None:
+        ApplicationRecord.objects.filter(id=event.originator_id).update(version=event.originator_version, position=position)
+
+    @process.register
     def _send_skipped(self, event: Application.SendSkipped, position: int) -> None:
         ApplicationRecord.objects.filter(id=event.originator_id).update(
             skip_reason=event.skip_reason, version=event.originator_version, position=position, updated_at=event.timestamp
@@ -109,6 +113,12 @@ class TimelineProjection(Projection):
         evidence = {} if event.evidence is ERASED else event.evidence or {}
         detail = {"run_id": event.run_id, "run_status": event.run_status, "error_code": event.error_code, **evidence}
         self._entry(event, action="run_reported", status="", by="system", detail=detail)
+
+    @process.register
+    def _cover_letter(self, event: Application.CoverLetterReviewed, position: int) -> None:
+        # The letter itself is read from the application's events (sealed) by the detail view.
+        invented = None if event.invented is ERASED else event.invented
+        self._entry(event, action="cover_letter", status="", by="system", detail={"passed": event.passed, "invented": invented})
 
     @process.register
     def _send_skipped(self, event: Application.SendSkipped, position: int) -> None:

@@ -152,7 +152,7 @@ def submit_application(application_id: str, correlation_id: str) -> None:
     candidate's daily cap and Skyvern's concurrency limit, both shared by all workers."""
     from datetime import date
 
-    from jobraker.appliers.factory import applier, halt, webhook_url
+    from jobraker.appliers.factory import applier, halt, letter_writer, webhook_url
     from jobraker.appliers.submit import SubmitLater, submit
     from jobraker.eventstore.app import get_jobraker
     from jobraker.eventstore.context import caused_by
@@ -176,7 +176,8 @@ def submit_application(application_id: str, correlation_id: str) -> None:
     try:
         with caused_by(correlation_id, causation_id=f"submit:{application_id}", actor="system"):
             the_applier = applier()
-            outcome = submit(jobraker, UUID(application_id), the_applier, webhook_url(), halt(redis_client()))
+            outcome = submit(jobraker, UUID(application_id), the_applier, webhook_url(), halt(redis_client()),
+                             letters=letter_writer())
     except SubmitLater as later:  # Skyvern busy (429) or the key refused (403): nothing was sent
         if counted:
             redis_client().decr(counter)

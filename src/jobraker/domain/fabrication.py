@@ -128,13 +128,16 @@ def _skills(letter: str) -> list[str]:
     found = [s for s in MULTIWORD_SKILLS if contains(text, s)]
     for s in MULTIWORD_SKILLS:  # so "machine learning" does not also count as "learning"
         text = text.replace(s, " ")
-    found += [word for word in text.split() if word.strip(".") in SKILLS and word.strip(".") not in found]
+    for word in text.split():
+        skill = word if word in SKILLS else word.rstrip(".")  # a full stop after it, not ".net"'s own dot
+        if skill in SKILLS and skill not in found:
+            found.append(skill)
     for match in CLAIM_PHRASES.finditer(letter):
         for item in LIST_SPLIT.split(match.group(1)):
             item = FILLER.sub("", item.strip(" .")).strip()
             if item and len(item.split()) <= 3:
                 found.append(item)
-    return [f.strip(".") for f in found]
+    return [f if f in SKILLS else f.rstrip(".") for f in found]
 
 
 def check_letter(letter: str, candidate_texts: list[str], addressed_to: list[str] = ()) -> Verdict:

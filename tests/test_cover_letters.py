@@ -187,12 +187,28 @@ def test_full_mode_uses_only_letters_that_pass(jobraker, skyvern, letter, used):
     assert ("most recently" in task["prompt"]) is used
     application = jobraker.get_application(app_id)
     assert application.cover_letter["passed"] is used and application.cover_letter["letter"] == letter
-    # A redelivered message writes no second letter and sends nothing more.
+    # A redelivered message writes no second letter and sends nothing more; a run sent again after
+    # Skyvern refused to start one (429: released to the queue) reuses the letter reviewed.
     with chat_model(FakeOpenAIChat([Say(HONEST)])) as model:
         assert submit(jobraker, app_id, SkyvernApplier(skyvern.base_url, skyvern.api_key), HOOK,
                       letters=LetterWriter.configured(get_settings())).startswith("nothing to do")
         assert model.requests == []
     assert len(skyvern.tasks) == 1
+
+
+@pytest.mark.parametrize("passed", [True, False])
+def test_a_run_sent_again_reuses_the_letter_reviewed(jobraker, passed):
+    """After Skyvern refused to start a run (429: back in the queue), the next attempt asks no model."""
+    candidate_id = candidate_in(jobraker, "full")
+    app_id, _, _ = jobraker.record_match(candidate_id, listing(jobraker), 90, "m", {}, prepare=preparer(HOOK, timedelta(hours=1)))
+    application = jobraker.get_application(app_id)
+    application.review_cover_letter(HONEST, passed, [], "gpt-loopback")
+    payload = {"prompt": "Apply."}
+    with chat_model(FakeOpenAIChat([Say(INVENTED)])) as model:
+        attached = LetterWriter.configured(get_settings()).attach(
+            application, jobraker.get_candidate(candidate_id), jobraker.get_listing(application.job_id), payload)
+        assert model.requests == []
+    assert ("most recently at Initech" in attached["prompt"]) is passed
 
 
 def test_a_model_that_fails_means_no_letter_not_no_application(jobraker, skyvern):

@@ -109,7 +109,11 @@ class LetterWriter:
 
     def attach(self, application: Application, candidate: Candidate, job: Job, payload: dict[str, Any]) -> dict[str, Any]:
         """Full mode: write, record the verdict on the application (saved with its next step), and
-        attach the letter only if it passed."""
+        attach the letter only if it passed. A run sent again after Skyvern refused to start one (429)
+        reuses the letter already reviewed: one letter per application, one model call."""
+        earlier = application.cover_letter
+        if earlier is not None and isinstance(earlier["letter"], str):
+            return with_letter(payload, earlier["letter"]) if earlier["passed"] else payload
         letter = self.write(candidate, job)
         if letter is None:
             return payload

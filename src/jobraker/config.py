@@ -155,6 +155,14 @@ class Settings(BaseSettings):
         60.0, gt=0, validation_alias=_env("JOBRAKER_PROJECTION_READY_LAG_SECONDS")
     )
 
+    @property
+    def chat_configured(self) -> bool:
+        """A chat model is configured: a key or a server address; empty values count as unset
+        (docker-compose passes ``""``). Here, not in assistant/client.py, so that asking does not
+        import the OpenAI SDK (a second and more) into every worker."""
+        key = self.openai_api_key.get_secret_value() if self.openai_api_key else ""
+        return bool(key) or bool(self.openai_base_url)
+
     @field_validator("allowed_hosts", "cors_origins", mode="before")
     @classmethod
     def _split_hosts(cls, value: object) -> object:

@@ -16,7 +16,7 @@ from typing import Any
 
 import structlog
 
-from jobraker.assistant.client import ChatModel, ModelUnavailable, is_configured
+from jobraker.assistant.client import ChatModel, ModelUnavailable
 from jobraker.config import Settings
 from jobraker.domain.application import Application
 from jobraker.domain.candidate import Candidate
@@ -95,7 +95,7 @@ class LetterWriter:
 
     @classmethod
     def configured(cls, settings: Settings) -> LetterWriter | None:
-        return cls(settings) if settings.cover_letters and is_configured(settings) else None
+        return cls(settings) if settings.cover_letters and settings.chat_configured else None
 
     def write(self, candidate: Candidate, job: Job) -> CoverLetter | None:
         model = ChatModel(self.settings)

@@ -4,15 +4,17 @@ Skyvern sandbox, labelled "sandbox"), else the dry-run applier."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jobraker.appliers.cover_letter import LetterWriter
 from jobraker.appliers.halt import SkyvernHalt
 from jobraker.appliers.skyvern import Applier, DryRunApplier, SkyvernApplier
 from jobraker.config import get_settings
 from jobraker.domain.candidate import Candidate
 from jobraker.domain.job import Job
 from jobraker.domain.service import Preparer
+
+if TYPE_CHECKING:
+    from jobraker.appliers.cover_letter import LetterWriter
 
 
 def applier() -> Applier:
@@ -47,7 +49,12 @@ def approval_preparer() -> Preparer:
 
 def letter_writer() -> LetterWriter | None:
     """Cover letters, when a chat model is configured (and JOBRAKER_COVER_LETTERS is not false)."""
-    return LetterWriter.configured(get_settings())
+    settings = get_settings()
+    if not (settings.cover_letters and settings.chat_configured):
+        return None  # without importing the OpenAI SDK: it takes a second, on every worker's first submission
+    from jobraker.appliers.cover_letter import LetterWriter
+
+    return LetterWriter(settings)
 
 
 def halt(redis: Any) -> SkyvernHalt | None:

@@ -14,14 +14,13 @@ tries again later (``SubmitLater``); a 403 also stops every worker sending (appl
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import structlog
 from django.utils import timezone
 from eventsourcing.persistence import IntegrityError
 
-from jobraker.appliers.cover_letter import LetterWriter
 from jobraker.appliers.halt import RECHECK_SECONDS, SkyvernHalt
 from jobraker.appliers.models import SkyvernRunLink
 from jobraker.appliers.payload import LISTING_NOTE, RESUME_CHARS, TITLE_CHARS, payload_for  # noqa: F401 (re-exported)
@@ -35,6 +34,9 @@ from jobraker.domain.safe_url import UnsafeUrl, check_url
 from jobraker.domain.service import Jobraker, Preparer, sending_refusal
 from jobraker.privacy.keyring import SubjectErased
 from jobraker.projections.models import ApplicationRecord
+
+if TYPE_CHECKING:  # (the letters module imports the OpenAI SDK: only when letters are written)
+    from jobraker.appliers.cover_letter import LetterWriter
 
 log = structlog.get_logger(__name__)
 

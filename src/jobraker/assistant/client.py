@@ -57,7 +57,7 @@ class Reply:
 
 def is_configured(settings: Settings) -> bool:
     """A key or a server address; empty values count as unset (docker-compose passes ``""``)."""
-    return bool(_key(settings)) or bool(settings.openai_base_url)
+    return settings.chat_configured
 
 
 def _key(settings: Settings) -> str:

@@ -248,7 +248,7 @@ class Jobraker(EventSourcedApplication[UUID]):
         for _ in range(3):  # a lost race for the company's count decides again on the fresh count
             candidate = self.get_candidate(candidate_id)
             job = self.get_listing(jid)
-            pacing = self._pacing(candidate_id, job.company)
+            pacing = self.get_pacing(candidate_id, job.company)
             decision = auto_apply_decision(candidate, score, job.company, soft_misses, pacing.within_window(now))
             if candidate.auto_apply.mode == "off":  # off records no matches at all
                 return application_id(candidate_id, jid), 0, decision
@@ -332,7 +332,7 @@ class Jobraker(EventSourcedApplication[UUID]):
             prepare_for_approval(application, candidate, job, prepare, {**candidate.auto_apply.effective(), "apply_now": True})
         else:
             application.apply_now(Actor.CANDIDATE)
-        pacing = self._pacing(candidate.id, job.company)
+        pacing = self.get_pacing(candidate.id, job.company)
         pacing.count(application.id, now, limit=None)
         return pacing
 
@@ -340,14 +340,12 @@ class Jobraker(EventSourcedApplication[UUID]):
         """Record why a queued application is not sent yet (e.g. the daily cap); a repeat records nothing."""
         return self._update(aid, None, lambda a: a.skip_sending(skip_reason), kind=Application)
 
-    def _pacing(self, candidate_id: UUID, company: str) -> CompanyPacing:
+    def get_pacing(self, candidate_id: UUID, company: str) -> CompanyPacing:
+        """The candidate's count for this company (a new, unsaved one if nothing was counted yet)."""
         try:
             return self._get(pacing_id(candidate_id, company), kind=CompanyPacing)
         except NotFound:
             return CompanyPacing.open(candidate_id, company)
-
-    def get_pacing(self, candidate_id: UUID, company: str) -> CompanyPacing:
-        return self._pacing(candidate_id, company)
 
     def _exists(self, aggregate_id: UUID) -> bool:
         try:

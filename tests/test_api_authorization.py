@@ -84,6 +84,9 @@ MATRIX = [
     ("get", "/api/v1/jobs/{tracked_job_id}", None, dict(anonymous=401, owner=200, other=404, auditor=404, staff=404)),
     ("get", "/api/v1/jobs/{tracked_job_id}/match", None, dict(anonymous=401, owner=404, other=404, auditor=403, staff=403)),
     ("post", "/api/v1/candidates/me/matches/{tracked_job_id}/shortlist", None, dict(anonymous=401, owner=404, other=404, auditor=403, staff=403)),
+    # Apply now: never to a tracked job (the owner's too: it is no listing); only the candidate decides what is sent.
+    ("post", "/api/v1/jobs/{tracked_job_id}/apply", None, dict(anonymous=401, owner=404, other=404, auditor=403, staff=403)),
+    ("post", "/api/v1/applications/{tracked_app_id}/apply", None, dict(anonymous=401, owner=409, other=404, auditor=403, staff=403)),
     ("get", "/api/v1/applications/{tracked_app_id}", None, dict(anonymous=401, owner=200, other=404, auditor=200, staff=200)),
     # The answer bank is the candidate's own word: only they read or write it (tests/test_answer_bank.py has more).
     ("get", "/api/v1/candidates/me/answers", None, dict(anonymous=401, owner=200, other=200, auditor=403, staff=403)),

@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from jobraker.domain.automation import MODES, SENDING_MODES, STRATEGIES
+from jobraker.domain.automation import MAX_COMPANY_LIMIT, MODES, SENDING_MODES, STRATEGIES
 from jobraker.domain.candidate import (
     CONSENT_KINDS,
     CONTRACT_CHOICES,
@@ -87,6 +87,7 @@ auto_apply_settings = st.builds(
     min_score_override=st.none() | st.sampled_from([0, 70, 100]) | st.integers(0, 100),
     daily_cap_override=st.none() | st.sampled_from([1, 10]) | st.integers(1, MAX_DAILY_CAP),
     strict_filters_override=st.none() | st.booleans(),
+    company_limit_override=st.none() | st.integers(1, MAX_COMPANY_LIMIT),
 )
 consent_kinds = st.sampled_from(CONSENT_KINDS)
 versions = st.sampled_from(["1", "2", " 2 ", "2024-05"])
@@ -129,6 +130,7 @@ bad_preferences_fields = st.one_of(
 bad_auto_apply_fields = st.one_of(
     st.fixed_dictionaries({"min_score_override": st.integers(101) | st.integers(max_value=-1)}),
     st.fixed_dictionaries({"daily_cap_override": st.integers(MAX_DAILY_CAP + 1) | st.integers(max_value=0)}),
+    st.fixed_dictionaries({"company_limit_override": st.integers(MAX_COMPANY_LIMIT + 1) | st.integers(max_value=0)}),
     st.fixed_dictionaries({"mode": st.text(max_size=8).filter(lambda s: s not in MODES)}),
     st.fixed_dictionaries({"strategy": st.text(max_size=8).filter(lambda s: s not in STRATEGIES)}),
 )
@@ -378,7 +380,7 @@ class CandidateMachine(RuleBasedStateMachine):
         if changed:
             assert (
                 recorded[0].mode, recorded[0].strategy, recorded[0].min_score_override,
-                recorded[0].daily_cap_override, recorded[0].strict_filters_override,
+                recorded[0].daily_cap_override, recorded[0].strict_filters_override, recorded[0].company_limit_override,
             ) == astuple(settings_)
         self.model.auto_apply = settings_
 

@@ -129,6 +129,8 @@ class Settings(BaseSettings):
     chat_max_tool_rounds: int = Field(5, ge=1, le=20, validation_alias=_env("JOBRAKER_CHAT_MAX_TOOL_ROUNDS"))
     chat_max_retries: int = Field(2, ge=0, le=10, validation_alias=_env("JOBRAKER_CHAT_MAX_RETRIES"))
     chat_timeout_seconds: float = Field(60.0, gt=0, validation_alias=_env("JOBRAKER_CHAT_TIMEOUT_SECONDS"))
+    # Cover letters, written by the chat model and checked by the fabrication guard (only with a chat model).
+    cover_letters: bool = Field(True, validation_alias=_env("JOBRAKER_COVER_LETTERS"))
     # Approve mode: how long a prepared submission waits for the candidate before it is dropped.
     approval_window_hours: float = Field(72.0, gt=0, le=24 * 30, validation_alias=_env("JOBRAKER_APPROVAL_WINDOW_HOURS"))
 
@@ -160,6 +162,14 @@ class Settings(BaseSettings):
     projection_ready_lag_seconds: float = Field(
         60.0, gt=0, validation_alias=_env("JOBRAKER_PROJECTION_READY_LAG_SECONDS")
     )
+
+    @property
+    def chat_configured(self) -> bool:
+        """A chat model is configured: a key or a server address; empty values count as unset
+        (docker-compose passes ``""``). Here, not in assistant/client.py, so that asking does not
+        import the OpenAI SDK (a second and more) into every worker."""
+        key = self.openai_api_key.get_secret_value() if self.openai_api_key else ""
+        return bool(key) or bool(self.openai_base_url)
 
     @field_validator("allowed_hosts", "cors_origins", mode="before")
     @classmethod

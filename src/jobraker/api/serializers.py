@@ -221,7 +221,11 @@ class ApplicationSerializer(ModelFieldsOnce, serializers.ModelSerializer):
 
     class Meta:
         model = ApplicationRecord
-        fields = ["id", "candidate_id", "job_id", "job", "source", "status", "score", "notes", "created_at", "updated_at", "submitted_at", "version"]
+        fields = ["id", "candidate_id", "job_id", "job", "source", "status", "score", "notes", "created_at", "updated_at", "submitted_at",
+                  "skip_reason", "version"]
+        extra_kwargs = {"skip_reason": {"help_text": "why Jobraker is not sending this match (a code: suggest_mode, no_consent, "
+                                        "below_score, excluded_company, strict_filters, company_limit, daily_cap, needs_input, "
+                                        "inactive, cannot_prepare); empty when it is on its way or was never to be sent"}}
 
     def get_job(self, record: ApplicationRecord) -> dict[str, Any] | None:
         jobs = self.context.get("jobs", {})

@@ -14,7 +14,7 @@ tries again later (``SubmitLater``); a 403 also stops every worker sending (appl
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import structlog
@@ -37,6 +37,9 @@ from jobraker.sources.duplicates import preferred_apply_url
 from jobraker.domain.service import Jobraker, Preparer, sending_refusal
 from jobraker.privacy.keyring import SubjectErased
 from jobraker.projections.models import ApplicationRecord
+
+if TYPE_CHECKING:  # (the letters module imports the OpenAI SDK: only when letters are written)
+    from jobraker.appliers.cover_letter import LetterWriter
 
 log = structlog.get_logger(__name__)
 
@@ -93,7 +96,8 @@ class SubmitLater(Exception):
 
 
 def submit(jobraker: Jobraker, application_id: UUID, applier: Applier, webhook_url: str,
-           halt: SkyvernHalt | None = None) -> str:
+           halt: SkyvernHalt | None = None, letters: LetterWriter | None = None) -> str:
+    """``letters``: cover letters (full mode), recorded on the application and attached only if they pass."""
     application = jobraker.get_application(application_id)
     if application.status is not Status.QUEUED:
         return f"nothing to do: the application is {application.status.value}"
@@ -108,6 +112,8 @@ def submit(jobraker: Jobraker, application_id: UUID, applier: Applier, webhook_u
         raise SubmitLater("Skyvern refuses the API key; held in the queue until staff fix it", RECHECK_SECONDS)
     # What the candidate approved is what is sent, word for word.
     payload = payload_to_send(jobraker, application, webhook_url)
+    if letters is not None and payload is not application.approved_payload:  # (approved: the letter shown is in it)
+        payload = letters.attach(application, candidate, jobraker.get_listing(application.job_id), payload)
     application.start_submission()
     try:
         jobraker.save(application)  # the intent is on record before anything leaves

@@ -12,7 +12,9 @@ from jobraker.domain.automation import (
     DEFAULT_STRATEGY,
     MAX_DAILY_CAP,  # noqa: F401  (re-exported: the API and tests read it here)
     SENDING_MODES,
+    LEVEL_NAMES,
     STRATEGIES,
+    check_company_limit,
     check_daily_cap,
     check_min_score,
     check_mode,
@@ -115,12 +117,14 @@ class AutoApplySettings:
     min_score_override: int | None = None
     daily_cap_override: int | None = None
     strict_filters_override: bool | None = None
+    company_limit_override: int | None = None
 
     def __post_init__(self) -> None:
         check_mode(self.mode)
         check_strategy(self.strategy)
         check_min_score(self.min_score_override)
         check_daily_cap(self.daily_cap_override)
+        check_company_limit(self.company_limit_override)
 
     @property
     def enabled(self) -> bool:
@@ -139,12 +143,18 @@ class AutoApplySettings:
     def strict_filters(self) -> bool:
         return _or(self.strict_filters_override, STRATEGIES[self.strategy].strict_filters)
 
+    @property
+    def company_limit(self) -> int:
+        """At most this many applications to one company in PACING_WINDOW (domain/pacing.py)."""
+        return _or(self.company_limit_override, STRATEGIES[self.strategy].company_limit)
+
     def effective(self) -> dict[str, Any]:
         """What every decision event records: the mode, the strategy and the values in force."""
-        overridden = [name for name in ("min_score", "daily_cap", "strict_filters") if getattr(self, f"{name}_override") is not None]
+        overridden = [name for name in LEVEL_NAMES if getattr(self, f"{name}_override") is not None]
         return {
             "mode": self.mode, "strategy": self.strategy, "min_score": self.min_score,
-            "daily_cap": self.daily_cap, "strict_filters": self.strict_filters, "overridden": overridden,
+            "daily_cap": self.daily_cap, "strict_filters": self.strict_filters,
+            "company_limit": self.company_limit, "overridden": overridden,
         }
 
 
@@ -214,9 +224,10 @@ class Candidate(Aggregate):
 
     class AutoApplySettingsChanged(Aggregate.Event):
         """Version 2 replaced the on/off switch with the automation mode, and the fixed
-        minimum score and daily cap with a strategy whose levels the candidate may override."""
+        minimum score and daily cap with a strategy whose levels the candidate may override.
+        Version 3 added the company limit's override (older events: none, the strategy's holds)."""
 
-        class_version = 2
+        class_version = 3
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -229,11 +240,16 @@ class Candidate(Aggregate):
             state["daily_cap_override"] = None if daily_cap == LEGACY_DAILY_CAP else daily_cap
             state["strict_filters_override"] = None
 
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            state["company_limit_override"] = None
+
         mode: str
         strategy: str
         min_score_override: int | None
         daily_cap_override: int | None
         strict_filters_override: bool | None
+        company_limit_override: int | None
 
     class ResumeUploaded(Aggregate.Event):
         resume_id: UUID
@@ -413,10 +429,10 @@ class Candidate(Aggregate):
     @event(AutoApplySettingsChanged)
     def _auto_apply_changed(
         self, mode: str, strategy: str, min_score_override: int | None, daily_cap_override: int | None,
-        strict_filters_override: bool | None,
+        strict_filters_override: bool | None, company_limit_override: int | None = None,
     ) -> None:
         self.auto_apply = AutoApplySettings(
-            mode, strategy, min_score_override, daily_cap_override, strict_filters_override
+            mode, strategy, min_score_override, daily_cap_override, strict_filters_override, company_limit_override
         )
 
     @event(ResumeUploaded)

@@ -145,6 +145,8 @@ class ApplicationRecord(models.Model):
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
     submitted_at = models.DateTimeField(null=True)
+    # Why Jobraker is not sending this match: a code of domain.policy.SKIP_REASONS ("" when it is, or never would).
+    skip_reason = models.CharField(max_length=32, blank=True, default="")
     version = models.PositiveIntegerField()
     position = models.BigIntegerField()
 

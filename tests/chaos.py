@@ -161,6 +161,7 @@ class ChaosRun:
         self.started = time.monotonic()
         self.last_fault = self.started
         self.samples: list[tuple[float, int]] = []  # (seconds after the last fault, stalled applications)
+        self.last_stall: dict | None = None
 
     def run(self) -> dict:
         self.servers = Servers(self.work / "data")
@@ -285,16 +286,21 @@ class ChaosRun:
 
     def _sample(self) -> None:
         try:
-            stalled = len(self._stalled())
+            stalled = self._stalled()
         except (DatabaseError, RedisError):
             self._close_connections()
-            stalled = -1  # unreadable: counts as not recovered
-        self.samples.append((time.monotonic() - self.last_fault, stalled))
+            stalled = {"unreadable": "the database or Redis is coming back"}  # counts as not recovered
+        seconds = time.monotonic() - self.last_fault
+        self.samples.append((seconds, len(stalled)))
+        if stalled:
+            self.last_stall = {"seconds_after_last_fault": round(seconds, 1), **Counter(stalled.values())}
 
-    def _stalled(self) -> set[str]:
-        """Applications neither settled nor progressing: queued with no Dramatiq message for them
-        waiting, being worked on, or due within a minute; or submitting with no run recorded for
-        longer than any live call to Skyvern takes (a killed worker's)."""
+    def _stalled(self) -> dict[str, str]:
+        """Applications neither settled nor progressing, with why: queued with no Dramatiq message
+        for them waiting, being worked on, or due within a minute; or submitting with no run
+        recorded for longer than any live call to Skyvern takes (a killed worker's). Read from
+        the applications' read model, then confirmed from the event log (a read model that lags
+        is not stalled work)."""
         from datetime import timedelta
 
         from django.utils import timezone
@@ -308,7 +314,17 @@ class ChaosRun:
                       .values_list("id", flat=True)}
         with_run = {str(a) for a in SkyvernRunLink.objects.filter(application_id__in=submitting)
                     .values_list("application_id", flat=True)}
-        return (queued - self._due_soon()) | (submitting - with_run)
+        suspects = {a: "queued, no message due" for a in queued - self._due_soon()}
+        suspects.update({a: "submitting with no run" for a in submitting - with_run})
+        return {a: why for a, why in suspects.items() if self._still_open(a)}
+
+    @staticmethod
+    def _still_open(application_id: str) -> bool:
+        from uuid import UUID
+
+        from jobraker.eventstore.app import get_jobraker
+
+        return get_jobraker().get_application(UUID(application_id)).status.value in OPEN_STATUSES
 
     def _due_soon(self) -> set[str]:
         import redis
@@ -366,7 +382,7 @@ class ChaosRun:
         from jobraker.eventstore.app import get_jobraker
 
         jobraker = get_jobraker()
-        self.polled = SkyvernRunLink.objects.filter(polls__gt=0).count()  # by the scheduler, as it runs
+        self.polled = SkyvernRunLink.objects.filter(next_poll_at__isnull=True).count()  # settled by the scheduler's polls
         from jobraker.projections.base import ProjectionRunner
         from jobraker.projections.registry import all_projections
 
@@ -432,6 +448,7 @@ class ChaosRun:
             "polled_runs": self.polled,
             "recovery_seconds": self.recovery_seconds(drained),
             "stalled_peak": max((n for _, n in self.samples), default=0),
+            "last_stall": self.last_stall,
             "drain_seconds": round(self.samples[-1][0], 1) if self.samples else None,
             "duplicates": self.duplicates,
             "dead_letters": self._dead_letters(),

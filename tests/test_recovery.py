@@ -159,6 +159,10 @@ def test_one_message_owns_a_queued_application_until_its_promise_lapses():
     time.sleep(0.4)
     assert owners.unowned([app]) == [app]  # m1 vanished (a crash): the promise lapsed
     assert owners.claim(app, "m2")
+    owners.release(app, "m1")  # not m1's any more: nothing happens
+    assert owners.unowned([app]) == []
+    owners.release(app, "m2")  # m2 is done: the next message need not wait for the promise
+    assert owners.unowned([app]) == [app]
 
 
 def test_an_unowned_queued_application_is_resent_once_and_a_stray_message_steps_aside(jobraker, projector, monkeypatch):

@@ -36,6 +36,12 @@ if owner and owner ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return 1
 """
+# Drops the key if this message still owns it: done, the next message (say, the application
+# queued again after a question was answered) need not wait for the promise to lapse.
+RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
 
 
 def _grace() -> float:
@@ -48,11 +54,15 @@ class Owners:
     def __init__(self, client: redis.Redis, grace_seconds: float) -> None:
         self.client, self.grace = client, grace_seconds
         self._claim = client.register_script(CLAIM)
+        self._release = client.register_script(RELEASE)
 
     def claim(self, application_id: str, message_id: str, seconds: float | None = None) -> bool:
         """Make (or keep) ``message_id`` the owner for ``seconds`` (default: the grace period)."""
         lease_ms = int(1000 * (seconds if seconds is not None else self.grace))
         return bool(self._claim(keys=[KEY.format(application_id)], args=[message_id, max(1, lease_ms)]))
+
+    def release(self, application_id: str, message_id: str) -> None:
+        self._release(keys=[KEY.format(application_id)], args=[message_id])
 
     def give(self, application_id: str, message_id: str) -> None:
         """A new message takes over (the previous owner's promise lapsed)."""
@@ -85,11 +95,14 @@ def owned_submission(actor_fn: Callable[..., None]) -> Callable[..., None]:
             log.info("submission_message_stepped_aside", application_id=application_id, message_id=message.message_id)
             return None
         try:
-            return actor_fn(application_id, *args)
+            actor_fn(application_id, *args)
         except dramatiq.Retry as retry:
             delay = (retry.delay or 0) / 1000
             the_owners.claim(application_id, message.message_id, delay + the_owners.grace)
             raise
+        # (Any other error keeps the promise: it lapses if Dramatiq's back-off outlasts it.)
+        the_owners.release(application_id, message.message_id)
+        return None
 
     return wrapper
 

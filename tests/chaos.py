@@ -195,7 +195,7 @@ class ChaosRun:
             REDIS_URL=self.servers.redis.url,
             JOBRAKER_DATA_DIR=str(self.work / "data"),
             JOBRAKER_ENV="development",
-            JOBRAKER_LOG_LEVEL="WARNING",
+            JOBRAKER_LOG_LEVEL=os.environ.get("CHAOS_LOG_LEVEL", "WARNING"),
             ADZUNA_APP_ID="chaos",
             ADZUNA_APP_KEY=self.adzuna.app_key,
             ADZUNA_BASE_URL=self.adzuna.base_url,
@@ -293,11 +293,23 @@ class ChaosRun:
         seconds = time.monotonic() - self.last_fault
         self.samples.append((seconds, len(stalled)))
         if stalled:
-            self.last_stall = {"seconds_after_last_fault": round(seconds, 1), **Counter(stalled.values())}
+            self.last_stall = {"seconds_after_last_fault": round(seconds, 1), **Counter(stalled.values()),
+                               "owners": self._owners(list(stalled)[:5])}
+
+    def _owners(self, application_ids: list[str]) -> dict[str, list]:
+        """For the record: each stalled application's owner message and how long its promise lasts."""
+        import redis
+
+        from jobraker.workers.pickup import KEY
+
+        with suppress(RedisError, ValueError):
+            client = redis.Redis.from_url(self.servers.redis.url)
+            return {a: [client.get(KEY.format(a)), client.pttl(KEY.format(a))] for a in application_ids}
+        return {}
 
     def _stalled(self) -> dict[str, str]:
-        """Applications neither settled nor progressing, with why: queued with no Dramatiq message
-        for them waiting, being worked on, or due within a minute; or submitting with no run
+        """Applications neither settled nor progressing, with why: queued, read by the relay, with
+        no Dramatiq message for them waiting, being worked on, or due within a minute; or submitting with no run
         recorded for longer than any live call to Skyvern takes (a killed worker's). Read from
         the applications' read model, then confirmed from the event log (a read model that lags
         is not stalled work)."""
@@ -308,7 +320,12 @@ class ChaosRun:
         from jobraker.appliers.models import SkyvernRunLink
         from jobraker.projections.models import ApplicationRecord
 
-        queued = {str(a) for a in ApplicationRecord.objects.filter(status="queued").values_list("id", flat=True)}
+        from jobraker.projections.models import ProjectionPosition
+
+        relay = ProjectionPosition.objects.filter(name="relay").values_list("position", flat=True).first() or 0
+        # (One the relay has not read yet has its message still to come: the log keeps it.)
+        queued = {str(a) for a in ApplicationRecord.objects.filter(status="queued", position__lte=relay)
+                  .values_list("id", flat=True)}
         old = timezone.now() - timedelta(seconds=STUCK_SUBMISSION_SECONDS)
         submitting = {str(a) for a in ApplicationRecord.objects.filter(status="submitting", updated_at__lt=old)
                       .values_list("id", flat=True)}

@@ -165,28 +165,42 @@ def test_one_message_owns_a_queued_application_until_its_promise_lapses():
     assert owners.unowned([app]) == [app]
 
 
-def test_an_unowned_queued_application_is_resent_once_and_a_stray_message_steps_aside(jobraker, projector, monkeypatch):
-    from jobraker.projections.models import ApplicationRecord
-    from jobraker.workers.broker import broker
-    from jobraker.workers.pickup import KEY, owners, resend_unattended
+def relay_read_up_to(application_id) -> None:  # type: ignore[no-untyped-def]
+    from jobraker.projections.models import ApplicationRecord, ProjectionPosition
 
-    stale, fresh = queued_application(jobraker), queued_application(jobraker)
-    projector.catch_up()
-    ApplicationRecord.objects.filter(id=stale).update(updated_at=timezone.now() - timedelta(minutes=5))
+    position = ApplicationRecord.objects.get(id=application_id).position
+    ProjectionPosition.objects.update_or_create(name="relay", defaults={"position": position})
+
+
+def test_an_unowned_queued_application_is_resent_once_and_a_stray_message_steps_aside(jobraker, projector):
+    from jobraker.projections.models import ApplicationRecord
+    from jobraker.workers.actors import submit_application
+    from jobraker.workers.broker import broker
+    from jobraker.workers.pickup import GIVEN, KEY, owners, resend_unattended
+
     the_broker = broker()
+    the_broker.flush("apply")
+    stale, waiting, fresh, unread = (queued_application(jobraker) for _ in range(4))
+    projector.catch_up()
+    relay_read_up_to(fresh)  # `unread` comes after what the relay has read: its message is still to come
+    ApplicationRecord.objects.filter(id__in=[stale, waiting, unread]).update(updated_at=timezone.now() - timedelta(minutes=5))
+    submit_application.send(str(waiting), "its own message, still in the queue")
 
     def messages_for(application_id) -> list[str]:  # type: ignore[no-untyped-def]
         """The Dramatiq message ids (not Redis's per-enqueue ids) of the messages for this application."""
         raw = the_broker.client.hvals(f"{the_broker.namespace}:apply.msgs")
         return [json.loads(body)["message_id"] for body in raw if str(application_id) in body.decode()]
 
-    before = set(messages_for(stale))
     assert resend_unattended(timezone.now()) >= 1
-    assert resend_unattended(timezone.now()) == 0  # each now has an owner with a live promise
-    [resent] = set(messages_for(stale)) - before
-    assert the_broker.client.get(KEY.format(stale)).decode() == resent
-    assert set(messages_for(fresh)) == set()  # queued a moment ago: its own message is on its way
-    assert not owners().claim(str(stale), "a-stray-redelivery")
+    assert resend_unattended(timezone.now()) == 0  # each now has an owner or a message
+    [resent] = messages_for(stale)
+    assert the_broker.client.get(KEY.format(stale)).decode() == GIVEN + resent
+    assert len(messages_for(waiting)) == 1  # only its own
+    assert messages_for(fresh) == [] and messages_for(unread) == []
+    # A resent message no worker has taken yet is a weak owner: any message reaching a worker
+    # first takes over (and the resent one then steps aside).
+    assert owners().claim(str(stale), "an-older-message-reaching-a-worker-first")
+    assert not owners().claim(str(stale), resent)
     the_broker.flush("apply")  # earlier tests' queued applications got messages too: not for later tests
 
 

@@ -333,15 +333,19 @@ class ChaosRun:
                     .values_list("application_id", flat=True)}
         suspects = {a: "queued, no message due" for a in queued - self._due_soon()}
         suspects.update({a: "submitting with no run" for a in submitting - with_run})
-        return {a: why for a, why in suspects.items() if self._still_open(a)}
+        return {a: why for a, why in suspects.items() if self._confirmed(a, why)}
 
     @staticmethod
-    def _still_open(application_id: str) -> bool:
+    def _confirmed(application_id: str, why: str) -> bool:
+        """The event log agrees: still queued, or still submitting with no run."""
         from uuid import UUID
 
         from jobraker.eventstore.app import get_jobraker
 
-        return get_jobraker().get_application(UUID(application_id)).status.value in OPEN_STATUSES
+        application = get_jobraker().get_application(UUID(application_id))
+        if why.startswith("queued"):
+            return application.status.value == "queued"
+        return application.status.value == "submitting" and application.run_id is None
 
     def _due_soon(self) -> set[str]:
         import redis

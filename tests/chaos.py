@@ -361,8 +361,9 @@ class ChaosRun:
         return due
 
     def recovery_seconds(self, drained: bool) -> float | None:
-        """Seconds from the last fault to the first sample after which nothing was stalled again."""
-        if not drained or not self.samples:
+        """Seconds from the last fault to the first sample after which no application was stalled
+        again (None: still stalled at the end). Whether all other work drained is reported apart."""
+        if not self.samples:
             return None
         recovered: float | None = None
         for seconds, stalled in self.samples:

@@ -318,9 +318,7 @@ class ChaosRun:
         from django.utils import timezone
 
         from jobraker.appliers.models import SkyvernRunLink
-        from jobraker.projections.models import ApplicationRecord
-
-        from jobraker.projections.models import ProjectionPosition
+        from jobraker.projections.models import ApplicationRecord, ProjectionPosition
 
         relay = ProjectionPosition.objects.filter(name="relay").values_list("position", flat=True).first() or 0
         # (One the relay has not read yet has its message still to come: the log keeps it.)
@@ -504,14 +502,13 @@ def _read_models() -> dict[str, list]:
     """Every read table's rows in a stable order, without what differs by when it was written."""
     from django.forms.models import model_to_dict
 
+    from jobraker.privacy.sealed_email import open_email
     from jobraker.projections.models import (
         ApplicationRecord,
         CandidateRecord,
         JobRecord,
         TimelineEntry,
     )
-
-    from jobraker.privacy.sealed_email import open_email
 
     def opened(row):  # type: ignore[no-untyped-def]
         # Each sealing draws a fresh nonce: compare the address, not its ciphertext.

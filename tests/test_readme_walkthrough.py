@@ -47,7 +47,7 @@ def walkthrough_blocks(readme: str) -> list[str]:
     start = readme.index(HEADING)
     end = readme.find("\n## ", start + len(HEADING))
     section = readme[start:end if end > 0 else None]
-    blocks = re.findall(r"(<!-- walkthrough: skip -->\s*)?```sh\n(.*?)```", section, re.S)
+    blocks = re.findall(r"(<!-- walkthrough: skip -->\s*)?```sh\n(.*?)```", section, re.DOTALL)
     return [body for skip, body in blocks if not skip]
 
 
@@ -129,7 +129,7 @@ def test_the_readme_walkthrough_runs_as_written_against_jobraker_up():
         finally:
             up.send_signal(2)
             up.wait(timeout=60)
-    statuses = [(int(m[0]), m[1], m[2]) for m in re.findall(r"^STATUS (\d+) (\S+) (\S+)$", run.stderr, re.M)]
+    statuses = [(int(m[0]), m[1], m[2]) for m in re.findall(r"^STATUS (\d+) (\S+) (\S+)$", run.stderr, re.MULTILINE)]
     report = f"exit {run.returncode}\nstdout:\n{run.stdout[-4000:]}\nstderr:\n{run.stderr[-4000:]}"
     assert run.returncode == 0, report
     assert len(statuses) > 40, report  # every step ran

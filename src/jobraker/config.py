@@ -100,10 +100,24 @@ class Settings(BaseSettings):
     # skyvern-1.0 never extracts for a run started with a url (output null): 2.0 reports the confirmation.
     skyvern_engine: Literal["skyvern-1.0", "skyvern-2.0"] = Field("skyvern-2.0", validation_alias=_env("JOBRAKER_SKYVERN_ENGINE"))
     sandbox_skyvern_delay: float = Field(3.0, ge=0, le=3600, validation_alias=_env("JOBRAKER_SANDBOX_SKYVERN_DELAY"))
-    # Skyvern runs at once across all workers; a slot whose worker died is freed after its lease
-    # (longer than one call to Skyvern can take: the client's timeout is 30 s).
+    # Skyvern runs at once across all workers; a slot whose worker died is freed after its lease,
+    # which a live worker renews every third of it while its call to Skyvern lasts (appliers/leases.py).
     skyvern_concurrency: int = Field(5, ge=1, le=1000, validation_alias=_env("JOBRAKER_SKYVERN_CONCURRENCY"))
-    skyvern_slot_lease_seconds: float = Field(120.0, gt=0, validation_alias=_env("JOBRAKER_SKYVERN_SLOT_LEASE_SECONDS"))
+    skyvern_slot_lease_seconds: float = Field(20.0, gt=0, validation_alias=_env("JOBRAKER_SKYVERN_SLOT_LEASE_SECONDS"))
+    # Recovery after a crash (docs/chaos.md): a submission's lease, renewed by its live worker; an
+    # application left submitting with no run id and no live lease goes to review. The scheduler's
+    # reconcilers (stuck submissions, silent runs, queued applications) run this often.
+    submission_lease_seconds: float = Field(45.0, gt=0, validation_alias=_env("JOBRAKER_SUBMISSION_LEASE_SECONDS"))
+    reconcile_every_seconds: float = Field(10.0, gt=0, validation_alias=_env("JOBRAKER_RECONCILE_EVERY_SECONDS"))
+    # A queued application no worker has taken up (or promised to retry) for this long is sent again.
+    queued_pickup_seconds: float = Field(30.0, gt=0, validation_alias=_env("JOBRAKER_QUEUED_PICKUP_SECONDS"))
+    # A run's webhook is missed when it has not come this long after Skyvern accepted the run: from
+    # then on Jobraker asks Skyvern (GET /v1/runs/{id}), waiting twice as long after each
+    # unfinished answer, up to the ceiling.
+    skyvern_webhook_deadline_seconds: float = Field(
+        60.0, gt=0, validation_alias=_env("JOBRAKER_SKYVERN_WEBHOOK_DEADLINE_SECONDS")
+    )
+    skyvern_poll_max_seconds: float = Field(600.0, gt=0, validation_alias=_env("JOBRAKER_SKYVERN_POLL_MAX_SECONDS"))
     # A resume file uploaded for a run is deleted from Skyvern this long after the run ended.
     skyvern_file_grace_seconds: float = Field(600.0, ge=0, le=86400, validation_alias=_env("JOBRAKER_SKYVERN_FILE_GRACE_SECONDS"))
     # Dramatiq's Redis broker: a worker silent this long is dead and its unacknowledged messages

@@ -3,8 +3,8 @@
 The order is what makes it safe: the application moves to *submitting* (an event) before
 Skyvern is called, so a second worker — or a redelivered message — finds nothing queued
 and does nothing. If the worker dies after calling Skyvern and before recording the run,
-the application stays *submitting* with no run id; the reconciler then marks it
-*needs review*, never submitting again. When Skyvern's answer is lost (timeout, 5xx),
+the application stays *submitting* with no run id; once the worker's lease on it lapses
+(appliers/leases.py) the reconciler marks it *needs review*, never submitting again. When Skyvern's answer is lost (timeout, 5xx),
 the outcome is unknown and the application goes to needs review too.
 
 Skyvern's 429 (RateLimitExceeded, ConcurrencyLimitExceeded) and 403 (key refused) come before
@@ -42,8 +42,6 @@ if TYPE_CHECKING:  # (the letters module imports the OpenAI SDK: only when lette
     from jobraker.appliers.cover_letter import LetterWriter
 
 log = structlog.get_logger(__name__)
-
-STUCK_AFTER = timedelta(minutes=15)
 
 
 def build_payload(jobraker: Jobraker, application_id: UUID, webhook_url: str) -> dict[str, Any]:
@@ -210,11 +208,17 @@ def expire_preparations(jobraker: Jobraker, now: datetime | None = None) -> list
 
 
 def flag_stuck_submissions(jobraker: Jobraker, now: Any = None) -> list[UUID]:
-    """Applications left submitting with no run recorded (a worker died mid-submission)."""
+    """Applications left submitting with no run recorded and no live worker's lease on them (a
+    worker died mid-submission): they go to review once the lease has lapsed (appliers/leases.py)."""
+    from jobraker.appliers.leases import submission_leases
+
     now = now or timezone.now()
-    flagged = []
-    candidates = ApplicationRecord.objects.filter(status=Status.SUBMITTING.value, updated_at__lt=now - STUCK_AFTER)
-    for application_id in candidates.values_list("id", flat=True):
+    flagged, leases = [], submission_leases()
+    since = now - timedelta(seconds=leases.seconds)
+    candidates = ApplicationRecord.objects.filter(status=Status.SUBMITTING.value, updated_at__lt=since)
+    ids = list(candidates.values_list("id", flat=True))
+    live = leases.live(ids)
+    for application_id in (a for a in ids if a not in live):
         application = jobraker.get_application(application_id)
         if application.status is Status.SUBMITTING and application.run_id is None and not application.dry_run:
             application.flag_for_review("the worker stopped during submission; whether it was sent is unknown")

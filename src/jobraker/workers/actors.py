@@ -18,6 +18,7 @@ from dramatiq.middleware import CurrentMessage
 from jobraker.bootstrap import setup_django
 from jobraker.workers.broker import broker, redis_client
 from jobraker.workers.erased import done_if_erased
+from jobraker.workers.pickup import owned_submission, owners, renew_owner
 
 setup_django()
 broker()
@@ -148,12 +149,14 @@ def _skyvern_slots():  # type: ignore[no-untyped-def]
 
 @dramatiq.actor(queue_name="apply", max_retries=20, min_backoff=10_000, max_backoff=3_600_000)
 @done_if_erased
+@owned_submission
 def submit_application(application_id: str, correlation_id: str) -> None:
     """Submit a queued application at most once (see appliers/submit.py), within the
     candidate's daily cap and Skyvern's concurrency limit, both shared by all workers."""
     from datetime import date
 
     from jobraker.appliers.factory import applier, halt, letter_writer, webhook_url
+    from jobraker.appliers.leases import submitting
     from jobraker.appliers.submit import SubmitLater, submit
     from jobraker.eventstore.app import get_jobraker
     from jobraker.eventstore.context import caused_by
@@ -175,7 +178,9 @@ def submit_application(application_id: str, correlation_id: str) -> None:
             redis_client().decr(counter)
         raise dramatiq.Retry("Skyvern concurrency limit reached", delay=min(30_000, held.wait_ms + random.randint(100, 1000)))
     try:
-        with caused_by(correlation_id, causation_id=f"submit:{application_id}", actor="system"):
+        with caused_by(correlation_id, causation_id=f"submit:{application_id}", actor="system"), \
+                submitting(UUID(application_id), lambda: slots.renew(held), renew_owner(application_id),
+                           shortest_lease=min(slots.lease_ms / 1000, owners().grace)):
             the_applier = applier()
             outcome = submit(jobraker, UUID(application_id), the_applier, webhook_url(), halt(redis_client()),
                              letters=letter_writer())

@@ -53,8 +53,8 @@ SKILLS_FOR_FULL_CREDIT = 0.6  # share of the candidate's skills a job must show 
 WORDS_RANK_SATURATION = 0.3  # ts_rank at which full-text relevance counts in full
 SIMILAR_SKILL_MARGIN = 0.02  # a skill is "similar" when its similarity to the job beats its mean by this
 # Fused evidence (0–1) → score: (fused, score) points, linear between them. Set on the labelled
-# set of bench/matching_eval.py (docs/automation.md, "What a score means"): 55 is reached by about
-# 5% of the irrelevant jobs the filters keep, 70 by 2%, 80 by under 0.5%; 40 keeps out ~85%.
+# set of bench/matching_eval.py (docs/automation.md, "What a score means"): of the irrelevant jobs
+# the filters keep, 80 is reached by 0.2%, 70 by 2%, 55 by 11%.
 CALIBRATION = ((0.0, 0.0), (0.05, 40.0), (0.11, 55.0), (0.17, 70.0), (0.35, 80.0), (1.0, 100.0))
 RELEVANCE_FLOOR = 40  # a list leaves out jobs scoring below this: nothing in them fits
 

@@ -35,7 +35,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from matching_set import DATA, candidates, listings  # noqa: E402
+from matching_set import DATA, candidates, listings
 
 COUNTRY_CURRENCY = {"gb": "GBP", "us": "USD", "ca": "CAD", "fr": "EUR", "de": "EUR", "it": "EUR", "in": "INR"}
 GBP_PER_UNIT = {"GBP": 1.0, "EUR": 0.85, "USD": 0.79, "CAD": 0.57, "INR": 0.0094}  # rough, for grading only

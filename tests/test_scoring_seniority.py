@@ -9,7 +9,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from jobraker.matching.seniority import GRADUATE, JUNIOR, LEAD, MID, SENIOR, asked_level, asked_years, fit, level_of_years
+from jobraker.matching.seniority import (
+    GRADUATE,
+    JUNIOR,
+    LEAD,
+    MID,
+    SENIOR,
+    asked_level,
+    asked_years,
+    fit,
+    level_of_years,
+)
 
 # The real captures live in the steering repo's shared/ beside (or above) this checkout.
 ADZUNA = next((p / "shared" / "fixtures" / "adzuna" for p in Path(__file__).resolve().parents

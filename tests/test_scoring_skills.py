@@ -5,7 +5,14 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from jobraker.matching.skills import SYNONYM_GROUPS, canonical, evidence, mentions, names_of, title_evidence
+from jobraker.matching.skills import (
+    SYNONYM_GROUPS,
+    canonical,
+    evidence,
+    mentions,
+    names_of,
+    title_evidence,
+)
 
 
 def test_maths_meets_mathematics_both_ways():

@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -36,7 +37,8 @@ from django.db.models import F, QuerySet
 from pgvector.django import CosineDistance
 
 from jobraker.embeddings.providers import EmbeddingProvider
-from jobraker.matching import seniority, skills as skill_names
+from jobraker.matching import seniority
+from jobraker.matching import skills as skill_names
 from jobraker.projections.models import JobRecord, JobVector
 
 POOL = 100  # nearest by vector, best by text: each side's size
@@ -120,7 +122,7 @@ def _rrf(evidence: dict[str, float]) -> float:
 
 
 def calibrated(fused: float) -> int:
-    for (x0, y0), (x1, y1) in zip(CALIBRATION, CALIBRATION[1:]):
+    for (x0, y0), (x1, y1) in pairwise(CALIBRATION):
         if fused <= x1:
             return round(y0 + (y1 - y0) * (fused - x0) / (x1 - x0))
     return 100

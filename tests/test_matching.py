@@ -145,3 +145,34 @@ def test_match_endpoints_and_shortlisting_records_the_reasons(market, ada, jobra
     found = client.get("/api/v1/jobs/semantic", {"q": "nurse for a hospital ward"}).json()["results"]
     assert found[0]["job"]["title"] == "Registered Nurse - Night Shifts"  # other tests post the same listing
     assert client.get("/api/v1/jobs/semantic", {"q": "x"}).status_code == 400
+
+
+def test_unrelated_jobs_stay_out_of_the_list(jobraker, projector, market, provider):
+    """The relevance floor: with no filter to remove them, a chef's and a nurse's jobs are not
+    shown to a frontend developer at all, while the React job is."""
+    candidate_id, _ = jobraker.register_candidate(unique_email(), "Fran Frontend", "h")
+    jobraker.change_profile(candidate_id, {"headline": "Frontend developer", "skills": ["React", "TypeScript", "CSS"],
+                                           "years_experience": 3})
+    projector.catch_up()
+    kept = {m.job.id for m in top_matches(candidate_id, provider, limit=1000).results}
+    assert market["react"] in kept
+    assert market["chef"] not in kept and market["nurse"] not in kept
+    chef, removed_by = explain(candidate_id, JobRecord.objects.get(id=market["chef"]), provider)
+    assert removed_by is None and chef.score < 40  # explained all the same, below the floor
+
+
+def test_years_of_experience_rank_a_senior_role_below_an_unlevelled_one_for_a_junior(jobraker, projector, market, provider):
+    """A one-year Django developer: the "Senior Backend Engineer" advert scores well below the
+    "Backend Developer (Django)" one; for a six-year one it does not."""
+    def scores(years: int) -> dict[str, int]:
+        candidate_id, _ = jobraker.register_candidate(unique_email(), "Dee Django", "h")
+        jobraker.change_profile(candidate_id, {"headline": "Django developer", "skills": ["Python", "Django", "PostgreSQL"],
+                                               "years_experience": years})
+        projector.catch_up()
+        return {key: explain(candidate_id, JobRecord.objects.get(id=market[key]), provider)[0].score
+                for key in ("django", "predicted")}
+
+    junior, senior = scores(1), scores(6)
+    assert junior["django"] + 20 <= junior["predicted"]
+    assert senior["django"] >= senior["predicted"] - 5
+    assert senior["django"] > junior["django"]

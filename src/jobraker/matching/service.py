@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from uuid import UUID
 
 from django.db.models import Q, QuerySet
@@ -12,7 +12,7 @@ from jobraker.domain.automation import SOFT_FILTERS
 from jobraker.embeddings.providers import EmbeddingProvider
 from jobraker.matching.filters import FILTERS, Wants, apply_filters, first_filter_removing, one_per_job
 from jobraker.matching.rates import current_rates
-from jobraker.matching.scoring import Match, rank
+from jobraker.matching.scoring import Match, rank, score_one
 from jobraker.matching.verdicts import verdict
 from jobraker.projections.models import CandidateRecord, CandidateVector, JobRecord, JobVector
 
@@ -36,6 +36,9 @@ class Seeker:
     vector: list[float] | None
     skills: list[str]
     keywords: list[str]
+    headline: str = ""
+    years_experience: int = 0
+    _skill_vectors: dict[str, list[float]] | None = field(default=None, repr=False)
 
     @classmethod
     def load(cls, candidate_id: UUID) -> Seeker:
@@ -50,11 +53,30 @@ class Seeker:
             vector=vector,
             skills=list(record.profile.get("skills", [])),
             keywords=list(record.preferences.get("keywords", [])),
+            headline=record.profile.get("headline", ""),
+            years_experience=int(record.profile.get("years_experience", 0) or 0),
         )
 
+    @property
+    def salary_floor(self) -> int | None:
+        return self.wants.salary_floor
+
+    def skill_vectors(self, provider: EmbeddingProvider) -> dict[str, list[float]]:
+        """Each skill's embedding, made once per loaded seeker (a handful of short texts).
+        Not cached in the embedding cache: skills are the candidate's personal data."""
+        if self._skill_vectors is None:
+            named = [s for s in self.skills if s.strip()]
+            self._skill_vectors = dict(zip(named, (provider.embed_query(s) for s in named)))
+        return self._skill_vectors
+
     def rank(self, jobs: QuerySet[JobRecord], provider: EmbeddingProvider) -> list[Match]:
-        matches = rank(jobs, self.vector, self.skills, self.keywords, provider, self.wants.salary_floor)
-        return with_verdicts(matches, self.wants)
+        """The filtered jobs worth showing, best first, each with the filters' verdict."""
+        return with_verdicts(rank(jobs, self, provider), self.wants)
+
+    def score(self, job: JobRecord, provider: EmbeddingProvider) -> Match | None:
+        """This one job's match, whatever its score (None only when the job is gone)."""
+        match = score_one(job, self, provider)
+        return with_verdicts([match], self.wants)[0] if match is not None else None
 
 
 def with_verdicts(matches: list[Match], wants: Wants) -> list[Match]:
@@ -79,8 +101,7 @@ def top_matches(candidate_id: UUID, provider: EmbeddingProvider, limit: int = 20
 def explain(candidate_id: UUID, job: JobRecord, provider: EmbeddingProvider) -> tuple[Match | None, str | None]:
     """The job's score and reasons for this candidate, and the filter that removes it (if one does)."""
     seeker = Seeker.load(candidate_id)
-    scored = seeker.rank(JobRecord.objects.filter(id=job.id), provider)
-    return (scored[0] if scored else None), first_filter_removing(job, seeker.wants)
+    return seeker.score(job, provider), first_filter_removing(job, seeker.wants)
 
 
 @dataclass
@@ -97,12 +118,12 @@ def screen(candidate_id: UUID, job: JobRecord, provider: EmbeddingProvider, stri
     miss remove the job; a lenient one removes it only for a hard filter (expired, already
     applied, excluded company, avoided keyword, country) and notes the soft misses."""
     seeker = Seeker.load(candidate_id)
-    scored = seeker.rank(JobRecord.objects.filter(id=job.id), provider)
+    match = seeker.score(job, provider)
     this_job = JobRecord.objects.filter(id=job.id)
     missed = [name for name, keep in FILTERS if not this_job.filter(keep(seeker.wants)).exists()]
     soft = [name for name in missed if name in SOFT_FILTERS]
     hard = [name for name in missed if strict or name not in SOFT_FILTERS]
-    return Screening(scored[0] if scored else None, hard[0] if hard else None, soft)
+    return Screening(match, hard[0] if hard else None, soft)
 
 
 def semantic_search(text: str, provider: EmbeddingProvider, limit: int = 20) -> list[tuple[JobRecord, float]]:

@@ -198,3 +198,57 @@ class NotificationRecord(models.Model):
     class Meta:
         db_table = "jobraker_notifications"
         indexes = [models.Index(fields=["candidate_id", "-created_at"])]
+
+
+class MatchMark(models.Model):
+    """A candidate or a job whose precomputed matches are out of date (written by the
+    match_marks projection, cleared by the worker that recomputes; matching/precomputed.py).
+    One row per candidate or job; ``position`` is the newest event that marked it."""
+
+    candidate_id = models.UUIDField(null=True, unique=True)
+    job_id = models.UUIDField(null=True, unique=True)
+    position = models.BigIntegerField()
+    # A listing's events since its matches were last updated: its counts depend on which.
+    posted_position = models.BigIntegerField(null=True)
+    changed_position = models.BigIntegerField(null=True)
+    expired_position = models.BigIntegerField(null=True)
+    marked_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "jobraker_match_marks"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(candidate_id__isnull=True) ^ models.Q(job_id__isnull=True),
+                                   name="match_mark_names_one")
+        ]
+
+
+class CandidateMatch(models.Model):
+    """One of a candidate's best jobs, scored. The explanation names the candidate's skills and
+    salary floor, so it is sealed under their key; score and order key are numbers. Dropped on
+    erasure."""
+
+    candidate_id = models.UUIDField()
+    job_id = models.UUIDField()
+    score = models.SmallIntegerField()
+    tiebreak = models.FloatField(default=0.0)  # the ranking's second key (similarity): equal scores keep its order
+    explanation = SealedJSONField(default=dict)
+
+    class Meta:
+        db_table = "jobraker_candidate_matches"
+        constraints = [models.UniqueConstraint(fields=["candidate_id", "job_id"], name="candidate_match_once")]
+        indexes = [models.Index(fields=["candidate_id", "-score", "-tiebreak", "job_id"], name="candidate_match_order"),
+                   models.Index(fields=["job_id"], name="candidate_match_job")]
+
+
+class MatchSummary(models.Model):
+    """When a candidate's matches were computed, with which model, and how many jobs each hard
+    filter removed (numbers only). A candidate without one has never been computed."""
+
+    candidate_id = models.UUIDField(primary_key=True)
+    model = models.CharField(max_length=100)
+    removed_by_filter = models.JSONField(default=dict)
+    counted_through = models.BigIntegerField(default=0)  # the newest listing event the counts and rows include
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "jobraker_match_summaries"

@@ -9,10 +9,12 @@ from jobraker.projections.applications import ApplicationProjection, TimelinePro
 from jobraker.projections.base import Projection
 from jobraker.projections.candidates import CandidateProjection
 from jobraker.projections.jobs import JobProjection
+from jobraker.projections.match_marks import MatchMarksProjection
 from jobraker.projections.notifications import NotificationProjection
 from jobraker.projections.vectors import VectorProjection
 
 
 def all_projections() -> list[Projection]:
     return [CandidateProjection(), JobProjection(), ApplicationProjection(), TimelineProjection(), VectorProjection(),
-            NotificationProjection(), ConversationProjection(), *delivery_projections(), SubmissionProjection()]
+            NotificationProjection(), ConversationProjection(), *delivery_projections(), SubmissionProjection(),
+            MatchMarksProjection()]

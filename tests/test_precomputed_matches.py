@@ -6,9 +6,13 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from jobraker.domain.errors import IllegalTransition
+from jobraker.domain.service import ApplicationExists
 from jobraker.embeddings.providers import LocalE5Provider
 from jobraker.matching.filters import Wants
 from jobraker.matching.precomputed import KEPT, count_removed, drain, refresh_candidate, stored_matches
@@ -220,3 +224,44 @@ def test_counts_of_no_filter_are_all_zero():
     # Only the "expired" and "already applied" filters apply to someone who wants anything.
     assert set(removed) >= {"expired", "already_applied", "excluded_company"}
     assert removed["excluded_company"] == 0 and removed["already_applied"] == 0
+
+
+# Any sequence of listings posted, changed, expired and applied to, drained at any points, leaves
+# the precomputed rows and counts equal to a ranking and a count made at the end.
+OPERATION = st.tuples(st.sampled_from(["post", "post_cheap", "change_cheap", "change_back", "expire", "apply", "drain"]),
+                      st.integers(min_value=0, max_value=3))
+
+
+@settings(max_examples=5, deadline=None, phases=[Phase.generate],
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(operations=st.lists(OPERATION, min_size=1, max_size=6))
+def test_any_sequence_of_updates_ends_equal_to_a_ranking_on_the_fly(jobraker, projector, provider, operations):
+    town = f"Hypotown{uuid.uuid4().hex[:8]}"
+    jobraker.post_job(**listing(town, "seed"))
+    candidate_id, _ = jobraker.register_candidate(unique_email(), "Prop Erty", "h")
+    jobraker.change_profile(candidate_id, {"skills": ["Python", "Django"], "remote": "onsite", "locations": [town],
+                                           "salary_floor": 50000})
+    projector.catch_up()
+    settle(provider)
+    ids = {}
+    for op, i in operations:
+        if op.startswith("post") or op.startswith("change"):
+            cheap = op.endswith("cheap")
+            pay = dict(salary_min=20000, salary_max=22000) if cheap else {}
+            try:
+                ids[i], _ = jobraker.post_job(**listing(town, f"j{i}", title=f"Django developer {i}", **pay))
+            except IllegalTransition:  # an expired listing cannot change
+                pass
+        elif op == "expire" and i in ids:
+            jobraker.expire_job(ids[i])
+        elif op == "apply" and i in ids:
+            try:
+                jobraker.track_application(candidate_id, ids[i], applied=True)
+            except ApplicationExists:
+                pass
+        elif op == "drain":
+            projector.catch_up()
+            settle(provider)
+    projector.catch_up()
+    settle(provider)
+    assert_same_as_on_the_fly(candidate_id, provider)

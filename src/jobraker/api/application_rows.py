@@ -12,6 +12,8 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from django.db.models import JSONField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import JSONObject
 from rest_framework import serializers
 
 from jobraker.projections.models import ApplicationRecord, JobRecord, TimelineEntry
@@ -21,26 +23,27 @@ _DATETIME = serializers.DateTimeField()  # DRF's own formatting (ISO 8601, "Z" f
 # What the list and the detail read of an application and of its job.
 APPLICATION_COLUMNS = ("id", "candidate_id", "job_id", "source", "status", "score", "notes", "created_at",
                        "updated_at", "submitted_at", "version")
-JOB_COLUMNS = ("id", "title", "company", "url")
+JOB_SHOWN = ("title", "company", "url")
 
 
 def when(value: datetime | None) -> str | None:
     return _DATETIME.to_representation(value) if value is not None else None
 
 
-def jobs_of(records: Iterable[ApplicationRecord]) -> dict[UUID, JobRecord]:
-    """One query for every job of these applications: only what an application shows of its job
-    (not the description or the search vector). Tracked jobs too: these are applications the
-    reader may see, so their jobs are theirs."""
-    jobs = JobRecord.with_tracked.filter(id__in={r.job_id for r in records}).only(*JOB_COLUMNS)
-    return {job.id: job for job in jobs}
+def with_job(records: QuerySet[ApplicationRecord]) -> QuerySet[ApplicationRecord]:
+    """What an application shows of its job, in the same query (the job by primary key, for each
+    row of the page). Tracked jobs too: these are applications the reader may see, so their jobs
+    are theirs."""
+    shown = JSONObject(**{name: name for name in JOB_SHOWN})
+    job = JobRecord.with_tracked.filter(id=OuterRef("job_id")).annotate(shown=shown).values("shown")[:1]
+    return records.only(*APPLICATION_COLUMNS).annotate(job=Subquery(job, output_field=JSONField()))
 
 
-def application_json(record: ApplicationRecord, jobs: dict[UUID, JobRecord]) -> dict[str, Any]:
-    job = jobs.get(record.job_id)
+def application_json(record: ApplicationRecord) -> dict[str, Any]:
+    """A row read through ``with_job``."""
     return {
         "id": str(record.id), "candidate_id": str(record.candidate_id), "job_id": str(record.job_id),
-        "job": {"title": job.title, "company": job.company, "url": job.url} if job else None,
+        "job": record.job,  # type: ignore[attr-defined]  (None when the job has no row)
         "source": record.source, "status": record.status, "score": record.score, "notes": record.notes,
         "created_at": when(record.created_at), "updated_at": when(record.updated_at),
         "submitted_at": when(record.submitted_at), "version": record.version,

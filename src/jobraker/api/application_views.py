@@ -16,14 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from jobraker.api.application_rows import (
-    APPLICATION_COLUMNS,
-    application_json,
-    jobs_of,
-    submission_json,
-    timeline_json,
-    timeline_of,
-)
+from jobraker.api.application_rows import application_json, submission_json, timeline_json, timeline_of, with_job
 from jobraker.api.automation_views import PreparedSubmissionSerializer
 from jobraker.api.candidate_views import IF_MATCH, run_command
 from jobraker.api.commands import accepted, actor_of, expected_version, with_etag
@@ -79,7 +72,7 @@ class ApplicationListView(APIView):
         params = ApplicationQuerySerializer(data=request.query_params.dict())
         params.is_valid(raise_exception=True)
         query = params.validated_data
-        records = visible_applications(request).only(*APPLICATION_COLUMNS)
+        records = with_job(visible_applications(request))
         if "status" in query:
             records = records.filter(status=query["status"])
         if "company" in query:
@@ -90,8 +83,7 @@ class ApplicationListView(APIView):
             records = records.filter(created_at__lt=query["created_before"])
         paginator = NewestFirst()
         page = paginator.paginate_queryset(records, request, view=self)
-        jobs = jobs_of(page)
-        return paginator.get_paginated_response([application_json(record, jobs) for record in page])
+        return paginator.get_paginated_response([application_json(record) for record in page])
 
     @extend_schema(request=ManualApplicationSerializer, responses={201: CommandAcceptedSerializer})
     def post(self, request: Request) -> Response:
@@ -132,9 +124,9 @@ class ApplicationDetailView(APIView):
 
     @extend_schema(responses=ApplicationWithPreparationSerializer)
     def get(self, request: Request, pk: UUID) -> Response:
-        record = application_or_404(request, pk)
+        record = get_object_or_404(with_job(visible_applications(request)), id=pk)
         entries = timeline_of(record.id)
-        data = {**application_json(record, jobs_of([record])), "timeline": timeline_json(entries),
+        data = {**application_json(record), "timeline": timeline_json(entries),
                 "submission": submission_json(record.id),
                 "prepared_submission": prepared_submission(record, entries)}
         return with_etag(Response(data), record.version)

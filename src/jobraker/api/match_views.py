@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 from jobraker.api.candidate_views import run_command
 from jobraker.api.throttles import CandidateQuota
 from jobraker.api.commands import accepted
+from jobraker.api.job_rows import job_json
 from jobraker.api.permissions import IsCandidate
 from jobraker.api.serializers import CommandAcceptedSerializer, JobSerializer, StrictSerializer
 from jobraker.domain.application import Actor
@@ -84,12 +85,11 @@ class MatchesView(APIView):
         provider = get_provider()
         stored = stored_matches(request.user.id, provider.model, limit)
         if stored is not None:
-            jobs = JobSerializer([job for job, _, _ in stored.results], many=True).data
             return Response({
                 "model": stored.model, "removed_by_filter": stored.removed_by_filter, "precomputed": True,
                 "computed_at": stored.computed_at,
-                "results": [{"job": job, "score": score, "explanation": explanation}
-                            for job, (_, score, explanation) in zip(jobs, stored.results)],
+                "results": [{"job": job_json(job), "score": score, "explanation": explanation}
+                            for job, score, explanation in stored.results],
             })
         _own_record(request)
         matches = top_matches(request.user.id, provider, limit)

@@ -321,10 +321,9 @@ def stored_matches(candidate_id: UUID, model: str, limit: int) -> Stored | None:
                .annotate(pending=Exists(pending)).first())
     if summary is None or summary.pending:
         return None
-    rows = list(CandidateMatch.objects.filter(candidate_id=candidate_id)
-                .order_by("-score", "-tiebreak", "job_id").only("job_id", "score", "explanation")[:limit])
-    jobs = JobRecord.objects.defer("search").in_bulk([row.job_id for row in rows])
-    results = [(jobs[row.job_id], row.score, row.explanation) for row in rows if row.job_id in jobs]
+    rows = (CandidateMatch.objects.filter(candidate_id=candidate_id).select_related("job")
+            .defer("job__search").order_by("-score", "-tiebreak", "job_id")[:limit])
+    results = [(row.job, row.score, row.explanation) for row in rows if row.job is not None]
     return Stored(summary.model, summary.removed_by_filter, summary.computed_at, results)
 
 

@@ -21,7 +21,15 @@ from jobraker.eventstore.app import EncryptedJobraker
 from jobraker.privacy.models import DataExport
 from jobraker.privacy.streams import candidate_streams
 from jobraker.privacy.sealed_email import open_email
-from jobraker.projections.models import ApplicationRecord, CandidateRecord, JobRecord, NotificationRecord, TimelineEntry
+from jobraker.projections.models import (
+    ApplicationRecord,
+    CandidateMatch,
+    CandidateRecord,
+    JobRecord,
+    MatchSummary,
+    NotificationRecord,
+    TimelineEntry,
+)
 from jobraker.resumes.store import ResumeStore
 
 EXPORT_FIELD = "data_export"
@@ -89,6 +97,8 @@ def _read_models(candidate_id: UUID) -> dict[str, Any]:
         "timeline": rows(TimelineEntry.objects.filter(candidate_id=candidate_id)),
         "notifications": rows(NotificationRecord.objects.filter(candidate_id=candidate_id)),
         "submissions": rows(SubmissionRecord.objects.filter(candidate_id=candidate_id)),
+        "matches": rows(CandidateMatch.objects.filter(candidate_id=candidate_id).order_by("-score", "-tiebreak", "job_id")),
+        "match_summary": rows(MatchSummary.objects.filter(candidate_id=candidate_id)),
     }
 
 

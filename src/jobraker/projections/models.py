@@ -228,7 +228,9 @@ class CandidateMatch(models.Model):
     erasure."""
 
     candidate_id = models.UUIDField()
-    job_id = models.UUIDField()
+    # Joined for reading (select_related), not enforced: the jobs and matches projections advance
+    # apart, and a listing's row is never deleted while it has matches.
+    job = models.ForeignKey("JobRecord", on_delete=models.DO_NOTHING, db_constraint=False, null=True, related_name="+")
     score = models.SmallIntegerField()
     tiebreak = models.FloatField(default=0.0)  # the ranking's second key (similarity): equal scores keep its order
     explanation = SealedJSONField(default=dict)
@@ -237,7 +239,7 @@ class CandidateMatch(models.Model):
         db_table = "jobraker_candidate_matches"
         constraints = [models.UniqueConstraint(fields=["candidate_id", "job_id"], name="candidate_match_once")]
         indexes = [models.Index(fields=["candidate_id", "-score", "-tiebreak", "job_id"], name="candidate_match_order"),
-                   models.Index(fields=["job_id"], name="candidate_match_job")]
+                   models.Index(fields=["job"], name="candidate_match_job")]
 
 
 class MatchSummary(models.Model):

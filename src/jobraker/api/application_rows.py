@@ -14,11 +14,10 @@ from uuid import UUID
 
 from django.db.models import JSONField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import JSONObject
-from rest_framework import serializers
+from django.utils import timezone
 
 from jobraker.projections.models import ApplicationRecord, JobRecord, TimelineEntry
 
-_DATETIME = serializers.DateTimeField()  # DRF's own formatting (ISO 8601, "Z" for UTC)
 
 # What the list and the detail read of an application and of its job.
 APPLICATION_COLUMNS = ("id", "candidate_id", "job_id", "source", "status", "score", "notes", "created_at",
@@ -27,7 +26,11 @@ JOB_SHOWN = ("title", "company", "url")
 
 
 def when(value: datetime | None) -> str | None:
-    return _DATETIME.to_representation(value) if value is not None else None
+    """As DRF's DateTimeField writes it: ISO 8601 in the current time zone, "Z" for UTC."""
+    if value is None:
+        return None
+    text = timezone.localtime(value).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 def with_job(records: QuerySet[ApplicationRecord]) -> QuerySet[ApplicationRecord]:

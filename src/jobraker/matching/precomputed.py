@@ -28,7 +28,7 @@ from uuid import UUID
 
 import structlog
 from django.db import connection, transaction
-from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, Max, Q
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, JSONField, Max, Q, Subquery
 
 from jobraker.embeddings.providers import EmbeddingProvider
 from jobraker.matching.filters import FILTERS, Wants, apply_filters
@@ -313,18 +313,32 @@ class Stored:
 
 
 def stored_matches(candidate_id: UUID, model: str, limit: int) -> Stored | None:
-    """The best ``limit`` kept matches by index; None while there are none to trust: never
-    computed, computed with another model, or the candidate changed something not yet ranked
-    (their own change must show at once, so the caller ranks on the fly then)."""
-    pending = MatchMark.objects.filter(candidate_id=candidate_id)
-    summary = (MatchSummary.objects.filter(candidate_id=candidate_id, model=model)
-               .annotate(pending=Exists(pending)).first())
-    if summary is None or summary.pending:
+    """The best ``limit`` kept matches by index, with their jobs and the candidate's summary in the
+    same query; None while there are none to trust: never computed, computed with another model,
+    or the candidate changed something not yet ranked (their own change must show at once, so
+    the caller ranks on the fly then)."""
+    summary = MatchSummary.objects.filter(candidate_id=candidate_id)
+    rows = list(CandidateMatch.objects.filter(candidate_id=candidate_id).select_related("job").defer("job__search")
+                .annotate(**_summary_columns(candidate_id, summary)).order_by("-score", "-tiebreak", "job_id")[:limit])
+    if rows:  # (uncorrelated subqueries: PostgreSQL evaluates each once for the page)
+        head = rows[0]
+        state = (head.summary_model, head.summary_removed, head.summary_at, head.pending)  # type: ignore[attr-defined]
+    else:
+        state = next(iter(summary.annotate(pending=Exists(MatchMark.objects.filter(candidate_id=candidate_id)))
+                          .values_list("model", "removed_by_filter", "computed_at", "pending")), None)
+    if state is None or state[0] != model or state[3]:
         return None
-    rows = (CandidateMatch.objects.filter(candidate_id=candidate_id).select_related("job")
-            .defer("job__search").order_by("-score", "-tiebreak", "job_id")[:limit])
     results = [(row.job, row.score, row.explanation) for row in rows if row.job is not None]
-    return Stored(summary.model, summary.removed_by_filter, summary.computed_at, results)
+    return Stored(state[0], state[1], state[2], results)
+
+
+def _summary_columns(candidate_id: UUID, summary: Any) -> dict[str, Any]:
+    return {
+        "summary_model": Subquery(summary.values("model")[:1]),
+        "summary_removed": Subquery(summary.values("removed_by_filter")[:1], output_field=JSONField()),
+        "summary_at": Subquery(summary.values("computed_at")[:1]),
+        "pending": Exists(MatchMark.objects.filter(candidate_id=candidate_id)),
+    }
 
 
 # --- marking (the projection; and whoever writes vectors) ------------------------------------------

@@ -136,7 +136,9 @@ class ApplicationRecord(models.Model):
 
     class Meta:
         db_table = "jobraker_applications"
-        indexes = [models.Index(fields=["candidate_id", "status"]), models.Index(fields=["-created_at", "id"])]
+        indexes = [models.Index(fields=["candidate_id", "status"]), models.Index(fields=["-created_at", "id"]),
+                   # a candidate's pipeline page, newest first, read in index order
+                   models.Index(fields=["candidate_id", "-created_at", "-id"], name="application_page")]
 
 
 class TimelineEntry(models.Model):

@@ -167,6 +167,9 @@ def test_applying_to_a_listing_takes_it_out(jobraker, projector, ada, provider):
     first = stored(ada, provider).results[0][0]
     jobraker.track_application(ada, first.id, applied=True)
     projector.catch_up()
+    # Before the worker ranks again, the list is still read from the rows, without that job.
+    meanwhile = stored(ada, provider)
+    assert first.id not in [job.id for job, _, _ in meanwhile.results]
     settle(provider)
     kept = assert_same_as_on_the_fly(ada, provider)
     assert first.id not in [job.id for job, _, _ in kept.results]

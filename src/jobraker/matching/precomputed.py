@@ -34,7 +34,15 @@ from jobraker.embeddings.providers import EmbeddingProvider
 from jobraker.matching.filters import FILTERS, Wants, apply_filters
 from jobraker.matching.scoring import Match
 from jobraker.matching.service import CandidateErased, Seeker
-from jobraker.projections.models import CandidateMatch, CandidateRecord, JobRecord, JobVector, MatchMark, MatchSummary
+from jobraker.projections.models import (
+    ApplicationRecord,
+    CandidateMatch,
+    CandidateRecord,
+    JobRecord,
+    JobVector,
+    MatchMark,
+    MatchSummary,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -316,15 +324,18 @@ def stored_matches(candidate_id: UUID, model: str, limit: int) -> Stored | None:
     """The best ``limit`` kept matches by index, with their jobs and the candidate's summary in the
     same query; None while there are none to trust: never computed, computed with another model,
     or the candidate changed something not yet ranked (their own change must show at once, so
-    the caller ranks on the fly then)."""
+    the caller ranks on the fly then). A job they applied to since is left out at once; the
+    worker's next ranking refills the list."""
     summary = MatchSummary.objects.filter(candidate_id=candidate_id)
-    rows = list(CandidateMatch.objects.filter(candidate_id=candidate_id).select_related("job").defer("job__search")
+    applied = ApplicationRecord.objects.filter(candidate_id=candidate_id).values("job_id")
+    rows = list(CandidateMatch.objects.filter(candidate_id=candidate_id).exclude(job_id__in=applied)  # applied since
+                .select_related("job").defer("job__search")
                 .annotate(**_summary_columns(candidate_id, summary)).order_by("-score", "-tiebreak", "job_id")[:limit])
     if rows:  # (uncorrelated subqueries: PostgreSQL evaluates each once for the page)
         head = rows[0]
         state = (head.summary_model, head.summary_removed, head.summary_at, head.pending)  # type: ignore[attr-defined]
     else:
-        state = next(iter(summary.annotate(pending=Exists(MatchMark.objects.filter(candidate_id=candidate_id)))
+        state = next(iter(summary.annotate(pending=Exists(_wishes_pending(candidate_id)))
                           .values_list("model", "removed_by_filter", "computed_at", "pending")), None)
     if state is None or state[0] != model or state[3]:
         return None
@@ -337,16 +348,30 @@ def _summary_columns(candidate_id: UUID, summary: Any) -> dict[str, Any]:
         "summary_model": Subquery(summary.values("model")[:1]),
         "summary_removed": Subquery(summary.values("removed_by_filter")[:1], output_field=JSONField()),
         "summary_at": Subquery(summary.values("computed_at")[:1]),
-        "pending": Exists(MatchMark.objects.filter(candidate_id=candidate_id)),
+        "pending": Exists(_wishes_pending(candidate_id)),
     }
+
+
+def _wishes_pending(candidate_id: UUID) -> Any:
+    return MatchMark.objects.filter(candidate_id=candidate_id, wishes_changed=True)
 
 
 # --- marking (the projection; and whoever writes vectors) ------------------------------------------
 
 
-def mark_candidate(candidate_id: UUID, position: int) -> None:
-    MatchMark.objects.bulk_create([MatchMark(candidate_id=candidate_id, position=position)], update_conflicts=True,
-                                  unique_fields=["candidate_id"], update_fields=["position", "marked_at"])
+CANDIDATE_MARK_SQL = """
+INSERT INTO jobraker_match_marks (candidate_id, position, wishes_changed, marked_at) VALUES (%s, %s, %s, now())
+ON CONFLICT (candidate_id) DO UPDATE SET
+    position = GREATEST(jobraker_match_marks.position, EXCLUDED.position),
+    wishes_changed = jobraker_match_marks.wishes_changed OR EXCLUDED.wishes_changed,
+    marked_at = now()
+"""
+
+
+def mark_candidate(candidate_id: UUID, position: int, wishes: bool = True) -> None:
+    """``wishes``: what they offer or want changed (False: an application of theirs started)."""
+    with connection.cursor() as cursor:
+        cursor.execute(CANDIDATE_MARK_SQL, [candidate_id, position, wishes])
 
 
 LISTING_MARK_SQL = """

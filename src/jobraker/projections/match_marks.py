@@ -73,7 +73,7 @@ class MatchMarksProjection(Projection):
 
     @process.register
     def _applied(self, event: Application.Started, position: int) -> None:
-        mark_candidate(event.candidate_id, position)
+        mark_candidate(event.candidate_id, position, wishes=False)  # the reads leave the job out meanwhile
 
     @process.register
     def _erased(self, event: Candidate.ErasureCompleted, position: int) -> None:

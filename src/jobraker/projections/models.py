@@ -214,6 +214,9 @@ class MatchMark(models.Model):
     posted_position = models.BigIntegerField(null=True)
     changed_position = models.BigIntegerField(null=True)
     expired_position = models.BigIntegerField(null=True)
+    # A candidate's wishes changed (not only their applications): their reads rank on the fly
+    # until the worker ranks them anew, so their own change shows at once.
+    wishes_changed = models.BooleanField(default=False, db_default=False)  # (the listing marks' raw INSERT omits it)
     marked_at = models.DateTimeField(auto_now=True)
 
     class Meta:

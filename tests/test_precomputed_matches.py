@@ -268,3 +268,10 @@ def test_any_sequence_of_updates_ends_equal_to_a_ranking_on_the_fly(jobraker, pr
     projector.catch_up()
     settle(provider)
     assert_same_as_on_the_fly(candidate_id, provider)
+
+
+def test_the_scheduler_sends_the_refresh():
+    from jobraker.workers import scheduler
+
+    assert (scheduler.MATCH_REFRESH_SECONDS, scheduler.send_match_refresh) in scheduler.JOBS
+    assert scheduler.MATCH_REFRESH_SECONDS <= 10

@@ -114,6 +114,20 @@ profiles; the machine is shared with other sessions' test runs, so single figure
   reads the head and every position once per pass, so projections already at the head
   cost no transaction (lag p50 47 → 16–20 ms in the quick configuration).
 
+## Precomputed matches and the pipeline pages (issue 15, item 4)
+
+`GET /candidates/me/matches` reads rows the refresh worker keeps (docs/architecture.md,
+"Precomputed matches"): one query after authentication instead of ranking every job per
+request; the applications list is one query and the detail three, built from the rows. Run of
+2026-12-02 15:15 UTC (`--only api`, 100,000 jobs, 1,000 candidates, the machine shared with
+other sessions' benchmarks and tests: load average about 20 on 2 cores, the trivial endpoint
+at 174 req/s against 722 in the run above): matches 49.8 req/s (0.29 of the trivial endpoint;
+5.3 req/s, 0.01, before), applications list 63 req/s (0.36; 0.30 before), one application with
+its timeline 69 req/s (0.40; 0.26 before). Still short of 0.6: under this load every request is
+bound by database round trips and CPU shared with PostgreSQL, and the trivial endpoint does one
+query where these do two to four; the ratio should be measured again on a quiet machine.
+Computing every candidate's matches once took 741 s (1.3 candidates/s, one process).
+
 ## What is missed, and why
 
 - **Batched registrations** stay around 0.65–0.7 of the bare recorder: each event carries

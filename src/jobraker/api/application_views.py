@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from jobraker.api.application_rows import application_json, submission_json, timeline_json, timeline_of, with_job
 from jobraker.api.automation_views import PreparedSubmissionSerializer
 from jobraker.api.candidate_views import IF_MATCH, run_command
 from jobraker.api.commands import accepted, actor_of, expected_version, with_etag
@@ -24,7 +25,7 @@ from jobraker.api.permissions import AuditorsOnlyRead, IsCandidate, is_staff_or_
 from jobraker.api.serializers import (
     ApplicationDetailSerializer,
     ApplicationQuerySerializer,
-    ApplicationSerializer,
+    ApplicationSerializer,  # the list's shape, for the OpenAPI schema
     CommandAcceptedSerializer,
     ManualApplicationSerializer,
     NoteSerializer,
@@ -39,13 +40,6 @@ from jobraker.projections.models import ApplicationRecord, JobRecord, TimelineEn
 def visible_applications(request: Request) -> QuerySet[ApplicationRecord]:
     records = ApplicationRecord.objects.all()
     return records if is_staff_or_auditor(request) else records.filter(candidate_id=request.user.id)
-
-
-def jobs_of(records: list[ApplicationRecord]) -> dict[UUID, JobRecord]:
-    # Only what an application shows of its job: not the description or the search vector.
-    # Tracked jobs too: these are applications the reader may see, so their jobs are theirs.
-    jobs = JobRecord.with_tracked.filter(id__in={r.job_id for r in records}).only("id", "title", "company", "url")
-    return {job.id: job for job in jobs}
 
 
 def application_or_404(request: Request, pk: UUID) -> ApplicationRecord:
@@ -79,7 +73,7 @@ class ApplicationListView(APIView):
         params = ApplicationQuerySerializer(data=request.query_params.dict())
         params.is_valid(raise_exception=True)
         query = params.validated_data
-        records = visible_applications(request)
+        records = with_job(visible_applications(request))
         if "status" in query:
             records = records.filter(status=query["status"])
         if "company" in query:
@@ -90,8 +84,7 @@ class ApplicationListView(APIView):
             records = records.filter(created_at__lt=query["created_before"])
         paginator = NewestFirst()
         page = paginator.paginate_queryset(records, request, view=self)
-        data = ApplicationSerializer(page, many=True, context={"jobs": jobs_of(page)}).data
-        return paginator.get_paginated_response(data)
+        return paginator.get_paginated_response([application_json(record) for record in page])
 
     @extend_schema(request=ManualApplicationSerializer, responses={201: CommandAcceptedSerializer})
     def post(self, request: Request) -> Response:
@@ -146,17 +139,18 @@ class ApplicationDetailView(APIView):
 
     @extend_schema(responses=ApplicationWithPreparationSerializer)
     def get(self, request: Request, pk: UUID) -> Response:
-        record = application_or_404(request, pk)
-        data = ApplicationDetailSerializer(record, context={"jobs": jobs_of([record])}).data
-        data["prepared_submission"] = prepared_submission(record)
-        data["cover_letter"] = cover_letter(record)
+        record = get_object_or_404(with_job(visible_applications(request)), id=pk)
+        entries = timeline_of(record.id)
+        data = {**application_json(record), "timeline": timeline_json(entries),
+                "submission": submission_json(record.id),
+                "prepared_submission": prepared_submission(record, entries), "cover_letter": cover_letter(record, entries)}
         return with_etag(Response(data), record.version)
 
 
-def cover_letter(record: ApplicationRecord) -> dict[str, Any] | None:
+def cover_letter(record: ApplicationRecord, entries: list[TimelineEntry]) -> dict[str, Any] | None:
     """The last cover letter written for the application and the guard's verdict, read (decrypted)
     from the application's own events; null without one, and the text null after erasure."""
-    if not TimelineEntry.objects.filter(aggregate_id=record.id, action="cover_letter").exists():
+    if not any(entry.action == "cover_letter" for entry in entries):
         return None
     review = get_jobraker().get_application(record.id).cover_letter
     if review is None:
@@ -168,11 +162,11 @@ def cover_letter(record: ApplicationRecord) -> dict[str, Any] | None:
             "model": review["model"]}
 
 
-def prepared_submission(record: ApplicationRecord) -> dict[str, Any] | None:
+def prepared_submission(record: ApplicationRecord, entries: list[TimelineEntry]) -> dict[str, Any] | None:
     """What approve mode prepared for the candidate to approve. The payload is personal data,
     so it is read (decrypted) from the application's own events rather than copied into a
     read table; after erasure it reads as null."""
-    if not TimelineEntry.objects.filter(aggregate_id=record.id, action="prepare_submission").exists():
+    if not any(entry.action == "prepare_submission" for entry in entries):
         return None
     preparation = get_jobraker().get_application(record.id).preparation
     if preparation is None:

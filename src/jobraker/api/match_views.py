@@ -18,11 +18,13 @@ from rest_framework.views import APIView
 from jobraker.api.candidate_views import run_command
 from jobraker.api.throttles import CandidateQuota
 from jobraker.api.commands import accepted
+from jobraker.api.job_rows import job_json
 from jobraker.api.permissions import IsCandidate
 from jobraker.api.serializers import CommandAcceptedSerializer, JobSerializer, StrictSerializer
 from jobraker.domain.application import Actor
 from jobraker.embeddings.selection import get_provider
 from jobraker.eventstore.app import get_jobraker
+from jobraker.matching.precomputed import stored_matches
 from jobraker.matching.scoring import Match
 from jobraker.matching.service import explain, semantic_search, top_matches
 from jobraker.projections.models import CandidateRecord, JobRecord
@@ -45,6 +47,8 @@ MATCH_FIELDS = {
 REMOVED_BY_FILTER = serializers.DictField(child=serializers.IntegerField(), help_text="Jobs each hard filter removed.")
 MATCHES = inline_serializer("Matches", {
     "model": serializers.CharField(), "removed_by_filter": REMOVED_BY_FILTER,
+    "precomputed": serializers.BooleanField(help_text="Read from the precomputed matches (false: ranked for this request)."),
+    "computed_at": serializers.DateTimeField(allow_null=True, help_text="When the precomputed matches were last updated."),
     "results": inline_serializer("Match", MATCH_FIELDS, many=True),
 })
 JOB_MATCH = inline_serializer("JobMatch", {
@@ -67,7 +71,9 @@ def _own_record(request: Request) -> CandidateRecord:
 
 class MatchesView(APIView):
     """The candidate's best jobs after hard filters, scored 0–100 with reasons, and how many
-    jobs each filter removed."""
+    jobs each filter removed. Read from the precomputed matches (kept up to date by a worker as
+    listings and the candidate change); ranked on the fly while those are not there yet or the
+    candidate's own latest change is not ranked yet (``precomputed`` says which)."""
 
     permission_classes = [IsAuthenticated, IsCandidate]
 
@@ -75,12 +81,23 @@ class MatchesView(APIView):
     def get(self, request: Request) -> Response:
         params = LimitSerializer(data=request.query_params.dict())
         params.is_valid(raise_exception=True)
-        _own_record(request)
+        limit = params.validated_data["limit"]
         provider = get_provider()
-        matches = top_matches(request.user.id, provider, params.validated_data["limit"])
+        stored = stored_matches(request.user.id, provider.model, limit)
+        if stored is not None:
+            return Response({
+                "model": stored.model, "removed_by_filter": stored.removed_by_filter, "precomputed": True,
+                "computed_at": stored.computed_at,
+                "results": [{"job": job_json(job), "score": score, "explanation": explanation}
+                            for job, score, explanation in stored.results],
+            })
+        _own_record(request)
+        matches = top_matches(request.user.id, provider, limit)
         return Response({
             "model": matches.model,
             "removed_by_filter": matches.removed_by_filter,
+            "precomputed": False,
+            "computed_at": None,
             "results": [match_json(m, matches.model) for m in matches.results],
         })
 

@@ -21,7 +21,14 @@ from jobraker.eventstore.app import EncryptedJobraker
 from jobraker.privacy.models import DataExport
 from jobraker.privacy.streams import candidate_streams
 from jobraker.projections.models import (
-    ApplicationRecord, CandidateRecord, FunnelEntry, JobRecord, NotificationRecord, TimelineEntry,
+    ApplicationRecord,
+    CandidateMatch,
+    CandidateRecord,
+    FunnelEntry,
+    JobRecord,
+    MatchSummary,
+    NotificationRecord,
+    TimelineEntry,
 )
 from jobraker.resumes.store import ResumeStore
 
@@ -86,6 +93,8 @@ def _read_models(candidate_id: UUID) -> dict[str, Any]:
         "notifications": rows(NotificationRecord.objects.filter(candidate_id=candidate_id)),
         "submissions": rows(SubmissionRecord.objects.filter(candidate_id=candidate_id)),
         "funnel": rows(FunnelEntry.objects.filter(candidate_id=candidate_id)),
+        "matches": rows(CandidateMatch.objects.filter(candidate_id=candidate_id).order_by("-score", "-tiebreak", "job_id")),
+        "match_summary": rows(MatchSummary.objects.filter(candidate_id=candidate_id)),
     }
 
 

@@ -1,6 +1,6 @@
 """What names an erased candidate outside the event store and the projections' rows: the
 cached vectors of their texts, the e-mail ledger, alert hits, data exports, resume files,
-Skyvern run links and the mail in the outbox folder. Deleted at erasure, and swept once more
+Skyvern run links, precomputed matches and the mail in the outbox folder. Deleted at erasure, and swept once more
 after the projections have caught up (a worker may have written one meanwhile)."""
 
 from __future__ import annotations
@@ -26,9 +26,18 @@ def forget_leftovers(candidate_id: UUID, application_ids: Iterable[UUID] = ()) -
         "data_exports": DataExport.objects.filter(candidate_id=candidate_id).delete()[0],
         "resume_files": ResumeFile.objects.filter(candidate_id=candidate_id).delete()[0],
         "skyvern_run_links": SkyvernRunLink.objects.filter(application_id__in=list(application_ids)).delete()[0],
+        # A match worker that ranked them just before the erasure may have written after the projection dropped them.
+        "precomputed_matches": _forget_matches(candidate_id),
     }
     gone["outbox_files"] = _remove_outbox(candidate_id)
     return gone
+
+
+def _forget_matches(candidate_id: UUID) -> int:
+    from jobraker.projections.models import CandidateMatch, MatchMark, MatchSummary
+
+    return sum(model.objects.filter(candidate_id=candidate_id).delete()[0]
+               for model in (CandidateMatch, MatchSummary, MatchMark))
 
 
 def _remove_outbox(candidate_id: UUID) -> int:

@@ -152,7 +152,9 @@ class ApplicationRecord(models.Model):
 
     class Meta:
         db_table = "jobraker_applications"
-        indexes = [models.Index(fields=["candidate_id", "status"]), models.Index(fields=["-created_at", "id"])]
+        indexes = [models.Index(fields=["candidate_id", "status"]), models.Index(fields=["-created_at", "id"]),
+                   # a candidate's pipeline page, newest first, read in index order
+                   models.Index(fields=["candidate_id", "-created_at", "-id"], name="application_page")]
 
 
 class TimelineEntry(models.Model):
@@ -249,3 +251,62 @@ class ReferenceRateTable(models.Model):
 
     class Meta:
         db_table = "jobraker_reference_rates"
+
+
+class MatchMark(models.Model):
+    """A candidate or a job whose precomputed matches are out of date (written by the
+    match_marks projection, cleared by the worker that recomputes; matching/precomputed.py).
+    One row per candidate or job; ``position`` is the newest event that marked it."""
+
+    candidate_id = models.UUIDField(null=True, unique=True)
+    job_id = models.UUIDField(null=True, unique=True)
+    position = models.BigIntegerField()
+    # A listing's events since its matches were last updated: its counts depend on which.
+    posted_position = models.BigIntegerField(null=True)
+    changed_position = models.BigIntegerField(null=True)
+    expired_position = models.BigIntegerField(null=True)
+    # A candidate's wishes changed (not only their applications): their reads rank on the fly
+    # until the worker ranks them anew, so their own change shows at once.
+    wishes_changed = models.BooleanField(default=False, db_default=False)  # (the listing marks' raw INSERT omits it)
+    marked_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "jobraker_match_marks"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(candidate_id__isnull=True) ^ models.Q(job_id__isnull=True),
+                                   name="match_mark_names_one")
+        ]
+
+
+class CandidateMatch(models.Model):
+    """One of a candidate's best jobs, scored. The explanation names the candidate's skills and
+    salary floor, so it is sealed under their key; score and order key are numbers. Dropped on
+    erasure."""
+
+    candidate_id = models.UUIDField()
+    # Joined for reading (select_related), not enforced: the jobs and matches projections advance
+    # apart, and a listing's row is never deleted while it has matches.
+    job = models.ForeignKey("JobRecord", on_delete=models.DO_NOTHING, db_constraint=False, null=True, related_name="+")
+    score = models.SmallIntegerField()
+    tiebreak = models.FloatField(default=0.0)  # the ranking's second key (similarity): equal scores keep its order
+    explanation = SealedJSONField(default=dict)
+
+    class Meta:
+        db_table = "jobraker_candidate_matches"
+        constraints = [models.UniqueConstraint(fields=["candidate_id", "job_id"], name="candidate_match_once")]
+        indexes = [models.Index(fields=["candidate_id", "-score", "-tiebreak", "job_id"], name="candidate_match_order"),
+                   models.Index(fields=["job"], name="candidate_match_job")]
+
+
+class MatchSummary(models.Model):
+    """When a candidate's matches were computed, with which model, and how many jobs each hard
+    filter removed (numbers only). A candidate without one has never been computed."""
+
+    candidate_id = models.UUIDField(primary_key=True)
+    model = models.CharField(max_length=100)
+    removed_by_filter = models.JSONField(default=dict)
+    counted_through = models.BigIntegerField(default=0)  # the newest listing event the counts and rows include
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "jobraker_match_summaries"

@@ -10,6 +10,7 @@ from jobraker.projections.base import Projection
 from jobraker.projections.candidates import CandidateProjection
 from jobraker.projections.funnel import FunnelProjection
 from jobraker.projections.jobs import JobProjection
+from jobraker.projections.match_marks import MatchMarksProjection
 from jobraker.projections.notifications import NotificationProjection
 from jobraker.projections.vectors import VectorProjection
 
@@ -17,4 +18,4 @@ from jobraker.projections.vectors import VectorProjection
 def all_projections() -> list[Projection]:
     return [CandidateProjection(), JobProjection(), ApplicationProjection(), TimelineProjection(), VectorProjection(),
             NotificationProjection(), ConversationProjection(), *delivery_projections(), SubmissionProjection(),
-            FunnelProjection()]
+            FunnelProjection(), MatchMarksProjection()]

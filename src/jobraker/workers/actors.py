@@ -251,6 +251,33 @@ def match_existing_jobs(candidate_id: str, position: int, correlation_id: str) -
         _auto_matcher().existing_jobs(UUID(candidate_id))
 
 
+MATCH_REFRESH_LOCK = "jobraker:matches:refresh"
+
+
+@dramatiq.actor(queue_name="match", max_retries=3, time_limit=15 * 60_000)
+def refresh_matches() -> None:
+    """Bring the precomputed matches up to date with what the match_marks projection marked
+    (matching/precomputed.py). One drainer at a time across workers; the scheduler sends this
+    every few seconds, so a message that finds the lock taken has nothing to do."""
+    from redis.exceptions import LockError
+
+    from jobraker.embeddings.selection import get_provider
+    from jobraker.matching.precomputed import DRAIN_SECONDS, drain
+
+    lock = redis_client().lock(MATCH_REFRESH_LOCK, timeout=int(DRAIN_SECONDS * 5))
+    if not lock.acquire(blocking=False):
+        return
+    try:
+        done = drain(get_provider())
+    finally:
+        try:
+            lock.release()
+        except LockError:  # it outlived its lease: the next drainer may already hold it
+            pass
+    if done["candidates"] or done["listings"]:
+        log.info("matches_refreshed", **done)
+
+
 def _auto_matcher():  # type: ignore[no-untyped-def]
     from jobraker.appliers.factory import approval_preparer
     from jobraker.embeddings.selection import get_provider

@@ -172,6 +172,13 @@ def rotate_keks_when_due() -> None:
         rotate_keks(keyring, keyring.kek_source)
 
 
+def send_match_refresh() -> None:
+    from jobraker.workers.actors import refresh_matches
+
+    refresh_matches.send()
+
+
+MATCH_REFRESH_SECONDS = 10.0
 DIGEST_SECONDS = 15 * 60.0
 REMINDER_SECONDS = 60 * 60.0
 WATCHDOG_SECONDS = 60.0
@@ -203,6 +210,7 @@ JOBS: list[tuple[float | Callable[[], float], Callable[[], None]]] = [
     (WATCHDOG_SECONDS, requeue_orphaned_messages),
     (WATCHDOG_SECONDS, delete_skyvern_files),
     (KEK_CHECK_SECONDS, rotate_keks_when_due),
+    (MATCH_REFRESH_SECONDS, send_match_refresh),
 ]
 
 

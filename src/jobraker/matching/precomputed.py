@@ -1,0 +1,394 @@
+"""Each candidate's best jobs, computed ahead of the request (issue 15, item 4).
+
+The ``match_marks`` projection only records who is out of date (``MatchMark``: a candidate
+whose wishes, resume, strategy or applications changed; a listing posted, changed or
+expired). The worker (``refresh_matches``) drains those marks once the read models and the
+vectors have the events that made them:
+
+- a marked candidate is ranked anew over every job (``Seeker.rank`` after the hard filters),
+  keeping the best ``KEPT`` with score and sealed explanation, and how many jobs each filter
+  removed (``MatchSummary``);
+- a marked listing is scored for every computed candidate on its own: it leaves their list
+  (expired, changed, filtered out) or enters it when it beats their weakest kept match, and
+  the filter counts move by one job (a changed listing recounts, as the old verdict is gone).
+
+This is exact while a job's score depends only on the job and the candidate, as it does in
+``matching/scoring.py`` (``tests/test_precomputed_matches.py`` compares it with a ranking on
+the fly after every kind of update, so a pool-relative score would show there first).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+from uuid import UUID
+
+import structlog
+from django.db import connection, transaction
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, JSONField, Max, Q, Subquery
+
+from jobraker.embeddings.providers import EmbeddingProvider
+from jobraker.matching.filters import FILTERS, Wants, apply_filters
+from jobraker.matching.scoring import Match
+from jobraker.matching.service import CandidateErased, Seeker
+from jobraker.projections.models import (
+    ApplicationRecord,
+    CandidateMatch,
+    CandidateRecord,
+    JobRecord,
+    JobVector,
+    MatchMark,
+    MatchSummary,
+)
+
+log = structlog.get_logger(__name__)
+
+KEPT = 200  # matches kept per candidate: the API serves at most 100
+# The read models a mark waits for: the rows the ranking reads and the vectors it compares.
+DEPENDS_ON = ("candidates", "jobs", "applications", "vectors", "match_marks")
+JOBS_PER_PASS = 500  # listings scored per candidate in one pass
+DRAIN_SECONDS = 60.0  # one worker message's share: the scheduler sends the next within seconds
+
+
+def forget(candidate_id: UUID) -> None:
+    """Drop everything precomputed for a candidate (erasure, deactivation, gone)."""
+    CandidateMatch.objects.filter(candidate_id=candidate_id).delete()
+    MatchSummary.objects.filter(candidate_id=candidate_id).delete()
+    MatchMark.objects.filter(candidate_id=candidate_id).delete()
+
+
+# --- one candidate ------------------------------------------------------------------------------
+
+
+def refresh_candidate(candidate_id: UUID, provider: EmbeddingProvider) -> bool:
+    """Rank every job for the candidate anew; False (and nothing kept) when they are gone."""
+    seeker = _seeker(candidate_id)
+    if seeker is None:
+        forget(candidate_id)
+        return False
+    best, removed, counted_through = _rank_all(seeker, provider)
+    with transaction.atomic():
+        if not _still_there(candidate_id):
+            return False
+        CandidateMatch.objects.filter(candidate_id=candidate_id).delete()
+        CandidateMatch.objects.bulk_create([_row(candidate_id, match, provider.model) for match in best])
+        MatchSummary.objects.update_or_create(candidate_id=candidate_id, defaults={
+            "model": provider.model, "removed_by_filter": removed, "counted_through": counted_through,
+            "computed_at": datetime.now(timezone.utc),
+        })
+    return True
+
+
+def _rank_all(seeker: Seeker, provider: EmbeddingProvider) -> tuple[list[Match], dict[str, int], int]:
+    """The best KEPT jobs and the filter counts, read in one snapshot, so that ``counted_through``
+    says exactly which listing events both include (later ones are applied by their marks)."""
+    outermost = not connection.in_atomic_block  # (only the first statement of a transaction may set it)
+    with transaction.atomic():
+        if outermost:
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        jobs, _ = apply_filters(JobRecord.objects.all(), seeker.wants, count=False)
+        best = seeker.rank(jobs, provider)[:KEPT]
+        removed, counted_through = count_removed(seeker.wants)
+    return best, removed, counted_through
+
+
+def _seeker(candidate_id: UUID) -> Seeker | None:
+    if not CandidateRecord.objects.filter(id=candidate_id, is_active=True).exists():
+        return None
+    try:
+        return Seeker.load(candidate_id)
+    except (CandidateErased, CandidateRecord.DoesNotExist):
+        return None
+
+
+def _still_there(candidate_id: UUID) -> bool:
+    """Checked in the writing transaction, the candidate's row locked: an erasure that deleted it
+    meanwhile must not get rows back (the leftovers sweep is the last guard)."""
+    return CandidateRecord.objects.select_for_update().filter(id=candidate_id, is_active=True).exists()
+
+
+def _row(candidate_id: UUID, match: Match, model: str) -> CandidateMatch:
+    return CandidateMatch(candidate_id=candidate_id, job_id=match.job.id, score=match.score,
+                          tiebreak=float(getattr(match, "similarity", 0.0) or 0.0),
+                          explanation=match.explanation(model))
+
+
+# --- filter verdicts ------------------------------------------------------------------------------
+
+
+def _flags(wants: Wants, skip: Iterable[str] = ()) -> tuple[list[str], dict[str, ExpressionWrapper]]:
+    """Each active filter as a boolean column (an empty condition keeps every job: left out)."""
+    active = [(name, keep(wants)) for name, keep in FILTERS if name not in set(skip)]
+    active = [(name, condition) for name, condition in active if condition]
+    names = [name for name, _ in active]
+    return names, {f"keep_{i}": ExpressionWrapper(c, output_field=BooleanField()) for i, (_, c) in enumerate(active)}
+
+
+def _first_failed(names: list[str], row: dict[str, Any]) -> str | None:
+    # NULL fails, as it does in the WHERE clause apply_filters builds.
+    return next((name for i, name in enumerate(names) if not row[f"keep_{i}"]), None)
+
+
+def count_removed(wants: Wants) -> tuple[dict[str, int], int]:
+    """How many listings each filter removes (the first that fails a job counts it), and the
+    newest listing event those counts include: one scan, one snapshot."""
+    names, flags = _flags(wants)
+    removed = {name: 0 for name, _ in FILTERS}
+    counted_through = 0
+    if not flags:
+        return removed, JobRecord.objects.aggregate(top=Max("position"))["top"] or 0
+    groups = JobRecord.objects.annotate(**flags).values(*flags).annotate(jobs=Count("pk"), top=Max("position")).order_by()
+    for group in groups:
+        counted_through = max(counted_through, group["top"] or 0)
+        failed = _first_failed(names, group)
+        if failed:
+            removed[failed] += group["jobs"]
+    return removed, counted_through
+
+
+def verdicts(job_ids: Iterable[UUID], wants: Wants, skip: Iterable[str] = ()) -> dict[UUID, str | None]:
+    """The first filter that removes each of these listings for the candidate (None: kept)."""
+    names, flags = _flags(wants, skip)
+    rows = JobRecord.objects.filter(id__in=list(job_ids))
+    if not flags:
+        return {job_id: None for job_id in rows.values_list("id", flat=True)}
+    return {row["id"]: _first_failed(names, row) for row in rows.annotate(**flags).values("id", *flags)}
+
+
+# --- listings -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ListingMark:
+    """What happened to one listing since its matches were last brought up to date."""
+
+    job_id: UUID
+    position: int  # its newest event
+    posted_position: int | None  # its Posted event, when that is among them
+    changed_position: int | None
+    expired_position: int | None
+
+
+def refresh_listings(marks: list[ListingMark], provider: EmbeddingProvider) -> None:
+    """Bring every computed candidate's matches and counts up to date with these listings. Rows are
+    scored anew whatever a full ranking saw (idempotent: a listing ranked before its vector was
+    written gets its similarity now); counts move only for events newer than the candidate's
+    ``counted_through``, which only a full count moves, so a mark applied late is never lost."""
+    listed = set(JobRecord.objects.filter(id__in=[m.job_id for m in marks]).values_list("id", flat=True))
+    # A mark for something that is no listing (a tracked job; a row gone): it leaves every list.
+    CandidateMatch.objects.filter(job_id__in=[m.job_id for m in marks if m.job_id not in listed]).delete()
+    marks = [m for m in marks if m.job_id in listed]
+    if not marks:
+        return
+    for candidate_id, counted_through in MatchSummary.objects.values_list("candidate_id", "counted_through"):
+        _listings_for(candidate_id, counted_through, marks, provider)
+
+
+def _listings_for(candidate_id: UUID, counted_through: int, marks: list[ListingMark], provider: EmbeddingProvider) -> None:
+    seeker = _seeker(candidate_id)
+    if seeker is None:
+        forget(candidate_id)
+        return
+    ids = [m.job_id for m in marks]
+    now = verdicts(ids, seeker.wants)
+    kept = [job_id for job_id in ids if now.get(job_id) is None]
+    scored = seeker.rank(JobRecord.objects.filter(id__in=kept), provider) if kept else []
+    delta, recount = _count_changes(marks, counted_through, now, seeker.wants)
+    with transaction.atomic():
+        if not _still_there(candidate_id):
+            return
+        CandidateMatch.objects.filter(candidate_id=candidate_id, job_id__in=ids).delete()
+        _admit(candidate_id, scored, provider.model)
+        summary = MatchSummary.objects.select_for_update().get(candidate_id=candidate_id)
+        if recount:
+            summary.removed_by_filter, summary.counted_through = count_removed(seeker.wants)
+        else:
+            for name, change in delta.items():
+                summary.removed_by_filter[name] = summary.removed_by_filter.get(name, 0) + change
+        summary.computed_at = datetime.now(timezone.utc)
+        summary.save()
+
+
+def _admit(candidate_id: UUID, scored: list[Match], model: str) -> None:
+    """Keep the new listings that beat the weakest kept match (or fill a short list), then trim
+    back to KEPT in the ranking's order."""
+    if not scored:
+        return
+    CandidateMatch.objects.bulk_create([_row(candidate_id, match, model) for match in scored])
+    kept = CandidateMatch.objects.filter(candidate_id=candidate_id)
+    surplus = kept.order_by("-score", "-tiebreak", "job_id").values_list("id", flat=True)[KEPT:]
+    CandidateMatch.objects.filter(id__in=list(surplus)).delete()
+
+
+def _count_changes(marks: list[ListingMark], counted_through: int, now: dict[UUID, str | None],
+                   wants: Wants) -> tuple[dict[str, int], bool]:
+    """How the filter counts move: a listing new to the counts adds one to the filter that removes
+    it; one that expired since moves from its earlier verdict to "expired". A listing changed
+    since the counts were taken needs a recount (its earlier verdict is not known)."""
+    if any((m.changed_position or 0) > counted_through and (m.posted_position or 0) <= counted_through for m in marks):
+        return {}, True
+    delta: dict[str, int] = {}
+    expired_since = [m.job_id for m in marks if (m.posted_position or 0) <= counted_through
+                     and (m.expired_position or 0) > counted_through]
+    before = verdicts(expired_since, wants, skip=["expired"]) if expired_since else {}
+    for mark in marks:
+        if (mark.posted_position or 0) > counted_through:  # not counted yet: counted as it is now
+            if now.get(mark.job_id):
+                delta[now[mark.job_id]] = delta.get(now[mark.job_id], 0) + 1
+        elif mark.job_id in before:
+            if before[mark.job_id]:
+                delta[before[mark.job_id]] = delta.get(before[mark.job_id], 0) - 1
+            delta["expired"] = delta.get("expired", 0) + 1
+    return delta, False
+
+
+# --- draining the marks ---------------------------------------------------------------------------
+
+
+def ready_position() -> int:
+    from jobraker.projections.positions import slowest_position
+
+    return slowest_position(list(DEPENDS_ON))
+
+
+def drain(provider: EmbeddingProvider, budget_seconds: float = DRAIN_SECONDS) -> dict[str, int]:
+    """Apply the marks the read models are ready for, candidates first (someone is waiting for
+    their own change), for about ``budget_seconds``; returns how many of each were done and how
+    many wait (a listing whose vector is not written yet waits for it; the rest, the next run)."""
+    deadline = time.monotonic() + budget_seconds
+    ready = ready_position()
+    done = {"candidates": 0, "listings": 0, "waiting": 0}
+    for candidate_id, position in _candidate_marks(ready, provider.model):
+        if time.monotonic() > deadline:
+            break
+        refresh_candidate(candidate_id, provider)
+        if position is not None:
+            _clear(Q(candidate_id=candidate_id), position)
+        done["candidates"] += 1
+    while time.monotonic() <= deadline:
+        batch = _listing_marks(ready)
+        if not batch:
+            break
+        refresh_listings(batch, provider)
+        for mark in batch:
+            _clear(Q(job_id=mark.job_id), mark.position)
+        done["listings"] += len(batch)
+    done["waiting"] = MatchMark.objects.filter(position__gt=ready).count() + _without_vector().count()
+    return done
+
+
+def _candidate_marks(ready: int, model: str) -> list[tuple[UUID, int | None]]:
+    """Marked candidates, and those computed with another embedding model (a switch of models
+    ranks everyone anew; no mark to clear)."""
+    marked = list(MatchMark.objects.filter(candidate_id__isnull=False, position__lte=ready)
+                  .order_by("position").values_list("candidate_id", "position"))
+    other_model = MatchSummary.objects.exclude(model=model).values_list("candidate_id", flat=True)
+    return marked + [(candidate_id, None) for candidate_id in other_model]
+
+
+def _without_vector():  # type: ignore[no-untyped-def]
+    return MatchMark.objects.filter(job_id__isnull=False, job_id__in=JobRecord.objects.values("id")).exclude(
+        job_id__in=JobVector.objects.values("job_id"))
+
+
+def _listing_marks(ready: int) -> list[ListingMark]:
+    waiting = _without_vector().values("job_id")
+    rows = (MatchMark.objects.filter(job_id__isnull=False, position__lte=ready).exclude(job_id__in=waiting)
+            .order_by("position")[:JOBS_PER_PASS])
+    return [ListingMark(r.job_id, r.position, r.posted_position, r.changed_position, r.expired_position) for r in rows]
+
+
+def _clear(which: Q, position: int) -> None:
+    """Remove a mark unless a newer event marked it again meanwhile."""
+    MatchMark.objects.filter(which, position=position).delete()
+
+
+# --- reading (the API) -----------------------------------------------------------------------------
+
+
+@dataclass
+class Stored:
+    """A candidate's precomputed matches as the API shows them."""
+
+    model: str
+    removed_by_filter: dict[str, int]
+    computed_at: datetime
+    results: list[tuple[JobRecord, int, dict[str, Any]]]  # job, score, explanation
+
+
+def stored_matches(candidate_id: UUID, model: str, limit: int) -> Stored | None:
+    """The best ``limit`` kept matches by index, with their jobs and the candidate's summary in the
+    same query; None while there are none to trust: never computed, computed with another model,
+    or the candidate changed something not yet ranked (their own change must show at once, so
+    the caller ranks on the fly then). A job they applied to since is left out at once; the
+    worker's next ranking refills the list."""
+    summary = MatchSummary.objects.filter(candidate_id=candidate_id)
+    applied = ApplicationRecord.objects.filter(candidate_id=candidate_id).values("job_id")
+    rows = list(CandidateMatch.objects.filter(candidate_id=candidate_id).exclude(job_id__in=applied)  # applied since
+                .select_related("job").defer("job__search")
+                .annotate(**_summary_columns(candidate_id, summary)).order_by("-score", "-tiebreak", "job_id")[:limit])
+    if rows:  # (uncorrelated subqueries: PostgreSQL evaluates each once for the page)
+        head = rows[0]
+        state = (head.summary_model, head.summary_removed, head.summary_at, head.pending)  # type: ignore[attr-defined]
+    else:
+        state = next(iter(summary.annotate(pending=Exists(_wishes_pending(candidate_id)))
+                          .values_list("model", "removed_by_filter", "computed_at", "pending")), None)
+    if state is None or state[0] != model or state[3]:
+        return None
+    results = [(row.job, row.score, row.explanation) for row in rows if row.job is not None]
+    return Stored(state[0], state[1], state[2], results)
+
+
+def _summary_columns(candidate_id: UUID, summary: Any) -> dict[str, Any]:
+    return {
+        "summary_model": Subquery(summary.values("model")[:1]),
+        "summary_removed": Subquery(summary.values("removed_by_filter")[:1], output_field=JSONField()),
+        "summary_at": Subquery(summary.values("computed_at")[:1]),
+        "pending": Exists(_wishes_pending(candidate_id)),
+    }
+
+
+def _wishes_pending(candidate_id: UUID) -> Any:
+    return MatchMark.objects.filter(candidate_id=candidate_id, wishes_changed=True)
+
+
+# --- marking (the projection; and whoever writes vectors) ------------------------------------------
+
+
+CANDIDATE_MARK_SQL = """
+INSERT INTO jobraker_match_marks (candidate_id, position, wishes_changed, marked_at) VALUES (%s, %s, %s, now())
+ON CONFLICT (candidate_id) DO UPDATE SET
+    position = GREATEST(jobraker_match_marks.position, EXCLUDED.position),
+    wishes_changed = jobraker_match_marks.wishes_changed OR EXCLUDED.wishes_changed,
+    marked_at = now()
+"""
+
+
+def mark_candidate(candidate_id: UUID, position: int, wishes: bool = True) -> None:
+    """``wishes``: what they offer or want changed (False: an application of theirs started)."""
+    with connection.cursor() as cursor:
+        cursor.execute(CANDIDATE_MARK_SQL, [candidate_id, position, wishes])
+
+
+LISTING_MARK_SQL = """
+INSERT INTO jobraker_match_marks (job_id, position, posted_position, changed_position, expired_position, marked_at)
+VALUES (%s, %s, %s, %s, %s, now())
+ON CONFLICT (job_id) DO UPDATE SET
+    position = GREATEST(jobraker_match_marks.position, EXCLUDED.position),
+    posted_position = COALESCE(jobraker_match_marks.posted_position, EXCLUDED.posted_position),
+    changed_position = GREATEST(jobraker_match_marks.changed_position, EXCLUDED.changed_position),
+    expired_position = GREATEST(jobraker_match_marks.expired_position, EXCLUDED.expired_position),
+    marked_at = now()
+"""
+
+
+def mark_listing(job_id: UUID, position: int, kind: str) -> None:
+    """``kind``: posted, changed, expired (or "vector" when only its vector was written anew)."""
+    with connection.cursor() as cursor:
+        cursor.execute(LISTING_MARK_SQL, [job_id, position, position if kind == "posted" else None,
+                                          position if kind == "changed" else None,
+                                          position if kind == "expired" else None])

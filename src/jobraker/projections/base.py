@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 
 import psycopg
 import structlog
-from django.db import close_old_connections, connection, transaction
+from django.db import connection, transaction
 from django.db.models import Count
 from eventsourcing.persistence import Notification
 from eventsourcing.utils import get_topic
@@ -31,6 +31,7 @@ class Projection:
     """
 
     name: ClassVar[str]
+    lane: ClassVar[str | None] = None  # share a thread with these projections (projections/lanes.py); None: its own
     needs_metadata: ClassVar[bool] = False  # the relay passes correlation ids on to messages
 
     def process(self, event: Any, position: int) -> None:
@@ -58,7 +59,8 @@ class ProjectionRunner:
     Each projection advances on its own: one that fails on an event rolls back only its own
     batch, keeps what came before that event, and tries the event again after a doubling
     delay; after ``max_attempts`` failures it parks the event (``ParkedEvent``) and moves past
-    it. The others never wait for it.
+    it. The others never wait for it: following the log, each runs in its own thread (a lane),
+    so neither a failing nor a slow projection holds them.
     """
 
     def __init__(
@@ -102,34 +104,46 @@ class ProjectionRunner:
         while applied or self._retry_due:
             applied = self.run_once()
             total += applied
+        for step in self.after_catch_up:
+            step()
         return total
 
     def run_forever(self, stop: threading.Event, database_url: str, poll_seconds: float = 1.0) -> None:
-        """Catch up whenever the recorder NOTIFYs a new event (and at least every ``poll_seconds``).
+        """Follow the log until ``stop``: each lane (projections/lanes.py) in its own thread, so a
+        slow projection never holds the others; one LISTEN connection wakes them all whenever the
+        recorder NOTIFYs a new event (and each looks at least every ``poll_seconds`` anyway).
         Losing the database (a restart, a failover) means waiting and listening again, not exiting."""
-        while not stop.is_set():
-            try:
-                self._follow(stop, database_url, poll_seconds)
-            except psycopg.OperationalError as exc:
-                log.warning("projection_listener_lost", error=str(exc).strip())
-                stop.wait(poll_seconds)
+        from jobraker.projections.lanes import Lane, lanes_of
 
-    def _follow(self, stop: threading.Event, database_url: str, poll_seconds: float) -> None:
+        lanes = [Lane(self._sub_runner(group), name, stop, poll_seconds) for name, group in lanes_of(self.projections)]
+        if self.after_catch_up:  # the hooks (the hash chain) are a lane of their own too
+            lanes.append(Lane(ProjectionRunner(self.app, [], after_catch_up=self.after_catch_up), "hooks", stop, poll_seconds))
+        for lane in lanes:
+            lane.start()
+        try:
+            while not stop.is_set():
+                try:
+                    self._listen(stop, database_url, poll_seconds, lanes)
+                except psycopg.OperationalError as exc:
+                    log.warning("projection_listener_lost", error=str(exc).strip())
+                    stop.wait(poll_seconds)
+        finally:
+            for lane in lanes:
+                lane.wake()
+            for lane in lanes:
+                lane.join()
+
+    def _sub_runner(self, projections: list[Projection]) -> ProjectionRunner:
+        return ProjectionRunner(self.app, projections, batch_size=self.batch_size, max_attempts=self.max_attempts,
+                                retry_seconds=self.retry_seconds)
+
+    def _listen(self, stop: threading.Event, database_url: str, poll_seconds: float, lanes: list[Any]) -> None:
         channel = self.app.recorder.channel_name  # type: ignore[attr-defined]
         with psycopg.connect(database_url, autocommit=True, connect_timeout=5) as listener:
             listener.execute(psycopg.sql.SQL("LISTEN {}").format(psycopg.sql.Identifier(channel)))
             while not stop.is_set():
-                try:
-                    self.catch_up()
-                    for step in self.after_catch_up:
-                        step()
-                except Exception:
-                    # A projection failing on an event is handled inside catch_up; what arrives
-                    # here is the database going away (or a hook failing). Keep following (the
-                    # lag shows in /health/ready) rather than die, and try again shortly.
-                    log.exception("projection_failed")
-                    close_old_connections()  # a connection the database dropped is opened anew
-                    stop.wait(poll_seconds)
+                for lane in lanes:  # (also after a reconnect: events may have come meanwhile)
+                    lane.wake()
                 for _ in listener.notifies(timeout=poll_seconds, stop_after=1):
                     pass
 

@@ -146,6 +146,14 @@ def send_follow_up_reminders() -> None:
         log.info("follow_up_reminders_sent", count=sent)
 
 
+def embed_pending_vectors() -> None:
+    """A safety net: a nudge lost with a worker or while Redis was away, or a claim a killed
+    worker left, is picked up within a minute."""
+    from jobraker.projections.embedder import nudge
+
+    nudge()
+
+
 def watch_projection_lag() -> None:
     from jobraker.config import get_settings
     from jobraker.workers.watchdog import check_projection_lag
@@ -183,6 +191,7 @@ JOBS: list[tuple[float, Callable[[], None]]] = [
     (REMINDER_SECONDS, send_follow_up_reminders),
     (WATCHDOG_SECONDS, watch_projection_lag),
     (WATCHDOG_SECONDS, requeue_orphaned_messages),
+    (WATCHDOG_SECONDS, embed_pending_vectors),
     (KEK_CHECK_SECONDS, rotate_keks_when_due),
 ]
 

@@ -114,9 +114,10 @@ def embed_now() -> None:
     """What the ``embed_pending_vectors`` actor does, done here: tests that read matches after
     ``catch_up()`` need the vectors, and run no Dramatiq worker."""
     from jobraker.embeddings.selection import get_provider
-    from jobraker.projections.embedder import embed_until_done
+    from jobraker.projections.embedder import embed_pending
 
-    embed_until_done(get_provider())
+    while embed_pending(get_provider()):  # all of it: a test reads the vectors next
+        pass
 
 
 @pytest.fixture

@@ -243,6 +243,7 @@ def cmd_projections(args: argparse.Namespace) -> int:
     relay = ProjectionRunner(get_jobraker(), relay_projections())  # status and retry, never rebuilt
     if args.action == "status":
         _print_status(runner.status() + relay.status())
+        _print_vectors_pending()
         return 0
     if args.action == "retry":
         runner = ProjectionRunner(get_jobraker(), [*runner.projections, *relay.projections])
@@ -264,6 +265,14 @@ def _print_status(rows: list[dict]) -> None:
           _state(row)] for row in rows],
     )
     _print_parked([row["name"] for row in rows])
+
+
+def _print_vectors_pending() -> None:
+    from jobraker.projections.embedder import vectors_pending
+
+    pending = vectors_pending()
+    print(f"\nvectors pending: {pending['count']} (oldest {pending['oldest_seconds']:.0f} s); "
+          "the worker's embed_pending_vectors actor embeds them")
 
 
 def _state(row: dict) -> str:

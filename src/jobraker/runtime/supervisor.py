@@ -22,6 +22,7 @@ from jobraker.runtime import embedded
 from jobraker.runtime.connectivity import require_reachable
 from jobraker.runtime.lifetime import die_with_parent
 from jobraker.runtime.ownership import DataFolderLock
+from jobraker.runtime.postgres_sizing import machine_memory
 
 PROCESSES = ("serve", "projector", "relay", "worker", "scheduler")
 SKYVERN_SANDBOX = "sandbox-skyvern"
@@ -69,7 +70,7 @@ class Supervisor:
                 print(f"stopped PID {pid}, left running in {data_dir} by a previous `jobraker up`", flush=True)
         if self.settings.database_url is None:
             print(f"starting PostgreSQL (pgvector) in {data_dir / 'postgres'}", flush=True)
-            server = embedded.start_postgres(data_dir)
+            server = embedded.start_postgres(data_dir, memory_bytes=machine_memory())
             self.env["DATABASE_URL"] = server.url
             self.services.append(server)
         if self.settings.redis_url is None:

@@ -22,9 +22,9 @@ QUICK = {
     "BENCH_SINGLE": "100", "BENCH_BATCH": "2000", "BENCH_ROUNDS": "2", "BENCH_PIPELINES": "40",
     "BENCH_VECTORS": "5000", "BENCH_CANDIDATES": "30", "BENCH_JOBS": "5000", "BENCH_API_CANDIDATES": "200",
     "BENCH_WRK_SECONDS": "4", "BENCH_REBUILD_PIPELINES": "60", "BENCH_LAG_COMMANDS": "40",
-    "BENCH_EMBED_TEXTS": "32",
+    "BENCH_EMBED_TEXTS": "32", "BENCH_FREEZE_LISTINGS": "100", "BENCH_FREEZE_IDLE_LOGINS": "5",
 }
-ORDER = ["append", "commands", "projections", "api", "vectors", "adzuna"]
+ORDER = ["append", "commands", "projections", "freeze", "api", "vectors", "adzuna"]
 
 
 def main() -> None:
@@ -155,7 +155,7 @@ than an exact scan. The queries are no longer prepared.
 
 MODULES = {
     "append": "event_append", "commands": "commands", "projections": "projections", "api": "api_load",
-    "vectors": "vectors", "adzuna": "adzuna_calls",
+    "freeze": "read_freeze", "vectors": "vectors", "adzuna": "adzuna_calls",
 }
 
 

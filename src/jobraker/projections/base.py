@@ -22,6 +22,8 @@ from jobraker.projections.models import ProjectionPosition
 
 log = structlog.get_logger(__name__)
 
+REBUILD_BATCH = 2_000  # events read and written together by a rebuild (one transaction in all)
+
 
 class Projection:
     """Turns events into rows.
@@ -43,6 +45,16 @@ class Projection:
     def reset(self) -> None:
         """Delete every row this projection wrote (the first step of a rebuild)."""
         raise NotImplementedError
+
+    def apply_batch(self, events: list[tuple[Any, int, dict[str, Any]]]) -> None:
+        """Apply (event, position, metadata) in order: what a rebuild does per batch. One at a
+        time by default; a projection with many rows overrides it to write each batch's rows in
+        a few statements (jobs, applications, timeline)."""
+        for event, position, metadata in events:
+            try:
+                self.handle(event, position, metadata)
+            except SubjectErased:
+                log.info("event_of_erased_subject_skipped", projection=self.name, position=position)
 
     def handled_topics(self) -> list[str]:
         dispatcher = next(
@@ -161,14 +173,14 @@ class ProjectionRunner:
             head = self.app.recorder.max_notification_id() or 0
             projection.reset()
             position = 0
+            topics = projection.handled_topics()
             while position < head:
                 notifications = self.app.recorder.select_notifications(
-                    start=position + 1, limit=self.batch_size, stop=head, topics=projection.handled_topics()
+                    start=position + 1, limit=REBUILD_BATCH, stop=head, topics=topics
                 )
-                for notification in notifications:
-                    self._apply(projection, notification)
+                projection.apply_batch([decoded for n in notifications if (decoded := self._decoded(projection, n))])
                 applied += len(notifications)
-                position = notifications[-1].id if len(notifications) == self.batch_size else head
+                position = notifications[-1].id if len(notifications) == REBUILD_BATCH else head
                 progress(position, head)
             tracking.position = head
             # The replay applied every event, parked ones included: nothing is failing or parked now.
@@ -316,14 +328,23 @@ class ProjectionRunner:
             raise EventFailed(notification) from exc
 
     def _apply(self, projection: Projection, notification: Notification) -> None:
-        metadata = self.app.mapper.metadata_of(notification) if projection.needs_metadata else {}  # type: ignore[attr-defined]
+        decoded = self._decoded(projection, notification)
         try:
-            projection.handle(self.app.mapper.to_domain_event(notification), notification.id, metadata)
+            if decoded is not None:
+                projection.handle(*decoded)
         except SubjectErased:
             # An event stored before its subject's erasure, read after the key went: nothing of
             # theirs may be sealed again, and their ErasureCompleted, later in the log, drops
             # whatever this event would have written. Skipped, so the projection never stalls.
             log.info("event_of_erased_subject_skipped", projection=projection.name, position=notification.id)
+
+    def _decoded(self, projection: Projection, notification: Notification) -> tuple[Any, int, dict[str, Any]] | None:
+        metadata = self.app.mapper.metadata_of(notification) if projection.needs_metadata else {}  # type: ignore[attr-defined]
+        try:
+            return self.app.mapper.to_domain_event(notification), notification.id, metadata
+        except SubjectErased:  # (as in _apply)
+            log.info("event_of_erased_subject_skipped", projection=projection.name, position=notification.id)
+            return None
 
 
 def _reopen_if_broken() -> None:

@@ -12,6 +12,7 @@ from jobraker.domain.candidate import Candidate
 from jobraker.domain.job import Job
 from jobraker.domain.personal import ERASED
 from jobraker.projections.base import Projection
+from jobraker.projections.batching import HeldRows
 from jobraker.projections.models import JobRecord
 
 SEARCH_VECTOR = (
@@ -34,6 +35,24 @@ class JobProjection(Projection):
 
     def __init__(self) -> None:
         self._by_candidate = False
+        self._held: HeldRows | None = None  # a rebuild's batch in memory (projections/batching.py)
+        self._to_index: set[Any] = set()
+
+    def apply_batch(self, events: list[tuple[Any, int, dict[str, Any]]]) -> None:
+        self._held = HeldRows(JobRecord.with_tracked, {e.originator_id for e, _, _ in events}, defer=("search",))
+        try:
+            for event, position, metadata in events:
+                self.handle(event, position, metadata)
+            self._write_held()
+        finally:
+            self._held = None
+
+    def _write_held(self) -> None:
+        assert self._held is not None
+        self._held.write()
+        if self._to_index:  # one statement for the batch's search vectors
+            JobRecord.objects.filter(id__in=self._to_index).update(search=SEARCH_VECTOR)
+            self._to_index.clear()
 
     def handle(self, event: Any, position: int, metadata: dict[str, Any]) -> None:
         self._by_candidate = metadata.get("actor") == "candidate"
@@ -51,10 +70,7 @@ class JobProjection(Projection):
         fields = {k: v for k, v in vars(event).items() if k in _LISTING_FIELDS}
         owner = LEGACY_TRACKED_OWNER if self._by_candidate else None
         values = {**fields, "owner_id": owner, "version": event.originator_version, "position": position}
-        # One INSERT … ON CONFLICT, not update_or_create's savepoint, SELECT … FOR UPDATE and write.
-        JobRecord.objects.bulk_create(
-            [JobRecord(id=event.originator_id, **values)], update_conflicts=True, unique_fields=["id"], update_fields=list(values)
-        )
+        self._upsert(event.originator_id, values)
         self._index(event.originator_id)
 
     @process.register
@@ -64,29 +80,44 @@ class JobProjection(Projection):
             return  # replaying the history of an erased candidate
         fields = {k: v for k, v in vars(event).items() if k in _LISTING_FIELDS}
         values = {**fields, "owner_id": event.candidate_id, "version": event.originator_version, "position": position}
-        JobRecord.with_tracked.bulk_create(
-            [JobRecord(id=event.originator_id, **values)], update_conflicts=True, unique_fields=["id"], update_fields=list(values)
-        )
+        self._upsert(event.originator_id, values)
 
     @process.register
     def _owner_erased(self, event: Candidate.ErasureCompleted, position: int) -> None:
+        if self._held is not None:
+            self._write_held()
+            self._held.drop(owner_id=event.originator_id)
         JobRecord.with_tracked.filter(owner_id=event.originator_id).delete()
 
     @process.register
     def _changed(self, event: Job.Changed, position: int) -> None:
-        JobRecord.with_tracked.filter(id=event.originator_id).update(
-            **event.changes, version=event.originator_version, position=position
-        )
+        self._change(event.originator_id, **event.changes, version=event.originator_version, position=position)
         self._index(event.originator_id)
 
     @process.register
     def _expired(self, event: Job.Expired, position: int) -> None:
-        JobRecord.with_tracked.filter(id=event.originator_id).update(
-            is_expired=True, version=event.originator_version, position=position
+        self._change(event.originator_id, is_expired=True, version=event.originator_version, position=position)
+
+    def _upsert(self, job_id: Any, values: dict[str, Any]) -> None:
+        if self._held is not None:
+            self._held.put(job_id, **values)
+            return
+        # One INSERT … ON CONFLICT, not update_or_create's savepoint, SELECT … FOR UPDATE and write.
+        JobRecord.with_tracked.bulk_create(
+            [JobRecord(id=job_id, **values)], update_conflicts=True, unique_fields=["id"], update_fields=list(values)
         )
 
+    def _change(self, job_id: Any, **values: Any) -> None:
+        if self._held is not None:
+            self._held.change(job_id, **values)
+        else:
+            JobRecord.with_tracked.filter(id=job_id).update(**values)
+
     def _index(self, job_id: object) -> None:
-        JobRecord.objects.filter(id=job_id).update(search=SEARCH_VECTOR)
+        if self._held is not None:
+            self._to_index.add(job_id)
+        else:
+            JobRecord.objects.filter(id=job_id).update(search=SEARCH_VECTOR)
 
 
 _LISTING_FIELDS = {f.name for f in JobRecord._meta.get_fields()} - {"id", "owner_id", "search", "version", "position", "is_expired"}

@@ -44,6 +44,13 @@ def post(jobraker, title: str, external_id: str | None = None) -> UUID:
                              company="Acme", description="Builds things.")[0]
 
 
+def claim(target_id: UUID) -> list[embedder.Claimed]:
+    """A worker's claim of this target only (the others' claims are released at once)."""
+    claimed = [row for row in embedder._claim(10_000) if row.target_id == target_id]
+    EmbeddingPending.objects.exclude(target_id=target_id).update(claimed_until=None)
+    return claimed
+
+
 def test_the_projection_records_what_needs_embedding_and_embeds_nothing(jobraker, no_live_projector):
     runner = vectors_only(jobraker)
     job_id = post(jobraker, "Cartographer of tide tables")
@@ -86,7 +93,7 @@ def test_a_change_during_embedding_stays_pending_from_after_what_was_embedded(jo
     external_id = unique_email()
     job_id = post(jobraker, "Glassblower", external_id)
     runner.catch_up()
-    [claimed] = [row for row in embedder._claim(10_000) if row.target_id == job_id]
+    [claimed] = claim(job_id)
     post(jobraker, "Senior glassblower", external_id)
     runner.catch_up()
     texts = {claimed.target_id: embedder._text_of(claimed)}
@@ -101,7 +108,7 @@ def test_an_erasure_while_embedding_leaves_no_vector(jobraker, no_live_projector
     candidate_id, _ = jobraker.register_candidate(unique_email(), "Erased Meanwhile", "h")
     jobraker.change_profile(candidate_id, {"headline": "Soon gone"})
     runner.catch_up()
-    [claimed] = [row for row in embedder._claim(10_000) if row.target_id == candidate_id]
+    [claimed] = claim(candidate_id)
     text = embedder._text_of(claimed)  # read before the erasure
     erase_candidate(jobraker, candidate_id, "candidate")
     runner.catch_up()  # the projection deletes the pending row
@@ -141,7 +148,7 @@ def test_whatever_the_interleaving_a_ready_vector_is_of_the_latest_text(jobraker
         if step == "embed":
             embedder.embed_until_done(get_provider())
         elif step == "claim":  # a worker claims and dies
-            embedder._claim(10_000)
+            claim(job_id)
         elif step == "expire-claims":
             EmbeddingPending.objects.filter(target_id=job_id).update(claimed_until=None)
         elif step != title:
@@ -205,3 +212,25 @@ def test_a_slow_projection_never_holds_the_one_login_needs(jobraker, no_live_pro
         thread.join(timeout=30)
     assert waited < 2.0
     assert slow_position < position  # still busy with the burst: it did not hold the candidates
+
+
+def test_health_and_status_report_the_vectors_waiting_for_the_worker(jobraker, no_live_projector):
+    from django.test import Client
+
+    runner = vectors_only(jobraker)
+    post(jobraker, "Waiting to be embedded")
+    runner.catch_up()
+    body = Client().get("/health/ready").json()
+    assert body["vectors_pending"]["count"] >= 1 and body["vectors_pending"]["oldest_seconds"] >= 0
+    embedder.embed_until_done(get_provider())
+    assert Client().get("/health/ready").json()["vectors_pending"] == {"count": 0, "oldest_seconds": 0.0}
+
+
+def test_the_projector_runs_only_or_all_but_the_named_projections():
+    from jobraker import cli
+    from jobraker.runtime.supervisor import COMMANDS, LOGIN_PROJECTOR, PROCESSES
+
+    assert cli.main(["projector", "--only", "candidates,nope"]) == 2  # an unknown name: refused, nothing run
+    assert {"projector", LOGIN_PROJECTOR} <= set(PROCESSES)
+    assert COMMANDS[LOGIN_PROJECTOR] == ("projector", "--only", "candidates")
+    assert COMMANDS["projector"] == ("projector", "--skip", "candidates")

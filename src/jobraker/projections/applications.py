@@ -13,7 +13,7 @@ from jobraker.domain.candidate import Candidate
 from jobraker.domain.personal import ERASED
 from jobraker.privacy.keyring import SubjectErased
 from jobraker.projections.base import Projection
-from jobraker.projections.batching import HeldRows
+from jobraker.projections.batching import HeldRows, copy_rows
 from jobraker.projections.models import ApplicationRecord, TimelineEntry
 
 log = structlog.get_logger(__name__)
@@ -185,8 +185,10 @@ class TimelineProjection(Projection):
         else:
             self._upsert([entry])
 
-    @staticmethod
-    def _upsert(entries: list[TimelineEntry]) -> None:
+    def _upsert(self, entries: list[TimelineEntry]) -> None:
+        if self._batch is not None:  # a rebuild, into the emptied table: nothing to conflict with
+            copy_rows(TimelineEntry, entries)
+            return
         TimelineEntry.objects.bulk_create(
             entries, update_conflicts=True, unique_fields=["aggregate_id", "version"], update_fields=_ENTRY_FIELDS
         )

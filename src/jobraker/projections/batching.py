@@ -8,7 +8,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import models
+from django.db import connection, models
+from psycopg import sql
 
 
 class HeldRows:
@@ -23,6 +24,7 @@ class HeldRows:
             values[pk]: self.model(**values) for values in manager.filter(pk__in=set(ids)).values(pk, *self.fields)
         }
         self.changed: set[Any] = set()
+        self.loaded: set[Any] = set(self.rows)  # in the table already
 
     def get(self, pk: Any) -> Any:
         return self.rows.get(pk)
@@ -49,7 +51,27 @@ class HeldRows:
             self.changed.discard(pk)
 
     def write(self) -> None:
-        if self.changed:
-            self.manager.bulk_create([self.rows[pk] for pk in self.changed], update_conflicts=True,
-                                     unique_fields=[self.model._meta.pk.name], update_fields=self.fields)
-            self.changed.clear()
+        """Rows read from the table: one INSERT … ON CONFLICT DO UPDATE; rows new in this rebuild
+        (the table was emptied first, so none can conflict): COPY."""
+        old = [self.rows[pk] for pk in self.changed if pk in self.loaded]
+        if old:
+            self.manager.bulk_create(old, update_conflicts=True, unique_fields=[self.model._meta.pk.name],
+                                     update_fields=self.fields)
+        copy_rows(self.model, [self.rows[pk] for pk in self.changed if pk not in self.loaded])
+        self.loaded.update(self.changed)  # written now: a later event of this batch updates them
+        self.changed.clear()
+
+
+def copy_rows(model: type[models.Model], rows: list[models.Model]) -> None:
+    """COPY new rows into the model's table, each field's value prepared as the ORM would
+    (sealed columns sealed); an auto-increment key is left to the table."""
+    if not rows:
+        return
+    fields = [f for f in model._meta.concrete_fields if not (f.primary_key and isinstance(f, models.AutoField))]
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(model._meta.db_table), sql.SQL(", ").join(sql.Identifier(f.column) for f in fields))
+    # Prepared before the COPY starts: sealing may read a subject's key on this same connection.
+    values = [[f.get_db_prep_save(f.pre_save(row, True), connection) for f in fields] for row in rows]
+    with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
+        for row_values in values:
+            copy.write_row(row_values)

@@ -2,8 +2,10 @@
 embedded, candidates keep registering; how soon can each log in, and how far behind is the
 projection login needs (candidates, which writes the login account)?
 
-The real processes run beside this one: `jobraker projector` (every projection, each in its own
-lane) and `jobraker worker` (the embed_pending_vectors actor, the local e5 model). Baseline,
+The real processes run beside this one, as `jobraker up` runs them: `jobraker projector --skip
+candidates` (every other projection, each in its own lane), `jobraker projector --only
+candidates` (the projection login needs, in a process of its own) and `jobraker worker` (the
+embed_pending_vectors actor, the local e5 model). Baseline,
 same run and same processes: the same registrations with nothing else going on. Before issue
 15 the projector embedded inside its batches, and posting 290 listings kept a new candidate
 from logging in for minutes.
@@ -60,7 +62,11 @@ def run(database_url: str) -> list[Row]:
 
     jobraker = build_jobraker(get_settings())
     skip_history(jobraker, database_url)
-    with Process("projector"), Process("worker", "--processes", "1", "--threads", "2"):
+    # The processes `jobraker up` runs for the read side (runtime/supervisor.py).
+    from jobraker.runtime.supervisor import COMMANDS, LOGIN_PROJECTOR
+
+    with Process(*COMMANDS["projector"]), Process(*COMMANDS[LOGIN_PROJECTOR]), \
+            Process("worker", "--processes", "1", "--threads", "2"):
         time.sleep(1)
         idle = [register_and_log_in(jobraker) for _ in range(IDLE_LOGINS)]
         burst, posted_seconds, embedded_seconds = during_burst(jobraker)
@@ -141,8 +147,8 @@ def report(idle: list[tuple[float, float]], burst: list[tuple[float, float]], po
     burst_lag, burst_login = [lag for lag, _ in burst], [login for _, login in burst]
     NOTES.append(
         f"Read side under a burst: {LISTINGS:,} listings posted ({posted:.0f} s) and embedded by `jobraker worker` "
-        f"(all vectors after {embedded:.0f} s, {LISTINGS / embedded:.1f} listings/s) while `jobraker projector` "
-        f"follows the log; {len(burst)} candidates registered meanwhile, one every {REGISTER_EVERY} s (plus the check), "
+        f"(all vectors after {embedded:.0f} s, {LISTINGS / embedded:.1f} listings/s) while the two `jobraker projector` "
+        f"processes of `jobraker up` follow the log; {len(burst)} candidates registered meanwhile, one every {REGISTER_EVERY} s (plus the check), "
         f"each timed from the command's return until the candidates projection had it (lag) and until "
         f"the login backend accepted the password (login). Baseline: {len(idle)} registrations with nothing else "
         f"running, same processes. Login during the burst p50 {_percentile(burst_login, 50):.2f} s, max "

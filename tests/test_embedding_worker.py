@@ -214,14 +214,20 @@ def test_a_slow_projection_never_holds_the_one_login_needs(jobraker, no_live_pro
     assert slow_position < position  # still busy with the burst: it did not hold the candidates
 
 
-def test_health_and_status_report_the_vectors_waiting_for_the_worker(jobraker, no_live_projector):
+def test_health_and_status_report_the_vectors_waiting_for_the_worker(jobraker, no_live_projector, capsys):
     from django.test import Client
+
+    from jobraker import cli
 
     runner = vectors_only(jobraker)
     post(jobraker, "Waiting to be embedded")
     runner.catch_up()
     body = Client().get("/health/ready").json()
     assert body["vectors_pending"]["count"] >= 1 and body["vectors_pending"]["oldest_seconds"] >= 0
+    capsys.readouterr()
+    assert cli.main(["projections", "status"]) == 0
+    [vectors_row] = [line for line in capsys.readouterr().out.splitlines() if line.split()[:1] == ["vectors"]]
+    assert "to embed by the worker" in vectors_row
     embedder.embed_until_done(get_provider())
     assert Client().get("/health/ready").json()["vectors_pending"] == {"count": 0, "oldest_seconds": 0.0}
 

@@ -88,7 +88,6 @@ def test_status_and_rebuild_commands(jobraker, projector):
     status = subprocess.run([sys.executable, "-m", "jobraker", "projections", "status"], env=env, capture_output=True, text=True, timeout=60)
     assert status.returncode == 0, status.stderr
     assert "candidates" in status.stdout and "timeline" in status.stdout
-    assert "vectors pending: 0" in status.stdout  # the projector fixture embeds what it records
     rebuild = subprocess.run([sys.executable, "-m", "jobraker", "projections", "rebuild", "jobs"], env=env, capture_output=True, text=True, timeout=120)
     assert rebuild.returncode == 0, rebuild.stderr
     assert "jobs: rebuilt from" in rebuild.stdout and "events/s" in rebuild.stderr

@@ -259,7 +259,6 @@ def cmd_projections(args: argparse.Namespace) -> int:
     relay = ProjectionRunner(get_jobraker(), relay_projections())  # status and retry, never rebuilt
     if args.action == "status":
         _print_status(runner.status() + relay.status())
-        _print_vectors_pending()
         return 0
     if args.action == "retry":
         runner = ProjectionRunner(get_jobraker(), [*runner.projections, *relay.projections])
@@ -283,18 +282,20 @@ def _print_status(rows: list[dict]) -> None:
     _print_parked([row["name"] for row in rows])
 
 
-def _print_vectors_pending() -> None:
+def _state(row: dict) -> str:
+    state = "ok" if row["failing_at"] is None else (
+        f"failing on event {row['failing_at']} ({row['attempts']} attempts): {row['last_error']}")
+    return state + _vectors_pending_note() if row["name"] == "vectors" else state
+
+
+def _vectors_pending_note() -> str:
+    """What the vectors projection recorded and the worker has not embedded yet."""
     from jobraker.projections.embedder import vectors_pending
 
     pending = vectors_pending()
-    print(f"\nvectors pending: {pending['count']} (oldest {pending['oldest_seconds']:.0f} s); "
-          "the worker's embed_pending_vectors actor embeds them")
-
-
-def _state(row: dict) -> str:
-    if row["failing_at"] is None:
-        return "ok"
-    return f"failing on event {row['failing_at']} ({row['attempts']} attempts): {row['last_error']}"
+    if not pending["count"]:
+        return ""
+    return f"; {pending['count']} to embed by the worker (oldest {pending['oldest_seconds']:.0f} s)"
 
 
 def _print_parked(names: list[str]) -> None:

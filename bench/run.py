@@ -114,6 +114,14 @@ profiles; the machine is shared with other sessions' test runs, so single figure
   reads the head and every position once per pass, so projections already at the head
   cost no transaction (lag p50 47 → 16–20 ms in the quick configuration).
 
+## The read side under a burst, and rebuilds (issue 15)
+
+See docs/read_side.md: embedding moved from the projector to a Dramatiq actor, each
+projection follows the log in its own lane (and `jobraker up` runs the candidates projection
+in its own process), rebuilds write each batch's rows together (COPY for new rows), and
+`jobraker up` sizes the embedded PostgreSQL for the machine. `bench/read_freeze.py` measures
+login and the candidates projection's lag while 1,000 listings are posted and embedded.
+
 ## What is missed, and why
 
 - **Batched registrations** stay around 0.65–0.7 of the bare recorder: each event carries
@@ -130,15 +138,16 @@ profiles; the machine is shared with other sessions' test runs, so single figure
 - **p99 ≤ 50 ms at 50 saturating clients**: not met by any endpoint, the trivial one
   included; with wrk's closed loop, latency is clients ÷ throughput. The paced run (think
   time) shows the latency without queueing.
-- **Projection rebuild** runs at a few percent of the raw floor: every event goes
-  through decryption, dispatch and an ORM write with its own round trip; batching writes
-  across events would be the next step.
+- **Projection rebuild** ran at a few percent of the raw floor (an ORM round trip per
+  event); issue 15 batches the writes (0.36 of the floor in a 4,400-event run; what is left
+  is decrypting and decoding each event).
 - **Matches at 100,000 jobs under load** fall much further than at 5,000: the jobs table
   (about 100 MB), the job vectors (157 MB) and their HNSW index (195 MB) do not fit the
   embedded PostgreSQL's default `shared_buffers` (128 MB), so each request's scans read
   from the OS cache and evict each other's pages; requests that wait longer than wrk's
   10 s timeout are counted as errors. A production PostgreSQL sized for the data would
-  keep them in memory; the embedded server's settings were left as they are.
+  keep them in memory; since issue 15 `jobraker up` sizes the embedded server for the
+  machine (the benchmarks' own server is left at PostgreSQL's defaults).
 - **Paced latency tail**: with think time the trivial endpoint's p90 is under 10 ms but
   its p99 is about 100 ms or more; the tail grows with the idle time between a client's
   requests (0–0.6 s: 118 ms, 0–1.2 s: 750 ms in one probe), so it comes from waking idle

@@ -22,9 +22,9 @@ QUICK = {
     "BENCH_SINGLE": "100", "BENCH_BATCH": "2000", "BENCH_ROUNDS": "2", "BENCH_PIPELINES": "40",
     "BENCH_VECTORS": "5000", "BENCH_CANDIDATES": "30", "BENCH_JOBS": "5000", "BENCH_API_CANDIDATES": "200",
     "BENCH_WRK_SECONDS": "4", "BENCH_REBUILD_PIPELINES": "60", "BENCH_LAG_COMMANDS": "40",
-    "BENCH_EMBED_TEXTS": "32",
+    "BENCH_EMBED_TEXTS": "32", "BENCH_FREEZE_LISTINGS": "100", "BENCH_FREEZE_IDLE_LOGINS": "5",
 }
-ORDER = ["append", "commands", "projections", "api", "vectors", "adzuna"]
+ORDER = ["append", "commands", "projections", "freeze", "api", "vectors", "adzuna"]
 
 
 def main() -> None:
@@ -128,6 +128,14 @@ bound by database round trips and CPU shared with PostgreSQL, and the trivial en
 query where these do two to four; the ratio should be measured again on a quiet machine.
 Computing every candidate's matches once took 741 s (1.3 candidates/s, one process).
 
+## The read side under a burst, and rebuilds (issue 15)
+
+See docs/read_side.md: embedding moved from the projector to a Dramatiq actor, each
+projection follows the log in its own lane (and `jobraker up` runs the candidates projection
+in its own process), rebuilds write each batch's rows together (COPY for new rows), and
+`jobraker up` sizes the embedded PostgreSQL for the machine. `bench/read_freeze.py` measures
+login and the candidates projection's lag while 1,000 listings are posted and embedded.
+
 ## What is missed, and why
 
 - **Batched registrations** stay around 0.65–0.7 of the bare recorder: each event carries
@@ -144,15 +152,16 @@ Computing every candidate's matches once took 741 s (1.3 candidates/s, one proce
 - **p99 ≤ 50 ms at 50 saturating clients**: not met by any endpoint, the trivial one
   included; with wrk's closed loop, latency is clients ÷ throughput. The paced run (think
   time) shows the latency without queueing.
-- **Projection rebuild** runs at a few percent of the raw floor: every event goes
-  through decryption, dispatch and an ORM write with its own round trip; batching writes
-  across events would be the next step.
+- **Projection rebuild** ran at a few percent of the raw floor (an ORM round trip per
+  event); issue 15 batches the writes (0.36 of the floor in a 4,400-event run; what is left
+  is decrypting and decoding each event).
 - **Matches at 100,000 jobs under load** fall much further than at 5,000: the jobs table
   (about 100 MB), the job vectors (157 MB) and their HNSW index (195 MB) do not fit the
   embedded PostgreSQL's default `shared_buffers` (128 MB), so each request's scans read
   from the OS cache and evict each other's pages; requests that wait longer than wrk's
   10 s timeout are counted as errors. A production PostgreSQL sized for the data would
-  keep them in memory; the embedded server's settings were left as they are.
+  keep them in memory; since issue 15 `jobraker up` sizes the embedded server for the
+  machine (the benchmarks' own server is left at PostgreSQL's defaults).
 - **Paced latency tail**: with think time the trivial endpoint's p90 is under 10 ms but
   its p99 is about 100 ms or more; the tail grows with the idle time between a client's
   requests (0–0.6 s: 118 ms, 0–1.2 s: 750 ms in one probe), so it comes from waking idle
@@ -169,7 +178,7 @@ than an exact scan. The queries are no longer prepared.
 
 MODULES = {
     "append": "event_append", "commands": "commands", "projections": "projections", "api": "api_load",
-    "vectors": "vectors", "adzuna": "adzuna_calls",
+    "freeze": "read_freeze", "vectors": "vectors", "adzuna": "adzuna_calls",
 }
 
 

@@ -110,12 +110,22 @@ def jobraker():  # type: ignore[no-untyped-def]
     return get_jobraker()
 
 
+def embed_now() -> None:
+    """What the ``embed_pending_vectors`` actor does, done here: tests that read matches after
+    ``catch_up()`` need the vectors, and run no Dramatiq worker."""
+    from jobraker.embeddings.selection import get_provider
+    from jobraker.projections.embedder import embed_pending
+
+    while embed_pending(get_provider()):  # all of it: a test reads the vectors next
+        pass
+
+
 @pytest.fixture
 def projector(jobraker):  # type: ignore[no-untyped-def]
     from jobraker.projections.base import ProjectionRunner
     from jobraker.projections.registry import all_projections
 
-    return ProjectionRunner(jobraker, all_projections())
+    return ProjectionRunner(jobraker, all_projections(), after_catch_up=[embed_now])
 
 
 class LiveProjector:
@@ -151,7 +161,7 @@ class LiveProjector:
 
         with self.blocker.unblock():
             try:
-                ProjectionRunner(get_jobraker(), all_projections()).run_forever(
+                ProjectionRunner(get_jobraker(), all_projections(), after_catch_up=[embed_now]).run_forever(
                     self.stop_event, os.environ["DATABASE_URL"], poll_seconds=0.2
                 )
             finally:

@@ -27,10 +27,13 @@ RESUME = "Led the Vorpal-Snicker expedition across the Mxyzptlk glacier"
 
 def _candidate_with_leftovers(jobraker, projector) -> uuid.UUID:
     candidate_id, _ = jobraker.register_candidate(unique_email(), "Leftover Person", "h")
-    jobraker.change_profile(candidate_id, {"headline": "First headline", "skills": ["Quillwork"]})
-    jobraker.upload_resume(candidate_id, uuid.uuid4(), "cv.txt", "text/plain", len(RESUME), RESUME)
-    jobraker.change_profile(candidate_id, {"headline": "Second headline"})  # an older text's vector stays cached
-    projector.catch_up()
+    # Each text embedded before the next change (the worker embeds only the latest): an older
+    # text's vector stays cached.
+    for change in (lambda: jobraker.change_profile(candidate_id, {"headline": "First headline", "skills": ["Quillwork"]}),
+                   lambda: jobraker.upload_resume(candidate_id, uuid.uuid4(), "cv.txt", "text/plain", len(RESUME), RESUME),
+                   lambda: jobraker.change_profile(candidate_id, {"headline": "Second headline"})):
+        change()
+        projector.catch_up()
     job_id, application_id = uuid.uuid4(), uuid.uuid4()
     EmailDelivery.objects.create(notification_id=uuid.uuid4(), candidate_id=candidate_id, status="sent")
     AlertHit.objects.create(alert_id=uuid.uuid4(), job_id=job_id, candidate_id=candidate_id)

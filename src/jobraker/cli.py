@@ -57,6 +57,10 @@ def build_parser() -> argparse.ArgumentParser:
     command("migrate", cmd_migrate, "Apply database migrations.")
     projector = command("projector", cmd_projector, "Follow the event log and update the read models.")
     projector.add_argument("--batch-size", type=int, default=500, help="events per transaction")
+    chosen = projector.add_mutually_exclusive_group()
+    chosen.add_argument("--only", default="", metavar="NAMES", help="only these projections (comma-separated): "
+                        "`jobraker up` runs the one login needs (candidates) in a process of its own")
+    chosen.add_argument("--skip", default="", metavar="NAMES", help="every projection but these (comma-separated)")
     command("relay", cmd_relay, "Follow the event log and send messages for events that need a reaction.")
     worker = command("worker", cmd_worker, "Run Dramatiq workers for the actors.")
     worker.add_argument("--processes", type=int, default=1)
@@ -194,8 +198,9 @@ def _until_signalled(run: Callable[[threading.Event], None]) -> int:
     return 0
 
 
-def _follow(projections_path: str, batch_size: int = 500) -> int:
-    """Run the projections that ``module:function`` returns until signalled."""
+def _follow(projections_path: str, batch_size: int = 500, only: str = "", skip: str = "") -> int:
+    """Run the projections that ``module:function`` returns (``only`` those, or all but ``skip``:
+    comma-separated names) until signalled."""
     settings = _ready_settings()
     from django.utils.module_loading import import_string
 
@@ -204,13 +209,24 @@ def _follow(projections_path: str, batch_size: int = 500) -> int:
 
     from jobraker.audit.chain import extend_chain
 
-    hooks = [extend_chain] if projections_path.endswith("all_projections") else []
-    runner = ProjectionRunner(get_jobraker(), import_string(projections_path)(), batch_size=batch_size, after_catch_up=hooks)
+    projections = import_string(projections_path)()
+    names = {p.name for p in projections}
+    wanted, unwanted = _names(only), _names(skip)
+    if not (wanted | unwanted) <= names:
+        raise ConfigError(f"projector: no projection named {', '.join(sorted((wanted | unwanted) - names))}")
+    projections = [p for p in projections if (not wanted or p.name in wanted) and p.name not in unwanted]
+    # The hash chain is extended by the projector that runs the rest, not by a --only one.
+    hooks = [extend_chain] if projections_path.endswith("all_projections") and not wanted else []
+    runner = ProjectionRunner(get_jobraker(), projections, batch_size=batch_size, after_catch_up=hooks)
     return _until_signalled(lambda stop: runner.run_forever(stop, settings.database_url or ""))
 
 
+def _names(listed: str) -> set[str]:
+    return {name.strip() for name in listed.split(",") if name.strip()}
+
+
 def cmd_projector(args: argparse.Namespace) -> int:
-    return _follow("jobraker.projections.registry.all_projections", args.batch_size)
+    return _follow("jobraker.projections.registry.all_projections", args.batch_size, args.only, args.skip)
 
 
 def cmd_relay(args: argparse.Namespace) -> int:
@@ -282,9 +298,19 @@ def _print_status(rows: list[dict]) -> None:
 
 
 def _state(row: dict) -> str:
-    if row["failing_at"] is None:
-        return "ok"
-    return f"failing on event {row['failing_at']} ({row['attempts']} attempts): {row['last_error']}"
+    state = "ok" if row["failing_at"] is None else (
+        f"failing on event {row['failing_at']} ({row['attempts']} attempts): {row['last_error']}")
+    return state + _vectors_pending_note() if row["name"] == "vectors" else state
+
+
+def _vectors_pending_note() -> str:
+    """What the vectors projection recorded and the worker has not embedded yet."""
+    from jobraker.projections.embedder import vectors_pending
+
+    pending = vectors_pending()
+    if not pending["count"]:
+        return ""
+    return f"; {pending['count']} to embed by the worker (oldest {pending['oldest_seconds']:.0f} s)"
 
 
 def _print_parked(names: list[str]) -> None:

@@ -40,7 +40,7 @@ def ready(request: HttpRequest) -> JsonResponse:
     checks["projections"] = _summary(rows, problems)
     healthy = all(value == "ok" for value in checks.values())
     body = {"status": "ok" if healthy else "unavailable", "checks": checks, "projection_lag": lag,
-            "projection_problems": problems}
+            "projection_problems": problems, "vectors_pending": _vectors_pending() if rows is not None else None}
     return JsonResponse(body, status=200 if healthy else 503)
 
 
@@ -81,6 +81,18 @@ def _projection_rows() -> list[dict] | None:
         return ProjectionRunner(app, all_projections()).status() + [{**row, "relay": True} for row in relay]
     except Exception as exc:  # a health check reports, it does not raise
         log.warning("health_projections_unreadable", error=type(exc).__name__)
+        return None
+
+
+def _vectors_pending() -> dict | None:
+    """Jobs and candidates waiting for the embedding worker (a count and the oldest's age):
+    reported, not a readiness failure, since matching still answers (with older vectors)."""
+    from jobraker.projections.embedder import vectors_pending
+
+    try:
+        return vectors_pending()
+    except Exception as exc:  # a health check reports, it does not raise
+        log.warning("health_vectors_pending_unreadable", error=type(exc).__name__)
         return None
 
 

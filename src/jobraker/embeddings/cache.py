@@ -21,17 +21,26 @@ def content_hash(model: str, kind: str, text: str) -> str:
 
 
 def embed_passages(provider: EmbeddingProvider, texts: Sequence[str], subject_id: UUID | None = None) -> list[list[float]]:
-    kind = "passage" if subject_id is None else f"passage:{subject_id}"
-    hashes = [content_hash(provider.model, kind, t) for t in texts]
+    return embed_for_subjects(provider, [(text, subject_id) for text in texts])
+
+
+def embed_for_subjects(provider: EmbeddingProvider, items: Sequence[tuple[str, UUID | None]]) -> list[list[float]]:
+    """Vectors of (text, subject) pairs: cached ones read in one query, the rest embedded in one
+    provider call (the worker embeds jobs and candidates of one batch together)."""
+    hashes = [content_hash(provider.model, _kind(subject), text) for text, subject in items]
     known = dict(EmbeddingCache.objects.filter(content_hash__in=hashes).values_list("content_hash", "vector"))
-    missing = [(h, t) for h, t in dict(zip(hashes, texts)).items() if h not in known]
+    missing = {h: item for h, item in zip(hashes, items) if h not in known}
     if missing:
-        vectors = provider.embed_passages([t for _, t in missing])
+        vectors = provider.embed_passages([text for text, _ in missing.values()])
         EmbeddingCache.objects.bulk_create(
-            [EmbeddingCache(content_hash=h, model=provider.model, vector=v, subject_id=subject_id)
-             for (h, _), v in zip(missing, vectors)],
+            [EmbeddingCache(content_hash=h, model=provider.model, vector=v, subject_id=subject)
+             for (h, (_, subject)), v in zip(missing.items(), vectors)],
             ignore_conflicts=True,
         )
-        known.update({h: v for (h, _), v in zip(missing, vectors)})
+        known.update(zip(missing, vectors))
     # pgvector keeps float32: hand out that precision whether the vector was cached or fresh.
     return [np.asarray(known[h], dtype=np.float32).tolist() for h in hashes]
+
+
+def _kind(subject_id: UUID | None) -> str:
+    return "passage" if subject_id is None else f"passage:{subject_id}"

@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 
 import psycopg
 import structlog
-from django.db import close_old_connections, connection, transaction
+from django.db import connection, transaction
 from django.db.models import Count
 from eventsourcing.persistence import Notification
 from eventsourcing.utils import get_topic
@@ -22,6 +22,8 @@ from jobraker.projections.models import ProjectionPosition
 
 log = structlog.get_logger(__name__)
 
+REBUILD_BATCH = 2_000  # events read and written together by a rebuild (one transaction in all)
+
 
 class Projection:
     """Turns events into rows.
@@ -31,6 +33,7 @@ class Projection:
     """
 
     name: ClassVar[str]
+    lane: ClassVar[str | None] = None  # share a thread with these projections (projections/lanes.py); None: its own
     needs_metadata: ClassVar[bool] = False  # the relay passes correlation ids on to messages
 
     def process(self, event: Any, position: int) -> None:
@@ -42,6 +45,16 @@ class Projection:
     def reset(self) -> None:
         """Delete every row this projection wrote (the first step of a rebuild)."""
         raise NotImplementedError
+
+    def apply_batch(self, events: list[tuple[Any, int, dict[str, Any]]]) -> None:
+        """Apply (event, position, metadata) in order: what a rebuild does per batch. One at a
+        time by default; a projection with many rows overrides it to write each batch's rows in
+        a few statements (jobs, applications, timeline)."""
+        for event, position, metadata in events:
+            try:
+                self.handle(event, position, metadata)
+            except SubjectErased:
+                log.info("event_of_erased_subject_skipped", projection=self.name, position=position)
 
     def handled_topics(self) -> list[str]:
         dispatcher = next(
@@ -58,7 +71,8 @@ class ProjectionRunner:
     Each projection advances on its own: one that fails on an event rolls back only its own
     batch, keeps what came before that event, and tries the event again after a doubling
     delay; after ``max_attempts`` failures it parks the event (``ParkedEvent``) and moves past
-    it. The others never wait for it.
+    it. The others never wait for it: following the log, each runs in its own thread (a lane),
+    so neither a failing nor a slow projection holds them.
     """
 
     def __init__(
@@ -102,34 +116,46 @@ class ProjectionRunner:
         while applied or self._retry_due:
             applied = self.run_once()
             total += applied
+        for step in self.after_catch_up:
+            step()
         return total
 
     def run_forever(self, stop: threading.Event, database_url: str, poll_seconds: float = 1.0) -> None:
-        """Catch up whenever the recorder NOTIFYs a new event (and at least every ``poll_seconds``).
+        """Follow the log until ``stop``: each lane (projections/lanes.py) in its own thread, so a
+        slow projection never holds the others; one LISTEN connection wakes them all whenever the
+        recorder NOTIFYs a new event (and each looks at least every ``poll_seconds`` anyway).
         Losing the database (a restart, a failover) means waiting and listening again, not exiting."""
-        while not stop.is_set():
-            try:
-                self._follow(stop, database_url, poll_seconds)
-            except psycopg.OperationalError as exc:
-                log.warning("projection_listener_lost", error=str(exc).strip())
-                stop.wait(poll_seconds)
+        from jobraker.projections.lanes import Lane, lanes_of
 
-    def _follow(self, stop: threading.Event, database_url: str, poll_seconds: float) -> None:
+        lanes = [Lane(self._sub_runner(group), name, stop, poll_seconds) for name, group in lanes_of(self.projections)]
+        if self.after_catch_up:  # the hooks (the hash chain) are a lane of their own too
+            lanes.append(Lane(ProjectionRunner(self.app, [], after_catch_up=self.after_catch_up), "hooks", stop, poll_seconds))
+        for lane in lanes:
+            lane.start()
+        try:
+            while not stop.is_set():
+                try:
+                    self._listen(stop, database_url, poll_seconds, lanes)
+                except psycopg.OperationalError as exc:
+                    log.warning("projection_listener_lost", error=str(exc).strip())
+                    stop.wait(poll_seconds)
+        finally:
+            for lane in lanes:
+                lane.wake()
+            for lane in lanes:
+                lane.join()
+
+    def _sub_runner(self, projections: list[Projection]) -> ProjectionRunner:
+        return ProjectionRunner(self.app, projections, batch_size=self.batch_size, max_attempts=self.max_attempts,
+                                retry_seconds=self.retry_seconds)
+
+    def _listen(self, stop: threading.Event, database_url: str, poll_seconds: float, lanes: list[Any]) -> None:
         channel = self.app.recorder.channel_name  # type: ignore[attr-defined]
         with psycopg.connect(database_url, autocommit=True, connect_timeout=5) as listener:
             listener.execute(psycopg.sql.SQL("LISTEN {}").format(psycopg.sql.Identifier(channel)))
             while not stop.is_set():
-                try:
-                    self.catch_up()
-                    for step in self.after_catch_up:
-                        step()
-                except Exception:
-                    # A projection failing on an event is handled inside catch_up; what arrives
-                    # here is the database going away (or a hook failing). Keep following (the
-                    # lag shows in /health/ready) rather than die, and try again shortly.
-                    log.exception("projection_failed")
-                    close_old_connections()  # a connection the database dropped is opened anew
-                    stop.wait(poll_seconds)
+                for lane in lanes:  # (also after a reconnect: events may have come meanwhile)
+                    lane.wake()
                 for _ in listener.notifies(timeout=poll_seconds, stop_after=1):
                     pass
 
@@ -147,14 +173,14 @@ class ProjectionRunner:
             head = self.app.recorder.max_notification_id() or 0
             projection.reset()
             position = 0
+            topics = projection.handled_topics()
             while position < head:
                 notifications = self.app.recorder.select_notifications(
-                    start=position + 1, limit=self.batch_size, stop=head, topics=projection.handled_topics()
+                    start=position + 1, limit=REBUILD_BATCH, stop=head, topics=topics
                 )
-                for notification in notifications:
-                    self._apply(projection, notification)
+                projection.apply_batch([decoded for n in notifications if (decoded := self._decoded(projection, n))])
                 applied += len(notifications)
-                position = notifications[-1].id if len(notifications) == self.batch_size else head
+                position = notifications[-1].id if len(notifications) == REBUILD_BATCH else head
                 progress(position, head)
             tracking.position = head
             # The replay applied every event, parked ones included: nothing is failing or parked now.
@@ -302,14 +328,23 @@ class ProjectionRunner:
             raise EventFailed(notification) from exc
 
     def _apply(self, projection: Projection, notification: Notification) -> None:
-        metadata = self.app.mapper.metadata_of(notification) if projection.needs_metadata else {}  # type: ignore[attr-defined]
+        decoded = self._decoded(projection, notification)
         try:
-            projection.handle(self.app.mapper.to_domain_event(notification), notification.id, metadata)
+            if decoded is not None:
+                projection.handle(*decoded)
         except SubjectErased:
             # An event stored before its subject's erasure, read after the key went: nothing of
             # theirs may be sealed again, and their ErasureCompleted, later in the log, drops
             # whatever this event would have written. Skipped, so the projection never stalls.
             log.info("event_of_erased_subject_skipped", projection=projection.name, position=notification.id)
+
+    def _decoded(self, projection: Projection, notification: Notification) -> tuple[Any, int, dict[str, Any]] | None:
+        metadata = self.app.mapper.metadata_of(notification) if projection.needs_metadata else {}  # type: ignore[attr-defined]
+        try:
+            return self.app.mapper.to_domain_event(notification), notification.id, metadata
+        except SubjectErased:  # (as in _apply)
+            log.info("event_of_erased_subject_skipped", projection=projection.name, position=notification.id)
+            return None
 
 
 def _reopen_if_broken() -> None:

@@ -14,6 +14,7 @@ from jobraker.domain.personal import ERASED
 from jobraker.matching.places import job_place_keys
 from jobraker.matching.remote import read_work_mode
 from jobraker.projections.base import Projection
+from jobraker.projections.batching import HeldRows
 from jobraker.projections.models import JobRecord
 
 SEARCH_VECTOR = (
@@ -36,6 +37,24 @@ class JobProjection(Projection):
 
     def __init__(self) -> None:
         self._by_candidate = False
+        self._held: HeldRows | None = None  # a rebuild's batch in memory (projections/batching.py)
+        self._to_index: set[Any] = set()
+
+    def apply_batch(self, events: list[tuple[Any, int, dict[str, Any]]]) -> None:
+        self._held = HeldRows(JobRecord.with_tracked, {e.originator_id for e, _, _ in events}, defer=("search",))
+        try:
+            for event, position, metadata in events:
+                self.handle(event, position, metadata)
+            self._write_held()
+        finally:
+            self._held = None
+
+    def _write_held(self) -> None:
+        assert self._held is not None
+        self._held.write()
+        if self._to_index:  # one statement for the batch's search vectors
+            JobRecord.objects.filter(id__in=self._to_index).update(search=SEARCH_VECTOR)
+            self._to_index.clear()
 
     def handle(self, event: Any, position: int, metadata: dict[str, Any]) -> None:
         self._by_candidate = metadata.get("actor") == "candidate"
@@ -54,10 +73,7 @@ class JobProjection(Projection):
         owner = LEGACY_TRACKED_OWNER if self._by_candidate else None
         derived = where_and_how(fields) if owner is None else {}  # a candidate's own job is never matched
         values = {**fields, **derived, "owner_id": owner, "version": event.originator_version, "position": position}
-        # One INSERT … ON CONFLICT, not update_or_create's savepoint, SELECT … FOR UPDATE and write.
-        JobRecord.objects.bulk_create(
-            [JobRecord(id=event.originator_id, **values)], update_conflicts=True, unique_fields=["id"], update_fields=list(values)
-        )
+        self._upsert(event.originator_id, values)
         self._index(event.originator_id)
 
     @process.register
@@ -67,39 +83,61 @@ class JobProjection(Projection):
             return  # replaying the history of an erased candidate
         fields = {k: v for k, v in vars(event).items() if k in _LISTING_FIELDS}
         values = {**fields, "owner_id": event.candidate_id, "version": event.originator_version, "position": position}
-        JobRecord.with_tracked.bulk_create(
-            [JobRecord(id=event.originator_id, **values)], update_conflicts=True, unique_fields=["id"], update_fields=list(values)
-        )
+        self._upsert(event.originator_id, values)
 
     @process.register
     def _owner_erased(self, event: Candidate.ErasureCompleted, position: int) -> None:
+        if self._held is not None:
+            self._write_held()
+            self._held.drop(owner_id=event.originator_id)
         JobRecord.with_tracked.filter(owner_id=event.originator_id).delete()
 
     @process.register
     def _changed(self, event: Job.Changed, position: int) -> None:
-        JobRecord.with_tracked.filter(id=event.originator_id).update(
-            **event.changes, version=event.originator_version, position=position
-        )
+        self._change(event.originator_id, **event.changes, version=event.originator_version, position=position)
         if _WHERE_AND_HOW_FROM & set(event.changes):
-            listing = JobRecord.objects.filter(id=event.originator_id).values(*_WHERE_AND_HOW_FROM).first()
-            if listing is not None:
-                JobRecord.objects.filter(id=event.originator_id).update(**where_and_how(listing))
+            self._rederive(event.originator_id)
         self._index(event.originator_id)
 
     @process.register
     def _duplicate_linked(self, event: Job.DuplicateLinked, position: int) -> None:
-        JobRecord.with_tracked.filter(id=event.originator_id).update(
-            duplicate_of=event.canonical_id, version=event.originator_version, position=position
-        )
+        self._change(event.originator_id, duplicate_of=event.canonical_id, version=event.originator_version, position=position)
 
     @process.register
     def _expired(self, event: Job.Expired, position: int) -> None:
-        JobRecord.with_tracked.filter(id=event.originator_id).update(
-            is_expired=True, version=event.originator_version, position=position
+        self._change(event.originator_id, is_expired=True, version=event.originator_version, position=position)
+
+    def _upsert(self, job_id: Any, values: dict[str, Any]) -> None:
+        if self._held is not None:
+            self._held.put(job_id, **values)
+            return
+        # One INSERT … ON CONFLICT, not update_or_create's savepoint, SELECT … FOR UPDATE and write.
+        JobRecord.with_tracked.bulk_create(
+            [JobRecord(id=job_id, **values)], update_conflicts=True, unique_fields=["id"], update_fields=list(values)
         )
 
+    def _rederive(self, job_id: Any) -> None:
+        """Places and work mode again after the fields they are read from changed (listings only)."""
+        held = self._held.get(job_id) if self._held is not None else None
+        if held is not None:
+            if held.owner_id is None:
+                self._held.change(job_id, **where_and_how({name: getattr(held, name) for name in _WHERE_AND_HOW_FROM}))
+            return
+        listing = JobRecord.objects.filter(id=job_id).values(*_WHERE_AND_HOW_FROM).first()
+        if listing is not None:
+            JobRecord.objects.filter(id=job_id).update(**where_and_how(listing))
+
+    def _change(self, job_id: Any, **values: Any) -> None:
+        if self._held is not None:
+            self._held.change(job_id, **values)
+        else:
+            JobRecord.with_tracked.filter(id=job_id).update(**values)
+
     def _index(self, job_id: object) -> None:
-        JobRecord.objects.filter(id=job_id).update(search=SEARCH_VECTOR)
+        if self._held is not None:
+            self._to_index.add(job_id)
+        else:
+            JobRecord.objects.filter(id=job_id).update(search=SEARCH_VECTOR)
 
 
 def where_and_how(listing: dict[str, Any]) -> dict[str, Any]:

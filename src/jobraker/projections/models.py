@@ -310,3 +310,24 @@ class MatchSummary(models.Model):
 
     class Meta:
         db_table = "jobraker_match_summaries"
+
+
+class EmbeddingPending(models.Model):
+    """A job or candidate whose vector is out of date: the vectors projection records it, the
+    ``embed_pending_vectors`` actor embeds it (projections/embedder.py). Ids and log positions
+    only: the texts are read from the event store by the worker, never kept here.
+
+    ``since`` is the first position whose change the stored vector may not reflect yet (matching
+    waits until no row of its candidate has ``since`` at or before its position); ``position``
+    the last. ``claimed_until``: a worker is embedding it (a lease, so a killed worker's rows
+    come back)."""
+
+    target_id = models.UUIDField(primary_key=True)
+    kind = models.CharField(max_length=16)  # "job" or "candidate"
+    since = models.BigIntegerField()
+    position = models.BigIntegerField()
+    claimed_until = models.DateTimeField(null=True)
+
+    class Meta:
+        db_table = "jobraker_embedding_pending"
+        indexes = [models.Index(fields=["since"], name="embedding_pending_since")]

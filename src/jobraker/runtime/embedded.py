@@ -21,6 +21,7 @@ from pathlib import Path
 import redis
 
 from jobraker.runtime.lifetime import die_with_parent, stop_orphan
+from jobraker.runtime.postgres_sizing import postgres_settings
 
 # pgserver logs every step at INFO and platformdirs warns about XDG_RUNTIME_DIR: noise here.
 logging.getLogger("pgserver").setLevel(logging.WARNING)
@@ -53,14 +54,39 @@ def stop_leftovers(data_dir: Path) -> list[int]:
     return [pid for pid in stopped if pid is not None]
 
 
-def start_postgres(data_dir: Path) -> RunningServer:
+def start_postgres(data_dir: Path, memory_bytes: int | None = None) -> RunningServer:
+    """Start (or find running) the PostgreSQL of this data folder; with ``memory_bytes``, sized
+    for that much memory (runtime/postgres_sizing.py), restarting it once if the size changed."""
     import pgserver
 
     pgdata = (data_dir / "postgres").resolve()
     pgdata.mkdir(parents=True, exist_ok=True)
     server = pgserver.get_server(pgdata, cleanup_mode="stop")
     server.psql("CREATE EXTENSION IF NOT EXISTS vector;")
+    if memory_bytes is not None and apply_sizing(server.get_uri(), postgres_settings(memory_bytes)):
+        server.cleanup()  # shared_buffers takes effect at a start only
+        server = pgserver.get_server(pgdata, cleanup_mode="stop")
     return RunningServer(server.get_uri(), server.cleanup)
+
+
+def apply_sizing(url: str, settings: dict[str, str]) -> bool:
+    """Store the settings (ALTER SYSTEM, kept in the data folder) where they differ from what is
+    stored; reload. Returns whether a restart is needed for them to take effect."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:  # ALTER SYSTEM runs outside a transaction
+        stored = dict(conn.execute(
+            "SELECT name, setting FROM pg_file_settings WHERE sourcefile LIKE '%%postgresql.auto.conf'"
+        ).fetchall())
+        changed = {name: value for name, value in settings.items() if stored.get(name) != value}
+        for name, value in changed.items():
+            conn.execute(psycopg.sql.SQL("ALTER SYSTEM SET {} = {}").format(
+                psycopg.sql.Identifier(name), psycopg.sql.Literal(value)))
+        if changed:
+            conn.execute("SELECT pg_reload_conf()")  # work_mem and the cache size: no restart needed
+        # shared_buffers counts 8 kB blocks; it changes at a start only.
+        [[running_mb]] = conn.execute("SELECT setting::bigint * 8 / 1024 FROM pg_settings WHERE name = 'shared_buffers'")
+    return f"{running_mb}MB" != settings["shared_buffers"]
 
 
 def start_redis(data_dir: Path) -> RunningServer:

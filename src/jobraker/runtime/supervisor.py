@@ -22,8 +22,17 @@ from jobraker.runtime import embedded
 from jobraker.runtime.connectivity import require_reachable
 from jobraker.runtime.lifetime import die_with_parent
 from jobraker.runtime.ownership import DataFolderLock
+from jobraker.runtime.postgres_sizing import machine_memory
 
-PROCESSES = ("serve", "projector", "relay", "worker", "scheduler")
+LOGIN_PROJECTOR = "projector-login"
+PROCESSES = ("serve", "projector", LOGIN_PROJECTOR, "relay", "worker", "scheduler")
+# Children whose command is not their name. The projection login needs (candidates: it writes
+# the login account) follows the log in a process of its own, so that no burst of work in the
+# other projections (listings, their vectors, timelines) competes with it for one interpreter.
+COMMANDS = {
+    "projector": ("projector", "--skip", "candidates"),
+    LOGIN_PROJECTOR: ("projector", "--only", "candidates"),
+}
 SKYVERN_SANDBOX = "sandbox-skyvern"
 RUNTIME_FILE = "runtime.json"
 STOP_SECONDS = 10.0
@@ -71,7 +80,7 @@ class Supervisor:
                 print(f"stopped PID {pid}, left running in {data_dir} by a previous `jobraker up`", flush=True)
         if self.settings.database_url is None:
             print(f"starting PostgreSQL (pgvector) in {data_dir / 'postgres'}", flush=True)
-            server = embedded.start_postgres(data_dir)
+            server = embedded.start_postgres(data_dir, memory_bytes=machine_memory())
             self.env["DATABASE_URL"] = server.url
             self.services.append(server)
         if self.settings.redis_url is None:
@@ -111,7 +120,8 @@ class Supervisor:
     def _jobraker(self, name: str, *args: str) -> subprocess.Popen[bytes]:
         args = self.arguments.setdefault(name, args)
         return subprocess.Popen(
-            self._command(name, *args), env=self.env, start_new_session=True, preexec_fn=die_with_parent
+            self._command(*COMMANDS.get(name, (name,)), *args), env=self.env, start_new_session=True,
+            preexec_fn=die_with_parent,
         )
 
     def _announce_when_ready(self) -> None:

@@ -219,6 +219,19 @@ def _wait_for_projector(reason: str) -> NoReturn:
     raise dramatiq.Retry(reason, delay=min(600_000, 2_000 * 2 ** retries))
 
 
+@dramatiq.actor(queue_name="embed", max_retries=10, min_backoff=1_000, max_backoff=60_000, time_limit=300_000)
+def embed_pending_vectors() -> None:
+    """Embed the jobs and candidates the vectors projection marked pending, in batches (see
+    projections/embedder.py). Idempotent: it looks at what is pending, not at the message."""
+    from jobraker.embeddings.selection import get_provider
+    from jobraker.projections.embedder import NUDGE_KEY, embed_until_done
+
+    redis_client().delete(NUDGE_KEY)  # before looking: a row committed after this look sends a new message
+    done = embed_until_done(get_provider())
+    if done:
+        log.info("vectors_embedded", count=done)
+
+
 @dramatiq.actor(queue_name="match", max_retries=20)
 @done_if_erased
 def match_new_job(job_id: str, correlation_id: str) -> None:
@@ -242,11 +255,14 @@ def match_existing_jobs(candidate_id: str, position: int, correlation_id: str) -
     """A candidate's wishes or automation mode changed: score the best jobs already known for
     them too. Waits until the read models (their vector included) have the change."""
     from jobraker.eventstore.context import caused_by
+    from jobraker.projections.embedder import vector_ready
     from jobraker.projections.positions import slowest_position
     from jobraker.projections.registry import all_projections
 
-    if slowest_position([p.name for p in all_projections()]) < position:
-        _wait_for_projector(f"the read models have not reached event {position} yet")
+    # The vector is the worker's, not the projector's: wait for it, not for every projection.
+    others = [p.name for p in all_projections() if p.name != "vectors"]
+    if slowest_position(others) < position or not vector_ready(UUID(candidate_id), position):
+        _wait_for_projector(f"the read models or the vector have not reached event {position} yet")
     with caused_by(correlation_id, causation_id=f"rematch:{candidate_id}:{position}", actor="system"):
         _auto_matcher().existing_jobs(UUID(candidate_id))
 

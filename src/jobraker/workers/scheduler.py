@@ -153,6 +153,14 @@ def send_follow_up_reminders() -> None:
         log.info("follow_up_reminders_sent", count=sent)
 
 
+def embed_pending_vectors() -> None:
+    """A safety net: a nudge lost with a worker or while Redis was away, or a claim a killed
+    worker left, is picked up within a minute."""
+    from jobraker.projections.embedder import nudge
+
+    nudge()
+
+
 def watch_projection_lag() -> None:
     from jobraker.config import get_settings
     from jobraker.workers.watchdog import check_projection_lag
@@ -209,6 +217,7 @@ JOBS: list[tuple[float | Callable[[], float], Callable[[], None]]] = [
     (WATCHDOG_SECONDS, watch_projection_lag),
     (WATCHDOG_SECONDS, requeue_orphaned_messages),
     (WATCHDOG_SECONDS, delete_skyvern_files),
+    (WATCHDOG_SECONDS, embed_pending_vectors),
     (KEK_CHECK_SECONDS, rotate_keks_when_due),
     (MATCH_REFRESH_SECONDS, send_match_refresh),
 ]

@@ -56,6 +56,8 @@ SAFE_TEXT_FIELDS: dict[str, str] = {
     "Application.RunReported.error_code": "a key of appliers/outcomes.OUTCOMES (our error_code_mapping codes), or empty",
     "Application.SubmissionPrepared.automation": "AutoApplySettings.effective(): mode, strategy, numbers, flag names",
     "Application.NoteAdded.by": "enum Actor",
+    "Application.MailReceived.kind": "one of MAIL_KINDS, the class inbox/classify.py gave the mail",
+    "Application.MailReceived.proposed": "a key of TRANSITIONS (MAIL_MOVES), or empty",
     "Candidate.ConsentGiven.kind": "one of CONSENT_KINDS",
     "Candidate.ConsentWithdrawn.kind": "one of CONSENT_KINDS",
     "Candidate.AutoApplySettingsChanged.mode": "one of the automation MODES",

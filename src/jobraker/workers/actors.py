@@ -373,3 +373,26 @@ def link_duplicates(job_id: str, correlation_id: str) -> None:
     if canonical is None:
         match_new_job.send(job_id, correlation_id)
         check_job_alerts.send(job_id, correlation_id)
+
+
+def _retry_mailbox(retries: int, exception: Exception) -> bool:
+    """A mailbox that is unreachable or dropped the connection is tried again with back-off;
+    refused credentials wait for the next scheduled poll (the candidate must fix them)."""
+    from jobraker.inbox.sync import MailboxError
+
+    if isinstance(exception, MailboxError):
+        return retries < 3 and exception.code in {"unreachable", "connection_lost"}
+    return _retry_transient(retries, exception)
+
+
+@dramatiq.actor(queue_name="ingest", min_backoff=30_000, max_backoff=600_000, retry_when=_retry_mailbox)
+@done_if_erased
+def sync_mailbox(candidate_id: str) -> None:
+    """Read what is new in one candidate's mailbox (inbox/sync.py). The message names the
+    candidate only: the connection is read from its sealed row."""
+    from jobraker.eventstore.app import get_jobraker
+    from jobraker.eventstore.context import caused_by
+    from jobraker.inbox.sync import poll_mailbox
+
+    with caused_by(f"inbox-{candidate_id[:8]}-{int(time.time())}", actor="system"):
+        poll_mailbox(get_jobraker(), UUID(candidate_id))

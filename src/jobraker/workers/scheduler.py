@@ -50,6 +50,17 @@ def send_board_ingestion() -> None:
     log.info("scheduled", actor="ingest_board", boards=len(boards))
 
 
+def send_mailbox_polls() -> None:
+    """One message per connected mailbox (inbox/), naming the candidate only."""
+    from jobraker.inbox.models import Mailbox
+    from jobraker.workers.actors import sync_mailbox
+
+    candidates = [str(c) for c in Mailbox.objects.values_list("candidate_id", flat=True)]
+    for candidate_id in candidates:
+        sync_mailbox.send(candidate_id)
+    log.info("scheduled", actor="sync_mailbox", mailboxes=len(candidates))
+
+
 def flag_stuck_submissions() -> None:
     from jobraker.appliers.submit import flag_stuck_submissions as flag
     from jobraker.eventstore.app import get_jobraker
@@ -196,6 +207,7 @@ WATCHDOG_SECONDS = 60.0
 RECONCILE_SECONDS = 5 * 60.0
 RETENTION_SECONDS = 24 * 3600.0
 KEK_CHECK_SECONDS = 60.0
+INBOX_SECONDS = 5 * 60.0
 JOBS: list[tuple[float, Callable[[], None]]] = [
     (HEARTBEAT_SECONDS, send_heartbeat),
     (INGEST_SECONDS, send_ingestion),
@@ -211,6 +223,7 @@ JOBS: list[tuple[float, Callable[[], None]]] = [
     (WATCHDOG_SECONDS, requeue_orphaned_messages),
     (WATCHDOG_SECONDS, delete_skyvern_files),
     (KEK_CHECK_SECONDS, rotate_keks_when_due),
+    (INBOX_SECONDS, send_mailbox_polls),
 ]
 
 

@@ -1,0 +1,171 @@
+"""Inbox sync against a real IMAP server (Debian's Dovecot, tests/fakes/imap_server.py): a new
+message is read once, a duplicate delivery is not recorded twice, a UIDVALIDITY change re-reads
+without recording again, a restarted server is connected to again, and what a mail implies is
+applied in full automation and proposed otherwise. Sealed at rest, never the body."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+import pytest
+
+from jobraker.config import get_settings
+from jobraker.domain.application import Actor, Application, Status
+from jobraker.inbox.mailboxes import Connection, connect
+from jobraker.inbox.models import Mailbox, SeenMessage
+from jobraker.inbox.sync import MailboxError, poll_mailbox
+
+from .conftest import unique_email
+from .fakes.imap_server import Dovecot, dovecot, employer_mail  # noqa: F401 (fixture)
+from .inbox_mails import utc
+from .test_automation import candidate_in
+from .test_personal_data import raw_event_rows
+
+SENDER = "Jane Recruiter <jane@initech.example>"
+INVITATION = ("Interview invitation - Backend Engineer",
+              "Hello Ada, we would like to invite you to a video interview on December 14, 2026 at 2:30 pm. "
+              "Our office is at 1 Initech Way; call me on +49 30 1234567.")
+REJECTION = ("Your application to Initech", "Dear Ada, unfortunately we have decided to move forward with other candidates.")
+
+
+@pytest.fixture(autouse=True)
+def private_hosts(monkeypatch):  # type: ignore[no-untyped-def]
+    """Dovecot listens on loopback, which only tests and the sandbox may reach."""
+    monkeypatch.setenv("JOBRAKER_INBOX_PRIVATE_HOSTS", "true")
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def applied_with_mailbox(jobraker, projector, server: Dovecot, mode: str = "suggest") -> tuple[UUID, UUID]:  # type: ignore[no-untyped-def]
+    """A candidate who applied to Initech's Backend Engineer job (and to another company's),
+    with their mailbox on the Dovecot server connected."""
+    candidate_id = candidate_in(jobraker, mode)
+    other_job, _ = jobraker.post_job(source="test", external_id=unique_email(), title="Data Engineer", company="Globex",
+                                     url="https://globex.example/jobs/7")
+    jobraker.track_application(candidate_id, other_job, applied=True)
+    job_id, _ = jobraker.post_job(source="test", external_id=unique_email(), title="Backend Engineer", company="Initech",
+                                  url="https://jobs.initech.example/42")
+    application_id, _ = jobraker.track_application(candidate_id, job_id, applied=True)
+    projector.catch_up()
+    connect(candidate_id, Connection(server.host, server.port, server.user, server.password, security="none"))
+    return candidate_id, application_id
+
+
+def mails_on(jobraker, application_id: UUID) -> list[Application.MailReceived]:  # type: ignore[no-untyped-def]
+    return [e for e in jobraker.repository.event_store.get(application_id) if isinstance(e, Application.MailReceived)]
+
+
+def test_a_new_message_is_read_once_recorded_sealed_and_proposed(jobraker, projector, dovecot):  # noqa: F811
+    candidate_id, application_id = applied_with_mailbox(jobraker, projector, dovecot)
+    dovecot.deliver(employer_mail(SENDER, *INVITATION))
+    dovecot.deliver(employer_mail("News <news@unrelated.example>", "Weekly digest", "Nothing about any job."))
+
+    first = poll_mailbox(jobraker, candidate_id)
+    assert (first.read, first.recorded, first.unmatched) == (2, 1, 1)
+    again = poll_mailbox(jobraker, candidate_id)
+    assert again.read == 0  # nothing new: the last UID is kept
+
+    [mail] = mails_on(jobraker, application_id)
+    assert (mail.kind, mail.sender_domain, mail.subject) == ("interview", "initech.example", INVITATION[0])
+    assert (mail.proposed, mail.interview_at) == ("schedule_interview", utc(2026, 12, 14, 14, 30))
+    application = jobraker.get_application(application_id)
+    assert application.status is Status.SUBMITTED  # suggest mode: proposed, not applied
+    assert application.mail_proposal == ("schedule_interview", utc(2026, 12, 14, 14, 30))
+    # Sealed at rest; the body is not kept at all.
+    rows = b"".join(raw_event_rows(jobraker, application_id))
+    assert b"initech.example" not in rows and b"Interview invitation" not in rows and b"1234567" not in rows
+    mailbox = Mailbox.objects.get(candidate_id=candidate_id)
+    assert mailbox.last_uid == 2 and mailbox.messages_read == 2 and mailbox.last_error == ""
+
+    # The candidate confirms the proposal with one move (POST /applications/{id}/transitions does this).
+    jobraker.move_application(application_id, "schedule_interview", Actor.CANDIDATE, at=mail.interview_at)
+    confirmed = jobraker.get_application(application_id)
+    assert confirmed.status is Status.INTERVIEWING and confirmed.mail_proposal is None
+
+
+def test_a_duplicate_delivery_is_recorded_once(jobraker, projector, dovecot):  # noqa: F811
+    candidate_id, application_id = applied_with_mailbox(jobraker, projector, dovecot)
+    raw = employer_mail(SENDER, *REJECTION, message_id="<dup-1@initech.example>")
+    dovecot.deliver(raw)
+    dovecot.deliver(raw)  # the same mail twice (a forwarding rule, a retrying relay)
+    result = poll_mailbox(jobraker, candidate_id)
+    assert (result.read, result.recorded, result.duplicates) == (2, 1, 1)
+    assert len(mails_on(jobraker, application_id)) == 1
+    assert SeenMessage.objects.filter(candidate_id=candidate_id).count() == 1
+
+
+def test_a_uidvalidity_change_rereads_without_recording_twice(jobraker, projector, dovecot):  # noqa: F811
+    candidate_id, application_id = applied_with_mailbox(jobraker, projector, dovecot)
+    dovecot.deliver(employer_mail(SENDER, *INVITATION))
+    assert poll_mailbox(jobraker, candidate_id).recorded == 1
+    before = Mailbox.objects.get(candidate_id=candidate_id).uidvalidity
+
+    dovecot.reset_uidvalidity()
+    dovecot.deliver(employer_mail(SENDER, *REJECTION))
+    result = poll_mailbox(jobraker, candidate_id)
+    assert result.uidvalidity_changed and (result.read, result.recorded, result.duplicates) == (2, 1, 1)
+    assert Mailbox.objects.get(candidate_id=candidate_id).uidvalidity != before
+    assert [m.kind for m in mails_on(jobraker, application_id)] == ["interview", "rejection"]
+
+
+def test_a_server_restart_is_reconnected_to_and_the_failure_recorded(jobraker, projector, dovecot):  # noqa: F811
+    candidate_id, application_id = applied_with_mailbox(jobraker, projector, dovecot)
+    dovecot.deliver(employer_mail(SENDER, *INVITATION))
+    assert poll_mailbox(jobraker, candidate_id).recorded == 1
+
+    dovecot.stop()
+    with pytest.raises(MailboxError) as failed:
+        poll_mailbox(jobraker, candidate_id)
+    assert failed.value.code == "unreachable"
+    down = Mailbox.objects.get(candidate_id=candidate_id)
+    assert (down.last_error, down.failures) == ("unreachable", 1)
+
+    dovecot.start()
+    dovecot.deliver(employer_mail(SENDER, *REJECTION))
+    result = poll_mailbox(jobraker, candidate_id)
+    assert (result.read, result.recorded) == (1, 1)
+    up = Mailbox.objects.get(candidate_id=candidate_id)
+    assert (up.last_error, up.failures) == ("", 0)
+
+
+def test_a_wrong_app_password_is_recorded_as_refused(jobraker, projector, dovecot):  # noqa: F811
+    candidate_id, _ = applied_with_mailbox(jobraker, projector, dovecot)
+    connect(candidate_id, Connection(dovecot.host, dovecot.port, dovecot.user, "wrong", security="none"))
+    with pytest.raises(MailboxError) as failed:
+        poll_mailbox(jobraker, candidate_id)
+    assert failed.value.code == "login_refused"
+    assert Mailbox.objects.get(candidate_id=candidate_id).last_error == "login_refused"
+
+
+def test_full_automation_applies_what_the_mail_implies(jobraker, projector, dovecot):  # noqa: F811
+    candidate_id, application_id = applied_with_mailbox(jobraker, projector, dovecot, mode="full")
+    dovecot.deliver(employer_mail(SENDER, *INVITATION))
+    poll_mailbox(jobraker, candidate_id)
+    application = jobraker.get_application(application_id)
+    assert application.status is Status.INTERVIEWING and application.interviews == [utc(2026, 12, 14, 14, 30)]
+    assert application.mail_proposal is None
+
+    dovecot.deliver(employer_mail(SENDER, *REJECTION))
+    poll_mailbox(jobraker, candidate_id)
+    assert jobraker.get_application(application_id).status is Status.REJECTED
+
+
+def test_an_invitation_without_a_date_is_proposed_even_in_full_automation(jobraker, projector, dovecot):  # noqa: F811
+    candidate_id, application_id = applied_with_mailbox(jobraker, projector, dovecot, mode="full")
+    dovecot.deliver(employer_mail(SENDER, "Backend Engineer at Initech", "We would like to schedule an interview. When suits you?"))
+    poll_mailbox(jobraker, candidate_id)
+    application = jobraker.get_application(application_id)
+    assert application.status is Status.SUBMITTED and application.mail_proposal == ("schedule_interview", None)
+
+
+def test_the_timeline_shows_the_mail_and_its_proposal(jobraker, projector, dovecot):  # noqa: F811
+    from jobraker.projections.models import TimelineEntry
+
+    candidate_id, application_id = applied_with_mailbox(jobraker, projector, dovecot)
+    dovecot.deliver(employer_mail(SENDER, *INVITATION))
+    poll_mailbox(jobraker, candidate_id)
+    projector.catch_up()
+    entry = TimelineEntry.objects.get(aggregate_id=application_id, action="mail")
+    assert entry.detail == {"kind": "interview", "proposed": "schedule_interview", "interview_at": "2026-12-14T14:30:00+00:00",
+                            "sender_domain": "initech.example", "subject": INVITATION[0]}

@@ -169,3 +169,35 @@ def test_the_timeline_shows_the_mail_and_its_proposal(jobraker, projector, dovec
     entry = TimelineEntry.objects.get(aggregate_id=application_id, action="mail")
     assert entry.detail == {"kind": "interview", "proposed": "schedule_interview", "interview_at": "2026-12-14T14:30:00+00:00",
                             "sender_domain": "initech.example", "subject": INVITATION[0]}
+
+
+def test_the_scheduled_poll_runs_on_a_worker_with_ids_only_in_messages_and_logs(jobraker, projector, dovecot):  # noqa: F811
+    """Scheduler → broker → worker → Dovecot: the message names the candidate only, and no log
+    line at DEBUG holds the subject, the sender, the user name or the app password."""
+    from dramatiq import Worker
+
+    from jobraker.workers import actors  # noqa: F401 (declares the actors)
+    from jobraker.workers.broker import broker
+    from jobraker.workers.scheduler import send_mailbox_polls
+
+    from .test_logs_hold_no_personal_data import Capture
+    from .test_queue_messages import _message_bodies
+
+    candidate_id, application_id = applied_with_mailbox(jobraker, projector, dovecot)
+    dovecot.deliver(employer_mail(SENDER, *INVITATION))
+    personal = {"subject": INVITATION[0], "sender": "initech.example", "user": dovecot.user, "password": dovecot.password,
+                "phone": "1234567"}
+    with Capture() as capture:
+        send_mailbox_polls()
+        bodies = [body for body in _message_bodies().values() if b"sync_mailbox" in body]
+        assert bodies and all(str(candidate_id).encode() in body for body in bodies)
+        assert not [name for name, value in personal.items() for body in bodies if value.encode() in body]
+        worker = Worker(broker(), worker_threads=1, worker_timeout=100)
+        worker.start()
+        try:
+            broker().join("ingest", timeout=60_000)
+        finally:
+            worker.stop()
+    assert [m.kind for m in mails_on(jobraker, application_id)] == ["interview"]
+    assert "mail_recorded" in capture.raw.getvalue()  # the capture saw the poll's own lines
+    assert capture.found(personal) == {"raw": [], "written": []}

@@ -201,3 +201,23 @@ def test_the_scheduled_poll_runs_on_a_worker_with_ids_only_in_messages_and_logs(
     assert [m.kind for m in mails_on(jobraker, application_id)] == ["interview"]
     assert "mail_recorded" in capture.raw.getvalue()  # the capture saw the poll's own lines
     assert capture.found(personal) == {"raw": [], "written": []}
+
+
+MALFORMED = [
+    b'From: "\xff\xfe" <a@initech.example>\r\nSubject: \xff\xfe caf\xe9 Initech\r\nContent-Type: text/plain; charset=utf-8\r\n'
+    b'Content-Transfer-Encoding: base64\r\n\r\n!!!notbase64***\r\n',
+    b'From: =?utf-8?b?broken\r\nSubject: =?x-unknown?q?abc?=\r\nContent-Type: multipart/mixed; boundary=""\r\n\r\n--\r\n',
+    b'From: a@initech.example\r\nSubject: Initech\r\nContent-Type: text/plain; charset="utf-16"\r\n\r\n\xff',
+    b'From: <<<@@@>>>\r\nSubject: x\r\nContent-Type: message/rfc822\r\n\r\nnot a message',
+]
+
+
+def test_malformed_mail_does_not_stop_the_mailbox(jobraker, projector, dovecot):  # noqa: F811
+    candidate_id, application_id = applied_with_mailbox(jobraker, projector, dovecot)
+    for raw in MALFORMED:
+        dovecot.deliver(raw)
+    dovecot.deliver(employer_mail(SENDER, *INVITATION))
+    result = poll_mailbox(jobraker, candidate_id)
+    assert result.read == len(MALFORMED) + 1
+    assert "interview" in [m.kind for m in mails_on(jobraker, application_id)]
+    assert Mailbox.objects.get(candidate_id=candidate_id).last_uid == len(MALFORMED) + 1

@@ -29,6 +29,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from email import message_from_bytes, policy
+from email.errors import MessageError
 from email.message import EmailMessage
 from email.utils import parseaddr
 from uuid import UUID
@@ -51,6 +52,8 @@ LOOKBACK_DAYS = 30
 BATCH = 200  # messages per poll at most; the next poll goes on where this one stopped
 TIMEOUT_SECONDS = 30
 BODY_CHARS = 20_000  # what the rules read of a body (never stored)
+# What one malformed mail can raise while it is parsed and judged (not a failure of the poll).
+UNREADABLE = (DomainError, ValueError, LookupError, TypeError, UnicodeError, MessageError)
 
 
 class MailboxError(Exception):
@@ -67,6 +70,7 @@ class PollResult:
     recorded: int = 0
     duplicates: int = 0
     unmatched: int = 0
+    unreadable: int = 0
     uidvalidity_changed: bool = False
 
 
@@ -131,7 +135,7 @@ def _read_new(jobraker, imap: imaplib.IMAP4, mailbox: Mailbox) -> PollResult:  #
         Mailbox.objects.filter(pk=mailbox.pk).update(uidvalidity=uidvalidity, last_uid=0)
     uids = _new_uids(imap, mailbox.last_uid)[:BATCH]
     candidacies = candidacies_of(jobraker, mailbox.candidate_id) if uids else []
-    counts = {"read": 0, "recorded": 0, "duplicates": 0, "unmatched": 0}
+    counts = {"read": 0, "recorded": 0, "duplicates": 0, "unmatched": 0, "unreadable": 0}
     for uid in uids:
         status, data = imap.uid("FETCH", str(uid), "(BODY.PEEK[])")
         raw = next((part[1] for part in data if isinstance(part, tuple)), None) if status == "OK" else None
@@ -157,7 +161,7 @@ def _new_uids(imap: imaplib.IMAP4, last_uid: int) -> list[int]:
 
 
 def handle_message(jobraker, candidate_id: UUID, raw: bytes, candidacies: list[Candidacy]) -> str:  # type: ignore[no-untyped-def]
-    """Record one message; returns "recorded", "duplicates" or "unmatched"."""
+    """Record one message; returns "recorded", "duplicates", "unmatched" or "unreadable"."""
     message = message_from_bytes(raw, policy=policy.default)
     digest = message_digest(candidate_id, message, raw)
     try:
@@ -167,8 +171,14 @@ def handle_message(jobraker, candidate_id: UUID, raw: bytes, candidacies: list[C
         return "duplicates"
     try:
         outcome = _record(jobraker, candidate_id, message, candidacies)
+    except UNREADABLE:
+        # A mail the parser or the rules cannot take would stop every later poll at its UID:
+        # it stays marked as seen, and only its kind says so.
+        SeenMessage.objects.filter(pk=seen.pk).update(kind="unreadable")
+        log.warning("mail_unreadable", candidate_id=str(candidate_id), exc_info=False)
+        return "unreadable"
     except Exception:
-        seen.delete()  # not handled after all: the next read tries again
+        seen.delete()  # not handled after all (a database away, a concurrent save): the next read tries again
         raise
     if outcome is None:
         return "unmatched"

@@ -87,3 +87,44 @@ def test_erasure_removes_the_mailbox_and_what_was_read(live_projector, private_h
     erase_candidate(jobraker, UUID(created["id"]), "candidate")
     assert not Mailbox.objects.filter(candidate_id=created["id"]).exists()
     assert not SeenMessage.objects.filter(candidate_id=created["id"]).exists()
+
+
+def test_the_owner_sees_the_mail_on_the_timeline_and_confirms_its_proposal(live_projector, private_hosts, jobraker):
+    """End to end through the API: a tracked application, the mailbox on a real Dovecot, an
+    invitation read by the poller, its proposal on the timeline, confirmed with one POST to the
+    existing transitions endpoint. Nobody else sees it."""
+    from .api_helpers import wait
+    from .fakes.imap_server import employer_mail, remove, start_dovecot
+    from .test_inbox_sync import INVITATION, SENDER
+    from jobraker.inbox.sync import poll_mailbox
+
+    server = start_dovecot()
+    try:
+        owner, created, _ = signed_in()
+        tracked = owner.post("/api/v1/applications", {"title": "Backend Engineer", "company": "Initech",
+                                                      "url": "https://jobs.initech.example/42"}, format="json")
+        assert tracked.status_code == 201, tracked.content
+        app_id = tracked.json()["id"]
+        owner.get(f"/api/v1/applications/{app_id}", **wait(owner, tracked))
+        connected = owner.put(URL, {**GIVEN, "port": server.port, "user": server.user, "password": server.password},
+                              format="json")
+        assert connected.status_code == 200
+        server.deliver(employer_mail(SENDER, *INVITATION))
+        assert poll_mailbox(jobraker, UUID(created["id"])).recorded == 1
+    finally:
+        remove(server)
+
+    position = jobraker.recorder.max_notification_id()
+    from .api_helpers import caught_up
+
+    detail = owner.get(f"/api/v1/applications/{app_id}", **caught_up(position))
+    [mail] = [entry for entry in detail.json()["timeline"] if entry["action"] == "mail"]
+    assert mail["detail"]["proposed"] == "schedule_interview" and mail["detail"]["subject"] == INVITATION[0]
+    other, _, _ = signed_in()
+    assert other.get(f"/api/v1/applications/{app_id}").status_code == 404
+
+    confirmed = owner.post(f"/api/v1/applications/{app_id}/transitions",
+                           {"action": mail["detail"]["proposed"], "at": mail["detail"]["interview_at"]}, format="json")
+    assert confirmed.status_code == 200, confirmed.content
+    assert owner.get(f"/api/v1/applications/{app_id}", **wait(owner, confirmed)).json()["status"] == "interviewing"
+    assert owner.get(URL).json()["messages_read"] == 1

@@ -56,6 +56,13 @@ def mails_on(jobraker, application_id: UUID) -> list[Application.MailReceived]: 
     return [e for e in jobraker.repository.event_store.get(application_id) if isinstance(e, Application.MailReceived)]
 
 
+def notifications_of(jobraker, candidate_id: UUID) -> list:  # type: ignore[no-untyped-def]
+    from jobraker.domain.notification import Notification
+    from jobraker.privacy.streams import streams_started_for
+
+    return [jobraker.repository.get(i) for i in streams_started_for(jobraker, candidate_id, Notification.Sent)]
+
+
 def test_a_new_message_is_read_once_recorded_sealed_and_proposed(jobraker, projector, dovecot):  # noqa: F811
     candidate_id, application_id = applied_with_mailbox(jobraker, projector, dovecot)
     dovecot.deliver(employer_mail(SENDER, *INVITATION))
@@ -77,6 +84,9 @@ def test_a_new_message_is_read_once_recorded_sealed_and_proposed(jobraker, proje
     assert b"initech.example" not in rows and b"Interview invitation" not in rows and b"1234567" not in rows
     mailbox = Mailbox.objects.get(candidate_id=candidate_id)
     assert mailbox.last_uid == 2 and mailbox.messages_read == 2 and mailbox.last_error == ""
+    [notification] = notifications_of(jobraker, candidate_id)
+    assert notification.kind == "application_mail" and notification.link == f"/api/v1/applications/{application_id}"
+    assert "invites you to an interview on 2026-12-14 14:30 UTC" in notification.message
 
     # The candidate confirms the proposal with one move (POST /applications/{id}/transitions does this).
     jobraker.move_application(application_id, "schedule_interview", Actor.CANDIDATE, at=mail.interview_at)
@@ -145,6 +155,7 @@ def test_full_automation_applies_what_the_mail_implies(jobraker, projector, dove
     application = jobraker.get_application(application_id)
     assert application.status is Status.INTERVIEWING and application.interviews == [utc(2026, 12, 14, 14, 30)]
     assert application.mail_proposal is None
+    assert not [n for n in notifications_of(jobraker, candidate_id) if n.kind == "application_mail"]  # applied, not proposed
 
     dovecot.deliver(employer_mail(SENDER, *REJECTION))
     poll_mailbox(jobraker, candidate_id)

@@ -207,6 +207,8 @@ def _record(jobraker, candidate_id: UUID, message: EmailMessage, candidacies: li
     if proposed and _full_automation(jobraker, candidate_id) and (proposed != "schedule_interview" or verdict.interview_at):
         applied = _apply(application, proposed, verdict.interview_at)
     jobraker.save(application)
+    if proposed and not applied:
+        _propose(jobraker, application, proposed, verdict.interview_at)
     log.info("mail_recorded", candidate_id=str(candidate_id), application_id=str(application_id), kind=verdict.kind,
              proposed=proposed, applied=applied)
     return application_id, verdict.kind
@@ -222,6 +224,25 @@ def _apply(application: Application, action: str, interview_at: datetime | None)
     except DomainError:
         return False  # not open after all: the mail stays on the timeline, proposed
     return True
+
+
+PROPOSALS = {
+    "confirm_submission": "it confirms the employer received your application",
+    "record_rejection": "it looks like a rejection",
+    "schedule_interview": "it invites you to an interview",
+    "record_offer": "it looks like an offer",
+}
+
+
+def _propose(jobraker, application: Application, action: str, interview_at: datetime | None) -> None:  # type: ignore[no-untyped-def]
+    """Tell the candidate what the mail proposes; one POST to the transitions endpoint confirms it.
+    Once per recorded mail (the cause names the application's version)."""
+    job = jobraker.get_job(application.job_id)
+    when = f" on {interview_at:%Y-%m-%d %H:%M} UTC" if interview_at else ""
+    message = (f"An employer wrote about your application to {job.title} at {job.company}: {PROPOSALS[action]}{when}. "
+               f"Confirm on the application page (action {action}) and Jobraker moves it.")
+    jobraker.send_notification(f"mail:{application.id}:{application.version}", application.candidate_id,
+                               "application_mail", message, link=f"/api/v1/applications/{application.id}")
 
 
 def _full_automation(jobraker, candidate_id: UUID) -> bool:  # type: ignore[no-untyped-def]

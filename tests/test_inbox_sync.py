@@ -5,6 +5,7 @@ applied in full automation and proposed otherwise. Sealed at rest, never the bod
 
 from __future__ import annotations
 
+import json
 from uuid import UUID
 
 import pytest
@@ -194,15 +195,17 @@ def test_the_scheduled_poll_runs_on_a_worker_with_ids_only_in_messages_and_logs(
     from .test_logs_hold_no_personal_data import Capture
     from .test_queue_messages import _message_bodies
 
+    broker().flush_all()  # no other test's messages
     candidate_id, application_id = applied_with_mailbox(jobraker, projector, dovecot)
+    Mailbox.objects.exclude(candidate_id=candidate_id).delete()  # earlier tests' mailboxes, their servers gone
     dovecot.deliver(employer_mail(SENDER, *INVITATION))
     personal = {"subject": INVITATION[0], "sender": "initech.example", "user": dovecot.user, "password": dovecot.password,
                 "phone": "1234567"}
     with Capture() as capture:
         send_mailbox_polls()
-        bodies = [body for body in _message_bodies().values() if b"sync_mailbox" in body]
-        assert bodies and all(str(candidate_id).encode() in body for body in bodies)
-        assert not [name for name, value in personal.items() for body in bodies if value.encode() in body]
+        bodies = [json.loads(body) for body in _message_bodies().values() if b"sync_mailbox" in body]
+        assert [body["args"] for body in bodies] == [[str(candidate_id)]]  # the candidate's id, nothing else
+        assert not [name for name, value in personal.items() for body in bodies if value in json.dumps(body)]
         worker = Worker(broker(), worker_threads=1, worker_timeout=100)
         worker.start()
         try:
@@ -232,3 +235,13 @@ def test_malformed_mail_does_not_stop_the_mailbox(jobraker, projector, dovecot):
     assert result.read == len(MALFORMED) + 1
     assert "interview" in [m.kind for m in mails_on(jobraker, application_id)]
     assert Mailbox.objects.get(candidate_id=candidate_id).last_uid == len(MALFORMED) + 1
+
+
+def test_a_host_no_longer_allowed_is_refused_before_connecting(jobraker, projector, dovecot, monkeypatch):  # noqa: F811
+    candidate_id, _ = applied_with_mailbox(jobraker, projector, dovecot)
+    monkeypatch.delenv("JOBRAKER_INBOX_PRIVATE_HOSTS")
+    get_settings.cache_clear()
+    with pytest.raises(MailboxError) as failed:
+        poll_mailbox(jobraker, candidate_id)
+    assert failed.value.code == "host_refused"
+    assert Mailbox.objects.get(candidate_id=candidate_id).last_error == "host_refused"

@@ -76,7 +76,10 @@ class PollResult:
 
 @contextmanager
 def open_imap(connection: Connection) -> Iterator[imaplib.IMAP4]:
-    check_connection(connection)  # again: the rules may have changed since it was stored
+    try:
+        check_connection(connection)  # again: the rules (or what the name resolves to) may have changed
+    except DomainError as exc:
+        raise MailboxError("host_refused") from exc
     try:
         if connection.security == "ssl":
             imap: imaplib.IMAP4 = imaplib.IMAP4_SSL(connection.host, connection.port, ssl_context=ssl.create_default_context(),

@@ -10,8 +10,11 @@ process manager would. When the faults stop and the work has drained it checks:
 
 - no application was sent to Skyvern twice;
 - no event lost or reordered: every stream's versions run 1..n, and the hash chain verifies;
-- no application left queued or submitting, and no message dead-lettered;
-- every projection equals a fresh rebuild from the log.
+- no application left queued or submitting, and no message dead-lettered (the scheduler's
+  reconcilers settle runs whose webhook never came and submissions a killed worker left);
+- every projection equals a fresh rebuild from the log;
+- the work recovered within ``--recovery-target`` seconds of the last fault: from then on
+  every application was settled or queued and progressing (see ``stalled``).
 
 It prints a summary and exits 1 if any invariant fails.
 """
@@ -44,6 +47,10 @@ from .fakes.skyvern_server import FakeSkyvern
 
 PROCESSES = ("projector", "relay", "worker", "scheduler")
 OPEN_STATUSES = {"queued", "submitting"}
+# A queued application is progressing while a message for it waits, runs or is due this soon.
+DUE_WITHIN_SECONDS = 60
+# A submission without a run id is stuck once it is this old (the loopback Skyvern answers in 50 ms).
+STUCK_SUBMISSION_SECONDS = 15
 
 
 @dataclass
@@ -138,6 +145,8 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=120.0, help="how long faults are injected")
     parser.add_argument("--fault-every", type=float, default=4.0, help="seconds between faults")
     parser.add_argument("--drain-seconds", type=float, default=300.0, help="how long the work may take to finish")
+    parser.add_argument("--recovery-target", type=float, default=120.0,
+                        help="seconds after the last fault by which nothing may be stalled")
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--keep", action="store_true", help="keep the data folder and process logs")
     return parser.parse_args(argv)
@@ -150,10 +159,14 @@ class ChaosRun:
         self.random = random.Random(args.seed)
         self.faults = Faults()
         self.started = time.monotonic()
+        self.last_fault = self.started
+        self.samples: list[tuple[float, int]] = []  # (seconds after the last fault, stalled applications)
+        self.last_stall: dict | None = None
 
     def run(self) -> dict:
         self.servers = Servers(self.work / "data")
-        with FakeAdzuna([listing(n) for n in range(self.args.listings)]) as adzuna, FakeSkyvern() as skyvern:
+        with FakeAdzuna([listing(n) for n in range(self.args.listings)]) as adzuna, \
+                FakeSkyvern(finish_after=2.0) as skyvern:  # runs end in 2 s; no webhook ever comes
             self.adzuna, self.skyvern = adzuna, skyvern
             env = self._environment()
             os.environ.update(env)
@@ -167,7 +180,7 @@ class ChaosRun:
             try:
                 candidates = self._load_candidates()
                 self._inject_faults()
-                drained = self._drain()
+                drained = self.drained = self._drain()
                 self.fleet.stop()
                 return self._summary(candidates, drained, self._check())
             finally:
@@ -182,7 +195,7 @@ class ChaosRun:
             REDIS_URL=self.servers.redis.url,
             JOBRAKER_DATA_DIR=str(self.work / "data"),
             JOBRAKER_ENV="development",
-            JOBRAKER_LOG_LEVEL="WARNING",
+            JOBRAKER_LOG_LEVEL=os.environ.get("CHAOS_LOG_LEVEL", "WARNING"),
             ADZUNA_APP_ID="chaos",
             ADZUNA_APP_KEY=self.adzuna.app_key,
             ADZUNA_BASE_URL=self.adzuna.base_url,
@@ -220,6 +233,7 @@ class ChaosRun:
         while time.monotonic() < deadline or first_round:
             fault = first_round.pop() if first_round else self.random.choice(kinds + kinds[: len(PROCESSES)])
             fault()
+            self.last_fault = time.monotonic()
             time.sleep(self.args.fault_every)
             for name in self.fleet.revive():
                 self.faults.note(f"restarted {name} after it died")
@@ -247,6 +261,7 @@ class ChaosRun:
         deadline = time.monotonic() + self.args.drain_seconds
         while time.monotonic() < deadline:
             self.fleet.revive()
+            self._sample()
             if self._settled():
                 return True
             time.sleep(2)
@@ -269,6 +284,93 @@ class ChaosRun:
             self._close_connections()
             return False
 
+    def _sample(self) -> None:
+        try:
+            stalled = self._stalled()
+        except (DatabaseError, RedisError):
+            self._close_connections()
+            stalled = {"unreadable": "the database or Redis is coming back"}  # counts as not recovered
+        seconds = time.monotonic() - self.last_fault
+        self.samples.append((seconds, len(stalled)))
+        if stalled:
+            self.last_stall = {"seconds_after_last_fault": round(seconds, 1), **Counter(stalled.values()),
+                               "owners": self._owners(list(stalled)[:5])}
+
+    def _owners(self, application_ids: list[str]) -> dict[str, list]:
+        """For the record: each stalled application's owner message and how long its promise lasts."""
+        import redis
+
+        from jobraker.workers.pickup import KEY
+
+        with suppress(RedisError, ValueError):
+            client = redis.Redis.from_url(self.servers.redis.url)
+            return {a: [client.get(KEY.format(a)), client.pttl(KEY.format(a))] for a in application_ids}
+        return {}
+
+    def _stalled(self) -> dict[str, str]:
+        """Applications neither settled nor progressing, with why: queued, read by the relay, with
+        no Dramatiq message for them waiting, being worked on, or due within a minute; or submitting with no run
+        recorded for longer than any live call to Skyvern takes (a killed worker's). Read from
+        the applications' read model, then confirmed from the event log (a read model that lags
+        is not stalled work)."""
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from jobraker.appliers.models import SkyvernRunLink
+        from jobraker.projections.models import ApplicationRecord, ProjectionPosition
+
+        relay = ProjectionPosition.objects.filter(name="relay").values_list("position", flat=True).first() or 0
+        # (One the relay has not read yet has its message still to come: the log keeps it.)
+        queued = {str(a) for a in ApplicationRecord.objects.filter(status="queued", position__lte=relay)
+                  .values_list("id", flat=True)}
+        old = timezone.now() - timedelta(seconds=STUCK_SUBMISSION_SECONDS)
+        submitting = {str(a) for a in ApplicationRecord.objects.filter(status="submitting", updated_at__lt=old)
+                      .values_list("id", flat=True)}
+        with_run = {str(a) for a in SkyvernRunLink.objects.filter(application_id__in=submitting)
+                    .values_list("application_id", flat=True)}
+        suspects = {a: "queued, no message due" for a in queued - self._due_soon()}
+        suspects.update({a: "submitting with no run" for a in submitting - with_run})
+        return {a: why for a, why in suspects.items() if self._confirmed(a, why)}
+
+    @staticmethod
+    def _confirmed(application_id: str, why: str) -> bool:
+        """The event log agrees: still queued, or still submitting with no run."""
+        from uuid import UUID
+
+        from jobraker.eventstore.app import get_jobraker
+
+        application = get_jobraker().get_application(UUID(application_id))
+        if why.startswith("queued"):
+            return application.status.value == "queued"
+        return application.status.value == "submitting" and application.run_id is None
+
+    def _due_soon(self) -> set[str]:
+        import redis
+
+        client = redis.Redis.from_url(self.servers.redis.url)
+        soon_ms = (time.time() + DUE_WITHIN_SECONDS) * 1000
+        due = set()
+        for key in ("dramatiq:apply.msgs", "dramatiq:apply.DQ.msgs"):
+            for raw in client.hvals(key):
+                message = json.loads(raw)
+                if message["options"].get("eta", 0) <= soon_ms:
+                    due.add(str(message["args"][0]))
+        return due
+
+    def recovery_seconds(self, drained: bool) -> float | None:
+        """Seconds from the last fault to the first sample after which no application was stalled
+        again (None: still stalled at the end). Whether all other work drained is reported apart."""
+        if not self.samples:
+            return None
+        recovered: float | None = None
+        for seconds, stalled in self.samples:
+            if stalled != 0:
+                recovered = None
+            elif recovered is None:
+                recovered = seconds
+        return round(recovered, 1) if recovered is not None else None
+
     def _messages_pending(self) -> bool:
         """Dramatiq keeps every message, waiting, delayed or being worked on, in a ``.msgs`` hash
         until it is acknowledged; dead-lettered ones (``.XQ``) are not pending."""
@@ -284,12 +386,11 @@ class ChaosRun:
         return {key.decode(): client.hlen(key) for key in client.scan_iter("dramatiq:*.msgs")}
 
     def _work_left(self) -> bool:
-        """Applications still queued. (With no message pending, nothing is mid-submission: one left
-        submitting waits for Skyvern's answer, or was dropped by a killed worker and waits for
-        the reconciler's review, which ``_check`` runs.)"""
+        """Applications still queued or submitting: the scheduler polls the runs whose webhook never
+        came (all of them here) and sends to review what a killed worker left mid-submission."""
         from jobraker.projections.models import ApplicationRecord
 
-        return ApplicationRecord.objects.filter(status="queued").exists()
+        return ApplicationRecord.objects.filter(status__in=OPEN_STATUSES).exists()
 
     def _open_applications(self) -> list[str]:
         from jobraker.projections.models import ApplicationRecord
@@ -297,20 +398,11 @@ class ChaosRun:
         return [str(a) for a in ApplicationRecord.objects.filter(status__in=OPEN_STATUSES).values_list("id", flat=True)]
 
     def _check(self) -> dict[str, bool]:
-        from jobraker.appliers.skyvern import SkyvernApplier
-        from jobraker.appliers.submit import flag_stuck_submissions
-        from jobraker.appliers.webhooks import poll_silent_runs
+        from jobraker.appliers.models import SkyvernRunLink
         from jobraker.eventstore.app import get_jobraker
 
         jobraker = get_jobraker()
-        # What the scheduler does after its waiting times: Skyvern finished every run it accepted;
-        # submissions a killed worker left behind go to review.
-        for n in range(1, len(self.skyvern.tasks) + 1):
-            self.skyvern.statuses[self.skyvern.run_id(n)] = "completed"
-        self.polled = poll_silent_runs(jobraker, SkyvernApplier(self.skyvern.base_url, self.skyvern.api_key), older_than_minutes=0)
-        from django.utils import timezone
-
-        self.flagged = flag_stuck_submissions(jobraker, now=timezone.now() + timezone.timedelta(days=1))
+        self.polled = SkyvernRunLink.objects.filter(next_poll_at__isnull=True).count()  # settled by the scheduler's polls
         from jobraker.projections.base import ProjectionRunner
         from jobraker.projections.registry import all_projections
 
@@ -323,7 +415,12 @@ class ChaosRun:
             "no application left queued or submitting": not self._open_applications(),
             "no message dead-lettered": not self._dead_letters(),
             "projections equal a fresh rebuild": self._projections_rebuild_equal(runner),
+            f"recovered within {self.args.recovery_target:.0f} s of the last fault": self._recovered(),
         }
+
+    def _recovered(self) -> bool:
+        seconds = self.recovery_seconds(self.drained)
+        return seconds is not None and seconds <= self.args.recovery_target
 
     def _no_duplicate_submissions(self) -> bool:
         sent = Counter((task["url"], task["prompt"]) for task in self.skyvern.tasks)
@@ -368,8 +465,11 @@ class ChaosRun:
             "skyvern_tasks": len(self.skyvern.tasks),
             "adzuna_requests": len(self.adzuna.requests),
             "applications": dict(statuses),
-            "polled_runs": len(self.polled),
-            "flagged_for_review": len(self.flagged),
+            "polled_runs": self.polled,
+            "recovery_seconds": self.recovery_seconds(drained),
+            "stalled_peak": max((n for _, n in self.samples), default=0),
+            "last_stall": self.last_stall,
+            "drain_seconds": round(self.samples[-1][0], 1) if self.samples else None,
             "duplicates": self.duplicates,
             "dead_letters": self._dead_letters(),
             "rebuild_differences": self.rebuild_differences,

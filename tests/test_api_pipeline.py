@@ -119,6 +119,10 @@ def test_illegal_and_unknown_transitions_are_refused(candidate):
         ("/api/v1/candidates/me/profile", "patch", {"remote": "sometimes"}, "remote"),
         ("/api/v1/candidates/me/profile", "patch", {"favourite_colour": "blue"}, "favourite_colour"),
         ("/api/v1/candidates/me/preferences", "patch", {"countries": ["GBR"]}, "countries"),
+        ("/api/v1/candidates/me/preferences", "patch", {"countries": ["gb", "QQ"]}, "countries"),  # no such ISO 3166 code
+        ("/api/v1/candidates/me/profile", "patch", {"salary_currency": "EURO"}, "salary_currency"),
+        ("/api/v1/candidates/me/profile", "patch", {"salary_currency": "ABC"}, "salary_currency"),  # no such ISO 4217 code
+        ("/api/v1/candidates/me/profile", "patch", {"radius_km": 0}, "radius_km"),
         ("/api/v1/candidates/me/auto-apply", "patch", {"daily_cap": 0}, "daily_cap"),
         ("/api/v1/candidates/me/consents", "post", {"kind": "marketing", "version": "1"}, "kind"),
         ("/api/v1/applications", "post", {"title": "only a title"}, "non_field_errors"),

@@ -235,7 +235,7 @@ def test_runs_whose_webhook_never_came_are_polled(jobraker):
         submit(jobraker, done, applier, HOOK)
         submit(jobraker, running, applier, HOOK)
         SkyvernRunLink.objects.filter(run_id__in=[skyvern.run_id(1), skyvern.run_id(2)]).update(
-            created_at=timezone.now() - timedelta(hours=1)
+            next_poll_at=timezone.now() - timedelta(seconds=1)
         )
         skyvern.statuses[skyvern.run_id(1)] = "completed"
         skyvern.outputs[skyvern.run_id(1)] = {"submitted": True, "confirmation": "Application received"}

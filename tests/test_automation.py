@@ -55,7 +55,9 @@ def candidate_in(jobraker, mode: str, consent: bool = True, name: str = "Ada Lov
     return candidate_id
 
 
-def new_job(jobraker, company: str = "Acme") -> UUID:
+def new_job(jobraker, company: str | None = None) -> UUID:
+    # A company of its own per job unless given: these tests are not about the company limit (test_company_pacing.py).
+    company = company or f"Acme {uuid4().hex[:8]}"
     job_id, _ = jobraker.post_job(source="test", external_id=unique_email(), title="Django developer",
                                   company=company, url="https://jobs.example.org/apply/1")
     return job_id
@@ -92,7 +94,8 @@ def test_a_strategy_sets_the_levels_and_each_override_wins(strategy):
     assert (tuned.min_score, tuned.daily_cap, tuned.strict_filters) == (42, levels.daily_cap, not levels.strict_filters)
     assert tuned.effective() == {
         "mode": "full", "strategy": strategy, "min_score": 42, "daily_cap": levels.daily_cap,
-        "strict_filters": not levels.strict_filters, "overridden": ["min_score", "strict_filters"],
+        "strict_filters": not levels.strict_filters, "company_limit": levels.company_limit,
+        "overridden": ["min_score", "strict_filters"],
     }
 
 
@@ -133,10 +136,12 @@ def test_old_on_off_events_read_as_modes_with_the_same_values(jobraker, projecto
         event = Candidate.AutoApplySettingsChanged(
             originator_id=candidate.id, originator_version=candidate.version + 1 + offset, timestamp=timezone.now(),
             mode="off", strategy="balanced", min_score_override=None, daily_cap_override=None, strict_filters_override=None,
+            company_limit_override=None,
         )
         stored = jobraker.mapper.to_stored_event(event)
         state = jobraker.mapper.transcoder.decode(stored.state)
-        for name in ("class_version", "mode", "strategy", "min_score_override", "daily_cap_override", "strict_filters_override"):
+        for name in ("class_version", "mode", "strategy", "min_score_override", "daily_cap_override", "strict_filters_override",
+                     "company_limit_override"):
             state.pop(name)
         state.update(enabled=enabled, min_score=min_score, daily_cap=daily_cap)  # exactly the version-1 shape
         jobraker.recorder.insert_events([replace(stored, state=jobraker.mapper.transcoder.encode(state))])
@@ -154,7 +159,7 @@ def test_old_on_off_events_read_as_modes_with_the_same_values(jobraker, projecto
     row = CandidateRecord.objects.get(id=candidate.id).auto_apply
     assert {k: row[k] for k in ("mode", "enabled", "min_score", "daily_cap", "overrides")} == {
         "mode": "off", "enabled": False, "min_score": 70, "daily_cap": 3,
-        "overrides": {"min_score": None, "daily_cap": 3, "strict_filters": None},
+        "overrides": {"min_score": None, "daily_cap": 3, "strict_filters": None, "company_limit": None},
     }
 
 
@@ -194,7 +199,7 @@ def test_each_mode_decides_and_records_its_values(jobraker, mode, consent, outco
     assert decision.action == outcome and application.status is status
     assert application.explanation["automation"] == {
         "mode": mode, "strategy": "selective", "min_score": 80, "daily_cap": 3, "strict_filters": True,
-        "overridden": ["daily_cap"], "soft_misses": [],
+        "company_limit": STRATEGIES["selective"].company_limit, "overridden": ["daily_cap"], "soft_misses": [],
     }
     assert application.explanation["decision"] == decision.reason
 

@@ -34,7 +34,7 @@ def match(candidate_id: str, score: int = 90) -> tuple[str, int]:
     """A match found by Jobraker (as the match actor records it), prepared in approve mode."""
     jobraker = get_jobraker()
     job_id, _ = jobraker.post_job(source="test", external_id=unique_email(), title="Django developer",
-                                  company="Acme", url="https://jobs.example.org/apply/9")
+                                  company=f"Acme {uuid4().hex[:8]}", url="https://jobs.example.org/apply/9")
     app_id, position, _ = jobraker.record_match(
         UUID(candidate_id), job_id, score, "test-model", {}, prepare=preparer(HOOK, timedelta(hours=72))
     )
@@ -70,15 +70,18 @@ def test_automation_defaults_then_put_and_read_back(live_projector):
     assert r.status_code == 200 and r["ETag"]
     balanced = STRATEGIES["balanced"]
     assert r.json()["mode"] == "off" and r.json()["strategy"] == "balanced"
-    assert r.json()["effective"] == {"min_score": balanced.min_score, "daily_cap": balanced.daily_cap, "strict_filters": True}
+    assert r.json()["effective"] == {"min_score": balanced.min_score, "daily_cap": balanced.daily_cap, "strict_filters": True,
+                                     "company_limit": balanced.company_limit}
     assert set(r.json()["strategies"]) == {"selective", "balanced", "aggressive"}
 
-    r = client.put(AUTOMATION, {"mode": "suggest", "strategy": "aggressive", "overrides": {"min_score": 60}}, format="json")
+    r = client.put(AUTOMATION, {"mode": "suggest", "strategy": "aggressive", "overrides": {"min_score": 60, "company_limit": 5}},
+                   format="json")
     assert r.status_code == 200, r.content
     body = client.get(AUTOMATION, **wait(client, r)).json()
     assert (body["mode"], body["strategy"]) == ("suggest", "aggressive")
-    assert body["overrides"] == {"min_score": 60, "daily_cap": None, "strict_filters": None}
-    assert body["effective"] == {"min_score": 60, "daily_cap": STRATEGIES["aggressive"].daily_cap, "strict_filters": False}
+    assert body["overrides"] == {"min_score": 60, "daily_cap": None, "strict_filters": None, "company_limit": 5}
+    assert body["effective"] == {"min_score": 60, "daily_cap": STRATEGIES["aggressive"].daily_cap, "strict_filters": False,
+                                 "company_limit": 5}
 
     # PUT replaces the whole setting: an override left out follows the strategy again.
     etag = client.get(AUTOMATION, **wait(client, r))["ETag"]
@@ -86,6 +89,7 @@ def test_automation_defaults_then_put_and_read_back(live_projector):
     assert r.status_code == 200
     body = client.get(AUTOMATION, **wait(client, r)).json()
     assert body["effective"]["min_score"] == STRATEGIES["aggressive"].min_score
+    assert body["effective"]["company_limit"] == STRATEGIES["aggressive"].company_limit
     stale = client.put(AUTOMATION, {"mode": "off", "strategy": "balanced"}, format="json", HTTP_IF_MATCH=etag)
     assert stale.status_code == 412  # someone changed it since that version was read
     assert client.get(AUTOMATION).json()["mode"] == "suggest"
@@ -109,6 +113,7 @@ def test_sending_modes_need_the_auto_apply_consent(live_projector):
         ({"mode": "off"}, "strategy"),
         ({"mode": "off", "strategy": "balanced", "overrides": {"daily_cap": 0}}, "overrides.daily_cap"),
         ({"mode": "off", "strategy": "balanced", "overrides": {"min_score": 101}}, "overrides.min_score"),
+        ({"mode": "off", "strategy": "balanced", "overrides": {"company_limit": 0}}, "overrides.company_limit"),
         ({"mode": "off", "strategy": "balanced", "enabled": True}, "enabled"),
     ],
 )

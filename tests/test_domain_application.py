@@ -29,6 +29,7 @@ from jobraker.domain.application import (
     application_id,
 )
 from jobraker.domain.errors import IllegalTransition, InvalidValue
+from jobraker.domain.policy import SKIP_REASONS
 
 S = Status
 
@@ -127,6 +128,7 @@ class Model:
     interviews: list[datetime] = field(default_factory=list)
     notes: int = 0
     preparation: str | None = None  # the prepared submission's state (approve mode)
+    skip_reason: str | None = None  # why it is not being sent (a code of SKIP_REASONS)
 
     @property
     def submitted_once(self) -> bool:
@@ -218,6 +220,11 @@ class ApplicationMachine(RuleBasedStateMachine):
             model.interviews.append(at)
         if model.preparation == "awaiting" and action in PREPARATION_OUTCOMES:
             model.preparation = PREPARATION_OUTCOMES[action]
+        # On its way again (or over): an earlier skip no longer holds; a question is a skip of its own.
+        if target in {S.QUEUED, S.PENDING_APPROVAL, S.SUBMITTING, S.SUBMITTED} | TERMINAL:
+            model.skip_reason = None
+        if target is S.NEEDS_INPUT:
+            model.skip_reason = "needs_input"
         self.events.extend(self.app.collect_events())
 
     # -- rules: every command, legal or not -------------------------------
@@ -229,6 +236,26 @@ class ApplicationMachine(RuleBasedStateMachine):
     @rule(by=actors)
     def queue(self, by: Actor) -> None:
         self._move("queue", lambda: self.app.queue(by), by=by)
+
+    @rule(by=actors)
+    def apply_now(self, by: Actor) -> None:
+        self._move("apply_now", lambda: self.app.apply_now(by), by=by)
+
+    @rule(reason=st.sampled_from(sorted(SKIP_REASONS)) | st.text(max_size=12))
+    def skip_sending(self, reason: str) -> None:
+        """A skip reason is a code (anything else refused); the same one twice in a row records once."""
+        if reason not in SKIP_REASONS:
+            self._refused(lambda: self.app.skip_sending(reason), InvalidValue)
+            return
+        repeat = self.app.skip_reason == reason
+        self.app.skip_sending(reason)
+        recorded = self.app.collect_events()
+        assert len(recorded) == (0 if repeat else 1)
+        if recorded:
+            assert isinstance(recorded[0], Application.SendSkipped) and recorded[0].skip_reason == reason
+        assert self.app.skip_reason == reason
+        self.model.skip_reason = reason
+        self.events.extend(recorded)
 
     @rule()
     def start_submission(self) -> None:
@@ -307,6 +334,7 @@ class ApplicationMachine(RuleBasedStateMachine):
         self.model.status = S.PENDING_APPROVAL
         self.model.history.append(S.PENDING_APPROVAL)
         self.model.preparation = "awaiting"
+        self.model.skip_reason = None
         self.events.extend(self.app.collect_events())
 
     @rule(by=actors, now=approval_clock)
@@ -447,6 +475,10 @@ class ApplicationMachine(RuleBasedStateMachine):
         preparation = self.app.preparation
         assert (preparation.state if preparation else None) == self.model.preparation
         assert (self.app.approved_payload is not None) == (self.model.preparation == "approved")
+
+    @invariant()
+    def skip_reason_agrees_with_the_model(self) -> None:
+        assert self.app.skip_reason == self.model.skip_reason
 
     @invariant()
     def a_question_is_held_exactly_while_input_is_needed(self) -> None:

@@ -15,12 +15,13 @@ from dataclasses import astuple, dataclass, field, replace
 from typing import Any, Callable
 from uuid import uuid4
 
+import pycountry
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from jobraker.domain.automation import MODES, SENDING_MODES, STRATEGIES
+from jobraker.domain.automation import MAX_COMPANY_LIMIT, MODES, SENDING_MODES, STRATEGIES
 from jobraker.domain.candidate import (
     CONSENT_KINDS,
     CONTRACT_CHOICES,
@@ -60,9 +61,12 @@ profiles_full = st.builds(
     locations=item_tuples,
     remote=st.sampled_from(REMOTE_CHOICES),
     salary_floor=st.none() | st.integers(0, MAX_SALARY),
-    salary_currency=st.sampled_from(["GBP", "EUR", "USD"]) | st.text(string.ascii_uppercase, min_size=3, max_size=3),
+    # Any ISO 4217 code (a well-formed code that is not one is refused by the command: see below).
+    salary_currency=st.sampled_from(["GBP", "EUR", "USD"]) | st.sampled_from(sorted(c.alpha_3 for c in pycountry.currencies)),
     hours=st.sampled_from(HOURS_CHOICES),
     contract=st.sampled_from(CONTRACT_CHOICES),
+    radius_km=st.none() | st.integers(1, 500),
+    remote_strict=st.booleans(),
 )
 profiles = st.one_of(
     st.just(Profile()), st.just(Profile(headline="Engineer", skills=("python",), years_experience=3)), profiles_full
@@ -72,7 +76,8 @@ preferences_full = st.builds(
     keywords=item_tuples,
     avoid_keywords=item_tuples,
     excluded_companies=item_tuples,
-    countries=st.lists(st.text(string.ascii_letters, min_size=2, max_size=2), max_size=3).map(tuple),
+    countries=st.lists(st.sampled_from(sorted(c.alpha_2 for c in pycountry.countries)).flatmap(
+        lambda code: st.sampled_from([code, code.lower(), code.title()])), max_size=3).map(tuple),
 )
 preferences = st.one_of(st.just(Preferences()), st.just(Preferences(countries=("GB", "ie"))), preferences_full)
 auto_apply_settings = st.builds(
@@ -82,6 +87,7 @@ auto_apply_settings = st.builds(
     min_score_override=st.none() | st.sampled_from([0, 70, 100]) | st.integers(0, 100),
     daily_cap_override=st.none() | st.sampled_from([1, 10]) | st.integers(1, MAX_DAILY_CAP),
     strict_filters_override=st.none() | st.booleans(),
+    company_limit_override=st.none() | st.integers(1, MAX_COMPANY_LIMIT),
 )
 consent_kinds = st.sampled_from(CONSENT_KINDS)
 versions = st.sampled_from(["1", "2", " 2 ", "2024-05"])
@@ -124,6 +130,7 @@ bad_preferences_fields = st.one_of(
 bad_auto_apply_fields = st.one_of(
     st.fixed_dictionaries({"min_score_override": st.integers(101) | st.integers(max_value=-1)}),
     st.fixed_dictionaries({"daily_cap_override": st.integers(MAX_DAILY_CAP + 1) | st.integers(max_value=0)}),
+    st.fixed_dictionaries({"company_limit_override": st.integers(MAX_COMPANY_LIMIT + 1) | st.integers(max_value=0)}),
     st.fixed_dictionaries({"mode": st.text(max_size=8).filter(lambda s: s not in MODES)}),
     st.fixed_dictionaries({"strategy": st.text(max_size=8).filter(lambda s: s not in STRATEGIES)}),
 )
@@ -373,7 +380,7 @@ class CandidateMachine(RuleBasedStateMachine):
         if changed:
             assert (
                 recorded[0].mode, recorded[0].strategy, recorded[0].min_score_override,
-                recorded[0].daily_cap_override, recorded[0].strict_filters_override,
+                recorded[0].daily_cap_override, recorded[0].strict_filters_override, recorded[0].company_limit_override,
             ) == astuple(settings_)
         self.model.auto_apply = settings_
 
@@ -612,3 +619,13 @@ def test_destroying_the_key_erases_personal_fields_only(
     assert not final.has_consent("auto_apply") and not final.auto_apply.enabled
     assert final.is_erased and not final.is_active
     assert final.consents.keys() == candidate.consents.keys()
+
+
+@pytest.mark.parametrize("change", [
+    lambda c: c.change_profile(Profile(salary_currency="XYZ")),
+    lambda c: c.change_preferences(Preferences(countries=("gb", "qq"))),
+])
+def test_well_formed_codes_that_iso_does_not_assign_are_refused(change):
+    candidate = register()
+    with pytest.raises(InvalidValue, match="ISO"):
+        change(candidate)

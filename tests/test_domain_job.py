@@ -49,6 +49,9 @@ FIELD_VALUES: dict[str, st.SearchStrategy[Any]] = {
     "contract_type": st.sampled_from(CONTRACT_TYPES),
     "contract_time": st.sampled_from(CONTRACT_TIMES),
     "remote": st.booleans(),
+    "location_area": st.lists(st.sampled_from(["UK", "London", "West London", "Québec", "Orange County"]), max_size=4),
+    "latitude": st.none() | st.floats(-90, 90),
+    "longitude": st.none() | st.floats(-180, 180),
 }
 assert set(FIELD_VALUES) == set(MUTABLE_FIELDS)
 
@@ -84,7 +87,7 @@ revisions = st.fixed_dictionaries(
 DEFAULTS = {
     "location": "", "country": "", "description": "", "url": "", "salary_min": None, "salary_max": None,
     "salary_currency": "", "salary_is_predicted": False, "contract_type": "", "contract_time": "",
-    "remote": False, "posted_at": None,
+    "remote": False, "posted_at": None, "location_area": [], "latitude": None, "longitude": None,
 }
 TRIMMED = {"title", "company", "description", "location", "url"}
 
@@ -327,13 +330,13 @@ def test_a_version_1_posted_event_is_upcast_with_an_unpredicted_salary(jobraker)
     [posted] = job.collect_events()
     stored_v2 = jobraker.mapper.to_stored_event(posted)
     state = json.loads(stored_v2.state)
-    assert state["class_version"] == 2 and state["salary_is_predicted"] is True
+    assert state["class_version"] == 3 and state["salary_is_predicted"] is True
 
-    # The v2 event reads back as it was written.
+    # The v3 event reads back as it was written.
     assert vars(jobraker.mapper.to_domain_event(stored_v2)) == vars(posted)
 
-    # The same event as version 1 wrote it: no salary_is_predicted, no class_version.
-    del state["salary_is_predicted"], state["class_version"]
+    # The same event as version 1 wrote it: no salary_is_predicted, no place detail, no class_version.
+    del state["salary_is_predicted"], state["class_version"], state["location_area"], state["latitude"], state["longitude"]
     stored_v1 = StoredEvent(
         originator_id=stored_v2.originator_id,
         originator_version=stored_v2.originator_version,
@@ -351,3 +354,38 @@ def test_a_version_1_posted_event_is_upcast_with_an_unpredicted_salary(jobraker)
     assert (rebuilt.id, rebuilt.title, rebuilt.salary_min, rebuilt.posted_at) == (
         job.id, "Data Engineer", 30_000, datetime(2024, 5, 1, 9, 30, tzinfo=timezone.utc),
     )
+
+
+def test_a_version_2_posted_event_is_upcast_without_place_detail(jobraker):
+    """Version 3 added the source's place hierarchy and coordinates; a listing posted before has neither."""
+    job = Job.post(**BASE, location="Irvine, Orange County", country="us",
+                   location_area=["US", "California", "Orange County", "Irvine"], latitude=33.75, longitude=-117.75)
+    [posted] = job.collect_events()
+    stored = jobraker.mapper.to_stored_event(posted)
+    state = json.loads(stored.state)
+    assert state["location_area"] == ["US", "California", "Orange County", "Irvine"]
+    state["class_version"] = 2
+    del state["location_area"], state["latitude"], state["longitude"]
+    old = StoredEvent(originator_id=stored.originator_id, originator_version=stored.originator_version,
+                      topic=stored.topic, state=json.dumps(state).encode())
+    upcast = jobraker.mapper.to_domain_event(old)
+    assert (upcast.location_area, upcast.latitude, upcast.longitude) == ([], None, None)
+    rebuilt = upcast.mutate(None)
+    assert rebuilt.location == "Irvine, Orange County" and rebuilt.location_area == []
+    # A later ingestion that brings the hierarchy records it as a change.
+    rebuilt.revise(location_area=["US", "California", "Orange County", "Irvine"])
+    [changed] = rebuilt.collect_events()
+    assert changed.changes == {"location_area": ["US", "California", "Orange County", "Irvine"]}
+
+
+@pytest.mark.parametrize("fields, message", [
+    ({"country": "zz"}, "country"), ({"country": "gbr"}, "country"), ({"salary_currency": "ABC"}, "salary_currency"),
+    ({"latitude": 91.0}, "latitude"), ({"longitude": -181.0}, "longitude"), ({"location_area": ["x"] * 11}, "location_area"),
+])
+def test_codes_and_coordinates_are_checked(fields, message):
+    with pytest.raises(InvalidValue, match=message):
+        Job.post(**BASE, **fields)
+
+
+def test_uk_is_taken_for_gb():
+    assert Job.post(**BASE, country="UK").country == "gb"

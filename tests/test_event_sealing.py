@@ -58,6 +58,8 @@ SAFE_TEXT_FIELDS: dict[str, str] = {
     "Application.NoteAdded.by": "enum Actor",
     "Application.MailReceived.kind": "one of MAIL_KINDS, the class inbox/classify.py gave the mail",
     "Application.MailReceived.proposed": "a key of TRANSITIONS (MAIL_MOVES), or empty",
+    "Application.CoverLetterReviewed.model": "chat model name, from configuration",
+    "Application.SendSkipped.skip_reason": "one of policy.SKIP_REASONS (Application.skip_sending refuses anything else)",
     "Candidate.ConsentGiven.kind": "one of CONSENT_KINDS",
     "Candidate.ConsentWithdrawn.kind": "one of CONSENT_KINDS",
     "Candidate.AutoApplySettingsChanged.mode": "one of the automation MODES",
@@ -81,7 +83,7 @@ SAFE_TEXT_FIELDS: dict[str, str] = {
     # docs/architecture.md "What is sealed where" as not yet sealed.
     **{f"Job.Posted.{name}": "source listing data (public job advert)" for name in (
         "source", "external_id", "title", "company", "location", "country", "description", "url",
-        "salary_currency", "contract_type", "contract_time",
+        "salary_currency", "contract_type", "contract_time", "location_area",
     )},
     "Job.Changed.changes": "source listing data: the listing fields that changed",
 }

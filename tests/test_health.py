@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import redis
 from django.test import Client
 
@@ -14,12 +17,23 @@ def test_live_answers_without_dependencies():
     assert response.json() == {"status": "ok"}
 
 
+def model_loaded() -> None:
+    from jobraker.embeddings.readiness import LOADED, warm_up
+
+    warm_up.start()
+    deadline = time.monotonic() + 60
+    while warm_up.state != LOADED and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert warm_up.state == LOADED
+
+
 def test_ready_when_everything_is_reachable_and_caught_up(projector):
     projector.catch_up()
+    model_loaded()
     response = Client().get("/health/ready")
     assert response.status_code == 200, response.json()
     body = response.json()
-    assert body["checks"] == {"database": "ok", "redis": "ok", "projections": "ok"}
+    assert body["checks"] == {"database": "ok", "redis": "ok", "embeddings": "ok", "projections": "ok"}
     assert body["projection_lag"] == 0
 
 
@@ -63,4 +77,51 @@ def test_not_ready_while_a_projection_is_stalled_behind_the_log(monkeypatch, job
     assert response.json()["projection_problems"]["candidates"].endswith("s (not advancing)")
 
     projector.catch_up()
+    model_loaded()
+    assert Client().get("/health/ready").status_code == 200
+
+
+def test_not_ready_while_the_embedding_model_loads_and_ready_once_it_has(projector):
+    """The first probe starts loading the model; until it has loaded, 503 says so."""
+    from jobraker.embeddings.readiness import LOADED, ModelWarmUp, _load_model
+
+    projector.catch_up()
+    release = threading.Event()
+
+    def slow_load() -> None:  # the real load, held back until the test has looked
+        release.wait(30)
+        _load_model()
+
+    loading = ModelWarmUp(slow_load)
+    original, health.warm_up = health.warm_up, loading
+    try:
+        response = Client().get("/health/ready")
+        assert response.status_code == 503
+        assert response.json()["checks"]["embeddings"] == "loading model"
+        release.set()
+        deadline = time.monotonic() + 60
+        while loading.state != LOADED and time.monotonic() < deadline:
+            time.sleep(0.05)
+        response = Client().get("/health/ready")
+        assert response.status_code == 200, response.json()
+        assert response.json()["checks"]["embeddings"] == "ok"
+    finally:
+        health.warm_up = original
+
+
+def test_not_ready_when_redis_answers_ping_but_refuses_writes(projector):
+    """A Redis that answers PING yet refuses writes (here: a replica, read-only) is not ready."""
+    from jobraker.workers.broker import redis_client
+
+    projector.catch_up()
+    model_loaded()
+    client = redis_client()
+    client.replicaof("127.0.0.1", 9)  # nothing listens there: it stays a read-only replica
+    try:
+        assert client.ping()
+        response = Client().get("/health/ready")
+        assert response.status_code == 503
+        assert response.json()["checks"]["redis"].startswith("error: ReadOnlyError")
+    finally:
+        client.replicaof("NO", "ONE")
     assert Client().get("/health/ready").status_code == 200

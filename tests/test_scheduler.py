@@ -45,9 +45,11 @@ def test_applications_queued_too_long_are_sent_again_once_per_period(jobraker, p
     from jobraker.workers.broker import broker
 
     from .test_auto_apply import queued_application
+    from .test_recovery import relay_read_up_to
 
     stale, fresh = queued_application(jobraker), queued_application(jobraker)
     projector.catch_up()
+    relay_read_up_to(fresh)
     ApplicationRecord.objects.filter(id=stale).update(updated_at=timezone.now() - timedelta(hours=2))
 
     def messages_for(application_id) -> int:

@@ -119,6 +119,7 @@ def test_the_evidence_shows_in_the_timeline_and_detail_for_owner_and_staff_only(
     position = jobraker.recorder.max_notification_id()
     detail = client.get(f"/api/v1/applications/{app_id}", **caught_up(position)).json()
     assert detail["status"] == "needs_input"
+    assert detail["skip_reason"] == "needs_input"  # why it was not sent, as a code (issue 14, item 8)
     submission = detail["submission"]
     assert submission["error_code"] == "question_unanswered" and submission["run_status"] == "terminated"
     assert submission["recording_url"] and submission["screenshot_urls"] and submission["app_url"]

@@ -349,7 +349,7 @@ def test_polling_after_a_sandbox_restart_sends_unknown_runs_to_review_and_still_
         [run] = after_restart.runs.values()
         wait_for(lambda: run.status == "completed")
         runs = [jobraker.get_application(a).run_id for a in (lost, kept)]
-        SkyvernRunLink.objects.filter(run_id__in=runs).update(created_at=timezone.now() - timedelta(hours=1))
+        SkyvernRunLink.objects.filter(run_id__in=runs).update(next_poll_at=timezone.now() - timedelta(seconds=1))
         outcomes = poll_silent_runs(jobraker, applier)
     assert outcomes[runs[0]] == "unknown to Skyvern: needs review" and outcomes[runs[1]] == "recorded"
     assert jobraker.get_application(lost).status is Status.NEEDS_REVIEW

@@ -159,7 +159,7 @@ def test_killing_workers_mid_submission_never_submits_twice_and_loses_nothing(jo
         for n in range(1, len(skyvern.tasks) + 1):
             skyvern.statuses[skyvern.run_id(n)] = "completed"
             skyvern.outputs[skyvern.run_id(n)] = CONFIRMED
-        poll_silent_runs(jobraker, SkyvernApplier(skyvern.base_url, skyvern.api_key), older_than_minutes=0)
+        poll_silent_runs(jobraker, SkyvernApplier(skyvern.base_url, skyvern.api_key), now=timezone.now() + timedelta(hours=1))
     elapsed = time.monotonic() - started
 
     # Every application is accounted for; none left queued or submitting.

@@ -91,6 +91,12 @@ def build_parser() -> argparse.ArgumentParser:
     boards.add_argument("source", nargs="?", choices=["greenhouse", "lever", "ashby"])
     boards.add_argument("token", nargs="?", help="the board's name in its URL, e.g. boards.greenhouse.io/<token>")
     boards.add_argument("--company", default="", help="the company's name, shown when the API does not give it")
+    rates = command("rates", cmd_rates, "Reference exchange rates that salary floors are compared with: show the "
+                    "table in force, or import a newer one from a file (no network needed).")
+    rates.add_argument("action", choices=["show", "refresh"])
+    rates.add_argument("--file", metavar="PATH", help="refresh: the ECB's eurofxref.csv or eurofxref-hist.csv "
+                       "(https://www.ecb.europa.eu/stats/eurofxref/eurofxref.zip), or a JSON table shaped like the "
+                       "shipped jobraker/matching/data/reference_rates.json")
     command("check", cmd_check, "Validate configuration and reach the database and Redis.")
     createstaff = command("createstaff", cmd_createstaff, "Create a staff or auditor account. The password is "
                           f"read from {STAFF_PASSWORD_VARIABLE} or asked for twice; it is never an argument.")
@@ -462,6 +468,28 @@ def cmd_boards(args: argparse.Namespace) -> int:
     for source, token in boards:
         ingest_board.send(source, token)  # fetched now, then with every scheduled run
     print(f"following {len(boards)} board(s); fetching now")
+def cmd_rates(args: argparse.Namespace) -> int:
+    _ready_settings()
+    from jobraker.matching.currency import RatesError, parse_file
+    from jobraker.matching.rates import current_rates, forget, store
+
+    if args.action == "refresh":
+        if not args.file:
+            raise ConfigError("rates refresh: name the file to import with --file")
+        path = Path(args.file)
+        try:
+            imported = parse_file(path.name, path.read_text("utf-8-sig"))
+        except (OSError, RatesError) as exc:
+            print(f"jobraker: error: {path}: {exc}", file=sys.stderr)
+            return 1
+        created = store(imported)
+        print(f"{'imported' if created else 'replaced'} {len(imported.rates)} rates of {imported.published_on} "
+              f"({imported.source})")
+    forget()
+    in_force = current_rates()
+    print(f"in force: {in_force.describe()}, {len(in_force.rates)} currencies per 1 {in_force.base}")
+    if args.action == "show":
+        print_table(["currency", f"per 1 {in_force.base}"], sorted(in_force.rates.items()))
     return 0
 
 

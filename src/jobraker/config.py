@@ -102,10 +102,24 @@ class Settings(BaseSettings):
     # skyvern-1.0 never extracts for a run started with a url (output null): 2.0 reports the confirmation.
     skyvern_engine: Literal["skyvern-1.0", "skyvern-2.0"] = Field("skyvern-2.0", validation_alias=_env("JOBRAKER_SKYVERN_ENGINE"))
     sandbox_skyvern_delay: float = Field(3.0, ge=0, le=3600, validation_alias=_env("JOBRAKER_SANDBOX_SKYVERN_DELAY"))
-    # Skyvern runs at once across all workers; a slot whose worker died is freed after its lease
-    # (longer than one call to Skyvern can take: the client's timeout is 30 s).
+    # Skyvern runs at once across all workers; a slot whose worker died is freed after its lease,
+    # which a live worker renews every third of it while its call to Skyvern lasts (appliers/leases.py).
     skyvern_concurrency: int = Field(5, ge=1, le=1000, validation_alias=_env("JOBRAKER_SKYVERN_CONCURRENCY"))
-    skyvern_slot_lease_seconds: float = Field(120.0, gt=0, validation_alias=_env("JOBRAKER_SKYVERN_SLOT_LEASE_SECONDS"))
+    skyvern_slot_lease_seconds: float = Field(20.0, gt=0, validation_alias=_env("JOBRAKER_SKYVERN_SLOT_LEASE_SECONDS"))
+    # Recovery after a crash (docs/chaos.md): a submission's lease, renewed by its live worker; an
+    # application left submitting with no run id and no live lease goes to review. The scheduler's
+    # reconcilers (stuck submissions, silent runs, queued applications) run this often.
+    submission_lease_seconds: float = Field(45.0, gt=0, validation_alias=_env("JOBRAKER_SUBMISSION_LEASE_SECONDS"))
+    reconcile_every_seconds: float = Field(10.0, gt=0, validation_alias=_env("JOBRAKER_RECONCILE_EVERY_SECONDS"))
+    # A queued application no worker has taken up (or promised to retry) for this long is sent again.
+    queued_pickup_seconds: float = Field(30.0, gt=0, validation_alias=_env("JOBRAKER_QUEUED_PICKUP_SECONDS"))
+    # A run's webhook is missed when it has not come this long after Skyvern accepted the run: from
+    # then on Jobraker asks Skyvern (GET /v1/runs/{id}), waiting twice as long after each
+    # unfinished answer, up to the ceiling.
+    skyvern_webhook_deadline_seconds: float = Field(
+        60.0, gt=0, validation_alias=_env("JOBRAKER_SKYVERN_WEBHOOK_DEADLINE_SECONDS")
+    )
+    skyvern_poll_max_seconds: float = Field(600.0, gt=0, validation_alias=_env("JOBRAKER_SKYVERN_POLL_MAX_SECONDS"))
     # A resume file uploaded for a run is deleted from Skyvern this long after the run ended.
     skyvern_file_grace_seconds: float = Field(600.0, ge=0, le=86400, validation_alias=_env("JOBRAKER_SKYVERN_FILE_GRACE_SECONDS"))
     # Dramatiq's Redis broker: a worker silent this long is dead and its unacknowledged messages
@@ -131,6 +145,8 @@ class Settings(BaseSettings):
     chat_max_tool_rounds: int = Field(5, ge=1, le=20, validation_alias=_env("JOBRAKER_CHAT_MAX_TOOL_ROUNDS"))
     chat_max_retries: int = Field(2, ge=0, le=10, validation_alias=_env("JOBRAKER_CHAT_MAX_RETRIES"))
     chat_timeout_seconds: float = Field(60.0, gt=0, validation_alias=_env("JOBRAKER_CHAT_TIMEOUT_SECONDS"))
+    # Cover letters, written by the chat model and checked by the fabrication guard (only with a chat model).
+    cover_letters: bool = Field(True, validation_alias=_env("JOBRAKER_COVER_LETTERS"))
     # Approve mode: how long a prepared submission waits for the candidate before it is dropped.
     approval_window_hours: float = Field(72.0, gt=0, le=24 * 30, validation_alias=_env("JOBRAKER_APPROVAL_WINDOW_HOURS"))
 
@@ -162,6 +178,14 @@ class Settings(BaseSettings):
     projection_ready_lag_seconds: float = Field(
         60.0, gt=0, validation_alias=_env("JOBRAKER_PROJECTION_READY_LAG_SECONDS")
     )
+
+    @property
+    def chat_configured(self) -> bool:
+        """A chat model is configured: a key or a server address; empty values count as unset
+        (docker-compose passes ``""``). Here, not in assistant/client.py, so that asking does not
+        import the OpenAI SDK (a second and more) into every worker."""
+        key = self.openai_api_key.get_secret_value() if self.openai_api_key else ""
+        return bool(key) or bool(self.openai_base_url)
 
     @field_validator("allowed_hosts", "cors_origins", mode="before")
     @classmethod

@@ -9,3 +9,10 @@ accesslog = None  # jobraker.api.middleware logs every request, with its request
 # thread rather than a whole worker process.
 worker_class = "gthread"
 threads = 16
+
+
+def post_worker_init(worker):  # type: ignore[no-untyped-def]
+    """Load the embedding model as the worker starts, not on the first search (readiness waits for it)."""
+    from jobraker.embeddings.readiness import warm_up
+
+    warm_up.start()

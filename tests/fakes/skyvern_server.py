@@ -12,9 +12,13 @@ from .loopback import LoopbackServer, QuietHandler
 
 
 class FakeSkyvern(LoopbackServer):
-    def __init__(self, api_key: str = "sk-skyvern", delay: float = 0.05) -> None:
+    def __init__(self, api_key: str = "sk-skyvern", delay: float = 0.05, finish_after: float | None = None) -> None:
         self.api_key = api_key
         self.delay = delay  # how long POST /v1/run/tasks takes (the fault test makes it slow)
+        # Runs report "completed" this long after they start (None: only what ``statuses`` says);
+        # no webhook is ever sent, so only polling can tell (the chaos run).
+        self.finish_after = finish_after
+        self.started: dict[str, float] = {}
         self.outputs: dict[str, object] = {}  # run id → output GET /v1/runs/{id} reports
         self.tasks: list[dict] = []
         self.fail_next: list[int] = []
@@ -36,6 +40,13 @@ class FakeSkyvern(LoopbackServer):
                 "failure_reason": extra.pop("failure_reason", None), "errors": [], "step_count": 3,
                 "created_at": "2026-11-29T10:00:00", "finished_at": "2026-11-29T10:03:00", **extra}
 
+    def status_of(self, run_id: str) -> str:
+        if run_id in self.statuses:
+            return self.statuses[run_id]
+        started = self.started.get(run_id)
+        finished = self.finish_after is not None and started is not None and time.monotonic() - started >= self.finish_after
+        return "completed" if finished else "running"
+
     def _handler(self) -> type[QuietHandler]:
         fake = self
 
@@ -54,6 +65,7 @@ class FakeSkyvern(LoopbackServer):
                 with fake.lock:
                     fake.tasks.append(body)
                     run_id = fake.run_id(len(fake.tasks))
+                    fake.started[run_id] = time.monotonic()
                     failure = fake.fail_next.pop(0) if fake.fail_next else None
                 if failure:
                     return self._send(failure, {"detail": "boom"})
@@ -86,6 +98,6 @@ class FakeSkyvern(LoopbackServer):
                 run_id = self.path.rsplit("/", 1)[-1]
                 if self.headers.get("x-api-key") != fake.api_key:
                     return self._send(403, {"detail": "Invalid credentials"})
-                self._send(200, fake.run_body(run_id, fake.statuses.get(run_id, "running"), output=fake.outputs.get(run_id)))
+                self._send(200, fake.run_body(run_id, fake.status_of(run_id), output=fake.outputs.get(run_id)))
 
         return Handler

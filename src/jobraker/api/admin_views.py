@@ -85,8 +85,21 @@ def operations_view(request: HttpRequest) -> HttpResponse:
         "parked_projections": sorted({event.projection for event in parked}),
         "queues": queue_table(broker()),
         "skyvern_halt": halt_report(redis_client()),
+        "funnel": _funnel_rows(),
     }
     return TemplateResponse(request, "jobraker/operations.html", context)
+
+
+def _funnel_rows() -> list[tuple[str, str, dict[str, Any]]]:
+    """Everyone's funnel, per listing source and per strategy (resumes are per candidate)."""
+    from jobraker.projections.funnel import funnel
+    from jobraker.projections.models import FunnelEntry
+
+    result = funnel(FunnelEntry.objects.all())
+    rows = [("all", "", result["all"])]
+    for group in ("source", "strategy"):
+        rows += [(group, key, summary) for key, summary in result[f"by_{group}"].items()]
+    return rows
 
 
 def _projection_action(request: HttpRequest, runner: Any, relay: list[Any]) -> None:

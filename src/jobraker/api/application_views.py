@@ -9,7 +9,7 @@ from uuid import UUID
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -30,6 +30,7 @@ from jobraker.api.serializers import (
     NoteSerializer,
     TransitionSerializer,
 )
+from jobraker.domain.fabrication import Claim, Verdict
 from jobraker.domain.service import NotFound as DomainNotFound
 from jobraker.eventstore.app import get_jobraker
 from jobraker.projections.models import ApplicationRecord, JobRecord, TimelineEntry
@@ -114,13 +115,27 @@ class ApplicationListView(APIView):
         return get_jobraker().track_job(candidate_id, identity, **fields)
 
 
+class InventedClaimSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(["employer", "title", "degree", "certification", "skill", "years"])
+    text = serializers.CharField()
+
+
+class CoverLetterSerializer(serializers.Serializer):
+    text = serializers.CharField(allow_null=True, help_text="the letter (null once the candidate is erased)")
+    passed = serializers.BooleanField(help_text="the fabrication guard found nothing invented; only then is it sent")
+    invented = InventedClaimSerializer(many=True, allow_null=True, help_text="what the letter claims that your data does not hold")
+    refusal = serializers.CharField(allow_blank=True)
+    model = serializers.CharField()
+
+
 class ApplicationWithPreparationSerializer(ApplicationDetailSerializer):
     """The detail as answered: with the submission prepared for approval, if there is one."""
 
     prepared_submission = PreparedSubmissionSerializer(allow_null=True, read_only=True)
+    cover_letter = CoverLetterSerializer(allow_null=True, read_only=True)
 
     class Meta(ApplicationDetailSerializer.Meta):
-        fields = [*ApplicationDetailSerializer.Meta.fields, "prepared_submission"]
+        fields = [*ApplicationDetailSerializer.Meta.fields, "prepared_submission", "cover_letter"]
 
 
 class ApplicationDetailView(APIView):
@@ -134,7 +149,23 @@ class ApplicationDetailView(APIView):
         record = application_or_404(request, pk)
         data = ApplicationDetailSerializer(record, context={"jobs": jobs_of([record])}).data
         data["prepared_submission"] = prepared_submission(record)
+        data["cover_letter"] = cover_letter(record)
         return with_etag(Response(data), record.version)
+
+
+def cover_letter(record: ApplicationRecord) -> dict[str, Any] | None:
+    """The last cover letter written for the application and the guard's verdict, read (decrypted)
+    from the application's own events; null without one, and the text null after erasure."""
+    if not TimelineEntry.objects.filter(aggregate_id=record.id, action="cover_letter").exists():
+        return None
+    review = get_jobraker().get_application(record.id).cover_letter
+    if review is None:
+        return None
+    text = review["letter"] if isinstance(review["letter"], str) else None
+    invented = review["invented"] if isinstance(review["invented"], list) else None
+    verdict = Verdict(invented=tuple(Claim(**c) for c in invented or ()))
+    return {"text": text, "passed": review["passed"], "invented": invented, "refusal": verdict.refusal(),
+            "model": review["model"]}
 
 
 def prepared_submission(record: ApplicationRecord) -> dict[str, Any] | None:

@@ -20,7 +20,7 @@ from jobraker.api.commands import POSITION_HEADER, accepted, expected_version, w
 from jobraker.api.permissions import IsCandidate
 from jobraker.api.serializers import CommandAcceptedSerializer, StrictSerializer
 from jobraker.domain.application import Actor
-from jobraker.domain.automation import MAX_DAILY_CAP, MODES, STRATEGIES, levels_table
+from jobraker.domain.automation import LEVEL_NAMES, MAX_COMPANY_LIMIT, MAX_DAILY_CAP, MODES, STRATEGIES, levels_table
 from jobraker.domain.candidate import AutoApplySettings
 from jobraker.domain.service import legacy_automation_changes
 from jobraker.eventstore.app import get_jobraker
@@ -34,6 +34,10 @@ class OverridesSerializer(StrictSerializer):
     min_score = serializers.IntegerField(min_value=0, max_value=100, allow_null=True, required=False)
     daily_cap = serializers.IntegerField(min_value=1, max_value=MAX_DAILY_CAP, allow_null=True, required=False)
     strict_filters = serializers.BooleanField(allow_null=True, required=False)
+    company_limit = serializers.IntegerField(
+        min_value=1, max_value=MAX_COMPANY_LIMIT, allow_null=True, required=False,
+        help_text="at most this many applications to one company in 30 days",
+    )
 
 
 class AutomationSerializer(StrictSerializer):
@@ -56,12 +60,14 @@ class LevelsSerializer(serializers.Serializer):
     min_score = serializers.IntegerField()
     daily_cap = serializers.IntegerField()
     strict_filters = serializers.BooleanField()
+    company_limit = serializers.IntegerField(help_text="at most this many applications to one company in 30 days")
 
 
 class OverridesOutSerializer(serializers.Serializer):
     min_score = serializers.IntegerField(allow_null=True)
     daily_cap = serializers.IntegerField(allow_null=True)
     strict_filters = serializers.BooleanField(allow_null=True)
+    company_limit = serializers.IntegerField(allow_null=True)
 
 
 class AutomationStateSerializer(serializers.Serializer):
@@ -111,7 +117,8 @@ def settings_of(record: CandidateRecord) -> AutoApplySettings:
         )
     overrides = row.get("overrides", {})
     return AutoApplySettings(
-        row["mode"], row["strategy"], overrides.get("min_score"), overrides.get("daily_cap"), overrides.get("strict_filters")
+        row["mode"], row["strategy"], overrides.get("min_score"), overrides.get("daily_cap"), overrides.get("strict_filters"),
+        overrides.get("company_limit"),
     )
 
 
@@ -124,8 +131,8 @@ def automation_body(settings: AutoApplySettings) -> dict[str, Any]:
     return {
         "mode": settings.mode,
         "strategy": settings.strategy,
-        "overrides": {name: getattr(settings, f"{name}_override") for name in ("min_score", "daily_cap", "strict_filters")},
-        "effective": {name: effective[name] for name in ("min_score", "daily_cap", "strict_filters")},
+        "overrides": {name: getattr(settings, f"{name}_override") for name in LEVEL_NAMES},
+        "effective": {name: effective[name] for name in LEVEL_NAMES},
         "strategies": levels_table(),
     }
 
@@ -150,7 +157,7 @@ class AutomationView(APIView):
         data = form.validated_data
         overrides = data.get("overrides", {})
         changes = {"mode": data["mode"], "strategy": data["strategy"]}
-        changes.update({name: overrides.get(name) for name in ("min_score", "daily_cap", "strict_filters")})
+        changes.update({name: overrides.get(name) for name in LEVEL_NAMES})
         position = run_command(
             "candidate", lambda: get_jobraker().change_automation(request.user.id, changes, expected_version(request))
         )
@@ -189,6 +196,25 @@ class RejectView(APIView):
     def post(self, request: Request, pk: UUID) -> Response:
         _own_application(request, pk)
         position = run_command("candidate", lambda: get_jobraker().reject_submission(pk, Actor.CANDIDATE))
+        return accepted(position, id=pk)
+
+
+class ApplyNowView(APIView):
+    """Apply now to one of my matched or shortlisted applications: in full mode it is queued and
+    sent once, as any queued application; in approve mode it is prepared and waits for my
+    approval (``pending_approval``). Needs a sending mode (approve or full), the auto_apply
+    consent and a verified address (409 otherwise, saying which); never for a job I track
+    myself, nor an expired listing (409). It counts against the company limit, but the limit
+    does not refuse it: the candidate chose it. The daily cap still paces the sending."""
+
+    permission_classes = [IsAuthenticated, IsCandidate]
+
+    @extend_schema(request=None, responses=CommandAcceptedSerializer)
+    def post(self, request: Request, pk: UUID) -> Response:
+        from jobraker.appliers.factory import approval_preparer
+
+        _own_application(request, pk)
+        position = run_command("candidate", lambda: get_jobraker().apply_now(request.user.id, pk, approval_preparer()))
         return accepted(position, id=pk)
 
 

@@ -1,6 +1,9 @@
-"""Liveness and readiness: database, Redis, and projections (lag, failing or parked events)."""
+"""Liveness and readiness: database and Redis (each answering a real command), the embedding
+model (loaded in this process), and projections (lag, failing or parked events)."""
 
 from __future__ import annotations
+
+import uuid
 
 import structlog
 from django.db import connection
@@ -8,6 +11,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
 from jobraker.config import get_settings
+from jobraker.embeddings.readiness import warm_up
 from jobraker.eventstore.app import get_jobraker
 from jobraker.projections.base import ProjectionRunner
 from jobraker.projections.registry import all_projections
@@ -15,6 +19,8 @@ from jobraker.workers.broker import redis_client
 from jobraker.workers.relay import relay_projections
 
 log = structlog.get_logger(__name__)
+
+REDIS_PROBE_KEY = "jobraker:health:probe"
 
 # Readiness fails when a projection is this many events behind the log.
 MAX_READY_LAG = 10_000
@@ -27,7 +33,7 @@ def live(request: HttpRequest) -> JsonResponse:
 
 @require_GET
 def ready(request: HttpRequest) -> JsonResponse:
-    checks = {"database": _check_database(), "redis": _check_redis()}
+    checks = {"database": _check_database(), "redis": _check_redis(), "embeddings": warm_up.check()}
     rows = _projection_rows() if checks["database"] == "ok" else None
     problems = _projection_problems(rows) if rows is not None else {}
     lag = max((row["lag_events"] for row in rows if not row.get("relay")), default=0) if rows is not None else None
@@ -39,18 +45,25 @@ def ready(request: HttpRequest) -> JsonResponse:
 
 
 def _check_database() -> str:
+    """Reads the event log's head: the server answers, and this is Jobraker's database."""
     try:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
+            cursor.execute(f"SELECT max(notification_id) FROM {get_jobraker().recorder.events_table_name}")  # type: ignore[attr-defined]
+            cursor.fetchone()
         return "ok"
     except Exception as exc:  # a health check reports, it does not raise
         return f"error: {type(exc).__name__}"
 
 
 def _check_redis() -> str:
+    """A write read back: a Redis that answers PING may still refuse writes (MISCONF, read-only)."""
+    probe = uuid.uuid4().hex
     try:
-        redis_client().ping()
-        return "ok"
+        client, key = redis_client(), f"{REDIS_PROBE_KEY}:{probe}"  # one key per probe: probes run at once
+        client.set(key, probe, px=10_000)
+        read = client.get(key)
+        client.delete(key)
+        return "ok" if read == probe.encode() else "error: a value written was not read back"
     except Exception as exc:
         return f"error: {type(exc).__name__}"
 

@@ -123,6 +123,32 @@ class ShortlistMatchView(APIView):
         return accepted(position, status.HTTP_201_CREATED, id=application_id)
 
 
+class ApplyToJobView(APIView):
+    """Apply now to a listing chosen by its id: records the match (score, model, explanation)
+    and goes on as ``POST /applications/{id}/apply`` does (queued in full mode, prepared for
+    approval in approve mode; the same consent, payload and at-most-once path). The match's score
+    is recorded when the listing has been embedded (else none). If I already
+    have an application for this job, that one is applied to. Answers 201 with the
+    application's id. A job I track myself is not a listing here (404)."""
+
+    permission_classes = [IsAuthenticated, IsCandidate]
+
+    @extend_schema(request=None, responses={201: CommandAcceptedSerializer})
+    def post(self, request: Request, pk: UUID) -> Response:
+        from jobraker.appliers.factory import approval_preparer
+
+        _own_record(request)
+        job = get_object_or_404(JobRecord, id=pk)
+        provider = get_provider()
+        match, _ = explain(request.user.id, job, provider)  # None: not embedded yet (applied to without a score)
+        score, model, explanation = (match.score, provider.model, match.explanation(provider.model)) if match else (None, "", {})
+        application_id, position = run_command(
+            "candidate",
+            lambda: get_jobraker().apply_to_listing(request.user.id, pk, score, model, explanation, approval_preparer()),
+        )
+        return accepted(position, status.HTTP_201_CREATED, id=application_id)
+
+
 class SemanticSearchView(APIView):
     """Jobs nearest in meaning to free text (not keywords), most similar first."""
 

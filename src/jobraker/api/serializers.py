@@ -7,7 +7,16 @@ from django.contrib.auth.password_validation import validate_password
 from rest_framework import serializers
 
 from jobraker.domain.application import Status
-from jobraker.domain.candidate import CONSENT_KINDS, CONTRACT_CHOICES, HOURS_CHOICES, MAX_DAILY_CAP, MAX_SALARY, REMOTE_CHOICES
+from jobraker.domain.candidate import (
+    CONSENT_KINDS,
+    CONTRACT_CHOICES,
+    HOURS_CHOICES,
+    MAX_DAILY_CAP,
+    MAX_RADIUS_KM,
+    MAX_SALARY,
+    REMOTE_CHOICES,
+)
+from jobraker.domain.iso_codes import known_country, known_currency
 from jobraker.domain.job import TRACKED_SOURCE
 from jobraker.domain.safe_url import MAX_LENGTH as MAX_URL_LENGTH
 from jobraker.domain.safe_url import UnsafeUrl
@@ -63,6 +72,32 @@ class CommandAcceptedSerializer(serializers.Serializer):
     position = serializers.IntegerField(help_text="Event position; send as X-Min-Position to read your write.")
 
 
+class CurrencyCodeField(serializers.RegexField):
+    """An ISO 4217 code that exists (pycountry's table), not just three capitals."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(r"^[A-Z]{3}$", **kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        code = super().to_internal_value(data)
+        if not known_currency(code):
+            raise serializers.ValidationError(f"{code} is not an ISO 4217 currency code.")
+        return code
+
+
+class CountryCodeField(serializers.RegexField):
+    """An ISO 3166-1 alpha-2 code that exists ("uk" is taken for gb, as job boards write it)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(r"^[A-Za-z]{2}$", **kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        code = super().to_internal_value(data)
+        if not known_country(code):
+            raise serializers.ValidationError(f"{code} is not an ISO 3166 country code.")
+        return code
+
+
 def _names(max_items: int) -> serializers.ListField:
     return serializers.ListField(child=serializers.CharField(max_length=100), max_length=max_items, required=False)
 
@@ -74,16 +109,20 @@ class ProfileSerializer(StrictSerializer):
     locations = _names(20)
     remote = serializers.ChoiceField(REMOTE_CHOICES, required=False)
     salary_floor = serializers.IntegerField(min_value=0, max_value=MAX_SALARY, allow_null=True, required=False)
-    salary_currency = serializers.RegexField(r"^[A-Z]{3}$", required=False)
+    salary_currency = CurrencyCodeField(required=False)
     hours = serializers.ChoiceField(HOURS_CHOICES, required=False)
     contract = serializers.ChoiceField(CONTRACT_CHOICES, required=False)
+    radius_km = serializers.IntegerField(min_value=1, max_value=MAX_RADIUS_KM, allow_null=True, required=False,
+                                         help_text="Also jobs this close to a city you named (where the listing has coordinates).")
+    remote_strict = serializers.BooleanField(required=False, help_text="Remove jobs of another work mode instead of "
+                                             "ranking them lower.")
 
 
 class PreferencesSerializer(StrictSerializer):
     keywords = _names(50)
     avoid_keywords = _names(50)
     excluded_companies = _names(50)
-    countries = serializers.ListField(child=serializers.RegexField(r"^[A-Za-z]{2}$"), max_length=20, required=False)
+    countries = serializers.ListField(child=CountryCodeField(), max_length=20, required=False)
 
 
 class AutoApplySerializer(StrictSerializer):
@@ -125,7 +164,7 @@ class CandidateSerializer(serializers.ModelSerializer):
 class JobSerializer(ModelFieldsOnce, serializers.ModelSerializer):
     class Meta:
         model = JobRecord
-        exclude = ["search", "position", "owner_id"]
+        exclude = ["search", "position", "owner_id", "places"]  # places: matching's keys, not for reading
 
 
 class JobListingSerializer(StrictSerializer):
@@ -136,17 +175,21 @@ class JobListingSerializer(StrictSerializer):
     title = serializers.CharField(max_length=300)
     company = serializers.CharField(max_length=300)
     location = serializers.CharField(max_length=300, allow_blank=True, required=False)
-    country = serializers.RegexField(r"^[a-z]{2}$", required=False)
+    country = CountryCodeField(required=False)
     description = serializers.CharField(max_length=50_000, allow_blank=True, required=False)
     url = SafeURLField(required=False)
     salary_min = serializers.FloatField(min_value=0, max_value=MAX_SALARY, allow_null=True, required=False)
     salary_max = serializers.FloatField(min_value=0, max_value=MAX_SALARY, allow_null=True, required=False)
-    salary_currency = serializers.RegexField(r"^[A-Z]{3}$", required=False)
+    salary_currency = CurrencyCodeField(required=False)
     salary_is_predicted = serializers.BooleanField(required=False)
     contract_type = serializers.ChoiceField(["permanent", "contract", ""], required=False)
     contract_time = serializers.ChoiceField(["full_time", "part_time", ""], required=False)
     remote = serializers.BooleanField(required=False)
     posted_at = serializers.DateTimeField(required=False)
+    location_area = serializers.ListField(child=serializers.CharField(max_length=100), max_length=10, required=False,
+                                          help_text="The place from broad to narrow: country, region, county, town.")
+    latitude = serializers.FloatField(min_value=-90, max_value=90, allow_null=True, required=False)
+    longitude = serializers.FloatField(min_value=-180, max_value=180, allow_null=True, required=False)
 
     def validate_source(self, value: str) -> str:
         if value == TRACKED_SOURCE:
@@ -178,7 +221,11 @@ class ApplicationSerializer(ModelFieldsOnce, serializers.ModelSerializer):
 
     class Meta:
         model = ApplicationRecord
-        fields = ["id", "candidate_id", "job_id", "job", "source", "status", "score", "notes", "created_at", "updated_at", "submitted_at", "version"]
+        fields = ["id", "candidate_id", "job_id", "job", "source", "status", "score", "notes", "created_at", "updated_at", "submitted_at",
+                  "skip_reason", "version"]
+        extra_kwargs = {"skip_reason": {"help_text": "why Jobraker is not sending this match (a code: suggest_mode, no_consent, "
+                                        "below_score, excluded_company, strict_filters, company_limit, daily_cap, needs_input, "
+                                        "inactive, cannot_prepare); empty when it is on its way or was never to be sent"}}
 
     def get_job(self, record: ApplicationRecord) -> dict[str, Any] | None:
         jobs = self.context.get("jobs", {})

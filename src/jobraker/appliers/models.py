@@ -1,14 +1,27 @@
+from datetime import datetime, timedelta
+
 from django.db import models
+from django.utils import timezone
 
 from jobraker.privacy.sealed_fields import SealedJSONField, SealedTextField
 
 
+def first_poll_at() -> datetime:
+    """A run's webhook is missed once this moment passes: Skyvern is asked from then on."""
+    from jobraker.config import get_settings
+
+    return timezone.now() + timedelta(seconds=get_settings().skyvern_webhook_deadline_seconds)
+
+
 class SkyvernRunLink(models.Model):
-    """Which application a Skyvern run belongs to (written as soon as the run id is known)."""
+    """Which application a Skyvern run belongs to (written as soon as the run id is known), and
+    when to ask Skyvern about it if its webhook does not come (appliers/webhooks.py)."""
 
     run_id = models.CharField(max_length=64, primary_key=True)
     application_id = models.UUIDField()
     created_at = models.DateTimeField(auto_now_add=True)
+    next_poll_at = models.DateTimeField(null=True, db_index=True, default=first_poll_at)  # None: settled
+    polls = models.PositiveIntegerField(default=0)
 
     class Meta:
         db_table = "jobraker_skyvern_runs"

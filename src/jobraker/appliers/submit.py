@@ -3,8 +3,8 @@
 The order is what makes it safe: the application moves to *submitting* (an event) before
 Skyvern is called, so a second worker — or a redelivered message — finds nothing queued
 and does nothing. If the worker dies after calling Skyvern and before recording the run,
-the application stays *submitting* with no run id; the reconciler then marks it
-*needs review*, never submitting again. When Skyvern's answer is lost (timeout, 5xx),
+the application stays *submitting* with no run id; once the worker's lease on it lapses
+(appliers/leases.py) the reconciler marks it *needs review*, never submitting again. When Skyvern's answer is lost (timeout, 5xx),
 the outcome is unknown and the application goes to needs review too.
 
 Skyvern's 429 (RateLimitExceeded, ConcurrencyLimitExceeded) and 403 (key refused) come before
@@ -14,7 +14,7 @@ tries again later (``SubmitLater``); a 403 also stops every worker sending (appl
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import structlog
@@ -38,9 +38,10 @@ from jobraker.domain.service import Jobraker, Preparer, sending_refusal
 from jobraker.privacy.keyring import SubjectErased
 from jobraker.projections.models import ApplicationRecord
 
-log = structlog.get_logger(__name__)
+if TYPE_CHECKING:  # (the letters module imports the OpenAI SDK: only when letters are written)
+    from jobraker.appliers.cover_letter import LetterWriter
 
-STUCK_AFTER = timedelta(minutes=15)
+log = structlog.get_logger(__name__)
 
 
 def build_payload(jobraker: Jobraker, application_id: UUID, webhook_url: str) -> dict[str, Any]:
@@ -93,7 +94,8 @@ class SubmitLater(Exception):
 
 
 def submit(jobraker: Jobraker, application_id: UUID, applier: Applier, webhook_url: str,
-           halt: SkyvernHalt | None = None) -> str:
+           halt: SkyvernHalt | None = None, letters: LetterWriter | None = None) -> str:
+    """``letters``: cover letters (full mode), recorded on the application and attached only if they pass."""
     application = jobraker.get_application(application_id)
     if application.status is not Status.QUEUED:
         return f"nothing to do: the application is {application.status.value}"
@@ -108,6 +110,8 @@ def submit(jobraker: Jobraker, application_id: UUID, applier: Applier, webhook_u
         raise SubmitLater("Skyvern refuses the API key; held in the queue until staff fix it", RECHECK_SECONDS)
     # What the candidate approved is what is sent, word for word.
     payload = payload_to_send(jobraker, application, webhook_url)
+    if letters is not None and payload is not application.approved_payload:  # (approved: the letter shown is in it)
+        payload = letters.attach(application, candidate, jobraker.get_listing(application.job_id), payload)
     application.start_submission()
     try:
         jobraker.save(application)  # the intent is on record before anything leaves
@@ -142,7 +146,8 @@ def submit(jobraker: Jobraker, application_id: UUID, applier: Applier, webhook_u
         return "needs review"
     if run_id:
         SkyvernRunLink.objects.get_or_create(run_id=run_id, defaults={"application_id": application_id})
-    application.record_submission_sent(payload, run_id, applier.dry_run, applier.name)
+    resume_id = candidate.resume.id if candidate.resume is not None else None
+    application.record_submission_sent(payload, run_id, applier.dry_run, applier.name, resume_id=resume_id)
     if applier.dry_run:
         application.record_submitted(Actor.SYSTEM)
     jobraker.save(application)
@@ -203,11 +208,17 @@ def expire_preparations(jobraker: Jobraker, now: datetime | None = None) -> list
 
 
 def flag_stuck_submissions(jobraker: Jobraker, now: Any = None) -> list[UUID]:
-    """Applications left submitting with no run recorded (a worker died mid-submission)."""
+    """Applications left submitting with no run recorded and no live worker's lease on them (a
+    worker died mid-submission): they go to review once the lease has lapsed (appliers/leases.py)."""
+    from jobraker.appliers.leases import submission_leases
+
     now = now or timezone.now()
-    flagged = []
-    candidates = ApplicationRecord.objects.filter(status=Status.SUBMITTING.value, updated_at__lt=now - STUCK_AFTER)
-    for application_id in candidates.values_list("id", flat=True):
+    flagged, leases = [], submission_leases()
+    since = now - timedelta(seconds=leases.seconds)
+    candidates = ApplicationRecord.objects.filter(status=Status.SUBMITTING.value, updated_at__lt=since)
+    ids = list(candidates.values_list("id", flat=True))
+    live = leases.live(ids)
+    for application_id in (a for a in ids if a not in live):
         application = jobraker.get_application(application_id)
         if application.status is Status.SUBMITTING and application.run_id is None and not application.dry_run:
             application.flag_for_review("the worker stopped during submission; whether it was sent is unknown")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from uuid import UUID
 
 import httpx
@@ -38,42 +39,63 @@ def record_outcome(jobraker: Jobraker, run: SkyvernRun) -> str:
     return "recorded"
 
 
-def poll_silent_runs(jobraker: Jobraker, skyvern: SkyvernApplier, older_than_minutes: int = 20) -> dict[str, str]:
-    """Runs whose webhook never came: ask Skyvern, and record a terminal outcome as the webhook would."""
-    from datetime import timedelta
+def next_poll_delay(polls: int, deadline_seconds: float, max_seconds: float) -> float:
+    """Seconds until Skyvern is asked again after ``polls`` unfinished answers: the webhook
+    deadline, doubled each time, never more than the ceiling."""
+    return min(max_seconds, deadline_seconds * 2 ** min(polls, 30))
 
+
+def poll_silent_runs(jobraker: Jobraker, skyvern: SkyvernApplier, now: datetime | None = None) -> dict[str, str]:
+    """Runs whose webhook deadline has passed (``SkyvernRunLink.next_poll_at``): ask Skyvern, and
+    record a terminal outcome as the webhook would. A run not finished yet (or an error asking)
+    is asked again later, backing off; a settled application's run is never asked again."""
     from django.utils import timezone
 
+    from jobraker.config import get_settings
+
+    now = now or timezone.now()
+    settings = get_settings()
     outcomes = {}
-    silent = SkyvernRunLink.objects.filter(created_at__lt=timezone.now() - timedelta(minutes=older_than_minutes))
-    for link in silent:
-        try:
-            application = jobraker.get_application(UUID(str(link.application_id)))
-        except NotFound:  # one bad link must not stop the others being asked
-            outcomes[link.run_id] = "not asked: no such application"
-            continue
-        if application.status is not Status.SUBMITTING:
-            continue
-        try:
-            run = skyvern.get_run(link.run_id)
-        except httpx.HTTPStatusError as exc:
-            if exc.response.status_code != 404:
-                outcomes[link.run_id] = f"not asked: Skyvern answered {exc.response.status_code}"
-                continue  # one run's error must not stop the others being asked
-            # Skyvern has no such run (e.g. the sandbox restarted): whether it ran is unknown.
-            application.flag_for_review(f"Skyvern has no record of run {link.run_id}; whether it was sent is unknown")
-            try:
-                jobraker.save(application)
-            except SubjectErased:
-                outcomes[link.run_id] = "candidate erased"
-                continue
-            outcomes[link.run_id] = "unknown to Skyvern: needs review"
-            continue
-        except httpx.TransportError as exc:
-            outcomes[link.run_id] = f"not asked: {type(exc).__name__}"
-            continue
-        except SkyvernUnknownOutcome as exc:  # an unreadable answer: ask again next time
-            outcomes[link.run_id] = f"not asked: {exc}"
-            continue
-        outcomes[link.run_id] = record_outcome(jobraker, run)
+    for link in SkyvernRunLink.objects.filter(next_poll_at__lte=now).order_by("next_poll_at")[:POLL_BATCH]:
+        outcome = _ask(jobraker, skyvern, link)
+        outcomes[link.run_id] = outcome
+        if outcome in SETTLED:
+            link.next_poll_at = None
+        else:
+            link.next_poll_at = now + timedelta(seconds=next_poll_delay(
+                link.polls, settings.skyvern_webhook_deadline_seconds, settings.skyvern_poll_max_seconds))
+            link.polls += 1
+        link.save(update_fields=["next_poll_at", "polls"])
     return outcomes
+
+
+POLL_BATCH = 500
+# Outcomes after which the run is never asked about again.
+SETTLED = {"recorded", "already recorded", "not the current run", "unknown run", "candidate erased", "settled",
+           "unknown to Skyvern: needs review", "not asked: no such application"}
+
+
+def _ask(jobraker: Jobraker, skyvern: SkyvernApplier, link: SkyvernRunLink) -> str:
+    try:
+        application = jobraker.get_application(UUID(str(link.application_id)))
+    except NotFound:  # one bad link must not stop the others being asked
+        return "not asked: no such application"
+    if application.status is not Status.SUBMITTING:
+        return "settled"
+    try:
+        run = skyvern.get_run(link.run_id)
+    except httpx.HTTPStatusError as exc:
+        if exc.response.status_code != 404:
+            return f"not asked: Skyvern answered {exc.response.status_code}"  # one run's error must not stop the others
+        # Skyvern has no such run (e.g. the sandbox restarted): whether it ran is unknown.
+        application.flag_for_review(f"Skyvern has no record of run {link.run_id}; whether it was sent is unknown")
+        try:
+            jobraker.save(application)
+        except SubjectErased:
+            return "candidate erased"
+        return "unknown to Skyvern: needs review"
+    except httpx.TransportError as exc:
+        return f"not asked: {type(exc).__name__}"
+    except SkyvernUnknownOutcome as exc:  # an unreadable answer: ask again next time
+        return f"not asked: {exc}"
+    return record_outcome(jobraker, run)

@@ -57,7 +57,7 @@ class Reply:
 
 def is_configured(settings: Settings) -> bool:
     """A key or a server address; empty values count as unset (docker-compose passes ``""``)."""
-    return bool(_key(settings)) or bool(settings.openai_base_url)
+    return settings.chat_configured
 
 
 def _key(settings: Settings) -> str:
@@ -78,6 +78,20 @@ class ChatModel:
 
     def close(self) -> None:
         self._client.close()
+
+    def complete(self, messages: list[dict[str, Any]]) -> str:
+        """One whole answer without tools (e.g. a cover letter); failures as in ``stream``."""
+        try:
+            response = self._client.chat.completions.create(model=self.model, messages=messages)  # type: ignore[arg-type]
+        except openai.RateLimitError as exc:
+            raise ModelUnavailable("rate_limited", "The model is rate limited; try again in a minute.", exc.status_code) from exc
+        except openai.APIStatusError as exc:
+            raise ModelUnavailable(f"model_error_{exc.status_code}", f"The model answered with an error ({exc.status_code}).", exc.status_code) from exc
+        except openai.APITimeoutError as exc:
+            raise ModelUnavailable("timeout", "The model did not answer in time.") from exc
+        except openai.OpenAIError as exc:
+            raise ModelUnavailable("model_error", "The model's answer could not be read.") from exc
+        return (response.choices[0].message.content or "") if response.choices else ""
 
     def stream(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]], tool_choice: str = "auto") -> Iterator[TextDelta | Reply]:
         """Text deltas as they arrive, then the whole ``Reply`` (usage included)."""

@@ -15,6 +15,7 @@ from eventsourcing.domain import Aggregate, event
 
 from jobraker.domain.errors import IllegalTransition, InvalidValue
 from jobraker.domain.personal import Personal
+from jobraker.domain.policy import SKIP_REASONS
 from jobraker.domain.rules import clean_text
 
 APPLICATION_NAMESPACE = uuid5(NAMESPACE_URL, "https://jobraker.dev/ns/application")
@@ -53,6 +54,8 @@ S = Status
 TRANSITIONS: dict[str, tuple[frozenset[Status], Status]] = {
     "shortlist": (frozenset({S.MATCHED}), S.SHORTLISTED),
     "queue": (frozenset({S.MATCHED, S.SHORTLISTED}), S.QUEUED),
+    # The candidate asks Jobraker to apply to this one now (full mode; approve mode prepares it).
+    "apply_now": (frozenset({S.MATCHED, S.SHORTLISTED}), S.QUEUED),
     # Approve-before-submit: prepared, then approved (→ the usual queue), rejected, or expired
     # (the match stays, the prepared submission is dropped and never sent).
     "prepare_submission": (frozenset({S.MATCHED, S.SHORTLISTED}), S.PENDING_APPROVAL),
@@ -91,6 +94,8 @@ MAIL_KINDS = ("confirmation", "rejection", "interview", "offer", "other")
 MAIL_MOVES = {"confirmation": "confirm_submission", "rejection": "record_rejection",
               "interview": "schedule_interview", "offer": "record_offer"}
 # What becomes of a prepared submission when the application leaves pending approval.
+# Moves after which a match is on its way again: an earlier skip reason no longer holds.
+SENDING_STATUSES = frozenset({S.QUEUED, S.PENDING_APPROVAL, S.SUBMITTING, S.SUBMITTED})
 PREPARATION_OUTCOMES = {
     "approve_submission": "approved", "reject_submission": "rejected",
     "expire_preparation": "expired", "withdraw": "withdrawn",
@@ -146,13 +151,18 @@ class Application(Aggregate):
 
     class SubmissionSent(Aggregate.Event):
         """What was sent to the applier (or, dry-run, what would have been) and its run id.
-        Version 2 added ``applier``: "skyvern", "sandbox" (the offline stand-in) or "dry-run"."""
+        Version 2 added ``applier``: "skyvern", "sandbox" (the offline stand-in) or "dry-run";
+        version 3 ``resume_id``: which of the candidate's resumes went (the funnel per resume)."""
 
-        class_version = 2
+        class_version = 3
 
         @staticmethod
         def upcast_v1_v2(state: dict) -> None:
             state["applier"] = "dry-run" if state["dry_run"] else "skyvern"
+
+        @staticmethod
+        def upcast_v2_v3(state: dict) -> None:
+            state["resume_id"] = None
 
         data_subject_field = "candidate_id"
 
@@ -161,6 +171,7 @@ class Application(Aggregate):
         run_id: str
         dry_run: bool
         applier: str
+        resume_id: UUID | None
 
     class RunReported(Aggregate.Event):
         """What Skyvern reported at the end of a run: its status, the error code it stopped with (if
@@ -202,6 +213,27 @@ class Application(Aggregate):
         interview_at: datetime | None
         proposed: str
 
+    class SendSkipped(Aggregate.Event):
+        """Jobraker did not send this match, and why: a code of policy.SKIP_REASONS, never text."""
+
+        data_subject_field = "candidate_id"
+
+        candidate_id: UUID
+        skip_reason: str
+
+    class CoverLetterReviewed(Aggregate.Event):
+        """A cover letter a chat model wrote for this application, and the fabrication guard's
+        verdict (domain/fabrication.py): passed, or what it claims that the candidate's data does
+        not hold. The letter and the invented claims are personal data, sealed."""
+
+        data_subject_field = "candidate_id"
+
+        candidate_id: UUID
+        letter: Personal[str]
+        passed: bool
+        invented: Personal[list]
+        model: str
+
     class NoteAdded(Aggregate.Event):
         data_subject_field = "candidate_id"
 
@@ -222,6 +254,14 @@ class Application(Aggregate):
         if not 0 <= score <= 100:
             raise InvalidValue("score must be between 0 and 100")
         return cls(candidate_id, job_id, Source.MATCHED.value, S.MATCHED.value, score, model, explanation or {}, by.value)
+
+    @classmethod
+    def choose(cls, candidate_id: UUID, job_id: UUID, score: int | None, model: str, explanation: dict) -> Application:
+        """A listing the candidate chose to apply to now: with its match score if there is one yet
+        (a listing not embedded yet has none)."""
+        if score is None:
+            return cls(candidate_id, job_id, Source.MATCHED.value, S.MATCHED.value, None, "", explanation, Actor.CANDIDATE.value)
+        return cls.match(candidate_id, job_id, score, model, explanation, by=Actor.CANDIDATE)
 
     @classmethod
     def track_manual(cls, candidate_id: UUID, job_id: UUID, applied: bool, by: Actor = Actor.CANDIDATE) -> Application:
@@ -252,6 +292,8 @@ class Application(Aggregate):
         self.question: str | None = None  # what the employer's form asked (needs input); sealed in the event
         self.run_report: dict | None = None  # the last run's status, error code and evidence links
         self.mail_proposal: tuple[str, datetime | None] | None = None  # a move an employer's mail implies
+        self.skip_reason: str | None = None  # why it is not being sent (policy.SKIP_REASONS), if it is not
+        self.cover_letter: dict | None = None  # the last letter written for it and the guard's verdict
 
     # Commands. Each checks TRANSITIONS and records one StatusChanged event.
 
@@ -260,6 +302,24 @@ class Application(Aggregate):
 
     def queue(self, by: Actor = Actor.SYSTEM) -> None:
         self._move("queue", by)
+
+    def apply_now(self, by: Actor) -> None:
+        """The candidate's own request to send this one (the caller checked they may send)."""
+        self._move("apply_now", by)
+
+    def skip_sending(self, skip_reason: str) -> None:
+        """Record why this match is not sent (once per reason in a row: a repeat records nothing)."""
+        if skip_reason not in SKIP_REASONS:
+            raise InvalidValue(f"skip reason must be one of {', '.join(sorted(SKIP_REASONS))}")
+        if skip_reason != self.skip_reason:
+            self._send_skipped(candidate_id=self.candidate_id, skip_reason=skip_reason)
+
+    def review_cover_letter(self, letter: str, passed: bool, invented: list[dict[str, str]], model: str) -> None:
+        """Keep a letter written for this application with the guard's verdict (not a move)."""
+        if self.is_terminal:
+            raise IllegalTransition("review a cover letter", f"the application is {self.status.value}")
+        self._cover_letter_reviewed(candidate_id=self.candidate_id, letter=letter, passed=passed, invented=invented,
+                                    model=model)
 
     def start_submission(self) -> None:
         self._move("start_submission", Actor.SYSTEM)
@@ -327,7 +387,9 @@ class Application(Aggregate):
     def withdraw(self, by: Actor, reason: str = "") -> None:
         self._move("withdraw", by, reason=clean_text("reason", reason, max_length=500, required=False))
 
-    def record_submission_sent(self, payload: dict, run_id: str, dry_run: bool, applier: str = "") -> None:
+    def record_submission_sent(
+        self, payload: dict, run_id: str, dry_run: bool, applier: str = "", resume_id: UUID | None = None
+    ) -> None:
         """Recorded once per run intent, while submitting: never a second submission for one intent
         (a new intent exists only after a run stopped unsent for a question the candidate then answered)."""
         if self.status is not S.SUBMITTING:
@@ -335,7 +397,8 @@ class Application(Aggregate):
         if self.run_id is not None or self.dry_run:
             raise IllegalTransition("record a submission", "a submission was already sent")
         applier = applier or ("dry-run" if dry_run else "skyvern")
-        self._submission_sent(candidate_id=self.candidate_id, payload=payload, run_id=run_id, dry_run=dry_run, applier=applier)
+        self._submission_sent(candidate_id=self.candidate_id, payload=payload, run_id=run_id, dry_run=dry_run,
+                              applier=applier, resume_id=resume_id)
 
     def record_run_report(self, run_id: str, run_status: str, error_code: str, evidence: dict) -> None:
         """Keep what Skyvern reported about the run sent for this application (not a move)."""
@@ -426,6 +489,10 @@ class Application(Aggregate):
             self.run_id, self.dry_run = None, False
         if at is not None:
             self.interviews.append(at)
+        if self.status in SENDING_STATUSES or self.status in TERMINAL:
+            self.skip_reason = None
+        if self.status is S.NEEDS_INPUT:  # the move itself says why (no SendSkipped of its own)
+            self.skip_reason = "needs_input"
         if self.preparation is not None and self.preparation.state == "awaiting" and action in PREPARATION_OUTCOMES:
             self.preparation = replace(self.preparation, state=PREPARATION_OUTCOMES[action])
 
@@ -434,7 +501,9 @@ class Application(Aggregate):
         self.preparation = Preparation(payload, expires_at, automation)
 
     @event(SubmissionSent)
-    def _submission_sent(self, candidate_id: UUID, payload: dict, run_id: str, dry_run: bool, applier: str) -> None:
+    def _submission_sent(
+        self, candidate_id: UUID, payload: dict, run_id: str, dry_run: bool, applier: str, resume_id: UUID | None
+    ) -> None:
         self.run_id = run_id or None
         self.dry_run = dry_run
         self.applier = applier
@@ -447,6 +516,14 @@ class Application(Aggregate):
     def _mail_received(self, candidate_id: UUID, kind: str, sender_domain: str, subject: str,
                        interview_at: datetime | None, proposed: str) -> None:
         self.mail_proposal = (proposed, interview_at) if proposed else None
+
+    @event(SendSkipped)
+    def _send_skipped(self, candidate_id: UUID, skip_reason: str) -> None:
+        self.skip_reason = skip_reason
+
+    @event(CoverLetterReviewed)
+    def _cover_letter_reviewed(self, candidate_id: UUID, letter: str, passed: bool, invented: list, model: str) -> None:
+        self.cover_letter = {"letter": letter, "passed": passed, "invented": invented, "model": model}
 
     @event(NoteAdded)
     def _note_added(self, candidate_id: UUID, text: str, by: str) -> None:

@@ -12,13 +12,16 @@ from jobraker.domain.automation import (
     DEFAULT_STRATEGY,
     MAX_DAILY_CAP,  # noqa: F401  (re-exported: the API and tests read it here)
     SENDING_MODES,
+    LEVEL_NAMES,
     STRATEGIES,
+    check_company_limit,
     check_daily_cap,
     check_min_score,
     check_mode,
     check_strategy,
 )
 from jobraker.domain.errors import IllegalTransition, InvalidValue
+from jobraker.domain.iso_codes import known_country, known_currency
 from jobraker.domain.personal import ERASED, Personal
 from jobraker.domain.rules import clean_text
 
@@ -27,6 +30,7 @@ HOURS_CHOICES = ("full_time", "part_time", "any")
 CONTRACT_CHOICES = ("permanent", "contract", "any")
 CONSENT_KINDS = ("terms", "data_processing", "auto_apply")
 MAX_SALARY = 10_000_000
+MAX_RADIUS_KM = 500
 # Why sending is refused to a candidate who has not opened their verification link.
 UNVERIFIED = "the e-mail address is not verified yet (open the link sent to it)"
 # Before automation modes, auto-apply's own defaults; old events that kept them have no override.
@@ -59,6 +63,8 @@ class Profile:
     salary_currency: str = "GBP"
     hours: str = "any"
     contract: str = "any"
+    radius_km: int | None = None  # also jobs this close to a named city (where both have coordinates)
+    remote_strict: bool = False  # the remote/on-site wish removes other jobs instead of ranking them lower
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "headline", clean_text("headline", self.headline, max_length=200, required=False))
@@ -70,6 +76,8 @@ class Profile:
             raise InvalidValue(f"salary_floor must be between 0 and {MAX_SALARY}")
         if not (len(self.salary_currency) == 3 and self.salary_currency.isascii() and self.salary_currency.isalpha() and self.salary_currency.isupper()):
             raise InvalidValue("salary_currency must be a three-letter ISO 4217 code such as GBP")
+        if self.radius_km is not None and not 1 <= self.radius_km <= MAX_RADIUS_KM:
+            raise InvalidValue(f"radius_km must be between 1 and {MAX_RADIUS_KM}")
         _choice("remote", self.remote, REMOTE_CHOICES)
         _choice("hours", self.hours, HOURS_CHOICES)
         _choice("contract", self.contract, CONTRACT_CHOICES)
@@ -93,7 +101,7 @@ class Preferences:
         countries = _texts("countries", self.countries, max_items=20)
         if any(len(c) != 2 or not (c.isascii() and c.isalpha()) for c in countries):
             raise InvalidValue("countries must be two-letter ISO 3166 codes such as gb")
-        object.__setattr__(self, "countries", tuple(c.lower() for c in countries))
+        object.__setattr__(self, "countries", tuple(dict.fromkeys(c.lower() for c in countries)))  # "GB" and "gb" are one
 
     def as_dict(self) -> dict[str, Any]:
         return {k: list(v) for k, v in asdict(self).items()}
@@ -109,12 +117,14 @@ class AutoApplySettings:
     min_score_override: int | None = None
     daily_cap_override: int | None = None
     strict_filters_override: bool | None = None
+    company_limit_override: int | None = None
 
     def __post_init__(self) -> None:
         check_mode(self.mode)
         check_strategy(self.strategy)
         check_min_score(self.min_score_override)
         check_daily_cap(self.daily_cap_override)
+        check_company_limit(self.company_limit_override)
 
     @property
     def enabled(self) -> bool:
@@ -133,12 +143,18 @@ class AutoApplySettings:
     def strict_filters(self) -> bool:
         return _or(self.strict_filters_override, STRATEGIES[self.strategy].strict_filters)
 
+    @property
+    def company_limit(self) -> int:
+        """At most this many applications to one company in PACING_WINDOW (domain/pacing.py)."""
+        return _or(self.company_limit_override, STRATEGIES[self.strategy].company_limit)
+
     def effective(self) -> dict[str, Any]:
         """What every decision event records: the mode, the strategy and the values in force."""
-        overridden = [name for name in ("min_score", "daily_cap", "strict_filters") if getattr(self, f"{name}_override") is not None]
+        overridden = [name for name in LEVEL_NAMES if getattr(self, f"{name}_override") is not None]
         return {
             "mode": self.mode, "strategy": self.strategy, "min_score": self.min_score,
-            "daily_cap": self.daily_cap, "strict_filters": self.strict_filters, "overridden": overridden,
+            "daily_cap": self.daily_cap, "strict_filters": self.strict_filters,
+            "company_limit": self.company_limit, "overridden": overridden,
         }
 
 
@@ -208,9 +224,10 @@ class Candidate(Aggregate):
 
     class AutoApplySettingsChanged(Aggregate.Event):
         """Version 2 replaced the on/off switch with the automation mode, and the fixed
-        minimum score and daily cap with a strategy whose levels the candidate may override."""
+        minimum score and daily cap with a strategy whose levels the candidate may override.
+        Version 3 added the company limit's override (older events: none, the strategy's holds)."""
 
-        class_version = 2
+        class_version = 3
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -223,11 +240,16 @@ class Candidate(Aggregate):
             state["daily_cap_override"] = None if daily_cap == LEGACY_DAILY_CAP else daily_cap
             state["strict_filters_override"] = None
 
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            state["company_limit_override"] = None
+
         mode: str
         strategy: str
         min_score_override: int | None
         daily_cap_override: int | None
         strict_filters_override: bool | None
+        company_limit_override: int | None
 
     class ResumeUploaded(Aggregate.Event):
         resume_id: UUID
@@ -285,11 +307,17 @@ class Candidate(Aggregate):
 
     def change_profile(self, profile: Profile) -> None:
         self._require_active("change the profile")
+        # Checked on the command, not in Profile: an old event with a since-withdrawn code must replay.
+        if not known_currency(profile.salary_currency):
+            raise InvalidValue(f"salary_currency {profile.salary_currency} is not an ISO 4217 currency code")
         if profile != self.profile:
             self._profile_changed(profile=profile.as_dict())
 
     def change_preferences(self, preferences: Preferences) -> None:
         self._require_active("change preferences")
+        unknown = [c for c in preferences.countries if not known_country(c)]
+        if unknown:
+            raise InvalidValue(f"countries {', '.join(unknown)} are not ISO 3166 country codes")
         if preferences != self.preferences:
             self._preferences_changed(preferences=preferences.as_dict())
 
@@ -401,10 +429,10 @@ class Candidate(Aggregate):
     @event(AutoApplySettingsChanged)
     def _auto_apply_changed(
         self, mode: str, strategy: str, min_score_override: int | None, daily_cap_override: int | None,
-        strict_filters_override: bool | None,
+        strict_filters_override: bool | None, company_limit_override: int | None = None,
     ) -> None:
         self.auto_apply = AutoApplySettings(
-            mode, strategy, min_score_override, daily_cap_override, strict_filters_override
+            mode, strategy, min_score_override, daily_cap_override, strict_filters_override, company_limit_override
         )
 
     @event(ResumeUploaded)

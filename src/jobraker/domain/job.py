@@ -10,6 +10,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from jobraker.domain.errors import IllegalTransition, InvalidValue
+from jobraker.domain.iso_codes import country_code, known_country, known_currency
 from jobraker.domain.personal import Personal
 from jobraker.domain.rules import clean_text
 from jobraker.domain.safe_url import check_url
@@ -24,8 +25,11 @@ CONTRACT_TIMES = ("full_time", "part_time", "")
 MUTABLE_FIELDS = (
     "title", "company", "location", "country", "description", "url",
     "salary_min", "salary_max", "salary_currency", "salary_is_predicted",
-    "contract_type", "contract_time", "remote",
+    "contract_type", "contract_time", "remote", "location_area", "latitude", "longitude",
 )
+MAX_AREA_NAMES = 10
+# What a listing posted before version 3 of ``Job.Posted`` carries for the fields it added.
+NO_PLACE_DETAIL = {"location_area": [], "latitude": None, "longitude": None}
 
 
 def job_id(source: str, external_id: str) -> UUID:
@@ -50,12 +54,13 @@ def validate_listing(fields: dict[str, Any]) -> dict[str, Any]:
         if name in listing:
             clean_text(name, listing[name], max_length=limit)  # checked, not changed: the id is made of it
     country = listing.get("country", "")
-    if country and not (len(country) == 2 and country.isascii() and country.isalpha()):
+    if country and not known_country(country):
         raise InvalidValue("country must be a two-letter ISO 3166 code such as gb")
-    listing["country"] = country.lower()
+    listing["country"] = country_code(country)
     currency = listing.get("salary_currency", "")
-    if currency and not (len(currency) == 3 and currency.isascii() and currency.isalpha() and currency.isupper()):
+    if currency and not known_currency(currency):
         raise InvalidValue("salary_currency must be a three-letter ISO 4217 code such as GBP")
+    _check_place_detail(listing)
     low, high = listing.get("salary_min"), listing.get("salary_max")
     for name, value in (("salary_min", low), ("salary_max", high)):
         if value is not None and not 0 <= value <= 10_000_000:
@@ -69,6 +74,18 @@ def validate_listing(fields: dict[str, Any]) -> dict[str, Any]:
     return listing
 
 
+def _check_place_detail(listing: dict[str, Any]) -> None:
+    """The source's place hierarchy (country › region › county › town) and coordinates."""
+    area = listing.get("location_area", [])
+    if not isinstance(area, (list, tuple)) or len(area) > MAX_AREA_NAMES:
+        raise InvalidValue(f"location_area must be a list of at most {MAX_AREA_NAMES} place names")
+    listing["location_area"] = [clean_text("location_area", name, max_length=100) for name in area]
+    for name, bound in (("latitude", 90), ("longitude", 180)):
+        value = listing.get(name)
+        if value is not None and not -bound <= value <= bound:
+            raise InvalidValue(f"{name} must be between -{bound} and {bound}")
+
+
 class Job(Aggregate):
     """A listing's life: posted, changed, expired. Holds no personal data.
 
@@ -78,13 +95,18 @@ class Job(Aggregate):
     under their key (``Job.Tracked``). ``owner_id`` is None for every listing."""
 
     class Posted(Aggregate.Created):
-        """Version 2 added ``salary_is_predicted`` (Adzuna estimates some salaries)."""
+        """Version 2 added ``salary_is_predicted`` (Adzuna estimates some salaries); version 3
+        the source's place hierarchy ``location_area`` and the coordinates."""
 
-        class_version = 2
+        class_version = 3
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             state["salary_is_predicted"] = False
+
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            state.update(NO_PLACE_DETAIL)
 
         source: str
         external_id: str
@@ -102,6 +124,9 @@ class Job(Aggregate):
         contract_time: str
         remote: bool
         posted_at: datetime | None
+        location_area: list
+        latitude: float | None
+        longitude: float | None
 
     class Tracked(Aggregate.Created):
         """A job the candidate tracks themselves. Not a ``Posted``: nothing that reacts to new
@@ -161,7 +186,7 @@ class Job(Aggregate):
         defaults = {
             "location": "", "country": "", "description": "", "url": "", "salary_min": None,
             "salary_max": None, "salary_currency": "", "salary_is_predicted": False,
-            "contract_type": "", "contract_time": "", "remote": False, "posted_at": None,
+            "contract_type": "", "contract_time": "", "remote": False, "posted_at": None, **NO_PLACE_DETAIL,
         }
         return cls(**{**defaults, **listing})
 
@@ -187,7 +212,8 @@ class Job(Aggregate):
         self, source: str, external_id: str, title: str, company: str, location: str, country: str,
         description: str, url: str, salary_min: float | None, salary_max: float | None,
         salary_currency: str, salary_is_predicted: bool, contract_type: str, contract_time: str,
-        remote: bool, posted_at: datetime | None,
+        remote: bool, posted_at: datetime | None, location_area: list | None = None,
+        latitude: float | None = None, longitude: float | None = None,
     ) -> None:
         self.source, self.external_id = source, external_id
         self.title, self.company, self.location, self.country = title, company, location, country
@@ -196,6 +222,8 @@ class Job(Aggregate):
         self.salary_is_predicted = salary_is_predicted
         self.contract_type, self.contract_time, self.remote = contract_type, contract_time, remote
         self.posted_at = posted_at
+        self.location_area = list(location_area or [])
+        self.latitude, self.longitude = latitude, longitude
         self.is_expired = False
         self.expired_because = ""
         self.duplicate_of: UUID | None = None

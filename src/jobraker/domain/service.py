@@ -11,7 +11,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timezone
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.application import Application as EventSourcedApplication
@@ -27,6 +27,7 @@ from jobraker.domain.job import Job, job_id
 from jobraker.domain.notification import Notification
 from jobraker.domain.alert import AlertCriteria, JobAlert
 from jobraker.domain.notification_settings import NotificationSettings, notification_settings_id
+from jobraker.domain.pacing import CompanyPacing, pacing_id
 from jobraker.domain.policy import NOTHING, Decision, auto_apply_decision
 
 # What a candidate may do to their own application; the rest is Jobraker's to do.
@@ -240,30 +241,122 @@ class Jobraker(EventSourcedApplication[UUID]):
 
     def record_match(
         self, candidate_id: UUID, jid: UUID, score: int, model: str, explanation: dict[str, Any],
-        soft_misses: Iterable[str] = (), prepare: Preparer | None = None,
+        soft_misses: Iterable[str] = (), prepare: Preparer | None = None, now: datetime | None = None,
     ) -> tuple[UUID, int, Decision]:
         """Record a match found by Jobraker with the decision and the automation values that
         made it; queue it (full mode) or prepare it for approval (approve mode, with
-        ``prepare`` building the payload and its expiry). Matching the same job again
+        ``prepare`` building the payload and its expiry), counted against the company limit;
+        or, when nothing is sent, record why (``SendSkipped``). Matching the same job again
         records nothing (one application per candidate and job)."""
-        candidate = self.get_candidate(candidate_id)
-        job = self.get_listing(jid)
-        decision = auto_apply_decision(candidate, score, job.company, soft_misses)
-        if candidate.auto_apply.mode == "off":  # off records no matches at all
-            return application_id(candidate_id, jid), 0, decision
-        if decision.prepare and prepare is None:
-            decision = Decision(NOTHING, "approve mode, but nothing here can prepare a submission", decision.automation)
-        details = {**explanation, "decision": decision.reason, "automation": decision.automation}
-        application = Application.match(candidate_id, jid, score, model, details)
-        if decision.queue:
-            application.queue(Actor.SYSTEM)
-        elif decision.prepare and prepare is not None:
-            payload, expires_at = prepare(candidate, job)
-            application.prepare_submission(payload, expires_at, decision.automation)
+        now = now or datetime.now(timezone.utc)
+        for _ in range(3):  # a lost race for the company's count decides again on the fresh count
+            candidate = self.get_candidate(candidate_id)
+            job = self.get_listing(jid)
+            pacing = self.get_pacing(candidate_id, job.company)
+            decision = auto_apply_decision(candidate, score, job.company, soft_misses, pacing.within_window(now))
+            if candidate.auto_apply.mode == "off":  # off records no matches at all
+                return application_id(candidate_id, jid), 0, decision
+            if decision.prepare and prepare is None:
+                decision = Decision(NOTHING, "approve mode, but nothing here can prepare a submission", decision.automation,
+                                    "cannot_prepare")
+            details = {**explanation, "decision": decision.reason, "automation": decision.automation}
+            application = Application.match(candidate_id, jid, score, model, details)
+            if decision.queue:
+                application.queue(Actor.SYSTEM)
+            elif decision.prepare and prepare is not None:
+                prepare_for_approval(application, candidate, job, prepare, decision.automation)
+            elif decision.skip_reason:
+                application.skip_sending(decision.skip_reason)
+            sending = decision.queue or decision.prepare
+            if sending:
+                pacing.count(application.id, now, candidate.auto_apply.company_limit)
+            try:
+                return application.id, self._save(application, *([pacing] if sending else [])), decision
+            except IntegrityError:
+                if self._exists(application.id):
+                    return application.id, 0, Decision(NOTHING, "already matched")
+        raise ConcurrentUpdate(application_id(candidate_id, jid))
+
+    def apply_now(self, candidate_id: UUID, aid: UUID, prepare: Preparer, now: datetime | None = None) -> int:
+        """The candidate asks Jobraker to apply to their matched or shortlisted application now:
+        queued for the usual at-most-once submission in full mode, prepared for their approval
+        in approve mode. Refused unless they may send (mode, consent, verified address) and the
+        job is a live listing (never a job they track themselves)."""
+        now = now or datetime.now(timezone.utc)
+        for _ in range(3):
+            application = self.get_application(aid)
+            if application.candidate_id != candidate_id:
+                raise NotFound(aid)
+            candidate, job = self._may_apply_now(candidate_id, application.job_id)
+            pacing = self._ready_to_send(application, candidate, job, prepare, now)
+            try:
+                return self._save(application, pacing)
+            except IntegrityError:
+                continue  # the application or the company's count moved meanwhile: decide again
+        raise ConcurrentUpdate(aid)
+
+    def apply_to_listing(
+        self, candidate_id: UUID, jid: UUID, score: int | None, model: str, explanation: dict[str, Any], prepare: Preparer,
+        now: datetime | None = None,
+    ) -> tuple[UUID, int]:
+        """Apply now to a listing chosen by id: its application (the match, with this score) is
+        made and sent on as ``apply_now`` does; an existing one is applied to as it stands."""
+        aid = application_id(candidate_id, jid)
+        if self._exists(aid):
+            return aid, self.apply_now(candidate_id, aid, prepare, now)
+        candidate, job = self._may_apply_now(candidate_id, jid)
+        details = {**explanation, "decision": "the candidate asked Jobraker to apply now"}
+        application = Application.choose(candidate_id, jid, score, model, details)
+        pacing = self._ready_to_send(application, candidate, job, prepare, now or datetime.now(timezone.utc))
         try:
-            return application.id, self._save(application), decision
-        except IntegrityError:
-            return application.id, 0, Decision(NOTHING, "already matched")
+            return aid, self._save(application, pacing)
+        except IntegrityError:  # made at this moment by a match or a second request: apply to that one
+            return aid, self.apply_now(candidate_id, aid, prepare, now)
+
+    def _may_apply_now(self, candidate_id: UUID, jid: UUID) -> tuple[Candidate, Job]:
+        candidate = self.get_candidate(candidate_id)
+        refusal = sending_refusal(candidate)
+        if refusal:
+            raise IllegalTransition("apply now", refusal)
+        job = self.get_job(jid)
+        if job.is_tracked:
+            raise IllegalTransition("apply now", "Jobraker never applies to a job you track yourself")
+        if job.is_expired:
+            raise IllegalTransition("apply now", "the listing has expired")
+        return candidate, job
+
+    def _ready_to_send(
+        self, application: Application, candidate: Candidate, job: Job, prepare: Preparer, now: datetime
+    ) -> CompanyPacing:
+        """Queue (full mode) or prepare (approve mode) the candidate's chosen application, and
+        count it for the company (counted, never refused: the candidate chose it)."""
+        if candidate.auto_apply.mode == "approve":
+            if not application.can("prepare_submission"):
+                raise IllegalTransition("apply now", f"the application is {application.status.value}")
+            prepare_for_approval(application, candidate, job, prepare, {**candidate.auto_apply.effective(), "apply_now": True})
+        else:
+            application.apply_now(Actor.CANDIDATE)
+        pacing = self.get_pacing(candidate.id, job.company)
+        pacing.count(application.id, now, limit=None)
+        return pacing
+
+    def note_skipped(self, aid: UUID, skip_reason: str) -> int:
+        """Record why a queued application is not sent yet (e.g. the daily cap); a repeat records nothing."""
+        return self._update(aid, None, lambda a: a.skip_sending(skip_reason), kind=Application)
+
+    def get_pacing(self, candidate_id: UUID, company: str) -> CompanyPacing:
+        """The candidate's count for this company (a new, unsaved one if nothing was counted yet)."""
+        try:
+            return self._get(pacing_id(candidate_id, company), kind=CompanyPacing)
+        except NotFound:
+            return CompanyPacing.open(candidate_id, company)
+
+    def _exists(self, aggregate_id: UUID) -> bool:
+        try:
+            self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return False
+        return True
 
     def approve_submission(self, application_id: UUID, by: Actor, now: datetime) -> int:
         """The candidate approves exactly the prepared submission; it is queued for sending.
@@ -516,13 +609,24 @@ class ApplicationExists(DomainError):
     """The candidate already has an application for this job."""
 
 
-# A submission prepared for approval: the payload that would be sent, and when the offer lapses.
-Preparer = Callable[[Candidate, Job], tuple[dict[str, Any], datetime]]
+# A submission prepared for approval: the payload that would be sent, and when the offer lapses;
+# optionally a third item, the cover letter written for it and the guard's verdict (or None).
+Preparer = Callable[[Candidate, Job], tuple[Any, ...]]
+
+
+def prepare_for_approval(
+    application: Application, candidate: Candidate, job: Job, prepare: Preparer, automation: dict[str, Any]
+) -> None:
+    payload, expires_at, *letter = prepare(candidate, job)
+    if letter and letter[0] is not None:
+        application.review_cover_letter(**letter[0])
+    application.prepare_submission(payload, expires_at, automation)
 
 # API names of the automation settings → the value object's fields (levels are overrides).
 AUTOMATION_FIELDS = {
     "mode": "mode", "strategy": "strategy", "min_score": "min_score_override",
     "daily_cap": "daily_cap_override", "strict_filters": "strict_filters_override",
+    "company_limit": "company_limit_override",
 }
 
 

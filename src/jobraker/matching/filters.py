@@ -4,17 +4,25 @@ what each one removed is reported, so a candidate can see why a job is missing."
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import reduce
+from functools import cached_property, reduce
 from operator import or_
 from typing import Any
 from uuid import UUID
 
 from django.contrib.postgres.search import SearchQuery
 from django.core.cache import cache
-from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, QuerySet, Value
+from django.db.models.functions import Cos, Power, Radians, Sin
+from django.db.models.lookups import LessThanOrEqual
 
+from jobraker.domain.iso_codes import MARKET_CURRENCIES
+from jobraker.matching.currency import ReferenceRates
+from jobraker.matching.places import AREA, EARTH_RADIUS_KM, WantedPlace, wanted_places
+from jobraker.matching.rates import current_rates
+from jobraker.matching.remote import HYBRID, ONSITE, REMOTE
 from jobraker.projections.models import ApplicationRecord, JobRecord
 
 
@@ -26,6 +34,9 @@ class Wants:
     remote: str = "any"
     locations: tuple[str, ...] = ()
     salary_floor: int | None = None
+    salary_currency: str = "GBP"
+    radius_km: int | None = None
+    remote_strict: bool = False
     contract: str = "any"
     hours: str = "any"
     excluded_companies: tuple[str, ...] = ()
@@ -39,12 +50,20 @@ class Wants:
             remote=profile.get("remote", "any"),
             locations=tuple(profile.get("locations", ())),
             salary_floor=profile.get("salary_floor"),
+            salary_currency=profile.get("salary_currency", "GBP"),
+            radius_km=profile.get("radius_km"),
+            remote_strict=bool(profile.get("remote_strict", False)),
             contract=profile.get("contract", "any"),
             hours=profile.get("hours", "any"),
             excluded_companies=tuple(preferences.get("excluded_companies", ())),
             avoid_keywords=tuple(preferences.get("avoid_keywords", ())),
             countries=tuple(preferences.get("countries", ())),
         )
+
+    @cached_property
+    def places(self) -> tuple[WantedPlace, ...]:
+        """The candidate's places, normalised to the gazetteer's (the countries they chose first)."""
+        return wanted_places(self.locations, self.countries)
 
 
 def _any_of(field: str, values: tuple[str, ...]) -> Q:
@@ -82,21 +101,80 @@ def in_country(w: Wants) -> Q:
     return Q(country__in=w.countries) | Q(country="") if w.countries else Q()
 
 
+# A job the source or its words call remote (rows projected before work modes: the flag alone).
+IS_REMOTE = Q(work_mode=REMOTE) | Q(work_mode="", remote=True)
+
+
 def location_or_remote(w: Wants) -> Q:
+    """Where and how the candidate will work. A wish for on-site or hybrid work only ranks other
+    jobs lower (see verdicts.work_mode_fit) unless the candidate made it strict."""
+    near, strict = in_places(w), w.remote_strict
     if w.remote == "remote":
-        return Q(remote=True)
-    near = _any_of("location", w.locations) if w.locations else None
+        return IS_REMOTE if strict or near is None else IS_REMOTE | (near & Q(work_mode=HYBRID))
+    if w.remote == "hybrid":
+        if near is None:
+            return ~Q(work_mode=ONSITE) if strict else Q()
+        return IS_REMOTE | (near & ~Q(work_mode=ONSITE) if strict else near)
     if w.remote == "onsite":
-        return near or Q()
-    return (Q(remote=True) | near) if near else Q()
+        if near is None:
+            return ~IS_REMOTE if strict else Q()
+        return near & ~IS_REMOTE if strict else near | IS_REMOTE
+    return near | IS_REMOTE if near is not None else Q()
+
+
+def in_places(w: Wants) -> Q | None:
+    """Jobs in one of the candidate's places: at any level of the hierarchy, in its commuting
+    area, named in the job's location, or (with a radius) near enough. None: no place given."""
+    if not w.places:
+        return None
+    keys = [key for place in w.places for key in place.keys]
+    keys += [AREA + key for place in w.places if place.known for key in place.keys]
+    near = Q(places__overlap=keys) | reduce(or_, (Q(location__icontains=place.text) for place in w.places))
+    if w.radius_km:
+        for lat, lon in {c for place in w.places for c in place.coordinates}:
+            near |= within_radius(lat, lon, w.radius_km)
+    return near
+
+
+def within_radius(lat: float, lon: float, radius_km: float) -> Q:
+    """Haversine in SQL, compared without the arcsine: hav(d/R) <= hav(radius/R)."""
+    half_lat = (Radians(F("latitude")) - Value(math.radians(lat))) / 2
+    half_lon = (Radians(F("longitude")) - Value(math.radians(lon))) / 2
+    hav = Power(Sin(half_lat), 2) + Value(math.cos(math.radians(lat))) * Cos(Radians(F("latitude"))) * Power(Sin(half_lon), 2)
+    return Q(LessThanOrEqual(hav, math.sin(radius_km / (2 * EARTH_RADIUS_KM)) ** 2))
 
 
 def salary_floor(w: Wants) -> Q:
-    """A stated salary below the floor removes a job; a predicted one only warns (see scoring)."""
+    """A stated salary below the floor, once both are in one currency, removes a job; a predicted
+    one only warns (see verdicts), and a job that states no pay is never removed for pay. A
+    currency missing from the reference rates cannot be compared, so it removes nothing."""
     if not w.salary_floor:
         return Q()
-    below = Q(salary_max__lt=w.salary_floor) | Q(salary_max__isnull=True, salary_min__lt=w.salary_floor)
+    rates = current_rates()
+    floors = floors_by_currency(w.salary_floor, w.salary_currency, rates)
+    below = reduce(or_, (paid_in(code, w.salary_currency) & pays_below(floor) for code, floor in floors.items()))
     return ~(below & Q(salary_is_predicted=False))
+
+
+def floors_by_currency(floor: int, currency: str, rates: ReferenceRates) -> dict[str, float]:
+    """The candidate's floor in each currency the reference rates know (their own alone if not)."""
+    if not rates.knows(currency):
+        return {currency: float(floor)}
+    return {code: rates.convert(floor, currency, code) or 0.0 for code in rates.rates}
+
+
+def paid_in(code: str, candidate_currency: str) -> Q:
+    """Jobs paying in ``code``: by their stated currency, else by their country's, else the
+    candidate's own (a listing that names neither is taken to pay as the candidate counts)."""
+    countries = [country for country, currency in MARKET_CURRENCIES.items() if currency == code]
+    paid = Q(salary_currency=code) | Q(salary_currency="", country__in=countries)
+    if code == candidate_currency:
+        paid |= Q(salary_currency="") & ~Q(country__in=list(MARKET_CURRENCIES))
+    return paid
+
+
+def pays_below(floor: float) -> Q:
+    return Q(salary_max__lt=floor) | Q(salary_max__isnull=True, salary_min__lt=floor)
 
 
 def contract(w: Wants) -> Q:

@@ -35,6 +35,7 @@ class Match:
     missing_skills: list[str]
     text_rank: float
     notes: list[str] = field(default_factory=list)
+    filters: dict[str, Any] = field(default_factory=dict)  # the filters' verdict (matching/verdicts.py)
 
     def explanation(self, model: str) -> dict[str, Any]:
         return {
@@ -45,6 +46,7 @@ class Match:
             "missing_skills": self.missing_skills,
             "weights": WEIGHTS,
             "notes": self.notes,
+            **({"filters": self.filters} if self.filters else {}),
         }
 
 

@@ -11,7 +11,9 @@ from pgvector.django import CosineDistance
 from jobraker.domain.automation import SOFT_FILTERS
 from jobraker.embeddings.providers import EmbeddingProvider
 from jobraker.matching.filters import FILTERS, Wants, apply_filters, first_filter_removing, one_per_job
+from jobraker.matching.rates import current_rates
 from jobraker.matching.scoring import Match, rank
+from jobraker.matching.verdicts import verdict
 from jobraker.projections.models import CandidateRecord, CandidateVector, JobRecord, JobVector
 
 
@@ -51,7 +53,21 @@ class Seeker:
         )
 
     def rank(self, jobs: QuerySet[JobRecord], provider: EmbeddingProvider) -> list[Match]:
-        return rank(jobs, self.vector, self.skills, self.keywords, provider, self.wants.salary_floor)
+        matches = rank(jobs, self.vector, self.skills, self.keywords, provider, self.wants.salary_floor)
+        return with_verdicts(matches, self.wants)
+
+
+def with_verdicts(matches: list[Match], wants: Wants) -> list[Match]:
+    """Each match with the filters' verdict: its penalty lowers the score (a work mode the
+    candidate did not ask for, an estimated salary below their floor), its notes replace the
+    scorer's salary notes (the verdict compares pay in the candidate's currency)."""
+    rates = current_rates()
+    for match in matches:
+        found = verdict(match.job, wants, rates)
+        match.score = round(match.score * (1 - found.penalty))
+        match.notes = [*found.notes, *(note for note in match.notes if "salary" not in note)]
+        match.filters = found.as_dict()
+    return sorted(matches, key=lambda m: (-m.score, -m.similarity, str(m.job.id)))
 
 
 def top_matches(candidate_id: UUID, provider: EmbeddingProvider, limit: int = 20) -> Matches:

@@ -20,7 +20,9 @@ from jobraker.domain.personal import ERASED
 from jobraker.eventstore.app import EncryptedJobraker
 from jobraker.privacy.models import DataExport
 from jobraker.privacy.streams import candidate_streams
-from jobraker.projections.models import ApplicationRecord, CandidateRecord, JobRecord, NotificationRecord, TimelineEntry
+from jobraker.projections.models import (
+    ApplicationRecord, CandidateRecord, FunnelEntry, JobRecord, NotificationRecord, TimelineEntry,
+)
 from jobraker.resumes.store import ResumeStore
 
 EXPORT_FIELD = "data_export"
@@ -83,6 +85,7 @@ def _read_models(candidate_id: UUID) -> dict[str, Any]:
         "timeline": rows(TimelineEntry.objects.filter(candidate_id=candidate_id)),
         "notifications": rows(NotificationRecord.objects.filter(candidate_id=candidate_id)),
         "submissions": rows(SubmissionRecord.objects.filter(candidate_id=candidate_id)),
+        "funnel": rows(FunnelEntry.objects.filter(candidate_id=candidate_id)),
     }
 
 

@@ -6,7 +6,7 @@ from functools import singledispatchmethod
 
 from django.db.models import F
 
-from jobraker.domain.application import Application, Status
+from jobraker.domain.application import SENDING_STATUSES, TERMINAL, Application, Status
 from jobraker.domain.candidate import Candidate
 from jobraker.domain.personal import ERASED
 from jobraker.projections.base import Projection
@@ -48,6 +48,10 @@ class ApplicationProjection(Projection):
         fields = {"status": event.status, "updated_at": event.timestamp}
         if event.status == Status.SUBMITTED.value:
             fields["submitted_at"] = event.timestamp
+        if Status(event.status) in SENDING_STATUSES | TERMINAL:
+            fields["skip_reason"] = ""  # on its way again (or over): an earlier skip no longer holds
+        if event.status == Status.NEEDS_INPUT.value:
+            fields["skip_reason"] = "needs_input"
         ApplicationRecord.objects.filter(id=event.originator_id).update(
             **fields, version=event.originator_version, position=position
         )
@@ -59,6 +63,16 @@ class ApplicationProjection(Projection):
     @process.register
     def _mail_received(self, event: Application.MailReceived, position: int) -> None:
         ApplicationRecord.objects.filter(id=event.originator_id).update(version=event.originator_version, position=position)
+
+    @process.register
+    def _cover_letter(self, event: Application.CoverLetterReviewed, position: int) -> None:
+        ApplicationRecord.objects.filter(id=event.originator_id).update(version=event.originator_version, position=position)
+
+    @process.register
+    def _send_skipped(self, event: Application.SendSkipped, position: int) -> None:
+        ApplicationRecord.objects.filter(id=event.originator_id).update(
+            skip_reason=event.skip_reason, version=event.originator_version, position=position, updated_at=event.timestamp
+        )
 
     @process.register
     def _note_added(self, event: Application.NoteAdded, position: int) -> None:
@@ -111,6 +125,16 @@ class TimelineProjection(Projection):
                   "interview_at": event.interview_at.isoformat() if event.interview_at else None,
                   **{name: None if value is ERASED else value for name, value in sealed.items()}}
         self._entry(event, action="mail", status="", by="system", detail=detail)
+
+    @process.register
+    def _cover_letter(self, event: Application.CoverLetterReviewed, position: int) -> None:
+        # The letter itself is read from the application's events (sealed) by the detail view.
+        invented = None if event.invented is ERASED else event.invented
+        self._entry(event, action="cover_letter", status="", by="system", detail={"passed": event.passed, "invented": invented})
+
+    @process.register
+    def _send_skipped(self, event: Application.SendSkipped, position: int) -> None:
+        self._entry(event, action="skipped", status="", by="system", detail={"skip_reason": event.skip_reason})
 
     @process.register
     def _note_added(self, event: Application.NoteAdded, position: int) -> None:

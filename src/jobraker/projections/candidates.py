@@ -6,6 +6,7 @@ from functools import singledispatchmethod
 from typing import Any
 
 from jobraker.accounts.models import Account, Role
+from jobraker.domain.automation import LEVEL_NAMES
 from jobraker.domain.candidate import AutoApplySettings, Candidate
 from jobraker.domain.personal import ERASED
 from jobraker.privacy.sealed_fields import for_subject
@@ -76,9 +77,10 @@ class CandidateProjection(Projection):
     @process.register
     def _auto_apply(self, event: Candidate.AutoApplySettingsChanged, position: int) -> None:
         settings = AutoApplySettings(
-            event.mode, event.strategy, event.min_score_override, event.daily_cap_override, event.strict_filters_override
+            event.mode, event.strategy, event.min_score_override, event.daily_cap_override, event.strict_filters_override,
+            event.company_limit_override,
         )
-        overrides = {name: getattr(settings, f"{name}_override") for name in ("min_score", "daily_cap", "strict_filters")}
+        overrides = {name: getattr(settings, f"{name}_override") for name in LEVEL_NAMES}
         # "enabled", "min_score" and "daily_cap" keep the older on/off form's meaning (effective values).
         effective = {k: v for k, v in settings.effective().items() if k != "overridden"}
         row = {**effective, "enabled": settings.enabled, "overrides": overrides}

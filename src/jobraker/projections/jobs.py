@@ -11,6 +11,8 @@ from django.contrib.postgres.search import SearchVector
 from jobraker.domain.candidate import Candidate
 from jobraker.domain.job import Job
 from jobraker.domain.personal import ERASED
+from jobraker.matching.places import job_place_keys
+from jobraker.matching.remote import read_work_mode
 from jobraker.projections.base import Projection
 from jobraker.projections.models import JobRecord
 
@@ -50,7 +52,8 @@ class JobProjection(Projection):
     def _posted(self, event: Job.Posted, position: int) -> None:
         fields = {k: v for k, v in vars(event).items() if k in _LISTING_FIELDS}
         owner = LEGACY_TRACKED_OWNER if self._by_candidate else None
-        values = {**fields, "owner_id": owner, "version": event.originator_version, "position": position}
+        derived = where_and_how(fields) if owner is None else {}  # a candidate's own job is never matched
+        values = {**fields, **derived, "owner_id": owner, "version": event.originator_version, "position": position}
         # One INSERT … ON CONFLICT, not update_or_create's savepoint, SELECT … FOR UPDATE and write.
         JobRecord.objects.bulk_create(
             [JobRecord(id=event.originator_id, **values)], update_conflicts=True, unique_fields=["id"], update_fields=list(values)
@@ -77,6 +80,10 @@ class JobProjection(Projection):
         JobRecord.with_tracked.filter(id=event.originator_id).update(
             **event.changes, version=event.originator_version, position=position
         )
+        if _WHERE_AND_HOW_FROM & set(event.changes):
+            listing = JobRecord.objects.filter(id=event.originator_id).values(*_WHERE_AND_HOW_FROM).first()
+            if listing is not None:
+                JobRecord.objects.filter(id=event.originator_id).update(**where_and_how(listing))
         self._index(event.originator_id)
 
     @process.register
@@ -95,5 +102,17 @@ class JobProjection(Projection):
         JobRecord.objects.filter(id=job_id).update(search=SEARCH_VECTOR)
 
 
+def where_and_how(listing: dict[str, Any]) -> dict[str, Any]:
+    """What matching reads from a listing: its place keys, its work mode and the evidence for it."""
+    mode = read_work_mode(listing["title"], listing["location"], listing["description"], listing["remote"])
+    return {
+        "places": job_place_keys(listing["country"], listing["location"], listing.get("location_area") or []),
+        "work_mode": mode.mode,
+        "work_mode_evidence": [quote[:200] for quote in mode.evidence],
+    }
+
+
+_WHERE_AND_HOW_FROM = {"title", "location", "description", "remote", "country", "location_area"}
+_DERIVED = {"places", "work_mode", "work_mode_evidence"}
 _LISTING_FIELDS = {f.name for f in JobRecord._meta.get_fields()} - {
-    "id", "owner_id", "search", "version", "position", "is_expired", "duplicate_of"}
+    "id", "owner_id", "search", "version", "position", "is_expired", "duplicate_of"} - _DERIVED

@@ -1,3 +1,4 @@
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
@@ -113,13 +114,24 @@ class JobRecord(models.Model):
     posted_at = models.DateTimeField(null=True)
     is_expired = models.BooleanField(default=False)
     duplicate_of = models.UUIDField(null=True, blank=True, db_index=True)  # another listing of the same job
+    # The source's place hierarchy (Adzuna's location.area: country › region › county › town) and
+    # coordinates, as posted; ``places`` the keys matching compares (matching/places.py).
+    location_area = ArrayField(models.CharField(max_length=100), default=list, blank=True)
+    latitude = models.FloatField(null=True)
+    longitude = models.FloatField(null=True)
+    places = ArrayField(models.CharField(max_length=120), default=list, blank=True)
+    # Remote, hybrid, onsite or "" (not said), read from title, location and description, and
+    # the words that said so (matching/remote.py).
+    work_mode = models.CharField(max_length=8, blank=True, default="")
+    work_mode_evidence = ArrayField(models.CharField(max_length=200), default=list, blank=True)
     search = SearchVectorField(null=True)
     version = models.PositiveIntegerField()
     position = models.BigIntegerField()
 
     class Meta:
         db_table = "jobraker_jobs"
-        indexes = [GinIndex(fields=["search"]), models.Index(fields=["-posted_at", "id"])]
+        indexes = [GinIndex(fields=["search"]), models.Index(fields=["-posted_at", "id"]),
+                   GinIndex(fields=["places"], name="jobraker_jobs_places")]
 
 
 class ApplicationRecord(models.Model):
@@ -133,6 +145,8 @@ class ApplicationRecord(models.Model):
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
     submitted_at = models.DateTimeField(null=True)
+    # Why Jobraker is not sending this match: a code of domain.policy.SKIP_REASONS ("" when it is, or never would).
+    skip_reason = models.CharField(max_length=32, blank=True, default="")
     version = models.PositiveIntegerField()
     position = models.BigIntegerField()
 
@@ -200,3 +214,38 @@ class NotificationRecord(models.Model):
     class Meta:
         db_table = "jobraker_notifications"
         indexes = [models.Index(fields=["candidate_id", "-created_at"])]
+
+
+class FunnelEntry(models.Model):
+    """One application's way through the funnel: when it reached each stage (ids, names and
+    times only; no personal text). Dropped on erasure."""
+
+    application_id = models.UUIDField(primary_key=True)
+    candidate_id = models.UUIDField(db_index=True)
+    job_id = models.UUIDField()
+    strategy = models.CharField(max_length=32, blank=True)  # the automation strategy that matched it
+    resume_id = models.UUIDField(null=True)  # the resume that was sent
+    matched_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True)
+    confirmed_at = models.DateTimeField(null=True)
+    replied_at = models.DateTimeField(null=True)
+    interview_at = models.DateTimeField(null=True)
+    offer_at = models.DateTimeField(null=True)
+    version = models.PositiveIntegerField()
+    position = models.BigIntegerField()
+
+    class Meta:
+        db_table = "jobraker_funnel"
+class ReferenceRateTable(models.Model):
+    """Exchange rates imported by ``jobraker rates refresh`` (matching/currency.py). Reference
+    data, not a projection: no event makes it and no rebuild touches it. The newest table by
+    publication date is the one in force; the package's shipped table counts when none is newer."""
+
+    published_on = models.DateField(unique=True)
+    source = models.CharField(max_length=300)
+    base = models.CharField(max_length=3)
+    rates = models.JSONField()
+    imported_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "jobraker_reference_rates"

@@ -9,7 +9,8 @@ from uuid import UUID
 from django.db.models import Count, Min
 
 from jobraker.domain.application import Status
-from jobraker.projections.models import ApplicationRecord, TimelineEntry
+from jobraker.projections.funnel import funnel
+from jobraker.projections.models import ApplicationRecord, FunnelEntry, TimelineEntry
 
 RESPONSES = (Status.INTERVIEWING.value, Status.OFFER.value, Status.REJECTED.value)
 
@@ -32,4 +33,5 @@ def pipeline_summary(candidate_id: UUID) -> dict[str, Any]:
         "responded": len(first_responses),
         "response_rate": round(len(first_responses) / len(submitted), 3) if submitted else None,
         "median_days_to_first_response": round(median(days), 2) if days else None,
+        "funnel": funnel(FunnelEntry.objects.filter(candidate_id=candidate_id)),
     }

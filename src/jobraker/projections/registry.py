@@ -8,6 +8,7 @@ from jobraker.delivery.projections import delivery_projections
 from jobraker.projections.applications import ApplicationProjection, TimelineProjection
 from jobraker.projections.base import Projection
 from jobraker.projections.candidates import CandidateProjection
+from jobraker.projections.funnel import FunnelProjection
 from jobraker.projections.jobs import JobProjection
 from jobraker.projections.notifications import NotificationProjection
 from jobraker.projections.vectors import VectorProjection
@@ -15,4 +16,5 @@ from jobraker.projections.vectors import VectorProjection
 
 def all_projections() -> list[Projection]:
     return [CandidateProjection(), JobProjection(), ApplicationProjection(), TimelineProjection(), VectorProjection(),
-            NotificationProjection(), ConversationProjection(), *delivery_projections(), SubmissionProjection()]
+            NotificationProjection(), ConversationProjection(), *delivery_projections(), SubmissionProjection(),
+            FunnelProjection()]

@@ -41,6 +41,7 @@ class Supervisor:
     restarts: dict[str, list[float]] = field(default_factory=dict)
     arguments: dict[str, tuple[str, ...]] = field(default_factory=dict)  # a restarted child gets the same
     stopping: bool = False
+    announced: bool = False
 
     def run(self) -> int:
         for signum in STOP_SIGNALS:
@@ -55,7 +56,7 @@ class Supervisor:
             subprocess.run(self._command("boards", "sandbox"), env=self.env)  # the boards' sandbox feeds
             for name in PROCESSES:
                 self.children[name] = self._jobraker(name)
-            self._announce()
+            print("waiting for the API to answer and the read models to catch up with the event log ...", flush=True)
             return self._watch()
         except KeyboardInterrupt:
             return 0
@@ -113,6 +114,17 @@ class Supervisor:
             self._command(name, *args), env=self.env, start_new_session=True, preexec_fn=die_with_parent
         )
 
+    def _announce_when_ready(self) -> None:
+        """The banner comes once the API answers ready with every read model at the log's head
+        (the first catch-up done, the embedding model loaded): not while requests would fail."""
+        if not self.announced and _serving(self._local_base()):
+            self.announced = True
+            self._announce()
+
+    def _local_base(self) -> str:
+        host = "127.0.0.1" if self.settings.host in ("0.0.0.0", "::") else self.settings.host
+        return f"http://{host}:{self.settings.port}"
+
     def _announce(self) -> None:
         base = f"http://{self.settings.host}:{self.settings.port}"
         print(
@@ -138,6 +150,7 @@ class Supervisor:
                 print(f"jobraker: {name} exited with code {child.returncode}; restarting it", file=sys.stderr)
                 self.restarts[name].append(time.monotonic())
                 self.children[name] = self._jobraker(name)
+            self._announce_when_ready()
             time.sleep(0.5)
         return 0
 
@@ -160,6 +173,17 @@ class Supervisor:
         (Path(self.env.get("JOBRAKER_DATA_DIR", ".")) / RUNTIME_FILE).unlink(missing_ok=True)
         if self.children or self.services:
             print("jobraker: stopped", flush=True)
+
+
+def _serving(base: str) -> bool:
+    """/health/ready answers 200 and no read model trails the log (projections status' lag is 0)."""
+    import httpx
+
+    try:
+        answer = httpx.get(f"{base}/health/ready", timeout=2)
+        return answer.status_code == 200 and answer.json().get("projection_lag") == 0
+    except (httpx.HTTPError, ValueError):
+        return False
 
 
 def _free_port() -> int:

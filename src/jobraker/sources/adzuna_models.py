@@ -10,6 +10,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from jobraker.domain.iso_codes import MARKET_CURRENCIES
+from jobraker.matching.remote import REMOTE, read_work_mode
+
 _TAGS = re.compile(r"<[^>]+>")
 
 
@@ -41,6 +44,8 @@ class AdzunaJob(_Lenient):
     salary_min: float | None = None
     salary_max: float | None = None
     salary_is_predicted: bool = False
+    latitude: float | None = None
+    longitude: float | None = None
     contract_type: str = ""
     contract_time: str = ""
 
@@ -58,6 +63,15 @@ class AdzunaJob(_Lenient):
     @classmethod
     def _flag(cls, value: Any) -> bool:
         return str(value).strip() in {"1", "true", "True"}
+
+    @field_validator("latitude", "longitude", mode="before")
+    @classmethod
+    def _coordinate(cls, value: Any) -> float | None:
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            return None
+        return number if -180 <= number <= 180 else None
 
     @field_validator("contract_type", "contract_time", mode="before")
     @classmethod
@@ -81,8 +95,11 @@ class AdzunaJob(_Lenient):
             "salary_is_predicted": self.salary_is_predicted,
             "contract_type": self.contract_type if self.contract_type in ("permanent", "contract") else "",
             "contract_time": self.contract_time if self.contract_time in ("full_time", "part_time") else "",
-            "remote": "remote" in f"{self.title} {self.location.display_name}".lower(),
+            "remote": read_work_mode(self.title, self.location.display_name, self.description).mode == REMOTE,
             "posted_at": self.created,
+            "location_area": [name.strip()[:100] for name in self.location.area if name.strip()][:10],
+            "latitude": self.latitude if self.latitude is not None and -90 <= self.latitude <= 90 else None,
+            "longitude": self.longitude,
         }
 
 
@@ -92,6 +109,4 @@ class AdzunaSearchResults(_Lenient):
     results: list[AdzunaJob] = Field(default_factory=list)
 
 
-CURRENCIES = {"gb": "GBP", "us": "USD", "de": "EUR", "fr": "EUR", "nl": "EUR", "es": "EUR", "it": "EUR",
-              "at": "EUR", "be": "EUR", "ca": "CAD", "au": "AUD", "nz": "NZD", "in": "INR", "pl": "PLN",
-              "br": "BRL", "mx": "MXN", "sg": "SGD", "za": "ZAR", "ch": "CHF"}
+CURRENCIES = MARKET_CURRENCIES  # (the name other modules import)

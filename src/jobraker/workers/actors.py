@@ -18,6 +18,7 @@ from dramatiq.middleware import CurrentMessage
 from jobraker.bootstrap import setup_django
 from jobraker.workers.broker import broker, redis_client
 from jobraker.workers.erased import done_if_erased
+from jobraker.workers.pickup import owned_submission, owners, renew_owner
 
 setup_django()
 broker()
@@ -148,12 +149,14 @@ def _skyvern_slots():  # type: ignore[no-untyped-def]
 
 @dramatiq.actor(queue_name="apply", max_retries=20, min_backoff=10_000, max_backoff=3_600_000)
 @done_if_erased
+@owned_submission
 def submit_application(application_id: str, correlation_id: str) -> None:
     """Submit a queued application at most once (see appliers/submit.py), within the
     candidate's daily cap and Skyvern's concurrency limit, both shared by all workers."""
     from datetime import date
 
-    from jobraker.appliers.factory import applier, halt, webhook_url
+    from jobraker.appliers.factory import applier, halt, letter_writer, webhook_url
+    from jobraker.appliers.leases import submitting
     from jobraker.appliers.submit import SubmitLater, submit
     from jobraker.eventstore.app import get_jobraker
     from jobraker.eventstore.context import caused_by
@@ -165,6 +168,7 @@ def submit_application(application_id: str, correlation_id: str) -> None:
     counted = application.status.value == "queued"
     if counted and int(redis_client().incr(counter)) > cap:
         redis_client().decr(counter)
+        _note_skipped(jobraker, UUID(application_id), "daily_cap")
         raise dramatiq.Retry(f"daily cap of {cap} reached", delay=3_600_000)
     redis_client().expire(counter, 2 * 86_400)
     slots = _skyvern_slots()
@@ -174,9 +178,12 @@ def submit_application(application_id: str, correlation_id: str) -> None:
             redis_client().decr(counter)
         raise dramatiq.Retry("Skyvern concurrency limit reached", delay=min(30_000, held.wait_ms + random.randint(100, 1000)))
     try:
-        with caused_by(correlation_id, causation_id=f"submit:{application_id}", actor="system"):
+        with caused_by(correlation_id, causation_id=f"submit:{application_id}", actor="system"), \
+                submitting(UUID(application_id), lambda: slots.renew(held), renew_owner(application_id),
+                           shortest_lease=min(slots.lease_ms / 1000, owners().grace)):
             the_applier = applier()
-            outcome = submit(jobraker, UUID(application_id), the_applier, webhook_url(), halt(redis_client()))
+            outcome = submit(jobraker, UUID(application_id), the_applier, webhook_url(), halt(redis_client()),
+                             letters=letter_writer())
     except SubmitLater as later:  # Skyvern busy (429) or the key refused (403): nothing was sent
         if counted:
             redis_client().decr(counter)
@@ -184,6 +191,16 @@ def submit_application(application_id: str, correlation_id: str) -> None:
     finally:
         slots.release(held)
     log.info("submission", application_id=application_id, outcome=outcome, applier=the_applier.name)
+
+
+def _note_skipped(jobraker, application_id: UUID, skip_reason: str) -> None:  # type: ignore[no-untyped-def]
+    """Show the candidate why a queued application waits (recorded once, not on every retry)."""
+    from jobraker.domain.errors import DomainError
+
+    try:
+        jobraker.note_skipped(application_id, skip_reason)
+    except DomainError:  # moved on meanwhile (withdrawn, erased): nothing to explain
+        pass
 
 
 def _later_ms(delay: float | None) -> int:
@@ -235,17 +252,12 @@ def match_existing_jobs(candidate_id: str, position: int, correlation_id: str) -
 
 
 def _auto_matcher():  # type: ignore[no-untyped-def]
-    from datetime import timedelta
-
-    from jobraker.appliers.factory import webhook_url
-    from jobraker.appliers.submit import preparer
-    from jobraker.config import get_settings
+    from jobraker.appliers.factory import approval_preparer
     from jobraker.embeddings.selection import get_provider
     from jobraker.eventstore.app import get_jobraker
     from jobraker.matching.automatic import AutoMatcher
 
-    prepare = preparer(webhook_url(), timedelta(hours=get_settings().approval_window_hours))
-    return AutoMatcher(get_jobraker(), get_provider(), prepare)
+    return AutoMatcher(get_jobraker(), get_provider(), approval_preparer())
 
 
 @dramatiq.actor(queue_name="default", max_retries=5)

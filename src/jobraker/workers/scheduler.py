@@ -107,31 +107,13 @@ def expire_preparations() -> None:
         log.info("preparations_expired", applications=[str(a) for a in expired])
 
 
-RESEND_AFTER_SECONDS = 30 * 60
-
-
 def resend_queued_submissions() -> None:
-    """The safety net under the messages: an application queued for a long while (its message was
-    lost with Redis, or ran out of retries waiting for a daily cap) is sent to the workers again.
-    Submitting is idempotent, and a Redis key keeps it to one extra message per half hour."""
-    from datetime import timedelta
-
+    """Queued applications no message has promised to handle soon get a new one (workers/pickup.py)."""
     from django.utils import timezone
 
-    from jobraker.domain.application import Status
-    from jobraker.projections.models import ApplicationRecord
-    from jobraker.workers.actors import submit_application
-    from jobraker.workers.broker import redis_client
+    from jobraker.workers.pickup import resend_unattended
 
-    cutoff = timezone.now() - timedelta(seconds=RESEND_AFTER_SECONDS)
-    stale = ApplicationRecord.objects.filter(status=Status.QUEUED.value, updated_at__lt=cutoff)
-    client, resent = redis_client(), 0
-    for application_id in stale.values_list("id", flat=True)[:1000]:
-        if client.set(f"jobraker:resend:{application_id}", 1, nx=True, ex=RESEND_AFTER_SECONDS):
-            submit_application.send(str(application_id), f"resend:{application_id}")
-            resent += 1
-    if resent:
-        log.info("queued_submissions_resent", count=resent)
+    resend_unattended(timezone.now())
 
 
 def requeue_orphaned_messages() -> None:
@@ -204,17 +186,27 @@ def rotate_keks_when_due() -> None:
 DIGEST_SECONDS = 15 * 60.0
 REMINDER_SECONDS = 60 * 60.0
 WATCHDOG_SECONDS = 60.0
-RECONCILE_SECONDS = 5 * 60.0
+RECONCILE_SECONDS = 5 * 60.0  # approval windows
+
+
+def reconcile_seconds() -> float:
+    """Stuck submissions, silent runs and unattended queued applications: JOBRAKER_RECONCILE_EVERY_SECONDS."""
+    from jobraker.config import get_settings
+
+    return get_settings().reconcile_every_seconds
+
+
 RETENTION_SECONDS = 24 * 3600.0
 KEK_CHECK_SECONDS = 60.0
 INBOX_SECONDS = 5 * 60.0
-JOBS: list[tuple[float, Callable[[], None]]] = [
+# Each job's period in seconds, or a function reading it from the settings.
+JOBS: list[tuple[float | Callable[[], float], Callable[[], None]]] = [
     (HEARTBEAT_SECONDS, send_heartbeat),
     (INGEST_SECONDS, send_ingestion),
     (INGEST_SECONDS, send_board_ingestion),
-    (RECONCILE_SECONDS, flag_stuck_submissions),
-    (RECONCILE_SECONDS, poll_silent_runs),
-    (RECONCILE_SECONDS, resend_queued_submissions),
+    (reconcile_seconds, flag_stuck_submissions),
+    (reconcile_seconds, poll_silent_runs),
+    (reconcile_seconds, resend_queued_submissions),
     (RECONCILE_SECONDS, expire_preparations),
     (RETENTION_SECONDS, apply_retention),
     (DIGEST_SECONDS, send_daily_digests),
@@ -230,7 +222,7 @@ JOBS: list[tuple[float, Callable[[], None]]] = [
 LOCK_SECONDS = 30
 
 
-def run_scheduler(stop: threading.Event, jobs: list[tuple[float, Callable[[], None]]] = JOBS) -> None:
+def run_scheduler(stop: threading.Event, jobs: list[tuple[Any, Callable[[], None]]] = JOBS) -> None:
     """Only the scheduler holding the Redis lock sends; others stand by and take over
     within LOCK_SECONDS if it dies."""
     from jobraker.workers.broker import redis_client
@@ -249,7 +241,7 @@ def run_scheduler(stop: threading.Event, jobs: list[tuple[float, Callable[[], No
             stop.wait(LOCK_SECONDS / 3)
 
 
-def _run_jobs(stop: threading.Event, jobs: list[tuple[float, Callable[[], None]]], lock: Any) -> None:
+def _run_jobs(stop: threading.Event, jobs: list[tuple[Any, Callable[[], None]]], lock: Any) -> None:
     log.info("scheduler_leading")
     due = [0.0] * len(jobs)
     while not stop.is_set():
@@ -267,7 +259,7 @@ def _run_jobs(stop: threading.Event, jobs: list[tuple[float, Callable[[], None]]
                     log.exception("scheduled_job_failed", job=job.__name__)
                 finally:
                     _renew_database_connection()
-                due[index] = now + every
+                due[index] = now + (every() if callable(every) else every)
         stop.wait(max(0.1, min(min(due) - time.monotonic(), LOCK_SECONDS / 3)))
 
 

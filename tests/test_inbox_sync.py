@@ -245,3 +245,21 @@ def test_a_host_no_longer_allowed_is_refused_before_connecting(jobraker, project
         poll_mailbox(jobraker, candidate_id)
     assert failed.value.code == "host_refused"
     assert Mailbox.objects.get(candidate_id=candidate_id).last_error == "host_refused"
+
+
+def test_a_reply_by_mail_counts_in_the_funnel_before_its_move_is_confirmed(jobraker, projector, dovecot):  # noqa: F811
+    from jobraker.projections.models import FunnelEntry
+
+    candidate_id, _ = applied_with_mailbox(jobraker, projector, dovecot)
+    job_id, _ = jobraker.post_job(source="test", external_id=unique_email(), title="Platform Engineer", company="Hooli",
+                                  url="https://careers.hooli.example/9")
+    matched_id, _, _ = jobraker.record_match(candidate_id, job_id, 90, "test-model", {})
+    jobraker.move_application(matched_id, "mark_applied", Actor.CANDIDATE)
+    projector.catch_up()
+    dovecot.deliver(employer_mail("Talent <talent@hooli.example>", "Your application to Hooli",
+                                  "Unfortunately we will not be moving forward with your application."))
+    assert poll_mailbox(jobraker, candidate_id).recorded == 1
+    projector.catch_up()
+    row = FunnelEntry.objects.get(application_id=matched_id)
+    assert row.replied_at is not None and row.interview_at is None
+    assert jobraker.get_application(matched_id).status is Status.SUBMITTED  # proposed, not applied (suggest mode)

@@ -92,6 +92,8 @@ MATRIX = [
     ("get", "/api/v1/candidates/me/answers", None, dict(anonymous=401, owner=200, other=200, auditor=403, staff=403)),
     ("post", "/api/v1/candidates/me/answers", {"topic": "notice_period", "answer": "One month"},
      dict(anonymous=401, owner=201, other=201, auditor=403, staff=403)),
+    # The mailbox connection is the candidate's own (tests/test_inbox_api.py connects one): none here.
+    ("get", "/api/v1/candidates/me/mailbox", None, dict(anonymous=401, owner=404, other=404, auditor=403, staff=403)),
     # Not waiting on a question (it is submitted): the owner gets 409, anyone else nothing to act on.
     ("post", "/api/v1/applications/{app_id}/answer", {"answer": "One month"},
      dict(anonymous=401, owner=409, other=404, auditor=403, staff=403)),

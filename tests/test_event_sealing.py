@@ -56,6 +56,8 @@ SAFE_TEXT_FIELDS: dict[str, str] = {
     "Application.RunReported.error_code": "a key of appliers/outcomes.OUTCOMES (our error_code_mapping codes), or empty",
     "Application.SubmissionPrepared.automation": "AutoApplySettings.effective(): mode, strategy, numbers, flag names",
     "Application.NoteAdded.by": "enum Actor",
+    "Application.MailReceived.kind": "one of MAIL_KINDS, the class inbox/classify.py gave the mail",
+    "Application.MailReceived.proposed": "a key of TRANSITIONS (MAIL_MOVES), or empty",
     "Application.CoverLetterReviewed.model": "chat model name, from configuration",
     "Application.SendSkipped.skip_reason": "one of policy.SKIP_REASONS (Application.skip_sending refuses anything else)",
     "Candidate.ConsentGiven.kind": "one of CONSENT_KINDS",

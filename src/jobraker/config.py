@@ -91,6 +91,8 @@ class Settings(BaseSettings):
     ashby_base_url: str = Field("https://api.ashbyhq.com", validation_alias=_env("JOBRAKER_ASHBY_BASE_URL"))
     # Calls per minute to each board API across all workers (they publish no limit; be polite).
     board_calls_per_minute: int = Field(30, ge=1, le=6000, validation_alias=_env("JOBRAKER_BOARD_CALLS_PER_MINUTE"))
+    # Inbox sync (inbox/): a candidate's IMAP host must be public unless this is set (tests, sandbox).
+    inbox_private_hosts: bool = Field(False, validation_alias=_env("JOBRAKER_INBOX_PRIVATE_HOSTS"))
     skyvern_api_key: SecretStr | None = Field(None, validation_alias=_env("SKYVERN_API_KEY"))
     skyvern_base_url: str = Field(
         "https://api.skyvern.com", validation_alias=_env("SKYVERN_BASE_URL")

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "jobraker.delivery",
     "jobraker.assistant",
     "jobraker.sources",
+    "jobraker.inbox",
     "jobraker.api",
 ]
 

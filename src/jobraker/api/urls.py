@@ -23,6 +23,7 @@ from jobraker.api import (
     notification_views,
     resume_views,
     board_views,
+    mailbox_views,
     staff_views,
     webhook_views,
 )
@@ -52,6 +53,7 @@ urlpatterns = [
     path("candidates/me/profile", candidate_views.ProfileView.as_view(), name="candidate-profile"),
     path("candidates/me/preferences", candidate_views.PreferencesView.as_view(), name="candidate-preferences"),
     path("candidates/me/auto-apply", candidate_views.AutoApplyView.as_view(), name="candidate-auto-apply"),
+    path("candidates/me/mailbox", mailbox_views.MailboxView.as_view(), name="candidate-mailbox"),
     path("candidates/me/resume", resume_views.ResumeView.as_view(), name="candidate-resume"),
     path("candidates/me/answers", answer_views.AnswerBankView.as_view(), name="candidate-answers"),
     path("candidates/me/answers/<uuid:answer_id>", answer_views.AnswerView.as_view(), name="candidate-answer"),

@@ -29,6 +29,7 @@ log = structlog.get_logger(__name__)
 
 SUBJECTS = {
     "application_status": "Your application has moved",
+    "application_mail": "An employer wrote about your application",
     "daily_digest": "Your new matches",
     "job_alert": "A new job for your alert",
     "job_alert_digest": "New jobs for your alert",

@@ -89,6 +89,10 @@ TRANSITIONS: dict[str, tuple[frozenset[Status], Status]] = {
     ),
 }
 TERMINAL = frozenset({S.REJECTED, S.WITHDRAWN})
+# What an employer's mail can be (inbox/classify.py), and the move each kind implies.
+MAIL_KINDS = ("confirmation", "rejection", "interview", "offer", "other")
+MAIL_MOVES = {"confirmation": "confirm_submission", "rejection": "record_rejection",
+              "interview": "schedule_interview", "offer": "record_offer"}
 # What becomes of a prepared submission when the application leaves pending approval.
 # Moves after which a match is on its way again: an earlier skip reason no longer holds.
 SENDING_STATUSES = frozenset({S.QUEUED, S.PENDING_APPROVAL, S.SUBMITTING, S.SUBMITTED})
@@ -193,6 +197,22 @@ class Application(Aggregate):
         expires_at: datetime
         automation: dict
 
+    class MailReceived(Aggregate.Event):
+        """An employer's mail about this application, read from the candidate's inbox (inbox/):
+        what the rules made of it (``kind``: confirmation | rejection | interview | offer | other),
+        the interview date when it gave one, the sender's domain and subject line (sealed), never
+        the body. ``proposed`` is the move it implies (a key of TRANSITIONS, or empty): applied at
+        once in full automation, otherwise left for the candidate to confirm (POST .../transitions)."""
+
+        data_subject_field = "candidate_id"
+
+        candidate_id: UUID
+        kind: str
+        sender_domain: Personal[str]
+        subject: Personal[str]
+        interview_at: datetime | None
+        proposed: str
+
     class SendSkipped(Aggregate.Event):
         """Jobraker did not send this match, and why: a code of policy.SKIP_REASONS, never text."""
 
@@ -271,6 +291,7 @@ class Application(Aggregate):
         self.preparation: Preparation | None = None
         self.question: str | None = None  # what the employer's form asked (needs input); sealed in the event
         self.run_report: dict | None = None  # the last run's status, error code and evidence links
+        self.mail_proposal: tuple[str, datetime | None] | None = None  # a move an employer's mail implies
         self.skip_reason: str | None = None  # why it is not being sent (policy.SKIP_REASONS), if it is not
         self.cover_letter: dict | None = None  # the last letter written for it and the guard's verdict
 
@@ -417,6 +438,18 @@ class Application(Aggregate):
             return self.preparation.payload
         return None
 
+    def record_mail(self, kind: str, sender_domain: str, subject: str, interview_at: datetime | None) -> str:
+        """Keep an employer's mail on the timeline (not a move); returns the move it implies if
+        that move is open from here ("" otherwise), which the caller applies or leaves proposed."""
+        if kind not in MAIL_KINDS:
+            raise InvalidValue(f"kind must be one of {', '.join(MAIL_KINDS)}")
+        action = MAIL_MOVES.get(kind, "")
+        proposed = action if action and self.can(action) else ""
+        self._mail_received(candidate_id=self.candidate_id, kind=kind, sender_domain=sender_domain[:253],
+                            subject=clean_text("subject", subject, max_length=300, required=False),
+                            interview_at=interview_at, proposed=proposed)
+        return proposed
+
     def add_note(self, text: str, by: Actor) -> None:
         self._note_added(candidate_id=self.candidate_id, text=clean_text("note", text, max_length=5000), by=by.value)
 
@@ -445,6 +478,7 @@ class Application(Aggregate):
     ) -> None:
         self.status = Status(status)
         self.history.append(self.status)
+        self.mail_proposal = None  # a move since the mail settles (or outdates) what it proposed
         if self.status is S.FAILED:
             self.failure = (reason, bool(retryable))
         if self.status is S.SUBMITTED:
@@ -477,6 +511,11 @@ class Application(Aggregate):
     @event(RunReported)
     def _run_reported(self, candidate_id: UUID, run_id: str, run_status: str, error_code: str, evidence: dict) -> None:
         self.run_report = {"run_id": run_id, "run_status": run_status, "error_code": error_code}
+
+    @event(MailReceived)
+    def _mail_received(self, candidate_id: UUID, kind: str, sender_domain: str, subject: str,
+                       interview_at: datetime | None, proposed: str) -> None:
+        self.mail_proposal = (proposed, interview_at) if proposed else None
 
     @event(SendSkipped)
     def _send_skipped(self, candidate_id: UUID, skip_reason: str) -> None:

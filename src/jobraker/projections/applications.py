@@ -80,6 +80,10 @@ class ApplicationProjection(Projection):
         self._change(event.originator_id, version=event.originator_version, position=position)
 
     @process.register
+    def _mail_received(self, event: Application.MailReceived, position: int) -> None:
+        ApplicationRecord.objects.filter(id=event.originator_id).update(version=event.originator_version, position=position)
+
+    @process.register
     def _cover_letter(self, event: Application.CoverLetterReviewed, position: int) -> None:
         self._change(event.originator_id, version=event.originator_version, position=position)
 
@@ -169,6 +173,14 @@ class TimelineProjection(Projection):
         evidence = {} if event.evidence is ERASED else event.evidence or {}
         detail = {"run_id": event.run_id, "run_status": event.run_status, "error_code": event.error_code, **evidence}
         self._entry(event, action="run_reported", status="", by="system", detail=detail)
+
+    @process.register
+    def _mail_received(self, event: Application.MailReceived, position: int) -> None:
+        sealed = {"sender_domain": event.sender_domain, "subject": event.subject}
+        detail = {"kind": event.kind, "proposed": event.proposed or None,
+                  "interview_at": event.interview_at.isoformat() if event.interview_at else None,
+                  **{name: None if value is ERASED else value for name, value in sealed.items()}}
+        self._entry(event, action="mail", status="", by="system", detail=detail)
 
     @process.register
     def _cover_letter(self, event: Application.CoverLetterReviewed, position: int) -> None:

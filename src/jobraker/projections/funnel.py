@@ -27,6 +27,9 @@ REACHED = {
     Status.OFFER.value: ("replied", "offer"),
     Status.REJECTED.value: ("replied",),
 }
+# An employer's mail (inbox/) is a reply whether or not the candidate confirmed its move yet;
+# a confirmation of receipt counts as confirmed.
+MAIL_REACHED = {"confirmation": ("confirmed",), "rejection": ("replied",), "interview": ("replied",), "offer": ("replied",)}
 INTERVALS = (("matched", "sent"), ("sent", "confirmed"), ("sent", "replied"), ("replied", "interview"), ("interview", "offer"))
 
 
@@ -60,6 +63,10 @@ class FunnelProjection(Projection):
     @process.register
     def _moved(self, event: Application.StatusChanged, position: int) -> None:
         self._reach(event.originator_id, REACHED.get(event.status, ()), event.timestamp, position)
+
+    @process.register
+    def _mail(self, event: Application.MailReceived, position: int) -> None:
+        self._reach(event.originator_id, MAIL_REACHED.get(event.kind, ()), event.timestamp, position)
 
     @process.register
     def _erased(self, event: Candidate.ErasureCompleted, position: int) -> None:

@@ -428,3 +428,22 @@ def link_duplicates(job_id: str, correlation_id: str) -> None:
     if canonical is None:
         match_new_job.send(job_id, correlation_id)
         check_job_alerts.send(job_id, correlation_id)
+
+
+
+@dramatiq.actor(queue_name="ingest", min_backoff=5_000, max_backoff=600_000, retry_when=_retry_transient)
+@done_if_erased
+def sync_mailbox(candidate_id: str) -> None:
+    """Read what is new in one candidate's mailbox (inbox/sync.py). The message names the
+    candidate only: the connection is read from its sealed row. A mailbox that cannot be read
+    (down, refused login) is not retried here: the failure is on its row, and the next scheduled
+    poll connects again; retrying would only fill the dead-letter queue while a server is down."""
+    from jobraker.eventstore.app import get_jobraker
+    from jobraker.eventstore.context import caused_by
+    from jobraker.inbox.sync import MailboxError, poll_mailbox
+
+    try:
+        with caused_by(f"inbox-{candidate_id[:8]}-{int(time.time())}", actor="system"):
+            poll_mailbox(get_jobraker(), UUID(candidate_id))
+    except MailboxError as exc:
+        log.info("mailbox_unavailable", candidate_id=candidate_id, code=exc.code)

@@ -50,6 +50,17 @@ def send_board_ingestion() -> None:
     log.info("scheduled", actor="ingest_board", boards=len(boards))
 
 
+def send_mailbox_polls() -> None:
+    """One message per connected mailbox (inbox/), naming the candidate only."""
+    from jobraker.inbox.models import Mailbox
+    from jobraker.workers.actors import sync_mailbox
+
+    candidates = [str(c) for c in Mailbox.objects.values_list("candidate_id", flat=True)]
+    for candidate_id in candidates:
+        sync_mailbox.send(candidate_id)
+    log.info("scheduled", actor="sync_mailbox", mailboxes=len(candidates))
+
+
 def flag_stuck_submissions() -> None:
     from jobraker.appliers.submit import flag_stuck_submissions as flag
     from jobraker.eventstore.app import get_jobraker
@@ -202,6 +213,7 @@ def reconcile_seconds() -> float:
 
 RETENTION_SECONDS = 24 * 3600.0
 KEK_CHECK_SECONDS = 60.0
+INBOX_SECONDS = 5 * 60.0
 # Each job's period in seconds, or a function reading it from the settings.
 JOBS: list[tuple[float | Callable[[], float], Callable[[], None]]] = [
     (HEARTBEAT_SECONDS, send_heartbeat),
@@ -220,6 +232,7 @@ JOBS: list[tuple[float | Callable[[], float], Callable[[], None]]] = [
     (WATCHDOG_SECONDS, embed_pending_vectors),
     (KEK_CHECK_SECONDS, rotate_keks_when_due),
     (MATCH_REFRESH_SECONDS, send_match_refresh),
+    (INBOX_SECONDS, send_mailbox_polls),
 ]
 
 

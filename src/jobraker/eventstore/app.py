@@ -22,6 +22,7 @@ from jobraker.domain.service import Jobraker
 from jobraker.eventstore import context
 from jobraker.eventstore.mapper import PersonalDataMapper
 from jobraker.eventstore.recorder import UnpipelinedApplicationRecorder
+from jobraker.privacy import streams
 from jobraker.privacy.blind_index import email_index
 from jobraker.privacy.keyring import KeyAlreadyStored, Keyring, WrappedKeys
 from jobraker.privacy.keystore import DatabaseKeyStore, kek_source
@@ -66,7 +67,8 @@ class EncryptedJobraker(Jobraker):
         events = processing_event.events
         subjects = {data_subject(e) for e in events if personal_fields(type(e))}
         erasing = {e.originator_id for e in events if isinstance(e, Candidate.ErasureCompleted)}
-        identity_writes = self._identity_writes(events)
+        # Committed with the events: e-mail reservations and the index of the candidate's streams.
+        identity_writes = [*self._identity_writes(events), *streams.index_writes(events)]
         # A subject whose own stream starts in this save (a registration) has no key yet: its
         # new key is written in the events' transaction. Other subjects' keys are loaded (or
         # made) first, one round trip for all of them.
@@ -97,7 +99,7 @@ class EncryptedJobraker(Jobraker):
         """What the recorder runs in the events' transaction, after the table lock: the erasure
         barrier (every subject sealed for still has its key row, checked in the database, not a
         cache), new subjects' keys, an erasure's tombstone with the deletion of the key, and the
-        reservation (or release) of e-mail addresses."""
+        reservation (or release) of e-mail addresses and the index of new candidate streams."""
         keyring = self.keyring
         writes: list[Callable[[Any], None]] = []
         if existing:
@@ -122,6 +124,11 @@ class EncryptedJobraker(Jobraker):
 
 def _destroy_in(keyring: Keyring, subject: UUID, cursor: Any) -> None:
     keyring.destroy_in(cursor, subject)
+
+
+def events_table_name() -> str:
+    """The events table the library names after the application (its PostgresFactory)."""
+    return f"{EncryptedJobraker.name.lower()}_events"
 
 
 def build_jobraker(settings: Settings) -> EncryptedJobraker:

@@ -1,4 +1,6 @@
-"""Test session set-up: real PostgreSQL (pgvector) and Redis, one fresh database per run.
+"""Test session set-up: real PostgreSQL (pgvector) and Redis, one fresh database per run,
+started lazily for the tiers that use them (tests/integration, tests/api, tests/system; not
+tests/unit, which runs with no server at all).
 
 With ``DATABASE_URL`` and ``REDIS_URL`` set, the tests create a fresh database on
 that server; otherwise they start the embedded servers in a temporary folder.
@@ -21,35 +23,22 @@ import psycopg
 import pytest
 from psycopg import sql
 
+UNIT_TIER = Path(__file__).parent / "unit"
+
 _services: list = []
 _state: dict[str, str] = {}
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    if hasattr(config, "workerinput"):
-        return
+    """Django is set up for every tier (the code under test imports models); no server is
+    started here: the ``services`` fixture starts them for the first test that needs them."""
     data_dir = Path(tempfile.mkdtemp(prefix="jrt-"))
     _state["data_dir"] = str(data_dir)
-    from jobraker.runtime import embedded
-
-    server_url = os.environ.get("DATABASE_URL")
-    if not server_url:
-        server = embedded.start_postgres(data_dir)
-        server_url = server.url
-        _services.append(server)
     if not os.environ.get("REDIS_URL"):
-        redis_server = embedded.start_redis(data_dir)
-        os.environ["REDIS_URL"] = redis_server.url
-        _services.append(redis_server)
-    dbname = f"jobraker_test_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
-        _state.update(server_url=server_url, dbname=dbname)
-    database_url = _with_database(server_url, dbname)
-    with psycopg.connect(database_url, autocommit=True) as conn:
-        conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
+        # Named now, started by ``services``: modules that build the broker on import (the
+        # actors) need its address, not the server (where embedded.start_redis puts its socket).
+        _state["embedded_redis"] = os.environ["REDIS_URL"] = f"unix://{(data_dir / 'redis').resolve() / 'redis.sock'}"
     os.environ.update(
-        DATABASE_URL=database_url,
         JOBRAKER_DATA_DIR=str(data_dir),
         JOBRAKER_ENV="development",
         DJANGO_SETTINGS_MODULE="jobraker.settings",
@@ -60,6 +49,53 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    if "data_dir" in _state:
+        shutil.rmtree(_state["data_dir"], ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def services():  # type: ignore[no-untyped-def]
+    """Real PostgreSQL (a fresh database) and Redis, started by the first test of a tier that
+    uses them (every tier but tests/unit), and pointed at by the settings from then on. With
+    ``DATABASE_URL``/``REDIS_URL`` set, their servers are used instead of embedded ones."""
+    data_dir = Path(_state["data_dir"])
+    from jobraker.runtime import embedded
+
+    server_url = os.environ.get("DATABASE_URL")
+    if not server_url:
+        server = embedded.start_postgres(data_dir)
+        server_url = server.url
+        _services.append(server)
+    if "embedded_redis" in _state:
+        redis_server = embedded.start_redis(data_dir)
+        _services.append(redis_server)
+        assert redis_server.url == _state["embedded_redis"], "Redis listens where the settings say"
+    dbname = f"jobraker_test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
+        _state.update(server_url=server_url, dbname=dbname)
+    database_url = _with_database(server_url, dbname)
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
+    os.environ["DATABASE_URL"] = database_url
+    _point_settings_at(database_url)
+    yield
+    _stop_services()
+
+
+def _point_settings_at(database_url: str) -> None:
+    """Django's settings were made before the database existed: its entry is updated in place
+    (the connection handler holds this same dict), and the cached Settings dropped."""
+    from django.conf import settings
+
+    from jobraker.config import get_settings
+    from jobraker.settings import _database
+
+    get_settings.cache_clear()
+    settings.DATABASES["default"].update(_database(database_url))
+
+
+def _stop_services() -> None:
     if "dbname" in _state:
         from django.db import connections
 
@@ -71,8 +107,6 @@ def pytest_unconfigure(config: pytest.Config) -> None:
             )
     for server in reversed(_services):
         server.stop()
-    if "data_dir" in _state:
-        shutil.rmtree(_state["data_dir"], ignore_errors=True)
 
 
 def _close_event_store() -> None:
@@ -87,7 +121,7 @@ def _with_database(url: str, dbname: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_blocker):  # type: ignore[no-untyped-def]
+def django_db_setup(services, django_db_blocker):  # type: ignore[no-untyped-def]
     from django.core.management import call_command
 
     from jobraker.eventstore.app import get_jobraker
@@ -97,14 +131,25 @@ def django_db_setup(django_db_blocker):  # type: ignore[no-untyped-def]
         get_jobraker()
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def _database_access(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
     with django_db_blocker.unblock():
         yield
 
 
+@pytest.fixture(autouse=True)
+def _services_outside_the_unit_tier(request):  # type: ignore[no-untyped-def]
+    """Every test but those in tests/unit gets the database (migrated, access allowed) and
+    throttles cleared in Redis; a unit test that reaches for either fails (pytest-django blocks
+    the database, and no Redis runs)."""
+    if UNIT_TIER not in Path(str(request.node.path)).parents and not os.environ.get("PROBE_UNIT"):
+        request.getfixturevalue("_database_access")
+        request.getfixturevalue("_fresh_throttles")
+    yield
+
+
 @pytest.fixture
-def jobraker():  # type: ignore[no-untyped-def]
+def jobraker(django_db_setup):  # type: ignore[no-untyped-def]
     from jobraker.eventstore.app import get_jobraker
 
     return get_jobraker()
@@ -193,8 +238,8 @@ def clear_throttles() -> None:
             client.delete(key)
 
 
-@pytest.fixture(autouse=True)
-def _fresh_throttles():
+@pytest.fixture
+def _fresh_throttles(services):  # type: ignore[no-untyped-def]
     """Throttle history lives in Redis; each test starts with none (the throttle tests make their own)."""
     clear_throttles()
     yield
@@ -214,7 +259,7 @@ def relay_from_now(jobraker):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def dramatiq_worker():  # type: ignore[no-untyped-def]
+def dramatiq_worker(services):  # type: ignore[no-untyped-def]
     """A real Dramatiq worker on the real Redis broker, for tests that send messages.
     Yields the broker; ``broker.join(queue)`` waits for that queue to drain."""
     from dramatiq import Worker

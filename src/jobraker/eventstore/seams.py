@@ -1,4 +1,21 @@
-"""The Postgres application recorder, without psycopg pipeline mode for inserts.
+"""Every use of eventsourcing's private API, in one place (the library is pinned ==9.5.6 for them).
+
+Jobraker needs two things the library has no public hook for:
+
+1. Writes in the events' own transaction (``TransactionalSaves``): data keys of new subjects,
+   an erasure's tombstone and barrier, e-mail reservations, the index of a candidate's streams.
+   The library's ``Application._record(processing_event)`` passes ``processing_event.saved_kwargs``
+   on to ``recorder.insert_events(**kwargs)``; the mixin overrides ``_record`` to put them there.
+2. An insert without psycopg's pipeline mode (``UnpipelinedApplicationRecorder``), which calls
+   the recorder's ``_insert_events``, ``_insert_stored_events``, ``_lock_table``,
+   ``_notify_channel`` and ``_fetch_ids_after_insert_events``.
+
+``PRIVATE_API`` lists each with the signature relied on; tests/unit/test_library_seams.py checks
+them against the installed library, and tests/integration/test_library_seams_behaviour.py the
+behaviour (writes commit and roll back with the events; the table lock and NOTIFY still happen).
+docs/architecture.md says what would let the pin go.
+
+The Postgres application recorder, without psycopg pipeline mode for inserts.
 
 With psycopg 3.3 the library's recorder sends its INSERT in pipeline mode, and
 ``pipeline.sync()`` never returns once that one message is larger than a few
@@ -19,10 +36,41 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
+from eventsourcing.application import Application, ProcessingEvent
+from eventsourcing.persistence import InterfaceError, OperationalError, Recording, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.utils import retry
 from psycopg.sql import SQL, Identifier
+
+
+# The private parts relied on, with their signatures in eventsourcing 9.5.6 (checked by a test).
+PRIVATE_API: dict[tuple[type, str], str] = {
+    (Application, "_record"): "(self, processing_event: 'ProcessingEvent[TAggregateID]') -> 'list[Recording[TAggregateID]]'",
+    (PostgresApplicationRecorder, "_insert_events"): "(self, curs: 'Cursor[DictRow]', stored_events: 'Sequence[StoredEvent]', **_: 'Any') -> 'None'",
+    (PostgresApplicationRecorder, "_insert_stored_events"): "(self, curs: 'Cursor[DictRow]', stored_events: 'Sequence[StoredEvent]', **kwargs: 'Any') -> 'None'",
+    (PostgresApplicationRecorder, "_lock_table"): "(self, curs: 'Cursor[DictRow]') -> 'None'",
+    (PostgresApplicationRecorder, "_notify_channel"): "(self, curs: 'Cursor[DictRow]') -> 'None'",
+    (PostgresApplicationRecorder, "_fetch_ids_after_insert_events"): "(self, curs: 'Cursor[DictRow]', stored_events: 'Sequence[StoredEvent]', **_: 'Any') -> 'Sequence[int] | None'",
+}
+IN_TRANSACTION = "in_transaction"  # the keyword the recorder takes the writes by
+
+
+class TransactionalSaves:
+    """Mixin (before the library's Application in the bases) that lets an application run
+    writes in the transaction of the events it saves: it overrides ``record_events``, which
+    gets the events and a function that records them with the given writes."""
+
+    def _record(self, processing_event: ProcessingEvent[Any]) -> list[Recording[Any]]:
+        def record(writes: list[Callable[[Any], None]]) -> list[Recording[Any]]:
+            processing_event.saved_kwargs[IN_TRANSACTION] = writes
+            return super(TransactionalSaves, self)._record(processing_event)  # type: ignore[misc]
+
+        return self.record_events(processing_event.events, record)
+
+    def record_events(
+        self, events: Sequence[Any], record: Callable[[list[Callable[[Any], None]]], list[Recording[Any]]]
+    ) -> list[Recording[Any]]:
+        return record([])
 
 
 # Any constant: the advisory lock that makes processes create the event store's tables in turn.

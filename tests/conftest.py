@@ -142,7 +142,7 @@ def _services_outside_the_unit_tier(request):  # type: ignore[no-untyped-def]
     """Every test but those in tests/unit gets the database (migrated, access allowed) and
     throttles cleared in Redis; a unit test that reaches for either fails (pytest-django blocks
     the database, and no Redis runs)."""
-    if UNIT_TIER not in Path(str(request.node.path)).parents and not os.environ.get("PROBE_UNIT"):
+    if UNIT_TIER not in Path(str(request.node.path)).parents:
         request.getfixturevalue("_database_access")
         request.getfixturevalue("_fresh_throttles")
     yield

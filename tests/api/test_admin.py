@@ -10,8 +10,8 @@ from django.test import Client
 from jobraker.accounts.models import Account, Role
 from jobraker.domain.application import Status
 
-from .api_helpers import PASSWORD, caught_up, signed_in
-from .conftest import unique_email
+from ..api_helpers import PASSWORD, caught_up, signed_in
+from ..conftest import unique_email
 
 
 def staff_browser() -> Client:

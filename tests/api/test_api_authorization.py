@@ -12,8 +12,8 @@ from rest_framework.test import APIClient
 
 from jobraker.accounts.models import Role
 
-from .api_helpers import operator, signed_in, wait
-from .conftest import clear_throttles
+from ..api_helpers import operator, signed_in, wait
+from ..conftest import clear_throttles
 
 ROLES = ("anonymous", "owner", "other", "auditor", "staff")
 PRIVATE = "Zanzibarite"  # a word only the owner's tracked job contains

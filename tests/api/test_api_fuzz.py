@@ -27,9 +27,9 @@ from schemathesis.checks import (
 
 from jobraker.api.delivery_views import NotificationStreamView
 
-from .api_helpers import login, register
-from .assistant_helpers import chat_model
-from .conftest import unique_email
+from ..api_helpers import login, register
+from ..assistant_helpers import chat_model
+from ..conftest import unique_email
 
 EXAMPLES = int(os.environ.get("JOBRAKER_FUZZ_EXAMPLES", "6"))
 MINIMUM_REQUESTS = 1_000

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from .api_helpers import signed_in, wait
+from ..api_helpers import signed_in, wait
 
 
 @pytest.fixture

@@ -13,9 +13,9 @@ from jobraker.accounts.models import Role
 from jobraker.domain.conversation import Conversation, Speaker
 from jobraker.domain.personal import ERASED
 
-from .api_helpers import PASSWORD, caught_up, operator, signed_in
-from .assistant_helpers import CONVERSATIONS, ask, chat_model, environment, events_of, of_kind, start
-from .fakes.openai_chat_server import Fail, FakeOpenAIChat, Say
+from ..api_helpers import PASSWORD, caught_up, operator, signed_in
+from ..assistant_helpers import CONVERSATIONS, ask, chat_model, environment, events_of, of_kind, start
+from ..fakes.openai_chat_server import Fail, FakeOpenAIChat, Say
 
 TOOL_NAMES = {"search_jobs", "top_matches", "list_applications", "application_history", "explain_match", "change_preferences"}
 

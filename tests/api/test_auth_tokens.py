@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from rest_framework.test import APIClient
 
-from .api_helpers import caught_up, PASSWORD, register
+from ..api_helpers import caught_up, PASSWORD, register
 
 
 def test_refresh_rotates_and_logout_blacklists(live_projector):
     client = APIClient()
-    from .conftest import unique_email
+    from ..conftest import unique_email
 
     email = unique_email()
     created = register(client, email)
@@ -41,7 +41,7 @@ def test_login_is_throttled_against_brute_force(live_projector):
 
 def test_an_erased_candidates_refresh_token_answers_401_not_500(live_projector):
     """The account row goes with the erasure; simplejwt's refresh looked it up with .get() (a 500)."""
-    from .api_helpers import signed_in
+    from ..api_helpers import signed_in
 
     owner, created, email = signed_in()
     tokens = APIClient().post("/api/v1/auth/token", {"email": email, "password": PASSWORD}, format="json").json()

@@ -17,8 +17,8 @@ from jobraker.appliers.submit import preparer
 from jobraker.domain.automation import STRATEGIES
 from jobraker.eventstore.app import get_jobraker
 
-from .api_helpers import caught_up, operator, signed_in, wait
-from .conftest import unique_email
+from ..api_helpers import caught_up, operator, signed_in, wait
+from ..conftest import unique_email
 
 HOOK = "http://127.0.0.1:8000/api/v1/webhooks/skyvern"
 AUTOMATION = "/api/v1/candidates/me/automation"

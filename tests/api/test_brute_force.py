@@ -14,8 +14,8 @@ from jobraker.accounts.models import Account, Role
 from jobraker.config import ConfigError, load_settings
 from jobraker.projections.models import CandidateRecord
 
-from .api_helpers import PASSWORD, signed_in
-from .conftest import unique_email
+from ..api_helpers import PASSWORD, signed_in
+from ..conftest import unique_email
 
 TOKEN = "/api/v1/auth/token"
 

@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 from jobraker.accounts.models import Role
 from jobraker.api.parsers import MAX_JSON_DEPTH, json_depth
 
-from .api_helpers import operator, signed_in
+from ..api_helpers import operator, signed_in
 
 
 def nested(depth: int, key: str = "email") -> bytes:

@@ -17,7 +17,7 @@ from jobraker.domain.notification_settings import notification_settings_id
 from jobraker.eventstore.app import get_jobraker
 from jobraker.privacy.models import DataExport
 
-from .api_helpers import caught_up, operator, signed_in, wait
+from ..api_helpers import caught_up, operator, signed_in, wait
 
 ROLES = ("anonymous", "owner", "other", "auditor", "staff")
 

@@ -43,9 +43,9 @@ from jobraker.sources.adzuna_models import AdzunaSearchResults
 from jobraker.sources.quota import AdzunaQuota
 from jobraker.workers.broker import redis_client
 
-from .assistant_helpers import environment
-from .documents import docx_with_text, pdf_with_text
-from .fakes.loopback import LoopbackServer, QuietHandler
+from ..assistant_helpers import environment
+from ..documents import docx_with_text, pdf_with_text
+from ..fakes.loopback import LoopbackServer, QuietHandler
 
 EXAMPLES = int(os.environ.get("JOBRAKER_FUZZ_EXAMPLES", "60"))
 fuzz = settings(max_examples=EXAMPLES, deadline=None, database=None,

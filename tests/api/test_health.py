@@ -52,7 +52,7 @@ def test_not_ready_while_a_projection_is_stalled_behind_the_log(monkeypatch, job
 
     from jobraker.config import get_settings
 
-    from .conftest import unique_email
+    from ..conftest import unique_email
 
     projector.catch_up()
     jobraker.register_candidate(unique_email("stalled"), "Stalled", "h")  # nobody projects it

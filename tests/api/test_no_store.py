@@ -8,8 +8,8 @@ from rest_framework.test import APIClient
 
 from jobraker.accounts.models import Role
 
-from .api_helpers import PASSWORD, operator, signed_in
-from .conftest import unique_email
+from ..api_helpers import PASSWORD, operator, signed_in
+from ..conftest import unique_email
 from .test_admin import staff_browser
 
 

@@ -14,7 +14,7 @@ from jobraker.api.delivery_views import NotificationStreamView
 from jobraker.delivery.models import NotificationFeedEntry
 from jobraker.domain.notification import notification_id
 
-from .api_helpers import caught_up, operator, signed_in
+from ..api_helpers import caught_up, operator, signed_in
 
 STREAM = "/api/v1/notifications/stream"
 

@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 from jobraker.accounts.models import Role
 from jobraker.resumes.extract import MAX_RESUME_BYTES
 
-from .api_helpers import operator, signed_in
+from ..api_helpers import operator, signed_in
 
 OVER = settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1
 

@@ -12,9 +12,9 @@ from rest_framework.test import APIClient
 
 from jobraker.api import stream_limits
 
-from .api_helpers import PASSWORD, signed_in
-from .assistant_helpers import CONVERSATIONS, chat_model, environment, start
-from .conftest import unique_email
+from ..api_helpers import PASSWORD, signed_in
+from ..assistant_helpers import CONVERSATIONS, chat_model, environment, start
+from ..conftest import unique_email
 
 HUGE = "9" * 18
 STREAM = "/api/v1/notifications/stream"

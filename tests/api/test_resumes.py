@@ -9,8 +9,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from jobraker.resumes.extract import DOCX, MAX_RESUME_BYTES, PDF, TEXT, ResumeRejected, extract
 
-from .api_helpers import signed_in, wait
-from .documents import docx_with_text, pdf_with_text
+from ..api_helpers import signed_in, wait
+from ..documents import docx_with_text, pdf_with_text
 
 RESUME = "Ada Lovelace - Senior backend engineer - Django PostgreSQL Celery - ten years"
 

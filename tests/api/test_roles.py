@@ -19,8 +19,8 @@ from jobraker.api.commands import actor_of
 from jobraker.domain.application import Status
 from jobraker.privacy.models import DataExport
 
-from .api_helpers import PASSWORD, caught_up, login, signed_in
-from .conftest import unique_email
+from ..api_helpers import PASSWORD, caught_up, login, signed_in
+from ..conftest import unique_email
 
 ROLES = ("anonymous", "candidate", "auditor", "staff")
 LOGIN = "login"  # redirected to the admin's login page

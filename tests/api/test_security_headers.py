@@ -13,7 +13,7 @@ from django.test import Client, override_settings
 
 from jobraker.api.security import API_POLICY
 
-from .api_helpers import signed_in
+from ..api_helpers import signed_in
 from .test_admin import staff_browser
 
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.S)

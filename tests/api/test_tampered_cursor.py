@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 
 from jobraker.accounts.models import Role
 
-from .api_helpers import operator, signed_in, wait
+from ..api_helpers import operator, signed_in, wait
 
 LISTS = ("/api/v1/jobs", "/api/v1/applications", "/api/v1/notifications")
 

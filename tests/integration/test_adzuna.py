@@ -17,7 +17,7 @@ from jobraker.sources.ingest import IngestReport, Ingestion, SavedSearch, saved_
 from jobraker.sources.quota import AdzunaQuota, QuotaExhausted
 from jobraker.workers.broker import redis_client
 
-from .fakes.adzuna_server import FakeAdzuna, listing
+from ..fakes.adzuna_server import FakeAdzuna, listing
 
 
 @pytest.fixture
@@ -135,7 +135,7 @@ def test_the_ingest_actor_runs_on_the_real_broker_against_the_sandbox(jobraker, 
     from jobraker.sources.ingest import searches_of
     from jobraker.workers.actors import ingest_adzuna
 
-    from .conftest import unique_email
+    from ..conftest import unique_email
 
     for words in ([f"Python {uuid.uuid4().hex[:4]}"], ["python"]):  # fresh words: a fresh search
         candidate_id, _ = jobraker.register_candidate(unique_email(), "Searcher", "h")
@@ -150,7 +150,7 @@ def test_the_ingest_actor_runs_on_the_real_broker_against_the_sandbox(jobraker, 
 
 
 def test_new_preferences_are_searched_at_once(jobraker, dramatiq_worker):
-    from .conftest import relay_from_now, unique_email
+    from ..conftest import relay_from_now, unique_email
 
     relay = relay_from_now(jobraker)
     candidate_id, _ = jobraker.register_candidate(unique_email(), "Searcher", "h")

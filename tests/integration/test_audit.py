@@ -6,7 +6,7 @@ from uuid import UUID
 
 from jobraker.accounts.models import Role
 
-from .api_helpers import operator, signed_in
+from ..api_helpers import operator, signed_in
 
 
 def test_auditor_reads_history_and_past_state(jobraker, live_projector):

@@ -19,8 +19,8 @@ from jobraker.appliers.submit import flag_stuck_submissions, submit
 from jobraker.domain.application import Application, Status
 from jobraker.domain.policy import auto_apply_decision
 
-from .conftest import relay_from_now, unique_email
-from .fakes.skyvern_server import FakeSkyvern
+from ..conftest import relay_from_now, unique_email
+from ..fakes.skyvern_server import FakeSkyvern
 
 HOOK = "http://127.0.0.1:8000/api/v1/webhooks/skyvern"
 

@@ -33,8 +33,8 @@ from jobraker.domain.policy import auto_apply_decision
 from jobraker.domain.service import NotFound
 from jobraker.eventstore.app import get_jobraker
 
-from .conftest import unique_email
-from .fakes.skyvern_server import FakeSkyvern
+from ..conftest import unique_email
+from ..fakes.skyvern_server import FakeSkyvern
 
 HOOK = "http://127.0.0.1:8000/api/v1/webhooks/skyvern"
 WINDOW = timedelta(hours=72)
@@ -648,7 +648,7 @@ def test_a_candidate_whose_key_is_gone_stops_no_one_elses_matching(jobraker, liv
     from jobraker.matching.automatic import AutoMatcher
     from jobraker.projections.models import JobRecord
 
-    from .api_helpers import caught_up
+    from ..api_helpers import caught_up
 
     gone, _ = jobraker.register_candidate(unique_email("gone"), "Gone", "h", address_verified=True)
     jobraker.change_profile(gone, {"skills": ["Python"]})

@@ -11,7 +11,7 @@ from django.db import connection
 from jobraker.domain.application import Actor
 from jobraker.domain.service import ConcurrentUpdate, StaleVersion
 
-from .conftest import unique_email
+from ..conftest import unique_email
 
 
 def test_concurrent_notes_are_all_kept_or_refused(jobraker):

@@ -12,8 +12,8 @@ from jobraker.accounts.models import Account, Role
 from jobraker.cli import STAFF_PASSWORD_VARIABLE, build_parser, main
 from jobraker.privacy.blind_index import email_index
 
-from .api_helpers import PASSWORD, login, signed_in
-from .conftest import unique_email
+from ..api_helpers import PASSWORD, login, signed_in
+from ..conftest import unique_email
 
 def signed_in_as(email: str) -> APIClient:
     client = APIClient()

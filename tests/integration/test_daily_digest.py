@@ -15,8 +15,8 @@ from jobraker.domain.application import Application
 from jobraker.domain.notification import notification_id
 from jobraker.projections.models import ApplicationRecord
 
-from .api_helpers import caught_up
-from .conftest import relay_from_now, unique_email
+from ..api_helpers import caught_up
+from ..conftest import relay_from_now, unique_email
 
 
 def _match(jobraker, candidate_id: UUID, title: str, score: int) -> UUID:

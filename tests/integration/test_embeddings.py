@@ -9,7 +9,7 @@ from jobraker.embeddings.cache import content_hash, embed_passages
 from jobraker.embeddings.models import EmbeddingCache
 from jobraker.embeddings.providers import DIMENSIONS, LocalE5Provider, OpenAIProvider
 
-from .fakes.openai_server import FakeOpenAI
+from ..fakes.openai_server import FakeOpenAI
 
 
 def cosine(a, b) -> float:

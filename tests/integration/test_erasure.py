@@ -16,7 +16,7 @@ from jobraker.domain.application import Status
 from jobraker.domain.personal import ERASED
 from jobraker.workers.broker import redis_client
 
-from .api_helpers import PASSWORD, signed_in, wait
+from ..api_helpers import PASSWORD, signed_in, wait
 
 SECRETS = {
     "name": "Zebulon Quixote-Farnsworth",
@@ -96,7 +96,7 @@ def test_erasure_leaves_no_personal_data_anywhere(jobraker, live_projector):
 def test_staff_can_erase_and_candidates_cannot_erase_others(jobraker, live_projector):
     from jobraker.accounts.models import Role
 
-    from .api_helpers import operator
+    from ..api_helpers import operator
 
     victim, created, _ = signed_in()
     other, _, _ = signed_in()

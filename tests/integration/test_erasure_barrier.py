@@ -28,7 +28,7 @@ from jobraker.privacy.rotation import rotate_keks, rotation_due
 from jobraker.workers.broker import redis_client
 from jobraker.workers.scheduler import rotate_keks_when_due
 
-from .conftest import unique_email
+from ..conftest import unique_email
 
 NAME = "Ottoline Barrier-Vasquez"
 SKILL = "Cuneiform transliteration"
@@ -197,7 +197,7 @@ def test_a_skyvern_outcome_for_an_erased_candidate_is_accepted_and_records_nothi
     from jobraker.appliers.skyvern import SkyvernRun
     from jobraker.appliers.webhooks import record_outcome
 
-    from .fakes.skyvern_server import FakeSkyvern
+    from ..fakes.skyvern_server import FakeSkyvern
     from .test_submission_verification import _sent
 
     with FakeSkyvern() as skyvern:

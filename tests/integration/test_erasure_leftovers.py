@@ -19,7 +19,7 @@ from jobraker.privacy.models import DataExport
 from jobraker.privacy.vacuum import erasure_tables
 from jobraker.projections.models import CandidateVector
 
-from .conftest import unique_email
+from ..conftest import unique_email
 from .test_personal_data import jobraker_url
 
 RESUME = "Led the Vorpal-Snicker expedition across the Mxyzptlk glacier"
@@ -107,7 +107,7 @@ def test_the_relay_has_the_touched_tables_vacuumed_once_the_projections_are_ther
 ):
     import time
 
-    from .conftest import relay_from_now
+    from ..conftest import relay_from_now
 
     tables = erasure_tables()
     assert {"jobraker_candidates", "jobraker_accounts", "jobraker_candidate_vectors", "jobraker_embedding_cache",

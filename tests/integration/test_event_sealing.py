@@ -20,7 +20,7 @@ import jobraker.domain
 from jobraker.domain.application import Actor, Application
 from jobraker.domain.personal import ERASED, PersonalData
 
-from .conftest import unique_email
+from ..conftest import unique_email
 from .test_personal_data import raw_event_rows
 
 # Fields every event has from eventsourcing itself.

@@ -13,8 +13,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from jobraker.accounts.models import Role
 
-from .api_helpers import operator, signed_in, wait
-from .conftest import relay_from_now
+from ..api_helpers import operator, signed_in, wait
+from ..conftest import relay_from_now
 
 
 def test_export_round_trip(jobraker, live_projector, dramatiq_worker):

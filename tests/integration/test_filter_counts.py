@@ -46,7 +46,7 @@ def test_one_scan_counts_what_filtering_one_by_one_counts(market, ada):
 
 
 def test_a_candidate_without_wants_has_nothing_removed_but_expired_and_applied(market, jobraker, projector):
-    from .conftest import unique_email
+    from ..conftest import unique_email
 
     candidate_id, _ = jobraker.register_candidate(unique_email(), "No Wishes", "h")
     projector.catch_up()

@@ -13,7 +13,7 @@ import pytest
 
 from jobraker.audit.chain import extend_chain, verify
 
-from .conftest import unique_email
+from ..conftest import unique_email
 
 
 @pytest.fixture

@@ -34,8 +34,8 @@ from jobraker.domain.alert import AlertCriteria, JobAlert
 from jobraker.domain.errors import IllegalTransition, InvalidValue
 from jobraker.domain.notification import notification_id
 
-from .api_helpers import caught_up, operator, signed_in, wait
-from .conftest import relay_from_now, unique_email
+from ..api_helpers import caught_up, operator, signed_in, wait
+from ..conftest import relay_from_now, unique_email
 
 # The matching rule.
 

@@ -16,8 +16,8 @@ from jobraker.accounts.models import Account
 from jobraker.sources.adzuna_client import AdzunaTransientError
 from jobraker.workers.broker import new_broker
 
-from .api_helpers import PASSWORD
-from .conftest import unique_email
+from ..api_helpers import PASSWORD
+from ..conftest import unique_email
 
 
 def structured(caplog: pytest.LogCaptureFixture, event: str) -> list[dict]:

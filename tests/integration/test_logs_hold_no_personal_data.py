@@ -34,12 +34,12 @@ from jobraker.workers.broker import redis_client
 from jobraker.delivery.models import EmailDelivery
 from jobraker.domain.application import Actor
 
-from .api_helpers import caught_up, signed_in
-from .conftest import relay_from_now
-from .documents import docx_with_text
-from .fakes.adzuna_server import FakeAdzuna, listing
-from .fakes.openai_server import FakeOpenAI
-from .fakes.skyvern_server import FakeSkyvern
+from ..api_helpers import caught_up, signed_in
+from ..conftest import relay_from_now
+from ..documents import docx_with_text
+from ..fakes.adzuna_server import FakeAdzuna, listing
+from ..fakes.openai_server import FakeOpenAI
+from ..fakes.skyvern_server import FakeSkyvern
 
 OUTBOX = "jobraker.delivery.outbox.OutboxEmailBackend"
 

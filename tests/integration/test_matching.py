@@ -10,8 +10,8 @@ from jobraker.embeddings.providers import LocalE5Provider
 from jobraker.matching.service import explain, semantic_search, top_matches
 from jobraker.projections.models import JobRecord
 
-from .conftest import unique_email
-from .listings import LISTINGS
+from ..conftest import unique_email
+from ..listings import LISTINGS
 
 RESUME = (
     "Ada Lovelace. Backend engineer with six years of Python. Built Django REST APIs backed by PostgreSQL, "

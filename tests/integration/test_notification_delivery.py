@@ -17,9 +17,9 @@ from jobraker.delivery.email import deliver_notification
 from jobraker.delivery.models import EmailDelivery
 from jobraker.domain.notification import notification_id
 
-from .api_helpers import operator, signed_in, wait
-from .conftest import relay_from_now, unique_email
-from .fakes.smtp_server import LoopbackSMTP
+from ..api_helpers import operator, signed_in, wait
+from ..conftest import relay_from_now, unique_email
+from ..fakes.smtp_server import LoopbackSMTP
 
 
 def _candidate(jobraker, prefix: str = "mail") -> tuple[UUID, str]:

@@ -9,8 +9,8 @@ from uuid import UUID
 
 from jobraker.domain.application import Actor
 from jobraker.domain.notification import notification_id
-from .api_helpers import caught_up, signed_in, wait
-from .conftest import relay_from_now, unique_email
+from ..api_helpers import caught_up, signed_in, wait
+from ..conftest import relay_from_now, unique_email
 
 
 def test_staff_change_notifies_the_candidate_once(jobraker, dramatiq_worker, live_projector):

@@ -17,8 +17,8 @@ from jobraker.accounts.models import Account, Role
 from jobraker.workers.broker import broker, new_broker
 from jobraker.workers.queues import queue_table
 
-from .api_helpers import PASSWORD
-from .conftest import unique_email
+from ..api_helpers import PASSWORD
+from ..conftest import unique_email
 from .test_personal_data import jobraker_url
 
 DELAY_MS = 3_600_000

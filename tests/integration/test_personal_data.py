@@ -14,7 +14,7 @@ from jobraker.domain.candidate import Candidate
 from jobraker.domain.personal import ERASED, personal_fields
 from jobraker.eventstore.context import caused_by
 
-from .conftest import unique_email
+from ..conftest import unique_email
 
 
 def raw_event_rows(jobraker, originator_id) -> list[bytes]:

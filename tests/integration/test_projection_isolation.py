@@ -19,8 +19,8 @@ from jobraker.projections.base import Projection, ProjectionRunner
 from jobraker.projections.models import CandidateRecord, ParkedEvent, ProjectionPosition
 from jobraker.workers.watchdog import check_projection_lag
 
-from .conftest import unique_email
-from .test_admin import staff_browser
+from ..conftest import unique_email
+from ..api.test_admin import staff_browser
 
 
 class Poisoned(Exception):
@@ -115,7 +115,7 @@ def test_a_poisoned_event_stops_only_its_projection_which_retries_then_parks_it(
     assert (parked.notification_id, parked.originator_id, parked.originator_version, parked.attempts) == (
         poisoned_position, poisoned, 1, 3)
     assert parked.topic == "jobraker.domain.candidate:Candidate.Registered"
-    assert parked.error_class == "tests.test_projection_isolation.Poisoned"
+    assert parked.error_class == "tests.integration.test_projection_isolation.Poisoned"
     assert parked.resolved_at is None
     stored = " ".join([parked.error_class, parked.error_message, parked.topic])
     assert email not in stored and "Poisoned" not in stored.replace("test_projection_isolation.Poisoned", "")
@@ -198,7 +198,7 @@ def test_a_database_error_is_stored_without_the_values_it_quotes(jobraker, no_li
 def test_the_operations_page_shows_and_retries_parked_events_for_staff_only(jobraker, no_live_projector, picky):
     from jobraker.accounts.models import Account, Role
 
-    from .api_helpers import PASSWORD
+    from ..api_helpers import PASSWORD
 
     poisoned, position = jobraker.register_candidate(unique_email(), "Shown", "h")
     picky.fail_on.add(poisoned)

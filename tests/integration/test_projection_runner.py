@@ -12,7 +12,7 @@ from jobraker.domain.candidate import Candidate
 from jobraker.projections.base import Projection, ProjectionRunner
 from jobraker.projections.models import CandidateRecord, ProjectionPosition
 
-from .conftest import unique_email
+from ..conftest import unique_email
 
 
 class Boom(Exception):

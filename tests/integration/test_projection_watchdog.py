@@ -12,8 +12,8 @@ from jobraker.accounts.models import Role
 from jobraker.workers import scheduler
 from jobraker.workers.watchdog import check_projection_lag
 
-from .api_helpers import operator, signed_in
-from .conftest import unique_email
+from ..api_helpers import operator, signed_in
+from ..conftest import unique_email
 
 
 def _critical(caplog) -> list[dict]:

@@ -12,7 +12,7 @@ import pytest
 from jobraker.workers import scheduler
 from jobraker.workers.broker import broker, redis_client
 
-from .conftest import relay_from_now, unique_email
+from ..conftest import relay_from_now, unique_email
 
 
 def _distinctive() -> dict[str, str]:

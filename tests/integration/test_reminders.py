@@ -16,8 +16,8 @@ from jobraker.domain.notification import notification_id
 from jobraker.workers import scheduler
 from jobraker.workers.broker import redis_client
 
-from .api_helpers import caught_up
-from .conftest import relay_from_now, unique_email
+from ..api_helpers import caught_up
+from ..conftest import relay_from_now, unique_email
 
 
 def _submitted_application(jobraker, candidate_id: UUID, title: str = "Platform Engineer") -> UUID:

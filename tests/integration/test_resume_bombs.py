@@ -27,9 +27,9 @@ from jobraker.resumes import limits, sandbox
 from jobraker.resumes.extract import DOCX, PDF, ResumeRejected, extract
 from jobraker.resumes.rejection import Reason
 
-from . import bombs
-from .api_helpers import signed_in
-from .documents import docx_with_text, pdf_with_text
+from .. import bombs
+from ..api_helpers import signed_in
+from ..documents import docx_with_text, pdf_with_text
 
 MB = 1024 * 1024
 GROWTH_LIMIT = 200 * MB
@@ -222,7 +222,7 @@ def test_only_a_candidate_can_make_the_server_parse_and_a_bomb_touches_only_its_
 
     from jobraker.accounts.models import Role
 
-    from .api_helpers import operator, wait
+    from ..api_helpers import operator, wait
 
     caplog.set_level(logging.INFO, logger="jobraker.resumes.sandbox")
     owner, owner_created, _ = signed_in()
@@ -252,7 +252,7 @@ def test_bombs_sent_at_once_to_a_real_gunicorn_worker_leave_it_small_and_childle
     """As ``jobraker serve`` runs: one gthread worker, bombs uploaded over real sockets in parallel."""
     import httpx
 
-    from .live_servers import gunicorn
+    from ..live_servers import gunicorn
 
     client, _, _ = signed_in()
     headers = {"Authorization": client._credentials["HTTP_AUTHORIZATION"]}

@@ -11,8 +11,8 @@ from jobraker.accounts.models import Account
 from jobraker.privacy.retention import apply_retention
 from jobraker.projections.models import JobRecord
 
-from .api_helpers import caught_up, signed_in
-from .conftest import unique_email
+from ..api_helpers import caught_up, signed_in
+from ..conftest import unique_email
 
 
 def test_retention_erases_the_inactive_and_expires_old_listings(jobraker, live_projector):

@@ -17,7 +17,7 @@ from jobraker.domain.application import Actor
 from jobraker.privacy.sealed_fields import ERASED_MARK, PREFIX, for_subject, seal_stored_rows
 from jobraker.projections.models import CandidateRecord, TimelineEntry
 
-from .conftest import unique_email
+from ..conftest import unique_email
 from .test_personal_data import jobraker_url
 
 SEALED_COLUMNS = [

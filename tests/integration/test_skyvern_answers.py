@@ -127,7 +127,7 @@ def test_a_released_submission_sends_no_second_message_nor_a_notification(jobrak
 def test_a_403_stops_all_sending_keeps_the_queue_and_alerts_staff(jobraker, strict, redis, caplog):
     from django.test import Client
 
-    from .test_admin import staff_browser
+    from ..api.test_admin import staff_browser
 
     first, second = queued(jobraker), queued(jobraker)
     strict.revoke_key()

@@ -16,7 +16,7 @@ from jobraker.appliers.payload import ERROR_CODES
 from jobraker.appliers.submit import build_payload, submit
 from jobraker.domain.application import TRANSITIONS, Actor, Status
 
-from .api_helpers import caught_up, operator, signed_in
+from ..api_helpers import caught_up, operator, signed_in
 from .test_skyvern_sandbox import queued_for, sandbox, url_with, wait_for, webhook_server  # noqa: F401 (fixtures)
 
 

@@ -23,10 +23,10 @@ from jobraker.appliers.submit import submit
 from jobraker.config import get_settings, load_settings
 from jobraker.domain.application import Status
 
-from .api_helpers import operator, signed_in
-from .conftest import unique_email
-from .fakes.loopback import LoopbackServer, QuietHandler
-from .live_servers import django_live_server
+from ..api_helpers import operator, signed_in
+from ..conftest import unique_email
+from ..fakes.loopback import LoopbackServer, QuietHandler
+from ..live_servers import django_live_server
 from .test_auto_apply import auto_applying_candidate
 
 KEY = "sk-sandbox-test"
@@ -208,7 +208,7 @@ def test_a_sandbox_run_ends_in_jobraker_through_the_signed_webhook(
 def test_the_application_detail_says_sandbox_and_why_it_is_unverified(jobraker, live_projector, sandbox, webhook_server):
     from jobraker.appliers.factory import applier
 
-    from .api_helpers import caught_up
+    from ..api_helpers import caught_up
 
     client, created, _ = signed_in()
     candidate_id = UUID(created["id"])

@@ -16,7 +16,7 @@ from jobraker.privacy.export import build_export
 from jobraker.privacy.models import DataExport, SubjectStream
 from jobraker.privacy.streams import backfill, candidate_streams, streams_started_for
 
-from .conftest import unique_email
+from ..conftest import unique_email
 
 
 def a_candidate_with_streams(jobraker) -> tuple[UUID, set[UUID]]:  # type: ignore[no-untyped-def]

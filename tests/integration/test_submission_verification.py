@@ -15,7 +15,7 @@ from jobraker.appliers.verification import CONFIRMATION_KEYS, verify
 from jobraker.appliers.webhooks import record_outcome
 from jobraker.domain.application import Status
 
-from .fakes.skyvern_server import FakeSkyvern
+from ..fakes.skyvern_server import FakeSkyvern
 from .test_auto_apply import HOOK, queued_application
 
 CONFIRMED = [

@@ -22,9 +22,9 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from jobraker.accounts.models import Account, Role
 
-from .api_helpers import PASSWORD, operator, signed_in
-from .conftest import unique_email
-from .live_servers import django_live_server
+from ..api_helpers import PASSWORD, operator, signed_in
+from ..conftest import unique_email
+from ..live_servers import django_live_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")

@@ -10,10 +10,10 @@ import time
 import httpx
 import pytest
 
-from .api_helpers import signed_in
-from .assistant_helpers import CONVERSATIONS, parse_sse
-from .fakes.openai_chat_server import FakeOpenAIChat, Say
-from .live_servers import gunicorn
+from ..api_helpers import signed_in
+from ..assistant_helpers import CONVERSATIONS, parse_sse
+from ..fakes.openai_chat_server import FakeOpenAIChat, Say
+from ..live_servers import gunicorn
 
 ANSWER = "Three listings match your Django skills in London this week."
 

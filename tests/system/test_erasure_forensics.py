@@ -39,15 +39,15 @@ from jobraker.privacy.keyring import unwrap
 from jobraker.privacy.rotation import rotate_keks
 from jobraker.workers.broker import redis_client
 
-from .api_helpers import PASSWORD, caught_up, signed_in, wait
-from .assistant_helpers import ask, chat_model, start
-from .conftest import relay_from_now
-from .documents import docx_with_text
-from .fakes.openai_chat_server import FakeOpenAIChat, Say
-from .test_erasure import pg_dump, redis_values
-from .test_erasure_barrier import dumped_key_rows, open_all, sealed_fields
-from .test_erasure_leftovers import _last_vacuum
-from .test_personal_data import jobraker_url
+from ..api_helpers import PASSWORD, caught_up, signed_in, wait
+from ..assistant_helpers import ask, chat_model, start
+from ..conftest import relay_from_now
+from ..documents import docx_with_text
+from ..fakes.openai_chat_server import FakeOpenAIChat, Say
+from ..integration.test_erasure import pg_dump, redis_values
+from ..integration.test_erasure_barrier import dumped_key_rows, open_all, sealed_fields
+from ..integration.test_erasure_leftovers import _last_vacuum
+from ..integration.test_personal_data import jobraker_url
 
 
 def personal_values(tag: str, who: str) -> dict[str, str]:

@@ -18,7 +18,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-SRC = str(Path(__file__).resolve().parents[1] / "src")
+SRC = str(Path(__file__).resolve().parents[2] / "src")
 
 BEFORE_ROWS = """
 INSERT INTO jobraker_accounts (id, password, is_superuser, email, role, is_active, is_staff, created_at)

@@ -32,7 +32,7 @@ from jobraker.privacy.keystore import DatabaseKeyStore
 from jobraker.privacy.models import Kek, SubjectKey
 from jobraker.privacy.rotation import rotate_keks, rotation_due
 
-from .conftest import unique_email
+from ..conftest import unique_email
 
 NAME = "Kek Rotation Subject"
 

@@ -11,8 +11,8 @@ from uuid import UUID
 import httpx
 import pytest
 
-from .api_helpers import signed_in
-from .live_servers import gunicorn
+from ..api_helpers import signed_in
+from ..live_servers import gunicorn
 
 STREAM = "/api/v1/notifications/stream"
 

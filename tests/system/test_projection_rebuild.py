@@ -11,7 +11,7 @@ from django.forms.models import model_to_dict
 from jobraker.domain.application import Actor
 from jobraker.projections.models import ApplicationRecord, CandidateRecord, JobRecord, TimelineEntry
 
-from .conftest import unique_email
+from ..conftest import unique_email
 
 
 def opened(row: dict) -> dict:

@@ -14,7 +14,7 @@ import pytest
 
 from jobraker.domain.application import Actor
 
-from .conftest import unique_email
+from ..conftest import unique_email
 from .test_projection_rebuild import snapshot
 
 KILLS = 8

@@ -15,8 +15,8 @@ import time
 import httpx
 import pytest
 
-from .api_helpers import signed_in
-from .live_servers import gunicorn
+from ..api_helpers import signed_in
+from ..live_servers import gunicorn
 
 STREAM_ATTEMPTS = 200
 CANDIDATES = 10

@@ -15,7 +15,7 @@ import httpx
 import psutil
 import pytest
 
-from .live_servers import free_port
+from ..live_servers import free_port
 
 READY_WITHIN = 60.0
 PASSWORD = "correct horse battery staple"

@@ -16,7 +16,7 @@ import pytest
 
 from jobraker.runtime.lifetime import pid_in
 
-from .live_servers import free_port
+from ..live_servers import free_port
 from .test_up import PASSWORD, Up, data_dir, log_in_once_projected  # noqa: F401  (data_dir is a fixture)
 
 GONE_WITHIN = 30.0

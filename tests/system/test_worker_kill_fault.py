@@ -35,9 +35,9 @@ from django.utils import timezone
 from jobraker.appliers.skyvern import SkyvernApplier
 from jobraker.domain.application import Application, Status
 
-from .conftest import relay_from_now, unique_email
-from .fakes.skyvern_server import FakeSkyvern
-from .test_auto_apply import auto_applying_candidate
+from ..conftest import relay_from_now, unique_email
+from ..fakes.skyvern_server import FakeSkyvern
+from ..integration.test_auto_apply import auto_applying_candidate
 
 APPLICATIONS = 40
 KILLS = 12

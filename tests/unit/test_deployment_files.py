@@ -8,7 +8,7 @@ import yaml
 
 from jobraker.cli import build_parser, command_names
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def compose() -> dict:

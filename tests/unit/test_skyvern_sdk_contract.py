@@ -22,7 +22,7 @@ from jobraker.appliers.sandbox import SandboxSkyvern, concurrency_limited, rate_
 from jobraker.appliers.skyvern import SkyvernRun  # noqa: E402
 from jobraker.appliers.verification import CONFIRMATION_SCHEMA  # noqa: E402
 
-from .test_skyvern_sandbox import KEY, Receiver, url_with, wait_for  # noqa: E402
+from ..integration.test_skyvern_sandbox import KEY, Receiver, url_with, wait_for  # noqa: E402
 
 NO_RETRIES = {"max_retries": 0}  # the SDK itself retries 429/5xx when asked; here every answer is seen
 
@@ -105,4 +105,4 @@ def test_cancel_replay_and_upload_through_the_sdk(sdk):
     # The generated SDK sends the file as a plain form field; the sandbox takes it as Skyvern's route would a file.
     uploaded = client.upload_file(file="%PDF-1.7 resume")
     assert uploaded.presigned_url and uploaded.file_id and uploaded.s3uri.startswith("s3://")
-    # (This SDK version has no DELETE /v1/files call: tests/test_skyvern_sandbox.py covers it over raw HTTP.)
+    # (This SDK version has no DELETE /v1/files call: tests/integration/test_skyvern_sandbox.py covers it over raw HTTP.)

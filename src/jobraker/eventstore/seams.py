@@ -20,7 +20,7 @@ The Postgres application recorder, without psycopg pipeline mode for inserts.
 With psycopg 3.3 the library's recorder sends its INSERT in pipeline mode, and
 ``pipeline.sync()`` never returns once that one message is larger than a few
 hundred kilobytes (about 700 sealed registrations; reproduced in
-``tests/test_event_store_volume.py``). Plain mode sends the same statements —
+``tests/system/test_event_store_volume.py``). Plain mode sends the same statements —
 table lock (which keeps notification ids in commit order), NOTIFY, one
 multi-row INSERT … RETURNING — in one transaction and has no such limit.
 

@@ -245,6 +245,25 @@ def _fresh_throttles(services):  # type: ignore[no-untyped-def]
     yield
 
 
+_head_at_start = [0]
+
+
+@pytest.fixture
+def head_at_start(jobraker):  # type: ignore[no-untyped-def]
+    """The log's head as the test begins. Projections a test makes with fresh names start there
+    (``start_fresh_projection``), so they replay the test's own events and not every earlier
+    test's: from position 0, their time grew with the whole suite's log."""
+    _head_at_start[0] = jobraker.recorder.max_notification_id() or 0
+    return _head_at_start[0]
+
+
+def start_fresh_projection(name: str) -> None:
+    """Give a projection made by a test (after ``head_at_start``) its position at that head."""
+    from jobraker.projections.models import ProjectionPosition
+
+    ProjectionPosition.objects.create(name=name, position=_head_at_start[0])
+
+
 def relay_from_now(jobraker):  # type: ignore[no-untyped-def]
     """A relay runner that starts at the log's current head, so a test reacts only to its own
     events (the shared test database holds every earlier test's events too)."""

@@ -19,8 +19,10 @@ from jobraker.projections.base import Projection, ProjectionRunner
 from jobraker.projections.models import CandidateRecord, ParkedEvent, ProjectionPosition
 from jobraker.workers.watchdog import check_projection_lag
 
-from ..conftest import unique_email
+from ..conftest import start_fresh_projection, unique_email
 from ..api.test_admin import staff_browser
+
+pytestmark = pytest.mark.usefixtures("head_at_start")
 
 
 class Poisoned(Exception):
@@ -35,6 +37,7 @@ class PickyProjection(Projection):
         self.name = f"picky-{uuid4().hex[:8]}"
         self.fail_on = fail_on or set()
         self.error = error
+        start_fresh_projection(self.name)
 
     @singledispatchmethod
     def process(self, event: object, position: int) -> None:

@@ -12,7 +12,9 @@ from jobraker.domain.candidate import Candidate
 from jobraker.projections.base import Projection, ProjectionRunner
 from jobraker.projections.models import CandidateRecord, ProjectionPosition
 
-from ..conftest import unique_email
+from ..conftest import start_fresh_projection, unique_email
+
+pytestmark = pytest.mark.usefixtures("head_at_start")
 
 
 class Boom(Exception):
@@ -25,6 +27,7 @@ class MarkerProjection(Projection):
     def __init__(self, fail_on: set | None = None) -> None:
         self.name = f"test-{uuid4().hex[:8]}"
         self.fail_on = fail_on or set()
+        start_fresh_projection(self.name)
 
     @singledispatchmethod
     def process(self, event: object, position: int) -> None:
@@ -42,7 +45,7 @@ class MarkerProjection(Projection):
         )
 
 
-def test_a_failed_event_rolls_back_only_itself_and_holds_the_position_before_it(jobraker):
+def test_a_failed_event_rolls_back_only_itself_and_holds_the_position_before_it(jobraker, head_at_start):
     registered = [jobraker.register_candidate(unique_email(), "C", "h") for _ in range(3)]
     failing_id, failing_position = registered[1]
     projection = MarkerProjection(fail_on={failing_id})
@@ -58,7 +61,7 @@ def test_a_failed_event_rolls_back_only_itself_and_holds_the_position_before_it(
     assert "Boom" in tracking.last_error
     marked = projection.marker_positions()
     assert all(p < failing_position for p in marked)
-    assert len(marked) == registrations_up_to(jobraker, projection, failing_position - 1)
+    assert len(marked) == registrations_up_to(jobraker, projection, head_at_start, failing_position - 1)
 
     projection.fail_on.clear()  # the fix; and the next try is due now
     ProjectionPosition.objects.filter(name=projection.name).update(retry_at=None)
@@ -67,13 +70,14 @@ def test_a_failed_event_rolls_back_only_itself_and_holds_the_position_before_it(
     tracking = ProjectionPosition.objects.get(name=projection.name)
     assert tracking.position == head
     assert (tracking.failing_notification_id, tracking.failed_attempts, tracking.last_error) == (None, 0, "")
-    assert len(projection.marker_positions()) == registrations_up_to(jobraker, projection, head)
+    assert len(projection.marker_positions()) == registrations_up_to(jobraker, projection, head_at_start, head)
 
 
-def registrations_up_to(jobraker, projection, position: int) -> int:
+def registrations_up_to(jobraker, projection, start: int, position: int) -> int:
+    """Registrations the projection saw: after ``start`` (where it started), up to ``position``."""
     return len(
         jobraker.recorder.select_notifications(
-            start=1, limit=10_000_000, stop=position, topics=projection.handled_topics()
+            start=start + 1, limit=10_000_000, stop=position, topics=projection.handled_topics()
         )
     )
 

@@ -102,9 +102,9 @@ def _stop_services() -> None:
         connections.close_all()
         _close_event_store()
         with psycopg.connect(_state["server_url"], autocommit=True) as conn:
-            conn.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(_state["dbname"]))
-            )
+            for dbname in (_state["dbname"], _state.get("template")):
+                if dbname:
+                    conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(dbname)))
     for server in reversed(_services):
         server.stop()
 
@@ -128,7 +128,55 @@ def django_db_setup(services, django_db_blocker):  # type: ignore[no-untyped-def
 
     with django_db_blocker.unblock():
         call_command("migrate", interactive=False, verbosity=0)
+        _copy_as_template()  # before the event store opens its pool: a template has no other user
         get_jobraker()
+
+
+def _copy_as_template() -> None:
+    """The migrated, empty database, kept for ``own_database`` to copy."""
+    from django.db import connections
+
+    connections.close_all()
+    template = f"{_state['dbname']}_template"
+    with psycopg.connect(_state["server_url"], autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(template), sql.Identifier(_state["dbname"]))
+        )
+    _state["template"] = template
+
+
+@pytest.fixture
+def own_database(django_db_setup, no_live_projector):  # type: ignore[no-untyped-def]
+    """A database of the test's own, copied from the migrated empty one (CREATE DATABASE …
+    TEMPLATE), for tests that replay the whole log (rebuilds): on the shared database their time
+    grew with every earlier test's events. The settings, Django's connection and the event store
+    point at it for the test (request it before ``jobraker`` and ``projector``); the session's
+    live projector is paused meanwhile."""
+    name = f"{_state['dbname']}_own_{uuid.uuid4().hex[:6]}"
+    with psycopg.connect(_state["server_url"], autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(_state["template"]))
+        )
+    shared = os.environ["DATABASE_URL"]
+    _switch_database(_with_database(_state["server_url"], name))
+    try:
+        yield
+    finally:
+        _switch_database(shared)
+        with psycopg.connect(_state["server_url"], autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def _switch_database(database_url: str) -> None:
+    from django.db import connections
+
+    from jobraker.eventstore.app import get_jobraker
+
+    connections.close_all()
+    _close_event_store()
+    get_jobraker.cache_clear()
+    os.environ["DATABASE_URL"] = database_url
+    _point_settings_at(database_url)
 
 
 @pytest.fixture

@@ -60,7 +60,7 @@ def make_history(jobraker) -> tuple[set, set]:
     return candidates, jobs
 
 
-def test_rebuild_equals_incremental(jobraker, projector):
+def test_rebuild_equals_incremental(own_database, jobraker, projector):
     candidates, jobs = make_history(jobraker)
     projector.catch_up()
     incremental = snapshot(candidates, jobs)
@@ -74,7 +74,7 @@ def test_rebuild_equals_incremental(jobraker, projector):
     assert all(row["lag_events"] == 0 for row in projector.status())
 
 
-def test_search_vectors_survive_a_rebuild(jobraker, projector):
+def test_search_vectors_survive_a_rebuild(own_database, jobraker, projector):
     jobraker.post_job(source="test", external_id=unique_email(), title="Zymurgy specialist", company="Brewco")
     projector.catch_up()
     jobs = next(p for p in projector.projections if p.name == "jobs")
@@ -82,7 +82,7 @@ def test_search_vectors_survive_a_rebuild(jobraker, projector):
     assert JobRecord.objects.filter(search="zymurgy").count() == 1
 
 
-def test_status_and_rebuild_commands(jobraker, projector):
+def test_status_and_rebuild_commands(own_database, jobraker, projector):
     projector.catch_up()
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     status = subprocess.run([sys.executable, "-m", "jobraker", "projections", "status"], env=env, capture_output=True, text=True, timeout=60)

@@ -35,7 +35,7 @@ def write_some_history(jobraker, rng: random.Random, candidates: set, jobs: set)
 
 @pytest.mark.slow
 @pytest.mark.timeout(300)
-def test_random_kills_never_skip_or_double_apply(jobraker, projector, no_live_projector):
+def test_random_kills_never_skip_or_double_apply(own_database, jobraker, projector, no_live_projector):
     rng = random.Random(20261129)
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     projector.catch_up()

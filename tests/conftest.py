@@ -24,6 +24,7 @@ import pytest
 from psycopg import sql
 
 UNIT_TIER = Path(__file__).parent / "unit"
+OWN_REDIS = "JOBRAKER_TEST_OWN_REDIS"
 
 _services: list = []
 _state: dict[str, str] = {}
@@ -34,10 +35,14 @@ def pytest_configure(config: pytest.Config) -> None:
     started here: the ``services`` fixture starts them for the first test that needs them."""
     data_dir = Path(tempfile.mkdtemp(prefix="jrt-"))
     _state["data_dir"] = str(data_dir)
-    if not os.environ.get("REDIS_URL"):
+    given = os.environ.get("REDIS_URL")
+    if not given or given == os.environ.get(OWN_REDIS):  # unset, or named by the run that started this one
         # Named now, started by ``services``: modules that build the broker on import (the
         # actors) need its address, not the server (where embedded.start_redis puts its socket).
-        _state["embedded_redis"] = os.environ["REDIS_URL"] = f"unix://{(data_dir / 'redis').resolve() / 'redis.sock'}"
+        # Remembered as ours, so that pytest-xdist's workers, which inherit this environment,
+        # each start a Redis of their own instead of taking this one for a given server.
+        url = f"unix://{(data_dir / 'redis').resolve() / 'redis.sock'}"
+        _state["embedded_redis"] = os.environ["REDIS_URL"] = os.environ[OWN_REDIS] = url
     os.environ.update(
         JOBRAKER_DATA_DIR=str(data_dir),
         JOBRAKER_ENV="development",

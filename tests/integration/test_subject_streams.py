@@ -4,6 +4,7 @@ another candidate's; the migration's backfill rebuilds the index of an existing 
 
 from __future__ import annotations
 
+import threading
 from uuid import UUID, uuid4
 
 import pytest
@@ -34,6 +35,8 @@ class Reads:
     sealed fields are opened."""
 
     def __init__(self, jobraker, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+        # This thread's calls only: the session's live projector shares the store in its own.
+        test_thread = threading.current_thread()
         self.streams: set[UUID] = set()
         self.opened: set[UUID] = set()
         self.scans = 0
@@ -42,15 +45,17 @@ class Reads:
         )
 
         def reading(originator_id, *args, **kwargs):  # type: ignore[no-untyped-def]
-            self.streams.add(UUID(str(originator_id)))
+            if threading.current_thread() is test_thread:
+                self.streams.add(UUID(str(originator_id)))
             return select_events(originator_id, *args, **kwargs)
 
         def scanning(*args, **kwargs):  # type: ignore[no-untyped-def]
-            self.scans += 1
+            self.scans += threading.current_thread() is test_thread
             return select_notifications(*args, **kwargs)
 
         def opening(subject, field, sealed):  # type: ignore[no-untyped-def]
-            self.opened.add(subject)
+            if threading.current_thread() is test_thread:
+                self.opened.add(subject)
             return open_(subject, field, sealed)
 
         monkeypatch.setattr(jobraker.recorder, "select_events", reading)

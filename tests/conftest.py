@@ -51,6 +51,19 @@ def pytest_configure(config: pytest.Config) -> None:
     import django
 
     django.setup()
+    _point_cache_at(os.environ["REDIS_URL"])
+
+
+def _point_cache_at(redis_url: str) -> None:
+    """pytest-django sets Django up before this hook when DJANGO_SETTINGS_MODULE is inherited
+    (pytest-xdist's workers inherit the parent run's environment): the cache's address and the
+    cached Settings are then the parent's, and are replaced here, before any module is collected."""
+    from django.conf import settings
+
+    from jobraker.config import get_settings
+
+    get_settings.cache_clear()
+    settings.CACHES["default"]["LOCATION"] = redis_url
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -1,7 +1,7 @@
 """The chaos run: the whole auto-apply loop under faults, then the invariants that must hold.
 
 Run ``python -m tests.chaos --candidates 200`` for the full run (a short one is part of
-the test suite: tests/test_chaos.py). It starts its own PostgreSQL and Redis in a
+the test suite: tests/system/test_chaos.py). It starts its own PostgreSQL and Redis in a
 temporary folder, loopback Adzuna and Skyvern servers, and the real Jobraker processes
 (projector, relay, Dramatiq worker, scheduler); loads candidates with auto-apply on; then,
 while their applications flow, repeatedly SIGKILLs the processes, restarts PostgreSQL and

@@ -1,4 +1,6 @@
-"""Test session set-up: real PostgreSQL (pgvector) and Redis, one fresh database per run.
+"""Test session set-up: real PostgreSQL (pgvector) and Redis, one fresh database per run,
+started lazily for the tiers that use them (tests/integration, tests/api, tests/system; not
+tests/unit, which runs with no server at all).
 
 With ``DATABASE_URL`` and ``REDIS_URL`` set, the tests create a fresh database on
 that server; otherwise they start the embedded servers in a temporary folder.
@@ -21,35 +23,27 @@ import psycopg
 import pytest
 from psycopg import sql
 
+UNIT_TIER = Path(__file__).parent / "unit"
+OWN_REDIS = "JOBRAKER_TEST_OWN_REDIS"
+
 _services: list = []
 _state: dict[str, str] = {}
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    if hasattr(config, "workerinput"):
-        return
+    """Django is set up for every tier (the code under test imports models); no server is
+    started here: the ``services`` fixture starts them for the first test that needs them."""
     data_dir = Path(tempfile.mkdtemp(prefix="jrt-"))
     _state["data_dir"] = str(data_dir)
-    from jobraker.runtime import embedded
-
-    server_url = os.environ.get("DATABASE_URL")
-    if not server_url:
-        server = embedded.start_postgres(data_dir)
-        server_url = server.url
-        _services.append(server)
-    if not os.environ.get("REDIS_URL"):
-        redis_server = embedded.start_redis(data_dir)
-        os.environ["REDIS_URL"] = redis_server.url
-        _services.append(redis_server)
-    dbname = f"jobraker_test_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
-        _state.update(server_url=server_url, dbname=dbname)
-    database_url = _with_database(server_url, dbname)
-    with psycopg.connect(database_url, autocommit=True) as conn:
-        conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
+    given = os.environ.get("REDIS_URL")
+    if not given or given == os.environ.get(OWN_REDIS):  # unset, or named by the run that started this one
+        # Named now, started by ``services``: modules that build the broker on import (the
+        # actors) need its address, not the server (where embedded.start_redis puts its socket).
+        # Remembered as ours, so that pytest-xdist's workers, which inherit this environment,
+        # each start a Redis of their own instead of taking this one for a given server.
+        url = f"unix://{(data_dir / 'redis').resolve() / 'redis.sock'}"
+        _state["embedded_redis"] = os.environ["REDIS_URL"] = os.environ[OWN_REDIS] = url
     os.environ.update(
-        DATABASE_URL=database_url,
         JOBRAKER_DATA_DIR=str(data_dir),
         JOBRAKER_ENV="development",
         DJANGO_SETTINGS_MODULE="jobraker.settings",
@@ -57,22 +51,80 @@ def pytest_configure(config: pytest.Config) -> None:
     import django
 
     django.setup()
+    _point_cache_at(os.environ["REDIS_URL"])
+
+
+def _point_cache_at(redis_url: str) -> None:
+    """pytest-django sets Django up before this hook when DJANGO_SETTINGS_MODULE is inherited
+    (pytest-xdist's workers inherit the parent run's environment): the cache's address and the
+    cached Settings are then the parent's, and are replaced here, before any module is collected."""
+    from django.conf import settings
+
+    from jobraker.config import get_settings
+
+    get_settings.cache_clear()
+    settings.CACHES["default"]["LOCATION"] = redis_url
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    if "data_dir" in _state:
+        shutil.rmtree(_state["data_dir"], ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def services():  # type: ignore[no-untyped-def]
+    """Real PostgreSQL (a fresh database) and Redis, started by the first test of a tier that
+    uses them (every tier but tests/unit), and pointed at by the settings from then on. With
+    ``DATABASE_URL``/``REDIS_URL`` set, their servers are used instead of embedded ones."""
+    data_dir = Path(_state["data_dir"])
+    from jobraker.runtime import embedded
+
+    server_url = os.environ.get("DATABASE_URL")
+    if not server_url:
+        server = embedded.start_postgres(data_dir)
+        server_url = server.url
+        _services.append(server)
+    if "embedded_redis" in _state:
+        redis_server = embedded.start_redis(data_dir)
+        _services.append(redis_server)
+        assert redis_server.url == _state["embedded_redis"], "Redis listens where the settings say"
+    dbname = f"jobraker_test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
+        _state.update(server_url=server_url, dbname=dbname)
+    database_url = _with_database(server_url, dbname)
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
+    os.environ["DATABASE_URL"] = database_url
+    _point_settings_at(database_url)
+    yield
+    _stop_services()
+
+
+def _point_settings_at(database_url: str) -> None:
+    """Django's settings were made before the database existed: its entry is updated in place
+    (the connection handler holds this same dict), and the cached Settings dropped."""
+    from django.conf import settings
+
+    from jobraker.config import get_settings
+    from jobraker.settings import _database
+
+    get_settings.cache_clear()
+    settings.DATABASES["default"].update(_database(database_url))
+
+
+def _stop_services() -> None:
     if "dbname" in _state:
         from django.db import connections
 
         connections.close_all()
         _close_event_store()
         with psycopg.connect(_state["server_url"], autocommit=True) as conn:
-            conn.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(_state["dbname"]))
-            )
+            for dbname in (_state["dbname"], _state.get("template")):
+                if dbname:
+                    conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(dbname)))
     for server in reversed(_services):
         server.stop()
-    if "data_dir" in _state:
-        shutil.rmtree(_state["data_dir"], ignore_errors=True)
 
 
 def _close_event_store() -> None:
@@ -87,24 +139,95 @@ def _with_database(url: str, dbname: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_blocker):  # type: ignore[no-untyped-def]
+def django_db_setup(services, django_db_blocker):  # type: ignore[no-untyped-def]
     from django.core.management import call_command
 
     from jobraker.eventstore.app import get_jobraker
 
     with django_db_blocker.unblock():
         call_command("migrate", interactive=False, verbosity=0)
+        _copy_as_template()  # before the event store opens its pool: a template has no other user
         get_jobraker()
 
 
-@pytest.fixture(autouse=True)
+def _copy_as_template() -> None:
+    """The migrated, empty database, kept for ``own_database`` to copy."""
+    from django.db import connections
+
+    connections.close_all()
+    template = f"{_state['dbname']}_template"
+    with psycopg.connect(_state["server_url"], autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(template), sql.Identifier(_state["dbname"]))
+        )
+    _state["template"] = template
+
+
+@pytest.fixture
+def own_database(django_db_setup, no_live_projector):  # type: ignore[no-untyped-def]
+    """A database of the test's own, copied from the migrated empty one (CREATE DATABASE …
+    TEMPLATE), for tests that replay the whole log (rebuilds): on the shared database their time
+    grew with every earlier test's events. The settings, Django's connection and the event store
+    point at it for the test (request it before ``jobraker`` and ``projector``); the session's
+    live projector is paused meanwhile."""
+    name = f"{_state['dbname']}_own_{uuid.uuid4().hex[:6]}"
+    with psycopg.connect(_state["server_url"], autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(_state["template"]))
+        )
+    shared = os.environ["DATABASE_URL"]
+    own = _with_database(_state["server_url"], name)
+    _copy_keks(shared, own)
+    _switch_database(own)
+    try:
+        yield
+    finally:
+        _switch_database(shared)
+        with psycopg.connect(_state["server_url"], autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def _copy_keks(source_url: str, target_url: str) -> None:
+    """The KEK numbers the session's key file holds by now (earlier tests rotate it): the
+    template has only #1, and a subject key wrapped by a later one must find its row."""
+    with psycopg.connect(source_url) as source, psycopg.connect(target_url) as target:
+        rows = source.execute("SELECT id, created_at FROM jobraker_keks").fetchall()
+        target.cursor().executemany(
+            "INSERT INTO jobraker_keks (id, created_at) VALUES (%s, %s) ON CONFLICT (id) DO NOTHING", rows
+        )
+
+
+def _switch_database(database_url: str) -> None:
+    from django.db import connections
+
+    from jobraker.eventstore.app import get_jobraker
+
+    connections.close_all()
+    _close_event_store()
+    get_jobraker.cache_clear()
+    os.environ["DATABASE_URL"] = database_url
+    _point_settings_at(database_url)
+
+
+@pytest.fixture
 def _database_access(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
     with django_db_blocker.unblock():
         yield
 
 
+@pytest.fixture(autouse=True)
+def _services_outside_the_unit_tier(request):  # type: ignore[no-untyped-def]
+    """Every test but those in tests/unit gets the database (migrated, access allowed) and
+    throttles cleared in Redis; a unit test that reaches for either fails (pytest-django blocks
+    the database, and no Redis runs)."""
+    if UNIT_TIER not in Path(str(request.node.path)).parents:
+        request.getfixturevalue("_database_access")
+        request.getfixturevalue("_fresh_throttles")
+    yield
+
+
 @pytest.fixture
-def jobraker():  # type: ignore[no-untyped-def]
+def jobraker(django_db_setup):  # type: ignore[no-untyped-def]
     from jobraker.eventstore.app import get_jobraker
 
     return get_jobraker()
@@ -203,11 +326,30 @@ def clear_throttles() -> None:
             client.delete(key)
 
 
-@pytest.fixture(autouse=True)
-def _fresh_throttles():
+@pytest.fixture
+def _fresh_throttles(services):  # type: ignore[no-untyped-def]
     """Throttle history lives in Redis; each test starts with none (the throttle tests make their own)."""
     clear_throttles()
     yield
+
+
+_head_at_start = [0]
+
+
+@pytest.fixture
+def head_at_start(jobraker):  # type: ignore[no-untyped-def]
+    """The log's head as the test begins. Projections a test makes with fresh names start there
+    (``start_fresh_projection``), so they replay the test's own events and not every earlier
+    test's: from position 0, their time grew with the whole suite's log."""
+    _head_at_start[0] = jobraker.recorder.max_notification_id() or 0
+    return _head_at_start[0]
+
+
+def start_fresh_projection(name: str) -> None:
+    """Give a projection made by a test (after ``head_at_start``) its position at that head."""
+    from jobraker.projections.models import ProjectionPosition
+
+    ProjectionPosition.objects.create(name=name, position=_head_at_start[0])
 
 
 def relay_from_now(jobraker):  # type: ignore[no-untyped-def]
@@ -224,7 +366,7 @@ def relay_from_now(jobraker):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def dramatiq_worker():  # type: ignore[no-untyped-def]
+def dramatiq_worker(services):  # type: ignore[no-untyped-def]
     """A real Dramatiq worker on the real Redis broker, for tests that send messages.
     Yields the broker; ``broker.join(queue)`` waits for that queue to drain."""
     from dramatiq import Worker

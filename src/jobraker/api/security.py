@@ -14,7 +14,7 @@ API_POLICY = "default-src 'none'; frame-ancestors 'none'"
 
 # The only inline scripts the pages need: jazzmin's (3.0.5, with our JAZZMIN_SETTINGS), allowed
 # by their sha256 rather than by 'unsafe-inline', so an injected script never runs.
-# tests/test_security_headers.py renders every admin page and fails if one is missing here.
+# tests/api/test_security_headers.py renders every admin page and fails if one is missing here.
 ADMIN_INLINE_SCRIPTS = {
     # admin/base.html and registration/base.html: light or dark theme before the first paint
     "nLEB6J7sxmSsTqwuB/NEyb2atpyjTdtHdfLxmsXvCP8=",

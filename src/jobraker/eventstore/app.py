@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache, partial
 from typing import Any
 
 from uuid import UUID
 
-from eventsourcing.application import ProcessingEvent
 from eventsourcing.persistence import Recording
 from eventsourcing.utils import get_topic
 from psycopg.conninfo import conninfo_to_dict
@@ -21,7 +20,8 @@ from jobraker.domain.personal import data_subject, personal_fields
 from jobraker.domain.service import Jobraker
 from jobraker.eventstore import context
 from jobraker.eventstore.mapper import PersonalDataMapper
-from jobraker.eventstore.recorder import UnpipelinedApplicationRecorder
+from jobraker.eventstore.seams import TransactionalSaves, UnpipelinedApplicationRecorder
+from jobraker.privacy import streams
 from jobraker.privacy.blind_index import email_index
 from jobraker.privacy.keyring import KeyAlreadyStored, Keyring, WrappedKeys
 from jobraker.privacy.keystore import DatabaseKeyStore, kek_source
@@ -47,7 +47,7 @@ def recorder_env(database_url: str) -> dict[str, str]:
     }
 
 
-class EncryptedJobraker(Jobraker):
+class EncryptedJobraker(TransactionalSaves, Jobraker):
     """The application service on the real store: personal fields sealed per candidate, and
     e-mail addresses reserved (by blind index) in the transaction of the events that take
     and release them."""
@@ -62,11 +62,13 @@ class EncryptedJobraker(Jobraker):
             self.construct_transcoder(), self.keyring, lambda: context.current().as_metadata()
         )
 
-    def _record(self, processing_event: ProcessingEvent[UUID]) -> list[Recording[UUID]]:
-        events = processing_event.events
+    def record_events(
+        self, events: Sequence[Any], record: Callable[[list[Callable[[Any], None]]], list[Recording[UUID]]]
+    ) -> list[Recording[UUID]]:
         subjects = {data_subject(e) for e in events if personal_fields(type(e))}
         erasing = {e.originator_id for e in events if isinstance(e, Candidate.ErasureCompleted)}
-        identity_writes = self._identity_writes(events)
+        # Committed with the events: e-mail reservations and the index of the candidate's streams.
+        identity_writes = [*self._identity_writes(events), *streams.index_writes(events)]
         # A subject whose own stream starts in this save (a registration) has no key yet: its
         # new key is written in the events' transaction. Other subjects' keys are loaded (or
         # made) first, one round trip for all of them.
@@ -74,30 +76,27 @@ class EncryptedJobraker(Jobraker):
         try:
             with context.one_cause(), self.keyring.keys_for_new_subjects(subjects & starting) as new_keys:
                 self.keyring.ensure_keys(subjects - new_keys.keys())
-                self._in_transaction(processing_event, new_keys, subjects - new_keys.keys(), erasing, identity_writes)
-                recordings = super()._record(processing_event)
+                recordings = record(self._in_transaction(new_keys, subjects - new_keys.keys(), erasing, identity_writes))
         except KeyAlreadyStored:
             # Stored before (a key row left by an earlier failed save), or its KEK was just retired.
             self.keyring.ensure_keys(subjects)
-            self._in_transaction(processing_event, None, subjects, erasing, identity_writes)
             with context.one_cause():
-                recordings = super()._record(processing_event)
+                recordings = record(self._in_transaction(None, subjects, erasing, identity_writes))
         for subject in erasing:
             self.keyring.forget(subject)
         return recordings
 
     def _in_transaction(
         self,
-        processing_event: ProcessingEvent[UUID],
         new_keys: WrappedKeys | None,
         existing: set[UUID],
         erasing: set[UUID],
         identity_writes: list[Callable[[Any], None]],
-    ) -> None:
+    ) -> list[Callable[[Any], None]]:
         """What the recorder runs in the events' transaction, after the table lock: the erasure
         barrier (every subject sealed for still has its key row, checked in the database, not a
         cache), new subjects' keys, an erasure's tombstone with the deletion of the key, and the
-        reservation (or release) of e-mail addresses."""
+        reservation (or release) of e-mail addresses and the index of new candidate streams."""
         keyring = self.keyring
         writes: list[Callable[[Any], None]] = []
         if existing:
@@ -106,7 +105,7 @@ class EncryptedJobraker(Jobraker):
             writes.append(lambda cursor: keyring.store_new_keys(cursor, new_keys))
         writes.extend(partial(_destroy_in, keyring, subject) for subject in erasing)
         writes.extend(identity_writes)
-        processing_event.saved_kwargs["in_transaction"] = writes
+        return writes
 
     def _identity_writes(self, events: Iterable[Any]) -> list[Callable[[Any], None]]:
         """Reserve the addresses of new candidates; release those of erased ones."""
@@ -122,6 +121,11 @@ class EncryptedJobraker(Jobraker):
 
 def _destroy_in(keyring: Keyring, subject: UUID, cursor: Any) -> None:
     keyring.destroy_in(cursor, subject)
+
+
+def events_table_name() -> str:
+    """The events table the library names after the application (its PostgresFactory)."""
+    return f"{EncryptedJobraker.name.lower()}_events"
 
 
 def build_jobraker(settings: Settings) -> EncryptedJobraker:

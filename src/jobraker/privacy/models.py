@@ -53,3 +53,18 @@ class DataExport(models.Model):
 
     class Meta:
         db_table = "jobraker_data_exports"
+
+
+class SubjectStream(models.Model):
+    """A stream created about a candidate (an application, a notification, a conversation, …),
+    written in the transaction of its creation event (eventstore/app.py), so that export and
+    erasure find a candidate's streams by index instead of reading every creation event in the
+    store (and opening every other candidate's sealed fields on the way)."""
+
+    id = models.BigAutoField(primary_key=True)  # creation order
+    stream_id = models.UUIDField(unique=True)
+    subject_id = models.UUIDField(db_index=True)
+    topic = models.CharField(max_length=200)  # the creation event's topic: which kind of stream
+
+    class Meta:
+        db_table = "jobraker_subject_streams"

@@ -32,7 +32,8 @@ def send_ingestion() -> None:
     holders: dict[str, str] = {}
     candidates = CandidateRecord.objects.filter(is_active=True).values_list("id", "profile", "preferences")
     for candidate_id, profile, preferences in candidates:
-        for search in saved_searches([(profile, preferences)]):
+        # A sealed column reads None when unset or when the candidate's key is gone: no words.
+        for search in saved_searches([(profile or {}, preferences or {})]):
             holders.setdefault(search.key, str(candidate_id))
     for key, candidate_id in sorted(holders.items()):
         ingest_adzuna.send(candidate_id, key)

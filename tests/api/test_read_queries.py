@@ -1,0 +1,147 @@
+"""The most read pages do a fixed number of queries however many rows they show (no N+1), and
+answer what the DRF serializers describe; the matches endpoint's authorization matrix."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.renderers import JSONRenderer
+from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import AccessToken
+
+from jobraker.accounts.models import Account, Role
+from jobraker.api.serializers import ApplicationDetailSerializer, ApplicationSerializer
+from jobraker.embeddings.selection import get_provider
+from jobraker.matching.precomputed import drain
+from jobraker.matching.service import top_matches
+from jobraker.projections.models import ApplicationRecord
+
+from ..conftest import unique_email
+
+APPLICATIONS = 50
+
+
+def jobs_of(records):
+    """What the DRF serializers take as context: the applications' jobs."""
+    from jobraker.projections.models import JobRecord
+
+    return {job.id: job for job in JobRecord.with_tracked.filter(id__in={r.job_id for r in records})}
+
+
+def client_of(account_id) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {AccessToken.for_user(Account.objects.get(id=account_id))}")
+    return client
+
+
+def staff_client(role: Role) -> APIClient:
+    account = Account.objects.create_user(unique_email(role.value), "correct horse battery staple", role=role,
+                                          is_staff=role == Role.STAFF)
+    return client_of(account.id)
+
+
+@pytest.fixture(scope="module")
+def pipeline(django_db_setup, django_db_blocker):
+    """A candidate with 50 applications (one with a long timeline), projected."""
+    from jobraker.eventstore.app import get_jobraker
+    from jobraker.projections.base import ProjectionRunner
+    from jobraker.projections.registry import all_projections
+
+    with django_db_blocker.unblock():
+        jobraker = get_jobraker()
+        town = f"Readtown{uuid.uuid4().hex[:8]}"
+        candidate_id, _ = jobraker.register_candidate(unique_email(), "Reader", "h")
+        jobraker.change_profile(candidate_id, {"skills": ["Python", "Django"], "remote": "onsite", "locations": [town]})
+        applications = []
+        for i in range(APPLICATIONS + 5):
+            job_id, _ = jobraker.post_job(source="rq", external_id=f"{town}-{i}", title=f"Django developer {i}",
+                                          company=f"Co {i}", location=town, country="gb",
+                                          description="Python and Django services.")
+            if i < APPLICATIONS:
+                applications.append(jobraker.track_application(candidate_id, job_id, applied=True)[0])
+        for n in range(12):
+            jobraker.add_note(applications[0], f"note {n}", actor_candidate())
+        other_id, _ = jobraker.register_candidate(unique_email(), "Other", "h")
+        ProjectionRunner(jobraker, all_projections()).catch_up()
+        return {"candidate": candidate_id, "other": other_id, "applications": applications}
+
+
+def actor_candidate():
+    from jobraker.domain.application import Actor
+
+    return Actor.CANDIDATE
+
+
+def queries(client: APIClient, path: str, **params) -> tuple[int, dict]:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(path, params)
+    assert response.status_code == 200, response.content
+    return len(captured), response.json()
+
+
+def test_the_applications_list_does_the_same_queries_for_5_or_50_rows(pipeline):
+    client = client_of(pipeline["candidate"])
+    few, small = queries(client, "/api/v1/applications", page_size=5)
+    many, large = queries(client, "/api/v1/applications", page_size=APPLICATIONS)
+    assert len(small["results"]) == 5 and len(large["results"]) == APPLICATIONS
+    assert few == many <= 2, (few, many)  # the account (authentication), then the page with its jobs
+    # The same answer the DRF serializer gives.
+    page = list(ApplicationRecord.objects.filter(id__in=[r["id"] for r in large["results"]]).order_by("-created_at", "-id"))
+    described = ApplicationSerializer(page, many=True, context={"jobs": jobs_of(page)}).data
+    assert large["results"] == json.loads(JSONRenderer().render(described))
+
+
+def test_the_timeline_does_the_same_queries_for_1_or_13_entries(pipeline):
+    client = client_of(pipeline["candidate"])
+    short_count, short = queries(client, f"/api/v1/applications/{pipeline['applications'][1]}")
+    long_count, long = queries(client, f"/api/v1/applications/{pipeline['applications'][0]}")
+    assert len(short["timeline"]) == 1 and len(long["timeline"]) == 13
+    assert short_count == long_count <= 4, (short_count, long_count)
+    record = ApplicationRecord.objects.get(id=pipeline["applications"][0])
+    described = json.loads(JSONRenderer().render(ApplicationDetailSerializer(record, context={"jobs": jobs_of([record])}).data))
+    assert {k: v for k, v in long.items() if k not in ("prepared_submission", "cover_letter")} == described
+    assert long["prepared_submission"] is None and long["cover_letter"] is None
+
+
+def test_matches_are_read_in_a_few_queries_whatever_the_limit(pipeline):
+    drain(get_provider(), budget_seconds=600)
+    client = client_of(pipeline["candidate"])
+    few, small = queries(client, "/api/v1/candidates/me/matches", limit=1)
+    many, large = queries(client, "/api/v1/candidates/me/matches", limit=50)
+    assert small["precomputed"] and large["precomputed"]
+    assert len(large["results"]) == 5  # the jobs in the candidate's town not applied to
+    assert few == many <= 2, (few, many)  # the account (authentication), then the matches with their jobs
+    # The jobs as the DRF serializer describes them.
+    from jobraker.api.serializers import JobSerializer
+    from jobraker.projections.models import JobRecord
+
+    jobs = JobRecord.objects.in_bulk([r["job"]["id"] for r in large["results"]])
+    described = json.loads(JSONRenderer().render(JobSerializer([jobs[uuid.UUID(r["job"]["id"])] for r in large["results"]], many=True).data))
+    assert [r["job"] for r in large["results"]] == described
+
+
+@pytest.mark.parametrize("role, status", [("anonymous", 401), ("owner", 200), ("other", 200), ("auditor", 403),
+                                          ("staff", 403)])
+def test_matches_authorization(pipeline, role, status):
+    drain(get_provider(), budget_seconds=600)
+    client = {"anonymous": APIClient, "owner": lambda: client_of(pipeline["candidate"]),
+              "other": lambda: client_of(pipeline["other"]), "auditor": lambda: staff_client(Role.AUDITOR),
+              "staff": lambda: staff_client(Role.STAFF)}[role]()
+    response = client.get("/api/v1/candidates/me/matches", {"limit": 100})
+    assert response.status_code == status, response.content
+    if status != 200:
+        assert "results" not in response.json()
+        return
+    me = pipeline["candidate"] if role == "owner" else pipeline["other"]
+    body = response.json()
+    # Each candidate reads only their own matches: the owner's are the jobs in their town.
+    expected = [str(m.job.id) for m in top_matches(me, get_provider(), limit=100).results]
+    assert [r["job"]["id"] for r in body["results"]] == expected
+    assert body["precomputed"] is True
+    if role == "other":
+        owners = {str(m.job.id) for m in top_matches(pipeline["candidate"], get_provider(), limit=100).results}
+        assert owners and not owners <= set(expected)

@@ -1,0 +1,277 @@
+"""Precomputed matches (issue 15, item 4): the match_marks projection marks, the worker ranks,
+the API reads by index. Every kind of update is checked against a ranking on the fly."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from jobraker.domain.errors import IllegalTransition
+from jobraker.domain.service import ApplicationExists
+from jobraker.embeddings.providers import LocalE5Provider
+from jobraker.matching.filters import Wants
+from jobraker.matching.precomputed import KEPT, count_removed, drain, refresh_candidate, stored_matches
+from jobraker.matching.service import Seeker, top_matches
+from jobraker.privacy.erasure import erase_candidate
+from jobraker.privacy.leftovers import forget_leftovers
+from jobraker.projections.models import CandidateMatch, MatchMark, MatchSummary
+
+from ..conftest import unique_email
+
+
+@pytest.fixture(scope="module")
+def provider():
+    return LocalE5Provider()
+
+
+def listing(town: str, key: str, **fields):
+    """A listing in the test's own town (no other test's jobs pass an on-site candidate's filters there)."""
+    base = dict(source="pm", external_id=f"{town}-{key}", title="Backend Engineer (Python/Django)",
+                company=f"Co {key}", location=f"{town}, England", country="gb", remote=False,
+                salary_min=70000, salary_max=80000, contract_type="permanent", contract_time="full_time",
+                description="Django REST APIs on PostgreSQL, Celery workers, Redis and Docker.")
+    return {**base, **fields}
+
+
+MARKET = {
+    "django": {},
+    "api": dict(title="Python API Developer", description="FastAPI and Django services, PostgreSQL, Redis."),
+    "data": dict(title="Data Engineer", description="Airflow, Spark and PostgreSQL pipelines in Python."),
+    "nurse": dict(title="Registered Nurse", description="Night shifts on an acute ward; NMC registration."),
+    "chef": dict(title="Head Chef", description="Lead a kitchen brigade and design seasonal menus."),
+    "cheap": dict(title="Junior Django Developer", salary_min=20000, salary_max=25000),
+    "excluded": dict(company="Evil Corp"),
+}
+
+
+@pytest.fixture
+def town(jobraker, projector):
+    town = f"Quarrington{uuid.uuid4().hex[:8]}"
+    for key, fields in MARKET.items():
+        jobraker.post_job(**listing(town, key, **fields))
+    projector.catch_up()
+    return town
+
+
+@pytest.fixture
+def ada(jobraker, projector, town):
+    candidate_id, _ = jobraker.register_candidate(unique_email(), "Ada Lovelace", "h")
+    jobraker.change_profile(candidate_id, {
+        "headline": "Backend engineer", "skills": ["Python", "Django", "PostgreSQL"], "remote": "onsite",
+        "locations": [town], "salary_floor": 50000,
+    })
+    jobraker.change_preferences(candidate_id, {"keywords": ["backend"], "excluded_companies": ["Evil Corp"]})
+    projector.catch_up()
+    return candidate_id
+
+
+def settle(provider) -> None:
+    """What the refresh_matches worker does, until nothing is left to do."""
+    for _ in range(50):
+        done = drain(provider, budget_seconds=600)
+        if not (done["candidates"] or done["listings"]):
+            return
+    raise AssertionError("the marks never drained")
+
+
+def stored(candidate_id, provider, limit=KEPT):
+    found = stored_matches(candidate_id, provider.model, min(limit, KEPT))
+    assert found is not None, "no precomputed matches to read"
+    return found
+
+
+def assert_same_as_on_the_fly(candidate_id, provider):
+    """The precomputed list, its order, scores and explanations, and the filter counts, equal a
+    ranking and a count made now."""
+    kept = stored(candidate_id, provider)
+    fresh = top_matches(candidate_id, provider, limit=KEPT)
+    assert [(job.id, score) for job, score, _ in kept.results] == [(m.job.id, m.score) for m in fresh.results]
+    assert [explanation for _, _, explanation in kept.results] == [m.explanation(provider.model) for m in fresh.results]
+    assert kept.removed_by_filter == count_removed(Seeker.load(candidate_id).wants)[0]
+    return kept
+
+
+def titles(kept) -> list[str]:
+    return [job.external_id.split("-", 1)[1] for job, _, _ in kept.results]
+
+
+def test_a_new_candidate_is_ranked_by_the_worker_as_on_the_fly(ada, provider):
+    assert stored_matches(ada, provider.model, 20) is None  # not ranked yet: the API ranks on the fly
+    settle(provider)
+    kept = assert_same_as_on_the_fly(ada, provider)
+    assert titles(kept)[0] in ("django", "api")
+    assert {"cheap", "excluded"}.isdisjoint(titles(kept))  # below the floor; an excluded company
+    assert "nurse" not in titles(kept)  # an unrelated listing stays below the relevance floor (matching/scoring.py)
+    assert kept.removed_by_filter["excluded_company"] >= 1 and kept.removed_by_filter["salary_below_floor"] >= 1
+    # The filter counts are those a ranking on the fly shows (fresh: these wants were never counted).
+    assert kept.removed_by_filter == top_matches(ada, provider).removed_by_filter
+    assert not MatchMark.objects.filter(candidate_id=ada).exists()
+
+
+def test_a_new_listing_enters_the_list_and_the_counts(jobraker, projector, ada, town, provider):
+    settle(provider)
+    before = stored(ada, provider).removed_by_filter
+    jobraker.post_job(**listing(town, "star", title="Senior Python Django PostgreSQL Backend Engineer",
+                                description="Python, Django, PostgreSQL backend: our APIs, Celery and Redis."))
+    jobraker.post_job(**listing(town, "lowpay", salary_min=10000, salary_max=12000))
+    projector.catch_up()
+    assert stored(ada, provider).results  # listing marks never hide the list meanwhile
+    settle(provider)
+    kept = assert_same_as_on_the_fly(ada, provider)
+    assert "star" in titles(kept) and "lowpay" not in titles(kept)  # entered (ranked as on the fly, above); low pay filtered
+    assert kept.removed_by_filter["salary_below_floor"] == before["salary_below_floor"] + 1
+
+
+def test_an_expired_listing_leaves_and_moves_to_the_expired_count(jobraker, projector, ada, town, provider):
+    settle(provider)
+    before = stored(ada, provider)
+    top_job = before.results[0][0]
+    jobraker.expire_job(top_job.id)
+    projector.catch_up()
+    settle(provider)
+    kept = assert_same_as_on_the_fly(ada, provider)
+    assert top_job.id not in [job.id for job, _, _ in kept.results]
+    assert kept.removed_by_filter["expired"] == before.removed_by_filter["expired"] + 1
+
+
+def test_a_changed_listing_is_scored_again_and_recounted(jobraker, projector, ada, town, provider):
+    settle(provider)
+    assert "api" in titles(stored(ada, provider))
+    jobraker.post_job(**listing(town, "api", **{**MARKET["api"], "salary_min": 20000, "salary_max": 21000}))
+    jobraker.post_job(**listing(town, "data", **{**MARKET["data"], "description": "Django and PostgreSQL APIs in Python."}))
+    projector.catch_up()
+    settle(provider)
+    kept = assert_same_as_on_the_fly(ada, provider)
+    assert "api" not in titles(kept)
+
+
+def test_a_preference_change_ranks_the_candidate_again(jobraker, projector, ada, provider):
+    settle(provider)
+    first = stored(ada, provider).results[0][0]
+    jobraker.change_preferences(ada, {"excluded_companies": ["Evil Corp", first.company]})
+    projector.catch_up()
+    # Until the worker ranks the change, the candidate's own reads rank on the fly.
+    assert stored_matches(ada, provider.model, 20) is None
+    settle(provider)
+    kept = assert_same_as_on_the_fly(ada, provider)
+    assert first.id not in [job.id for job, _, _ in kept.results]
+
+
+def test_applying_to_a_listing_takes_it_out(jobraker, projector, ada, provider):
+    settle(provider)
+    first = stored(ada, provider).results[0][0]
+    jobraker.track_application(ada, first.id, applied=True)
+    projector.catch_up()
+    # Before the worker ranks again, the list is still read from the rows, without that job.
+    meanwhile = stored(ada, provider)
+    assert first.id not in [job.id for job, _, _ in meanwhile.results]
+    settle(provider)
+    kept = assert_same_as_on_the_fly(ada, provider)
+    assert first.id not in [job.id for job, _, _ in kept.results]
+    assert kept.removed_by_filter["already_applied"] == 1
+
+
+def test_explanations_are_sealed_at_rest(ada, provider):
+    settle(provider)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT explanation FROM jobraker_candidate_matches WHERE candidate_id = %s", [ada])
+        stored_values = [value for (value,) in cursor.fetchall()]
+    assert stored_values and all(value.startswith(f"sealed:v1:{ada}:") for value in stored_values)
+    assert not any("Django" in value for value in stored_values)
+
+
+def test_erasure_removes_every_precomputed_row(jobraker, projector, ada, provider):
+    settle(provider)
+    assert CandidateMatch.objects.filter(candidate_id=ada).exists()
+    erase_candidate(jobraker, ada, by="candidate")
+    projector.catch_up()
+    for model in (CandidateMatch, MatchSummary, MatchMark):
+        assert not model.objects.filter(candidate_id=ada).exists(), model.__name__
+    # A worker that ranked them just before the erasure and wrote after: the refresh writes nothing,
+    # and the post-erasure sweep deletes what a write racing it could leave.
+    assert refresh_candidate(ada, provider) is False
+    CandidateMatch.objects.create(candidate_id=ada, job_id=uuid.uuid4(), score=1, explanation={})
+    MatchSummary.objects.create(candidate_id=ada, model="m", removed_by_filter={}, computed_at="2026-01-01T00:00Z")
+    assert forget_leftovers(ada)["precomputed_matches"] == 2
+    assert not CandidateMatch.objects.filter(candidate_id=ada).exists()
+
+
+def test_the_worker_actor_drains_through_the_broker(ada, dramatiq_worker, provider):
+    from jobraker.workers.actors import refresh_matches
+
+    refresh_matches.send()
+    dramatiq_worker.join("match", timeout=300_000)
+    assert stored_matches(ada, provider.model, 20) is not None
+
+
+def test_reading_precomputed_matches_is_a_few_indexed_queries(ada, provider):
+    settle(provider)
+    with CaptureQueriesContext(connection) as few:
+        stored_matches(ada, provider.model, 1)
+    with CaptureQueriesContext(connection) as many:
+        stored_matches(ada, provider.model, 100)
+    assert len(few) == len(many) == 1
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off")  # a small test table
+        plan = CandidateMatch.objects.filter(candidate_id=ada).order_by("-score", "-tiebreak", "job_id")[:20].explain()
+    assert "candidate_match_order" in plan and "Sort" not in plan  # read in index order, no sort
+
+
+def test_counts_of_no_filter_are_all_zero():
+    removed, _ = count_removed(Wants(candidate_id=uuid.uuid4()))
+    # Only the "expired" and "already applied" filters apply to someone who wants anything.
+    assert set(removed) >= {"expired", "already_applied", "excluded_company"}
+    assert removed["excluded_company"] == 0 and removed["already_applied"] == 0
+
+
+# Any sequence of listings posted, changed, expired and applied to, drained at any points, leaves
+# the precomputed rows and counts equal to a ranking and a count made at the end.
+OPERATION = st.tuples(st.sampled_from(["post", "post_cheap", "change_cheap", "change_back", "expire", "apply", "drain"]),
+                      st.integers(min_value=0, max_value=3))
+
+
+@settings(max_examples=5, deadline=None, phases=[Phase.generate],
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(operations=st.lists(OPERATION, min_size=1, max_size=6))
+def test_any_sequence_of_updates_ends_equal_to_a_ranking_on_the_fly(jobraker, projector, provider, operations):
+    town = f"Hypotown{uuid.uuid4().hex[:8]}"
+    jobraker.post_job(**listing(town, "seed"))
+    candidate_id, _ = jobraker.register_candidate(unique_email(), "Prop Erty", "h")
+    jobraker.change_profile(candidate_id, {"skills": ["Python", "Django"], "remote": "onsite", "locations": [town],
+                                           "salary_floor": 50000})
+    projector.catch_up()
+    settle(provider)
+    ids = {}
+    for op, i in operations:
+        if op.startswith("post") or op.startswith("change"):
+            cheap = op.endswith("cheap")
+            pay = dict(salary_min=20000, salary_max=22000) if cheap else {}
+            try:
+                ids[i], _ = jobraker.post_job(**listing(town, f"j{i}", title=f"Django developer {i}", **pay))
+            except IllegalTransition:  # an expired listing cannot change
+                pass
+        elif op == "expire" and i in ids:
+            jobraker.expire_job(ids[i])
+        elif op == "apply" and i in ids:
+            try:
+                jobraker.track_application(candidate_id, ids[i], applied=True)
+            except ApplicationExists:
+                pass
+        elif op == "drain":
+            projector.catch_up()
+            settle(provider)
+    projector.catch_up()
+    settle(provider)
+    assert_same_as_on_the_fly(candidate_id, provider)
+
+
+def test_the_scheduler_sends_the_refresh():
+    from jobraker.workers import scheduler
+
+    assert (scheduler.MATCH_REFRESH_SECONDS, scheduler.send_match_refresh) in scheduler.JOBS
+    assert scheduler.MATCH_REFRESH_SECONDS <= 10

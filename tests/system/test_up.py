@@ -1,0 +1,122 @@
+"""`jobraker up` from nothing: embedded servers, every process, Ctrl-C, and data kept across runs."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import psutil
+import pytest
+
+from ..live_servers import free_port
+
+READY_WITHIN = 60.0
+PASSWORD = "correct horse battery staple"
+
+
+class Up:
+    def __init__(self, data_dir: Path, port: int) -> None:
+        env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"}}
+        env.update(JOBRAKER_DATA_DIR=str(data_dir), JOBRAKER_PORT=str(port))
+        self.log = (data_dir.parent / f"{data_dir.name}-up.log").open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "jobraker", "up"], env=env, stdout=self.log, stderr=subprocess.STDOUT
+        )
+        self.base = f"http://127.0.0.1:{port}"
+
+    def wait_ready(self) -> float:
+        started = time.monotonic()
+        while time.monotonic() - started < READY_WITHIN:
+            assert self.process.poll() is None, f"jobraker up exited with {self.process.returncode}"
+            try:
+                if httpx.get(f"{self.base}/health/ready", timeout=2).status_code == 200:
+                    return time.monotonic() - started
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.3)
+        raise AssertionError(f"/health/ready not 200 within {READY_WITHIN}s")
+
+    def child(self, name: str, timeout: float = 0.0) -> psutil.Process:
+        """The running `jobraker NAME` child (waiting up to ``timeout`` for one to appear)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for process in psutil.Process(self.process.pid).children():
+                if process.is_running() and process.status() != psutil.STATUS_ZOMBIE and process.cmdline()[-1:] == [name]:
+                    return process
+            assert time.monotonic() < deadline, f"no running {name} process"
+            time.sleep(0.2)
+
+    def stop(self) -> None:
+        descendants = psutil.Process(self.process.pid).children(recursive=True)
+        self.process.send_signal(signal.SIGINT)
+        assert self.process.wait(timeout=30) == 0
+        time.sleep(0.5)
+        alive = [p for p in descendants if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+        assert alive == [], f"children still running after Ctrl-C: {alive}"
+        self.log.close()
+
+
+def log_in_once_projected(base: str, email: str) -> str:
+    """Registration answers no position (the same answer for every address): retry the login
+    until the projection has made the account."""
+    deadline = time.monotonic() + 60
+    while True:
+        token = httpx.post(f"{base}/api/v1/auth/token", json={"email": email, "password": PASSWORD})
+        if token.status_code == 200 or time.monotonic() > deadline:
+            assert token.status_code == 200, token.text
+            return token.json()["access"]
+        time.sleep(0.2)
+
+
+@pytest.fixture
+def data_dir():
+    path = Path(tempfile.mkdtemp(prefix="jrup-"))
+    yield path / "data"
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(240)
+def test_up_serves_the_slice_stops_cleanly_and_keeps_data(data_dir: Path):
+    port = free_port()
+    first = Up(data_dir, port)
+    try:
+        first.wait_ready()
+        email = "ada@example.org"
+        created = httpx.post(
+            f"{first.base}/api/v1/auth/register",
+            json={"email": email, "name": "Ada Lovelace", "password": PASSWORD},
+        )
+        assert created.status_code == 202, created.text
+        token = log_in_once_projected(first.base, email)
+        me = httpx.get(f"{first.base}/api/v1/candidates/me", headers={"Authorization": f"Bearer {token}"})
+        assert me.json()["name"] == "Ada Lovelace"
+        candidate_id = me.json()["id"]
+        assert httpx.get(f"{first.base}/api/docs/").status_code == 200
+        assert httpx.get(f"{first.base}/admin/login/").status_code == 200
+    finally:
+        first.stop()
+
+    second = Up(data_dir, port)
+    try:
+        second.wait_ready()
+        token = httpx.post(f"{second.base}/api/v1/auth/token", json={"email": email, "password": PASSWORD})
+        assert token.status_code == 200, token.text
+        me = httpx.get(
+            f"{second.base}/api/v1/candidates/me", headers={"Authorization": f"Bearer {token.json()['access']}"}
+        )
+        assert me.json()["id"] == candidate_id
+        relay = second.child("relay")
+        relay.kill()  # a process that dies is started again; `up` carries on
+        relay.wait(timeout=10)
+        assert second.child("relay", timeout=10).pid != relay.pid
+        assert second.process.poll() is None
+    finally:
+        second.stop()

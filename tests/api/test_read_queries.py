@@ -55,7 +55,9 @@ def pipeline(django_db_setup, django_db_blocker):
         jobraker = get_jobraker()
         town = f"Readtown{uuid.uuid4().hex[:8]}"
         candidate_id, _ = jobraker.register_candidate(unique_email(), "Reader", "h")
-        jobraker.change_profile(candidate_id, {"skills": ["Python", "Django"], "remote": "onsite", "locations": [town]})
+        # On-site only, strictly (remote_strict): the jobs in their own town, none of other tests' remote ones.
+        jobraker.change_profile(candidate_id, {"skills": ["Python", "Django"], "remote": "onsite", "remote_strict": True,
+                                               "locations": [town]})
         applications = []
         for i in range(APPLICATIONS + 5):
             job_id, _ = jobraker.post_job(source="rq", external_id=f"{town}-{i}", title=f"Django developer {i}",

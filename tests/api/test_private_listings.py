@@ -30,6 +30,8 @@ from jobraker.domain.personal import ERASED
 from jobraker.domain.service import NotFound
 from jobraker.privacy.erasure import erase_candidate
 from jobraker.projections.models import JobRecord
+from jobraker.resumes.service import upload_resume
+from jobraker.resumes.store import ResumeStore
 
 from ..api_helpers import caught_up, operator, signed_in
 from ..conftest import relay_from_now, unique_email
@@ -69,7 +71,8 @@ def victim_in_full_automation(jobraker, marker: str):
     client, created, _ = signed_in(name="Victim Person")
     victim = UUID(created["id"])
     jobraker.change_profile(victim, {"headline": f"{marker} engineer", "skills": [marker, "Python", "Django"]})
-    jobraker.upload_resume(victim, UUID(int=1), "cv.txt", "text/plain", 30, f"Years of {marker}, Python and Django")
+    # Through the resume service, so the file exists to be sent to Skyvern with the submission.
+    upload_resume(jobraker, ResumeStore(jobraker.keyring), victim, "cv.txt", f"Years of {marker}, Python and Django".encode())
     jobraker.give_consent(victim, "auto_apply", "2026-01")
     jobraker.change_automation(victim, {"mode": "full", "strategy": "aggressive", "min_score": 0, "strict_filters": False})
     alert_id, position = jobraker.create_alert(victim, "Everything", {"keywords": [marker]}, "immediate")
@@ -139,7 +142,7 @@ def test_a_tracked_application_never_reaches_a_victim_in_full_automation(jobrake
                                    company="Realco", description=f"{marker} work", url=f"https://jobs.example.org/real/{marker}")
     run_reactions(jobraker, relay, dramatiq_worker)
     # The control went all the way: matched, queued and sent to Skyvern with the victim's details.
-    assert submitted(jobraker, application_id(victim, control)) is Status.SUBMITTING
+    assert submitted(jobraker, application_id(victim, control)) is Status.SUBMITTING, jobraker.get_application(application_id(victim, control)).failure
     caught_up(jobraker.recorder.max_notification_id())  # the submission's events too, before asking directly
     # Whatever is redelivered or asked directly: nothing for the tracked job.
     match_new_job.fn(str(tracked), "attack")

@@ -29,6 +29,18 @@ def exact_nearest(jobs, vector, n):
     return [row.job_id for row in rows]
 
 
+def vector_of(candidate_id, timeout: float = 30.0):
+    """The candidate's vector, once written: embedding is a worker's job now, and in a full run the
+    live projector's thread may hold the pending row (its lease) while this test reads."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while (vector := Seeker.load(candidate_id).vector) is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert vector is not None, "the candidate's vector was never written"
+    return vector
+
+
 def nearest(jobs, vector):
     with CaptureQueriesContext(connection) as queries:
         found = scoring._nearest(jobs, vector)
@@ -41,7 +53,7 @@ def test_the_index_path_finds_the_exact_nearest_acceptable_jobs(market, ada, mon
     assert jobs.count() >= 3
     monkeypatch.setattr(scoring, "POOL", 3)
     monkeypatch.setattr(scoring, "INDEX_CANDIDATES", JobVector.objects.count())  # every job is a candidate
-    vector = Seeker.load(ada).vector
+    vector = vector_of(ada)
     found, exact_used = nearest(jobs, vector)
     assert not exact_used
     assert found == exact_nearest(jobs, vector, 3)
@@ -51,7 +63,7 @@ def test_too_few_acceptable_among_the_index_nearest_falls_back_to_exact(market, 
     jobs = acceptable_jobs(market, ada)
     monkeypatch.setattr(scoring, "POOL", 3)
     monkeypatch.setattr(scoring, "INDEX_CANDIDATES", 1)  # one candidate cannot fill a pool of three
-    vector = Seeker.load(ada).vector
+    vector = vector_of(ada)
     found, exact_used = nearest(jobs, vector)
     assert exact_used
     assert found == exact_nearest(jobs, vector, 3)

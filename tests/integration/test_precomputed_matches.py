@@ -62,8 +62,9 @@ def town(jobraker, projector):
 def ada(jobraker, projector, town):
     candidate_id, _ = jobraker.register_candidate(unique_email(), "Ada Lovelace", "h")
     jobraker.change_profile(candidate_id, {
+        # On-site strictly (on-site alone is a soft wish): only the test's own town, never other tests' remote jobs.
         "headline": "Backend engineer", "skills": ["Python", "Django", "PostgreSQL"], "remote": "onsite",
-        "locations": [town], "salary_floor": 50000,
+        "remote_strict": True, "locations": [town], "salary_floor": 50000,
     })
     jobraker.change_preferences(candidate_id, {"keywords": ["backend"], "excluded_companies": ["Evil Corp"]})
     projector.catch_up()

@@ -90,8 +90,11 @@ def test_a_question_stops_the_run_the_answer_requeues_it_and_the_new_run_submits
     _assert_addresses_sealed_at_rest(candidate_id)
 
     now = timezone.now()
-    assert sweep_files(jobraker, skyvern_applier(), now) == {"deleted": 0, "waiting": 2, "failed": 0}  # the grace
-    assert sweep_files(jobraker, skyvern_applier(), now + timedelta(minutes=11)) == {"deleted": 2, "waiting": 0, "failed": 0}
+    # (The sweep is global: other tests' files may be waiting in the shared database too.)
+    first = sweep_files(jobraker, skyvern_applier(), now)
+    assert first["deleted"] == 0 and first["waiting"] >= 2 and len(sandbox.files) == 2  # the grace
+    later = sweep_files(jobraker, skyvern_applier(), now + timedelta(minutes=11))
+    assert later["deleted"] >= 2
     assert not sandbox.files
     for row in SkyvernFile.objects.filter(application_id=app_id):
         assert (row.deleted, row.delete_reason, row.delete_answer, row.presigned_url) == (True, "run_ended", "deleted", None)

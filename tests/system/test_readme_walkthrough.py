@@ -120,7 +120,9 @@ def test_the_readme_walkthrough_runs_as_written_against_jobraker_up():
         up = subprocess.Popen(
             [sys.executable, "-m", "jobraker", "up"], cwd=folder, stdout=up_log.open("wb"), stderr=subprocess.STDOUT,
             env=clean_env(JOBRAKER_PORT=str(port), OPENAI_BASE_URL=model.base_url, OPENAI_API_KEY=model.api_key,
-                          JOBRAKER_CHAT_MODEL="gpt-loopback", JOBRAKER_SANDBOX_SKYVERN_DELAY="1"),
+                          JOBRAKER_CHAT_MODEL="gpt-loopback", JOBRAKER_SANDBOX_SKYVERN_DELAY="1",
+                          # The one scripted answer is the assistant's: no cover letter may take it first.
+                          JOBRAKER_COVER_LETTERS="false"),
         )
         try:
             wait_ready(f"http://127.0.0.1:{port}", up, up_log)

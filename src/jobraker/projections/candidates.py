@@ -124,7 +124,7 @@ class CandidateProjection(Projection):
 
     def _change_consents(self, event: Any, position: int, change: dict[str, Any]) -> None:
         record = CandidateRecord.objects.filter(id=event.originator_id).first()
-        if record is None:
+        if record is None or record.consents is None:  # no row, or its key is gone (the erasure drops it next)
             return
         record.consents[event.kind] = {**record.consents.get(event.kind, {}), **change}
         self._update(event, position, consents=record.consents)

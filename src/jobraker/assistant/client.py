@@ -9,6 +9,7 @@ arrive, tool-call argument fragments are joined, and the last piece is the whole
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -81,36 +82,18 @@ class ChatModel:
 
     def complete(self, messages: list[dict[str, Any]]) -> str:
         """One whole answer without tools (e.g. a cover letter); failures as in ``stream``."""
-        try:
+        with _as_model_unavailable():
             response = self._client.chat.completions.create(model=self.model, messages=messages)  # type: ignore[arg-type]
-        except openai.RateLimitError as exc:
-            raise ModelUnavailable("rate_limited", "The model is rate limited; try again in a minute.", exc.status_code) from exc
-        except openai.APIStatusError as exc:
-            raise ModelUnavailable(f"model_error_{exc.status_code}", f"The model answered with an error ({exc.status_code}).", exc.status_code) from exc
-        except openai.APITimeoutError as exc:
-            raise ModelUnavailable("timeout", "The model did not answer in time.") from exc
-        except openai.OpenAIError as exc:
-            raise ModelUnavailable("model_error", "The model's answer could not be read.") from exc
         return (response.choices[0].message.content or "") if response.choices else ""
 
     def stream(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]], tool_choice: str = "auto") -> Iterator[TextDelta | Reply]:
         """Text deltas as they arrive, then the whole ``Reply`` (usage included)."""
-        try:
+        with _as_model_unavailable():
             chunks = self._client.chat.completions.create(
                 model=self.model, messages=messages, tools=tools, tool_choice=tool_choice,  # type: ignore[arg-type]
                 stream=True, stream_options={"include_usage": True},
             )
             yield from _assemble(chunks)
-        except openai.RateLimitError as exc:
-            raise ModelUnavailable("rate_limited", "The model is rate limited; try again in a minute.", exc.status_code) from exc
-        except openai.APIStatusError as exc:
-            raise ModelUnavailable(f"model_error_{exc.status_code}", f"The model answered with an error ({exc.status_code}).", exc.status_code) from exc
-        except openai.APITimeoutError as exc:
-            raise ModelUnavailable("timeout", "The model did not answer in time.") from exc
-        except openai.APIConnectionError as exc:
-            raise ModelUnavailable("unreachable", "The model could not be reached.") from exc
-        except openai.OpenAIError as exc:  # e.g. a stream cut short
-            raise ModelUnavailable("model_error", "The model's answer could not be read.") from exc
 
 
 def _assemble(chunks: Any) -> Iterator[TextDelta | Reply]:
@@ -140,3 +123,20 @@ def _assemble(chunks: Any) -> Iterator[TextDelta | Reply]:
         for i, c in sorted(calls.items())
     ]
     yield reply
+
+
+@contextmanager
+def _as_model_unavailable() -> Iterator[None]:
+    """The SDK's errors as what the assistant and the letter writer tell the candidate."""
+    try:
+        yield
+    except openai.RateLimitError as exc:
+        raise ModelUnavailable("rate_limited", "The model is rate limited; try again in a minute.", exc.status_code) from exc
+    except openai.APIStatusError as exc:
+        raise ModelUnavailable(f"model_error_{exc.status_code}", f"The model answered with an error ({exc.status_code}).", exc.status_code) from exc
+    except openai.APITimeoutError as exc:
+        raise ModelUnavailable("timeout", "The model did not answer in time.") from exc
+    except openai.APIConnectionError as exc:
+        raise ModelUnavailable("unreachable", "The model could not be reached.") from exc
+    except openai.OpenAIError as exc:  # e.g. a stream cut short
+        raise ModelUnavailable("model_error", "The model's answer could not be read.") from exc

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+from datetime import datetime
 from typing import Any, Protocol
 
 import httpx
 from pydantic import BaseModel, ConfigDict
+
+from jobraker.retry_after import retry_after_seconds
 
 TERMINAL = {"completed", "failed", "terminated", "canceled", "timed_out"}
 
@@ -156,27 +157,6 @@ class SkyvernApplier:
         return _run_of(response)
 
 
-MAX_RETRY_AFTER_SECONDS = 3600.0
-
-
-def retry_after_seconds(response: httpx.Response) -> float | None:
-    """``Retry-After`` in seconds (a number or an HTTP date), capped at an hour; None when absent or unreadable."""
-    value = (response.headers.get("retry-after") or "").strip()
-    if not value:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        seconds = (when - datetime.now(UTC)).total_seconds()
-    if seconds != seconds:  # NaN
-        return None
-    return min(max(seconds, 0.0), MAX_RETRY_AFTER_SECONDS)
 
 
 def _detail(response: httpx.Response) -> str:

@@ -16,6 +16,7 @@ from urllib.parse import quote
 import httpx
 from pydantic import ValidationError
 
+from jobraker.retry_after import retry_after_seconds
 from jobraker.sources.boards import ashby, greenhouse, lever
 
 FORMATS: dict[str, ModuleType] = {"greenhouse": greenhouse, "lever": lever, "ashby": ashby}
@@ -77,7 +78,7 @@ class BoardClient:
         if response.status_code == 404:
             raise BoardNotFound(f"{source} has no board {token}")
         if response.status_code == 429 or response.status_code >= 500:
-            raise BoardTransientError(f"{source} answered {response.status_code}", _retry_after(response))
+            raise BoardTransientError(f"{source} answered {response.status_code}", retry_after_seconds(response))
         if response.status_code != 200:
             raise BoardFormatError(f"{source} answered {response.status_code}")
         return response
@@ -91,10 +92,3 @@ class BoardClient:
             if not acquired:
                 raise BoardTransientError(f"{source}: our own rate limit is used up this minute", 60.0)
             yield
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    try:
-        return min(float(response.headers.get("Retry-After", "")), 3600.0)
-    except ValueError:
-        return None

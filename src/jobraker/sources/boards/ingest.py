@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -58,7 +59,10 @@ def _ingest(jobraker: Jobraker, board: FollowedBoard, client: BoardClient) -> Bo
         log.warning("board_not_found", source=board.source, board=board.token)
         return BoardReport()
     report = BoardReport(fetched=len(listings))
-    current = _post_changed(jobraker, board, listings, report)
+    # One lookup per host and fetch (as Adzuna's ingestion does), never kept past it: the URL check
+    # must see what a name resolves to now.
+    resolve = lru_cache(maxsize=512)(resolve_addresses)
+    current = _post_changed(jobraker, board, listings, report, resolve)
     gone = [external_id for external_id in board.seen if external_id not in current]
     for external_id in gone:
         jobraker.expire_job(job_id(board.source, external_id), reason=f"no longer on the employer's {board.source} board")
@@ -69,7 +73,10 @@ def _ingest(jobraker: Jobraker, board: FollowedBoard, client: BoardClient) -> Bo
     return report
 
 
-def _post_changed(jobraker: Jobraker, board: FollowedBoard, listings: list[dict[str, Any]], report: BoardReport) -> dict[str, str]:
+def _post_changed(
+    jobraker: Jobraker, board: FollowedBoard, listings: list[dict[str, Any]], report: BoardReport,
+    resolve: Callable[[str], list[str]],
+) -> dict[str, str]:
     current: dict[str, str] = {}
     for fields in listings:
         external_id, digest = fields["external_id"], _digest(fields)
@@ -79,7 +86,7 @@ def _post_changed(jobraker: Jobraker, board: FollowedBoard, listings: list[dict[
             continue
         try:
             if fields["url"]:
-                check_url(fields["url"], resolve=_resolve)
+                check_url(fields["url"], resolve=resolve)
             jobraker.post_job(**fields)
         except (UnsafeUrl, DomainError) as exc:  # an unsafe link, a field out of bounds, or re-listed after expiry
             report.refused += 1
@@ -100,8 +107,3 @@ def _record(board: FollowedBoard, *, error: str = "", listings: int | None = Non
 
 def _digest(fields: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()[:32]
-
-
-@lru_cache(maxsize=1024)
-def _resolve(host: str) -> tuple[str, ...]:
-    return tuple(resolve_addresses(host))

@@ -40,8 +40,8 @@ def test_the_boards_posting_of_an_adzuna_listing_is_linked_to_it_and_left_out(jo
     assert JobRecord.objects.get(id=board).duplicate_of == first
     visible = set(JobRecord.objects.filter(not_expired(None), id__in=[first, board, other_town]).values_list("id", flat=True))
     assert visible == {first, other_town}
-    assert preferred_apply_url(first, "https://www.adzuna.co.uk/land/ad/1") == "https://job-boards.greenhouse.io/northwind/jobs/9"
-    assert preferred_apply_url(other_town, "https://www.adzuna.co.uk/land/ad/2") == "https://www.adzuna.co.uk/land/ad/2"
+    assert preferred_apply_url(jobraker.get_job(first)) == "https://job-boards.greenhouse.io/northwind/jobs/9"
+    assert preferred_apply_url(jobraker.get_job(other_town)) == "https://www.adzuna.co.uk/land/ad/2"
 
     jobraker.expire_job(first, reason="no longer on Adzuna")  # the job may still be open on the board
     projector.catch_up()

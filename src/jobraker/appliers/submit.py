@@ -65,7 +65,7 @@ def _payload(jobraker: Jobraker, candidate: Candidate, job: Job, webhook_url: st
     """The payload with the candidate's answer bank: the only answers the agent may give."""
     answers = jobraker.get_answer_bank(candidate.id).given()
     payload = payload_for(candidate, job, webhook_url, engine=get_settings().skyvern_engine, parts=parts_with_answers(answers))
-    payload["url"] = preferred_apply_url(job.id, payload["url"])  # the employer's own form, if a linked listing has it
+    payload["url"] = preferred_apply_url(job)  # the employer's own form, if a linked listing has it
     return payload
 
 

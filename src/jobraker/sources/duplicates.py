@@ -11,6 +11,7 @@ from uuid import UUID
 import structlog
 
 from jobraker.domain.listing_identity import EMPLOYER_BOARDS, SAME_JOB, Fingerprint, fingerprint, similarity
+from jobraker.domain.job import Job
 from jobraker.domain.service import Jobraker
 from jobraker.sources.models import ListingFingerprint
 
@@ -64,12 +65,12 @@ def _fingerprint_of(row: ListingFingerprint) -> Fingerprint:
     return Fingerprint(row.company_key, frozenset(row.title), row.town, frozenset(row.shingles))
 
 
-def preferred_apply_url(job_id: UUID, url: str) -> str:
+def preferred_apply_url(job: Job) -> str:
     """The employer's own application form when a listing linked to this one came from their
     board (an aggregator's link lands on its own page first); else the listing's own URL."""
     from jobraker.projections.models import JobRecord
 
-    if any(board in url for board in ("greenhouse.io", "lever.co", "ashbyhq.com")):
-        return url
-    linked = JobRecord.objects.filter(duplicate_of=job_id, source__in=EMPLOYER_BOARDS, is_expired=False).exclude(url="")
-    return linked.values_list("url", flat=True).first() or url
+    if job.source in EMPLOYER_BOARDS:
+        return job.url
+    linked = JobRecord.objects.filter(duplicate_of=job.id, source__in=EMPLOYER_BOARDS, is_expired=False).exclude(url="")
+    return linked.values_list("url", flat=True).first() or job.url

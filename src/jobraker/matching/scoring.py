@@ -197,8 +197,12 @@ def rank(jobs: QuerySet[JobRecord], seeker: Seekerlike, provider: EmbeddingProvi
     words = words_query(seeker)
     ranks = _text_ranks(jobs, words)
     pool_ids = set(similarities) | set(ranks)
+    # Every pooled job gets both measures: one only on the vector side must not count a text rank
+    # of 0 because today's pool pushed it out of the text side's top POOL (and the reverse).
     if seeker.vector is not None:
         similarities.update(_similarities(list(pool_ids - set(similarities)), seeker.vector))
+    if words is not None:
+        ranks.update(_text_ranks(JobRecord.objects.filter(id__in=pool_ids - set(ranks)), words))
     vectors = dict(JobVector.objects.filter(job_id__in=pool_ids).values_list("job_id", "embedding")) if seeker.skills else {}
     skill_vectors = seeker.skill_vectors(provider) if seeker.skills else {}
     matches = [

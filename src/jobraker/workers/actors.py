@@ -215,7 +215,8 @@ def _later_ms(delay: float | None) -> int:
 def _wait_for_projector(reason: str) -> NoReturn:
     """Retry later, backing off from 2 s to 10 minutes: about two hours in all (max_retries=20),
     so a projector restart or a database failover never drops a new job unmatched."""
-    retries = CurrentMessage.get_current_message().options.get("retries", 0)
+    message = CurrentMessage.get_current_message()  # None when called outside a worker
+    retries = message.options.get("retries", 0) if message is not None else 0
     raise dramatiq.Retry(reason, delay=min(600_000, 2_000 * 2 ** retries))
 
 

@@ -165,11 +165,11 @@ def test_a_new_matching_job_alerts_once_per_alert_and_job_and_is_emailed(jobrake
     job_id = _post_job(jobraker, title=f"Python-{candidate_id.hex[:8]} Developer")
     _post_job(jobraker, title="Rust Developer")  # matches nothing
     relay.catch_up()
-    dramatiq_worker.join("match", timeout=20_000)
+    dramatiq_worker.join("match", timeout=90_000)  # a loaded machine: the actor may wait for the vector
     check_job_alerts.send(str(job_id), "redelivered")  # a redelivery notifies nobody again
-    dramatiq_worker.join("match", timeout=20_000)
+    dramatiq_worker.join("match", timeout=90_000)  # a loaded machine: the actor may wait for the vector
     relay.catch_up()  # the alert's notification is e-mailed
-    dramatiq_worker.join("default", timeout=20_000)
+    dramatiq_worker.join("default", timeout=90_000)
 
     [sent] = jobraker.recorder.select_events(notification_id(f"alert:{alert_id}:{job_id}"))
     notification = jobraker.repository.get(sent.originator_id)

@@ -207,17 +207,18 @@ def _later_ms(delay: float | None) -> int:
     """Skyvern's Retry-After when it gave one; else 30 s doubling per retry, up to 10 minutes, with jitter."""
     if delay is not None:
         return int(delay * 1000) + random.randint(0, 1000)
-    message = CurrentMessage.get_current_message()
-    retries = message.options.get("retries", 0) if message is not None else 0
-    return min(600_000, 30_000 * 2 ** retries) + random.randint(0, 5_000)
+    return min(600_000, 30_000 * 2 ** _retries_so_far()) + random.randint(0, 5_000)
+
+
+def _retries_so_far() -> int:
+    message = CurrentMessage.get_current_message()  # None when called outside a worker
+    return message.options.get("retries", 0) if message is not None else 0
 
 
 def _wait_for_projector(reason: str) -> NoReturn:
     """Retry later, backing off from 2 s to 10 minutes: about two hours in all (max_retries=20),
     so a projector restart or a database failover never drops a new job unmatched."""
-    message = CurrentMessage.get_current_message()  # None when called outside a worker
-    retries = message.options.get("retries", 0) if message is not None else 0
-    raise dramatiq.Retry(reason, delay=min(600_000, 2_000 * 2 ** retries))
+    raise dramatiq.Retry(reason, delay=min(600_000, 2_000 * 2 ** _retries_so_far()))
 
 
 @dramatiq.actor(queue_name="embed", max_retries=10, min_backoff=1_000, max_backoff=60_000, time_limit=300_000)

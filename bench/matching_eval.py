@@ -197,12 +197,15 @@ def evaluate(per_candidate: bool) -> str:
     from jobraker.embeddings.providers import LocalE5Provider
     from jobraker.eventstore.app import build_jobraker
     from jobraker.projections.base import ProjectionRunner
+    from jobraker.projections.embedder import embed_until_done
     from jobraker.projections.registry import all_projections
 
     jobraker = build_jobraker(get_settings())
     provider = LocalE5Provider()
     job_ids, people = load(jobraker)
     ProjectionRunner(jobraker, all_projections()).catch_up()
+    while embed_until_done(provider):  # what the embed worker does under `jobraker up`
+        pass
     try:
         return measure(job_ids, people, provider, per_candidate)
     finally:

@@ -240,10 +240,12 @@ def test_the_token_alone_decides_what_is_verified(live_projector):
         assert client.post(VERIFY, {}, format="json").status_code == 400
         assert client.get(VERIFY).status_code == 400
     token = verification_token(created["id"])
+    positions = []
     for client in (APIClient(), owner, other, staff):  # verifying again is a no-op, still 200
         r = client.post(VERIFY, {"token": token}, format="json")
         assert r.status_code == 200 and r.json()["id"] == created["id"]
-    position = r.json()["position"] or 0
+        positions.append(r.json()["position"] or 0)
+    position = max(positions)  # the first call's event: the no-ops after it record nothing
     assert owner.get("/api/v1/candidates/me", **caught_up(position)).json()["address_verified"] is True
     assert other.get("/api/v1/candidates/me").json()["address_verified"] is False
 

@@ -421,7 +421,12 @@ def test_delivery_honours_retry_after_up_to_30_seconds(monkeypatch):
     import jobraker.appliers.sandbox as sandbox_module
 
     slept: list[float] = []
-    monkeypatch.setattr(sandbox_module.time, "sleep", slept.append)  # the wait, not the clock, is what is measured
+    real_sleep, this_thread = sandbox_module.time.sleep, threading.current_thread()
+
+    def sleep(seconds: float) -> None:  # the wait, not the clock, is what is measured; other threads still sleep
+        slept.append(seconds) if threading.current_thread() is this_thread else real_sleep(seconds)
+
+    monkeypatch.setattr(sandbox_module.time, "sleep", sleep)
     with StatusReceiver([(429, {"Retry-After": "2"}), (503, {"Retry-After": "3600"})]) as receiver, \
             SandboxSkyvern(KEY, delay=60, allow_private_hosts=True) as sandbox:
         run = sandbox.accept({"prompt": "p", "url": url_with("confirmed"), "webhook_url": f"{receiver.origin}/h"})

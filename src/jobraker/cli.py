@@ -236,7 +236,7 @@ def cmd_relay(args: argparse.Namespace) -> int:
 def cmd_worker(args: argparse.Namespace) -> int:
     _webhook_reachable(_ready_settings())
     dramatiq = [
-        sys.executable, "-m", "dramatiq", "jobraker.workers.actors",
+        sys.executable, "-m", "dramatiq", "jobraker.workers.process",
         "--processes", str(args.processes), "--threads", str(args.threads),
     ]
     os.execv(sys.executable, dramatiq)

@@ -132,6 +132,10 @@ class Settings(BaseSettings):
     broker_orphan_after_seconds: float = Field(
         1800.0, gt=0, validation_alias=_env("JOBRAKER_BROKER_ORPHAN_AFTER_SECONDS")
     )
+    # ... and a delayed message (a worker moves a due one to its queue within a second).
+    broker_delayed_orphan_after_seconds: float = Field(
+        120.0, gt=0, validation_alias=_env("JOBRAKER_BROKER_DELAYED_ORPHAN_AFTER_SECONDS")
+    )
     public_url: str = Field("http://127.0.0.1:8000", validation_alias=_env("JOBRAKER_PUBLIC_URL"))
     openai_api_key: SecretStr | None = Field(None, validation_alias=_env("OPENAI_API_KEY"))
     openai_base_url: str | None = Field(None, validation_alias=_env("OPENAI_BASE_URL"))

@@ -47,12 +47,12 @@ CONFIRMED = {"submitted": True, "confirmation": "Thank you for applying. Referen
 
 
 class WorkerProcess:
-    """``dramatiq jobraker.workers.actors`` in its own process group (killed as a whole)."""
+    """``dramatiq jobraker.workers.process`` (what `jobraker worker` runs) in its own process group (killed as a whole)."""
 
     def __init__(self, env: dict[str, str], log: Path) -> None:
         self.log = log.open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "dramatiq", "jobraker.workers.actors", "--processes", "1", "--threads", "3",
+            [sys.executable, "-m", "dramatiq", "jobraker.workers.process", "--processes", "1", "--threads", "3",
              "--queues", *QUEUES],
             env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
         )

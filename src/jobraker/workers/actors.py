@@ -71,12 +71,14 @@ def notify_application_change(application_id: str, version: int, correlation_id:
 def _retry_transient(retries: int, exception: Exception) -> bool:
     """Adzuna's back-off answers, and a database or Redis that is away for a moment (a restart)."""
     from django.db import OperationalError as DatabaseUnavailable
+    from dramatiq.errors import BrokerConnectionError as BrokerUnavailable  # a send (workers/redis_broker.py)
     from eventsourcing.persistence import OperationalError as EventStoreUnavailable
     from redis.exceptions import ConnectionError as RedisUnavailable
 
     from jobraker.sources.adzuna_client import AdzunaTransientError
 
-    transient = (AdzunaTransientError, dramatiq.Retry, DatabaseUnavailable, EventStoreUnavailable, RedisUnavailable)
+    transient = (AdzunaTransientError, dramatiq.Retry, DatabaseUnavailable, EventStoreUnavailable, RedisUnavailable,
+                 BrokerUnavailable)
     return retries < 8 and isinstance(exception, transient)
 
 

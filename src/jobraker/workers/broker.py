@@ -10,6 +10,7 @@ from dramatiq.brokers.redis import RedisBroker
 from dramatiq.middleware import CurrentMessage, Retries
 
 from jobraker.config import get_settings
+from jobraker.workers.redis_broker import ConnectionSafeRedisBroker
 from jobraker.workers.retry_log import RetryLog
 
 
@@ -50,9 +51,10 @@ def new_broker() -> RedisBroker:
     settings = get_settings()
     # A killed worker's unacknowledged messages are requeued once its heartbeat is older than
     # heartbeat_timeout, checked during maintenance (that share per million of broker commands).
-    instance = RedisBroker(url=_redis_url(), heartbeat_timeout=settings.broker_heartbeat_timeout_ms,
-                           maintenance_chance=settings.broker_maintenance_chance)
+    instance = ConnectionSafeRedisBroker(url=_redis_url(), heartbeat_timeout=settings.broker_heartbeat_timeout_ms,
+                                         maintenance_chance=settings.broker_maintenance_chance)
     instance.add_middleware(DatabaseConnections())
+
     instance.add_middleware(CurrentMessage())  # lets an actor see its retry count to back off
     # "after" hooks run in reverse order: placed before Retries, it sees the attempt Retries counted and decided.
     instance.add_middleware(RetryLog(), before=Retries)

@@ -20,12 +20,21 @@ from dramatiq.brokers.redis import RedisBroker
 log = structlog.get_logger(__name__)
 
 
-def requeue_orphans(broker: RedisBroker, orphan_after_seconds: float, now: float | None = None) -> int:
-    """Put back every held message due more than ``orphan_after_seconds`` ago; return how many."""
-    cutoff_ms = ((now or time.time()) - orphan_after_seconds) * 1000
+def requeue_orphans(broker: RedisBroker, orphan_after_seconds: float, now: float | None = None,
+                    delayed_after_seconds: float | None = None) -> int:
+    """Put back every held message due more than ``orphan_after_seconds`` ago (a message of a
+    delay queue: ``delayed_after_seconds``, when shorter); return how many.
+
+    A running message is held until it finishes (an actor may run for minutes), but a live
+    worker moves a due delayed message to its queue within a second, so a delayed one held
+    long past its time was dropped and may come back much sooner."""
+    now = now or time.time()
+    delayed_after_seconds = min(orphan_after_seconds, delayed_after_seconds or orphan_after_seconds)
     client, namespace, requeued = broker.client, broker.namespace, 0
     for acks_key in client.scan_iter(f"{namespace}:__acks__.*"):
         queue_name = _queue_of(acks_key.decode(), namespace)
+        after = delayed_after_seconds if queue_name.endswith(".DQ") else orphan_after_seconds
+        cutoff_ms = (now - after) * 1000
         for message_id in client.smembers(acks_key):
             raw = client.hget(f"{namespace}:{queue_name}.msgs", message_id)
             if raw is not None and _due_ms(json.loads(raw)) < cutoff_ms:

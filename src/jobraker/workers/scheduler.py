@@ -122,7 +122,9 @@ def requeue_orphaned_messages() -> None:
     from jobraker.workers.broker import broker
     from jobraker.workers.orphans import requeue_orphans
 
-    requeue_orphans(broker(), get_settings().broker_orphan_after_seconds)
+    settings = get_settings()
+    requeue_orphans(broker(), settings.broker_orphan_after_seconds,
+                    delayed_after_seconds=settings.broker_delayed_orphan_after_seconds)
 
 
 def apply_retention() -> None:

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 import psycopg
+
 from common import ROOT, Row
 
 JOBS = int(os.environ.get("BENCH_JOBS", 100_000))

@@ -18,7 +18,13 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent / "src"))
 
 from jobraker.domain.listing_identity import (  # noqa: E402
-    SAME_JOB, fingerprint, jaccard, same_job, shingles, similarity, town_key,
+    SAME_JOB,
+    fingerprint,
+    jaccard,
+    same_job,
+    shingles,
+    similarity,
+    town_key,
 )
 
 SAMPLE = ROOT / "data" / "duplicates_pairs.json"

@@ -14,8 +14,9 @@ import os
 import uuid
 
 import psycopg
-from common import Row, best_rates, number, rate
 from psycopg import sql
+
+from common import Row, best_rates, number, rate
 
 SINGLE_COMMANDS = int(os.environ.get("BENCH_SINGLE", 300))
 BATCH_EVENTS = int(os.environ.get("BENCH_BATCH", 10_000))

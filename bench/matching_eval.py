@@ -34,7 +34,6 @@ import statistics
 import sys
 import time
 import uuid
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -140,8 +139,9 @@ class BM25Ranker:
     """Okapi BM25 (rank-bm25) over every listing's title and description; idf from all of them."""
 
     def __init__(self) -> None:
-        from jobraker.projections.models import JobRecord
         from rank_bm25 import BM25Okapi
+
+        from jobraker.projections.models import JobRecord
 
         rows = list(JobRecord.objects.values_list("id", "title", "description"))
         self.ids = [r[0] for r in rows]
@@ -155,8 +155,9 @@ class BM25Ranker:
 
 
 def e5_ranking(cid: uuid.UUID, allowed: list[uuid.UUID], provider: Any) -> Ranking:
-    from jobraker.projections.models import CandidateVector, JobVector
     from pgvector.django import CosineDistance
+
+    from jobraker.projections.models import CandidateVector, JobVector
 
     vector = list(CandidateVector.objects.get(candidate_id=cid).embedding)
     rows = (JobVector.objects.filter(job_id__in=allowed).annotate(d=CosineDistance("embedding", vector))
@@ -232,7 +233,7 @@ def measure(job_ids: dict[str, uuid.UUID], people: dict[str, uuid.UUID], provide
             "BM25 + filters": bm25.rank(person, allowed),
             "e5 similarity + filters": e5_ranking(cid, allowed, provider),
         }
-        grade = lambda jid: grades[(person["key"], key_of[jid])]  # noqa: E731
+        grade = lambda jid, key=person["key"]: grades[(key, key_of[jid])]  # noqa: E731
         for subset, keep in subsets.items():
             all_grades = [g for (c, key), g in grades.items() if c == person["key"] and keep(key)]
             if not any(g >= 1 for g in all_grades):

@@ -95,7 +95,7 @@ def grade(candidate: dict[str, Any], listing: dict[str, Any]) -> int:
 
 
 def main() -> None:
-    rows = [(c["key"], l["key"], grade(c, l)) for c in candidates() for l in listings()]
+    rows = [(c["key"], listing["key"], grade(c, listing)) for c in candidates() for listing in listings()]
     with (DATA / "grades.csv").open("w", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(["candidate", "listing", "grade"])

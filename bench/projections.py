@@ -21,8 +21,9 @@ import time
 from pathlib import Path
 
 import psycopg
-from common import ROOT, Row, best_rates
 from psycopg import sql
+
+from common import ROOT, Row, best_rates
 
 PIPELINES = int(os.environ.get("BENCH_REBUILD_PIPELINES", 400))
 LAG_COMMANDS = int(os.environ.get("BENCH_LAG_COMMANDS", 200))
@@ -35,7 +36,6 @@ def run(database_url: str) -> list[Row]:
     import uuid
 
     from commands import pipeline
-
     from jobraker.config import get_settings
     from jobraker.eventstore.app import build_jobraker
 

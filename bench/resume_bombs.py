@@ -19,9 +19,10 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
-from jobraker.resumes import limits, sandbox  # noqa: E402
 from tests import bombs  # noqa: E402
 from tests.documents import docx_with_text  # noqa: E402
+
+from jobraker.resumes import limits, sandbox  # noqa: E402
 
 MB = 1024 * 1024
 LINE = "Senior backend engineer - Django, PostgreSQL, Dramatiq - led a team of five over ten years"

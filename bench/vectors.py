@@ -17,6 +17,7 @@ import time
 
 import numpy as np
 import psycopg
+
 from common import Row, best_rates, rate
 
 VECTORS = int(os.environ.get("BENCH_VECTORS", "10000"))

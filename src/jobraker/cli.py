@@ -204,10 +204,9 @@ def _follow(projections_path: str, batch_size: int = 500, only: str = "", skip: 
     settings = _ready_settings()
     from django.utils.module_loading import import_string
 
+    from jobraker.audit.chain import extend_chain
     from jobraker.eventstore.app import get_jobraker
     from jobraker.projections.base import ProjectionRunner
-
-    from jobraker.audit.chain import extend_chain
 
     projections = import_string(projections_path)()
     names = {p.name for p in projections}

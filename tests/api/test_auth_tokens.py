@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework.test import APIClient
 
-from ..api_helpers import caught_up, PASSWORD, register
+from ..api_helpers import PASSWORD, caught_up, register
 
 
 def test_refresh_rotates_and_logout_blacklists(live_projector):

@@ -9,8 +9,9 @@ from rest_framework.test import APIClient
 
 from jobraker.accounts.models import Role
 
-from ..api_helpers import REGISTRATION_ANSWER, caught_up, candidate_id_of, PASSWORD, operator, register, signed_in
+from ..api_helpers import PASSWORD, REGISTRATION_ANSWER, candidate_id_of, caught_up, operator, register, signed_in
 from ..conftest import unique_email
+
 
 @pytest.fixture
 def client() -> APIClient:

@@ -7,7 +7,7 @@ sequences of matches, "apply now" requests and passing days checks the limit is 
 from __future__ import annotations
 
 import threading
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from uuid import UUID, uuid4
 
 import dramatiq
@@ -29,7 +29,7 @@ from ..conftest import unique_email
 
 HOOK = "http://127.0.0.1:8000/api/v1/webhooks/skyvern"
 PREPARE = preparer(HOOK, timedelta(hours=72))
-T0 = datetime(2026, 3, 1, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
 
 def candidate_in(jobraker, mode: str = "full", **levels) -> UUID:
@@ -220,7 +220,7 @@ def test_the_daily_cap_is_recorded_once_as_the_skip_reason(jobraker):
     from jobraker.workers.broker import redis_client
 
     candidate_id = candidate_in(jobraker, daily_cap=1)
-    application = match(jobraker, candidate_id, f"Capped {uuid4().hex[:6]}", datetime.now(timezone.utc))
+    application = match(jobraker, candidate_id, f"Capped {uuid4().hex[:6]}", datetime.now(UTC))
     assert application.status is Status.QUEUED
     redis_client().set(f"jobraker:apply:daily:{candidate_id}:{date.today().isoformat()}", 1, ex=600)  # today's one is used
     for _ in range(2):  # a redelivery finds the reason recorded already
@@ -244,12 +244,12 @@ def test_the_skip_reason_is_in_the_api_and_the_timeline(live_projector):
     jobraker.give_consent(candidate_id, "auto_apply", "2026-01")
     jobraker.change_automation(candidate_id, {"mode": "full", "company_limit": 1})
     company = f"Paced {uuid4().hex[:6]}"
-    match(jobraker, candidate_id, company, datetime.now(timezone.utc))
+    match(jobraker, candidate_id, company, datetime.now(UTC))
     app_id, position, _ = jobraker.record_match(candidate_id, new_job(jobraker, company), 90, "m", {}, prepare=PREPARE)
     body = client.get(f"/api/v1/applications/{app_id}", **caught_up(position)).json()
     assert body["status"] == "matched" and body["skip_reason"] == "company_limit"
     assert ("skipped", {"skip_reason": "company_limit"}) in [(e["action"], e["detail"]) for e in body["timeline"]]
-    listed = client.get(f"/api/v1/applications?status=matched").json()["results"]
+    listed = client.get("/api/v1/applications?status=matched").json()["results"]
     assert [a["skip_reason"] for a in listed if a["id"] == str(app_id)] == ["company_limit"]
     assert staff.get(f"/api/v1/applications/{app_id}").json()["skip_reason"] == "company_limit"
     assert other.get(f"/api/v1/applications/{app_id}").status_code == 404

@@ -17,20 +17,19 @@ from rest_framework.test import APIClient
 from jobraker.accounts.models import Role
 from jobraker.appliers.cover_letter import LetterWriter, candidate_texts
 from jobraker.appliers.factory import approval_preparer, letter_writer
-from jobraker.appliers.skyvern import SkyvernApplier
 from jobraker.appliers.payload import with_resume_file
+from jobraker.appliers.skyvern import SkyvernApplier
 from jobraker.appliers.submit import preparer, submit
 from jobraker.config import get_settings
 from jobraker.domain.application import Actor, Status
 from jobraker.domain.fabrication import SKILLS, check_letter
 from jobraker.domain.untrusted import outside_fences
 from jobraker.eventstore.app import get_jobraker
-
-from ..api_helpers import caught_up, operator, signed_in
-from ..assistant_helpers import chat_model, environment
 from jobraker.resumes.service import upload_resume
 from jobraker.resumes.store import ResumeStore
 
+from ..api_helpers import caught_up, operator, signed_in
+from ..assistant_helpers import chat_model, environment
 from ..conftest import unique_email
 from ..fakes.openai_chat_server import Fail, FakeOpenAIChat, Say
 from ..fakes.skyvern_server import FakeSkyvern

@@ -16,7 +16,7 @@ from ..api_helpers import operator, signed_in
 
 def nested(depth: int, key: str = "email") -> bytes:
     """An object whose ``key`` holds lists nested ``depth`` deep in all (the attack as written)."""
-    return ('{"%s": ' % key + "[" * (depth - 1) + "]" * (depth - 1) + "}").encode()
+    return (f'{{"{key}": ' + "[" * (depth - 1) + "]" * (depth - 1) + "}").encode()
 
 
 @pytest.fixture(scope="module")

@@ -93,10 +93,11 @@ def test_the_owner_sees_the_mail_on_the_timeline_and_confirms_its_proposal(live_
     """End to end through the API: a tracked application, the mailbox on a real Dovecot, an
     invitation read by the poller, its proposal on the timeline, confirmed with one POST to the
     existing transitions endpoint. Nobody else sees it."""
+    from jobraker.inbox.sync import poll_mailbox
+
     from ..api_helpers import wait
     from ..fakes.imap_server import employer_mail, remove, start_dovecot
     from ..integration.test_inbox_sync import INVITATION, SENDER
-    from jobraker.inbox.sync import poll_mailbox
 
     server = start_dovecot()
     try:

@@ -21,7 +21,14 @@ from jobraker.accounts.models import Role
 from jobraker.appliers.skyvern import SkyvernApplier
 from jobraker.appliers.submit import build_payload, submit
 from jobraker.assistant.tools import (
-    ExplainMatch, SearchJobs, ToolContext, ToolError, TopMatches, explain_match, search_jobs, top_matches,
+    ExplainMatch,
+    SearchJobs,
+    ToolContext,
+    ToolError,
+    TopMatches,
+    explain_match,
+    search_jobs,
+    top_matches,
 )
 from jobraker.config import get_settings
 from jobraker.delivery.models import AlertHit

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import psycopg
 import os
+
+import psycopg
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 

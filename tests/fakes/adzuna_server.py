@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import json
 import time
+from urllib.parse import parse_qs, urlparse
 
 from .loopback import LoopbackServer, QuietHandler
-from urllib.parse import parse_qs, urlparse
 
 
 def listing(n: int, **extra) -> dict:

@@ -17,7 +17,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 from .loopback import LoopbackServer, QuietHandler
 
@@ -38,7 +38,7 @@ class Fail:
     code: str | None = None
 
 
-Step = Union[Say, Fail, Callable[[dict], Union[Say, Fail]]]
+Step = Say | Fail | Callable[[dict], Say | Fail]
 
 
 def last_tool_messages(body: dict) -> list[dict]:

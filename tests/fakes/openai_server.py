@@ -7,6 +7,7 @@ import base64
 import hashlib
 import json
 import struct
+
 from .loopback import LoopbackServer, QuietHandler
 
 

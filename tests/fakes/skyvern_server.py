@@ -8,6 +8,7 @@ import json
 import threading
 import time
 import uuid
+
 from .loopback import LoopbackServer, QuietHandler
 
 

@@ -5,7 +5,7 @@ posting that leaves its board expiring — with the applications still waiting f
 from __future__ import annotations
 
 import copy
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from uuid import uuid4
 
 import pytest
@@ -49,7 +49,7 @@ def test_greenhouse_escaped_html_places_and_remote_in_the_title(boards):
     assert robotics["external_id"] == "sandbox-northwind:4001"
     assert robotics["url"] == "https://job-boards.greenhouse.io/sandbox-northwind/jobs/4001"
     assert listings["Site Reliability Engineer (Remote)"]["remote"] is True
-    assert robotics["posted_at"] == datetime(2026, 11, 20, 14, 0, tzinfo=timezone.utc)
+    assert robotics["posted_at"] == datetime(2026, 11, 20, 14, 0, tzinfo=UTC)
 
 
 def test_lever_bare_array_millisecond_dates_yearly_pay_and_the_apply_form(boards):
@@ -57,7 +57,7 @@ def test_lever_bare_array_millisecond_dates_yearly_pay_and_the_apply_form(boards
     scientist = listings["Food Scientist"]
     assert (scientist["salary_min"], scientist["salary_max"], scientist["salary_currency"]) == (32000, 40000, "GBP")
     assert scientist["url"].endswith("/apply") and scientist["company"] == "Contoso Foods"
-    assert scientist["posted_at"] == datetime(2025, 11, 20, 9, 0, tzinfo=timezone.utc)
+    assert scientist["posted_at"] == datetime(2025, 11, 20, 9, 0, tzinfo=UTC)
     assert (scientist["contract_time"], listings["Warehouse Shift Lead"]["contract_time"]) == ("full_time", "part_time")
     assert listings["Data Analyst"]["salary_currency"] == ""  # no pay given: no currency either
 

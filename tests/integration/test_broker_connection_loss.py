@@ -16,12 +16,12 @@ from pathlib import Path
 
 import dramatiq
 import pytest
-from redis.backoff import NoBackoff
-from redis.retry import Retry
 from dramatiq import Worker
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.errors import ConnectionClosed
 from dramatiq.worker import ConsumerThread
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from jobraker.runtime import embedded
 from jobraker.workers.consumer_watch import ConsumerWatch

@@ -15,6 +15,7 @@ from jobraker.privacy.blind_index import email_index
 from ..api_helpers import PASSWORD, login, signed_in
 from ..conftest import unique_email
 
+
 def signed_in_as(email: str) -> APIClient:
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {login(client, email)}")

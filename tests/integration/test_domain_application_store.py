@@ -1,12 +1,16 @@
 """Applications through the real encrypted store: legal sequences round-trip, and erasing the candidate erases their texts (the aggregate's own tests are in tests/unit/test_domain_application.py)."""
 
 from __future__ import annotations
+
 import json
 from uuid import uuid4
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from jobraker.domain.application import Actor, Application
-from ..unit.test_domain_application import S, STATE_ATTRIBUTES, legal_actions, perform, state_of
+
+from ..unit.test_domain_application import STATE_ATTRIBUTES, S, legal_actions, perform, state_of
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

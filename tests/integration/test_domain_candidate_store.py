@@ -1,13 +1,27 @@
 """Candidates through the real encrypted store: any commands round-trip, and destroying the key erases personal fields only (the aggregate's own tests are in tests/unit/test_domain_candidate.py)."""
 
 from __future__ import annotations
+
 from dataclasses import replace
 from uuid import uuid4
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from jobraker.domain.candidate import Preferences, Profile, Resume
 from jobraker.domain.personal import ERASED
-from ..unit.test_domain_candidate import COMMANDS, assert_same_candidate, auto_apply_settings, consent_kinds, preferences_full, profiles_full, register, run_command, versions
+
+from ..unit.test_domain_candidate import (
+    COMMANDS,
+    assert_same_candidate,
+    auto_apply_settings,
+    consent_kinds,
+    preferences_full,
+    profiles_full,
+    register,
+    run_command,
+    versions,
+)
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

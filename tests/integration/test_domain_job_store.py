@@ -1,14 +1,18 @@
 """Jobs through the real store: round trips and the upcast of version-1 events (the aggregate's own tests are in tests/unit/test_domain_job.py)."""
 
 from __future__ import annotations
+
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from uuid import uuid4
+
 from eventsourcing.persistence import StoredEvent
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from jobraker.domain.errors import InvalidValue
 from jobraker.domain.job import Job
+
 from ..unit.test_domain_job import BASE, listings, revisions, state_of
 
 
@@ -31,7 +35,7 @@ def test_jobs_round_trip_through_the_store(jobraker, listing, history, expire):
 def test_a_version_1_posted_event_is_upcast_with_an_unpredicted_salary(jobraker):
     job = Job.post(
         **BASE, salary_min=30_000, salary_max=40_000, salary_is_predicted=True,
-        posted_at=datetime(2024, 5, 1, 9, 30, tzinfo=timezone.utc),
+        posted_at=datetime(2024, 5, 1, 9, 30, tzinfo=UTC),
     )
     [posted] = job.collect_events()
     stored_v2 = jobraker.mapper.to_stored_event(posted)
@@ -58,7 +62,7 @@ def test_a_version_1_posted_event_is_upcast_with_an_unpredicted_salary(jobraker)
     rebuilt = upcast.mutate(None)
     assert rebuilt.salary_is_predicted is False
     assert (rebuilt.id, rebuilt.title, rebuilt.salary_min, rebuilt.posted_at) == (
-        job.id, "Data Engineer", 30_000, datetime(2024, 5, 1, 9, 30, tzinfo=timezone.utc),
+        job.id, "Data Engineer", 30_000, datetime(2024, 5, 1, 9, 30, tzinfo=UTC),
     )
 
 

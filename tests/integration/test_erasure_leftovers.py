@@ -6,7 +6,7 @@ the projections have dropped their rows, the touched tables are vacuumed. Real P
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import psycopg
 
@@ -119,7 +119,7 @@ def test_the_relay_has_the_touched_tables_vacuumed_once_the_projections_are_ther
 
     candidate_id = _candidate_with_leftovers(jobraker, projector)
     relay = relay_from_now(jobraker)
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     erase_candidate(jobraker, candidate_id, "candidate")
     relay.catch_up()  # sends vacuum_after_erasure to the real broker; a real worker takes it
     time.sleep(1.0)

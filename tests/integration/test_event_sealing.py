@@ -9,7 +9,7 @@ import inspect
 import pkgutil
 import types
 import typing
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate, CanMutateAggregate
@@ -199,7 +199,7 @@ def test_an_old_started_event_with_a_plaintext_explanation_still_loads(jobraker)
     state = {
         "candidate_id": candidate_id, "job_id": job_id, "source": "matched", "status": "matched",
         "score": 77, "model": "local", "explanation": {"matched_skills": ["old-skill"], "missing_skills": []},
-        "by": "system", "timestamp": datetime(2025, 1, 1, tzinfo=timezone.utc), "originator_topic": get_topic(Application),
+        "by": "system", "timestamp": datetime(2025, 1, 1, tzinfo=UTC), "originator_topic": get_topic(Application),
     }
     stored = StoredEvent(
         originator_id=application_id, originator_version=1, topic=get_topic(Application.Started),

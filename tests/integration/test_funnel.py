@@ -4,7 +4,7 @@ the candidate's pipeline and on the Operations page."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 from jobraker.domain.application import Actor
@@ -29,7 +29,7 @@ def _through(jobraker, application_id, resume_id, *, reply: str | None) -> None:
     application.record_submission_sent({"url": "https://jobs.example.org/1"}, "tsk_1", False, "sandbox", resume_id=resume_id)
     application.record_submitted(Actor.SYSTEM)
     if reply == "interview":
-        application.schedule_interview(datetime.now(timezone.utc) + timedelta(days=3), Actor.CANDIDATE)
+        application.schedule_interview(datetime.now(UTC) + timedelta(days=3), Actor.CANDIDATE)
         application.record_offer(Actor.CANDIDATE)
     elif reply == "rejected":
         application.record_rejection(Actor.CANDIDATE)

@@ -18,7 +18,7 @@ from jobraker.privacy.blind_index import email_index
 from jobraker.projections.models import ProjectionPosition
 from jobraker.projections.registry import all_projections
 
-from ..api_helpers import PASSWORD, REGISTRATION_ANSWER, caught_up, candidate_id_of, login, operator, signed_in
+from ..api_helpers import PASSWORD, REGISTRATION_ANSWER, candidate_id_of, caught_up, login, operator, signed_in
 from ..conftest import relay_from_now, unique_email
 
 AUTOMATION = "/api/v1/candidates/me/automation"

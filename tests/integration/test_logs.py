@@ -9,8 +9,8 @@ import warnings
 
 import dramatiq
 import pytest
-from dramatiq import Worker
 from django.test import Client
+from dramatiq import Worker
 
 from jobraker.accounts.models import Account
 from jobraker.sources.adzuna_client import AdzunaTransientError

@@ -23,16 +23,15 @@ from django.test import override_settings
 
 from jobraker.appliers.skyvern import SkyvernApplier
 from jobraker.config import get_settings
+from jobraker.delivery.models import EmailDelivery
 from jobraker.delivery.outbox import OutboxEmailBackend, subject_folder
+from jobraker.domain.application import Actor
 from jobraker.embeddings.providers import OpenAIProvider
 from jobraker.logs import configure_logging, json_formatter, redact, register_secrets
 from jobraker.sources.adzuna_client import AdzunaClient
 from jobraker.sources.ingest import Ingestion, searches_of
 from jobraker.sources.quota import AdzunaQuota
 from jobraker.workers.broker import redis_client
-
-from jobraker.delivery.models import EmailDelivery
-from jobraker.domain.application import Actor
 
 from ..api_helpers import caught_up, signed_in
 from ..conftest import relay_from_now

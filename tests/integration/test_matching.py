@@ -46,8 +46,8 @@ def ada(jobraker, projector, market):
     })
     jobraker.change_preferences(candidate_id, {"keywords": ["backend"], "avoid_keywords": ["gambling"],
                                                "excluded_companies": ["Evil Corp"], "countries": ["gb"]})
-    from jobraker.resumes.store import ResumeStore
     from jobraker.resumes.service import upload_resume
+    from jobraker.resumes.store import ResumeStore
 
     upload_resume(jobraker, ResumeStore(jobraker.keyring), candidate_id, "cv.txt", RESUME.encode())
     projector.catch_up()

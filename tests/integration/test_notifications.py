@@ -9,6 +9,7 @@ from uuid import UUID
 
 from jobraker.domain.application import Actor
 from jobraker.domain.notification import notification_id
+
 from ..api_helpers import caught_up, signed_in, wait
 from ..conftest import relay_from_now, unique_email
 

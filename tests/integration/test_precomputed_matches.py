@@ -6,10 +6,10 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
-from hypothesis import strategies as st
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 
 from jobraker.domain.errors import IllegalTransition
 from jobraker.domain.service import ApplicationExists

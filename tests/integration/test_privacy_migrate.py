@@ -5,7 +5,7 @@ the rewrite is recorded; an erased candidate's plaintext becomes unopenable byte
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
 import psycopg
@@ -29,7 +29,7 @@ def _old_started_event(jobraker, candidate_id: UUID, skill: str) -> UUID:
     state = {
         "candidate_id": candidate_id, "job_id": uuid4(), "source": "matched", "status": "matched",
         "score": 71, "model": "local", "explanation": {"matched_skills": [skill], "missing_skills": ["other-" + skill]},
-        "by": "system", "timestamp": datetime(2025, 1, 1, tzinfo=timezone.utc), "originator_topic": get_topic(Application),
+        "by": "system", "timestamp": datetime(2025, 1, 1, tzinfo=UTC), "originator_topic": get_topic(Application),
     }
     jobraker.recorder.insert_events([StoredEvent(
         originator_id=application_id, originator_version=1, topic=get_topic(Application.Started),

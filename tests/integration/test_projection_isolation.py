@@ -19,8 +19,8 @@ from jobraker.projections.base import Projection, ProjectionRunner
 from jobraker.projections.models import CandidateRecord, ParkedEvent, ProjectionPosition
 from jobraker.workers.watchdog import check_projection_lag
 
-from ..conftest import start_fresh_projection, unique_email
 from ..api.test_admin import staff_browser
+from ..conftest import start_fresh_projection, unique_email
 
 pytestmark = pytest.mark.usefixtures("head_at_start")
 

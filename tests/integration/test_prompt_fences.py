@@ -8,8 +8,8 @@ import json
 import uuid
 from uuid import UUID
 
-from jobraker.appliers.submit import LISTING_NOTE, TITLE_CHARS, payload_for
 from jobraker.appliers.payload import RESUME_FILE_MARK
+from jobraker.appliers.submit import LISTING_NOTE, TITLE_CHARS, payload_for
 from jobraker.assistant.tools import DESCRIPTION_CHARS, SearchJobs, ToolContext, search_jobs
 from jobraker.domain.job import Job
 from jobraker.domain.untrusted import CLOSE, OPEN, fence, outside_fences, plain

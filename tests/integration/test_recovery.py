@@ -22,8 +22,8 @@ from jobraker.domain.application import Status
 
 from ..conftest import relay_from_now
 from ..fakes.skyvern_server import FakeSkyvern
-from .test_auto_apply import HOOK, queued_application
 from ..system.test_worker_kill_fault import WorkerProcess, worker_env
+from .test_auto_apply import HOOK, queued_application
 
 SUBMISSION_LEASE = 3.0
 SLOT_LEASE = 2.0

@@ -270,7 +270,7 @@ def test_bombs_sent_at_once_to_a_real_gunicorn_worker_leave_it_small_and_childle
         rss_before = worker.memory_info().rss
         for batch in (files[: limits.PARALLEL_CHILDREN], files[limits.PARALLEL_CHILDREN :]):
             answers: list[tuple[int, float]] = []
-            threads = [threading.Thread(target=lambda data=data: answers.append(upload(data))) for data in batch]
+            threads = [threading.Thread(target=lambda data=data, answers=answers: answers.append(upload(data))) for data in batch]
             for thread in threads:
                 thread.start()
             for thread in threads:

@@ -8,9 +8,8 @@ from __future__ import annotations
 import json
 import socket
 import threading
-from email.utils import format_datetime
 from datetime import UTC, datetime, timedelta
-from uuid import UUID
+from email.utils import format_datetime
 
 import pytest
 
@@ -21,7 +20,7 @@ from jobraker.appliers.submit import SubmitLater, submit
 from jobraker.domain.application import Status
 
 from .test_auto_apply import auto_applying_candidate
-from .test_skyvern_sandbox import KEY, queued_for, url_with, wait_for
+from .test_skyvern_sandbox import KEY, queued_for, url_with
 
 PUBLIC_HOOK = "https://jobraker.example.org/api/v1/webhooks/skyvern"
 

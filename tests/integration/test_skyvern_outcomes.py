@@ -107,8 +107,8 @@ def _assert_links_sealed_at_rest(app_id: UUID, candidate_id: UUID) -> None:
     assert error_code == "" or error_code.isidentifier()  # plain: a key of OUTCOMES
 
 
-def test_the_evidence_shows_in_the_timeline_and_detail_for_owner_and_staff_only(  # noqa: F811
-    jobraker, live_projector, sandbox, webhook_server
+def test_the_evidence_shows_in_the_timeline_and_detail_for_owner_and_staff_only(
+    jobraker, live_projector, sandbox, webhook_server  # noqa: F811  (fixtures)
 ):
     client, created, _ = signed_in()
     candidate_id = UUID(created["id"])

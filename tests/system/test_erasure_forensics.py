@@ -23,7 +23,7 @@ import re
 import subprocess
 import tempfile
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
@@ -223,7 +223,7 @@ def test_an_auditor_finds_nothing_of_an_erased_candidate(jobraker, live_projecto
     backup = dumped_key_rows()[str(a_id)]
     keks_then = json.loads(jobraker.keyring.kek_source.path.read_text())["keks"]
 
-    erased_at = datetime.now(timezone.utc)
+    erased_at = datetime.now(UTC)
     erased = a.post("/api/v1/candidates/me/erasure", {"password": PASSWORD}, format="json")
     assert erased.status_code == 202, erased.content
     wait(a, erased)

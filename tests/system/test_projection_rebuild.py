@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
-import os
 
 from django.forms.models import model_to_dict
 
@@ -12,7 +12,6 @@ from jobraker.domain.application import Actor
 from jobraker.projections.models import ApplicationRecord, CandidateRecord, JobRecord, TimelineEntry
 
 from ..conftest import unique_email
-
 
 
 def snapshot(candidates: set, jobs: set) -> dict[str, list]:

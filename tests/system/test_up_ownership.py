@@ -22,7 +22,7 @@ from .test_up import PASSWORD, Up, data_dir, log_in_once_projected  # noqa: F401
 GONE_WITHIN = 30.0
 
 
-def processes_of(up: Up, data_dir: Path) -> list[psutil.Process]:
+def processes_of(up: Up, data_dir: Path) -> list[psutil.Process]:  # noqa: F811  (not the fixture)
     """Everything this `up` runs: its descendants and the PostgreSQL that pg_ctl detached."""
     processes = psutil.Process(up.process.pid).children(recursive=True)
     postmaster = pid_in(data_dir / "postgres" / "postmaster.pid")

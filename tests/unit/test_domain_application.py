@@ -8,9 +8,10 @@ Replaying the recorded events always rebuilds the live aggregate.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
-from typing import Any, Callable
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 from uuid import uuid4
 
 import pytest
@@ -41,13 +42,13 @@ actors = st.sampled_from(list(Actor))
 interview_times = st.datetimes(
     min_value=datetime(1990, 1, 1),
     max_value=datetime(2100, 1, 1),
-    timezones=st.sampled_from([timezone.utc, timezone(timedelta(hours=5, minutes=30)), timezone(timedelta(hours=-8))]),
+    timezones=st.sampled_from([UTC, timezone(timedelta(hours=5, minutes=30)), timezone(timedelta(hours=-8))]),
 )
 
 
 # Approve mode: one prepared payload, and a clock either side of its expiry.
 PREPARED_PAYLOAD = {"prompt": "Apply to the job 'Django developer' at Acme", "url": "https://jobs.example.org/1"}
-APPROVAL_EXPIRES = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
+APPROVAL_EXPIRES = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 approval_clock = st.sampled_from(
     [APPROVAL_EXPIRES - timedelta(days=1), APPROVAL_EXPIRES - timedelta(microseconds=1), APPROVAL_EXPIRES,
      APPROVAL_EXPIRES + timedelta(days=3)]

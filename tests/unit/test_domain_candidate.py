@@ -10,9 +10,9 @@ personal fields.
 
 from __future__ import annotations
 
-import string
+from collections.abc import Callable
 from dataclasses import astuple, dataclass, field, replace
-from typing import Any, Callable
+from typing import Any
 from uuid import uuid4
 
 import pycountry

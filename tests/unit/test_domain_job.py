@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -28,7 +28,7 @@ salaries = st.one_of(
 )
 times = st.datetimes(
     min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1),
-    timezones=st.sampled_from([timezone.utc, timezone(timedelta(hours=1))]),
+    timezones=st.sampled_from([UTC, timezone(timedelta(hours=1))]),
 )
 
 # Every field a revision may carry, each with valid values (the salary order is checked after merging).

@@ -3,7 +3,7 @@ what it proposes is always a move open from the current state, which then succee
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from uuid import uuid4
 
 import pytest
@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from jobraker.domain.application import MAIL_KINDS, MAIL_MOVES, TRANSITIONS, Actor, Application, Status
 from jobraker.domain.errors import InvalidValue
 
-AT = datetime(2026, 12, 14, 14, 30, tzinfo=timezone.utc)
+AT = datetime(2026, 12, 14, 14, 30, tzinfo=UTC)
 # Ways to reach each state from a manual application (submitted or shortlisted at start).
 PATHS = {
     Status.SHORTLISTED: (False, []),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from uuid import uuid4
 
 from jobraker.domain.job import Job
@@ -22,6 +22,6 @@ def test_expiry_records_its_reason_once():
 
 
 def test_a_version_1_expiry_upcasts_to_no_reason():
-    state = {"originator_id": uuid4(), "originator_version": 2, "timestamp": datetime.now(timezone.utc)}
+    state = {"originator_id": uuid4(), "originator_version": 2, "timestamp": datetime.now(UTC)}
     Job.Expired.upcast_v1_v2(state)
     assert state["reason"] == ""

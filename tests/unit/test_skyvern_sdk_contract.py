@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 
 import pytest
-import skyvern.client as skyvern_client  # installed by the README's test command (--no-deps)
 from skyvern.client import Skyvern  # noqa: E402
 from skyvern.client.core.api_error import ApiError  # noqa: E402
 from skyvern.client.errors import BadRequestError  # noqa: E402

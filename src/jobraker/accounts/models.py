@@ -27,7 +27,7 @@ class AddressInUse(Exception):
 
 
 class AccountManager(BaseUserManager["Account"]):
-    def create_user(self, email: str, password: str | None = None, **fields: object) -> "Account":
+    def create_user(self, email: str, password: str | None = None, **fields: object) -> Account:
         """An operator's account (staff or auditor), with its address reserved in the same transaction."""
         index = email_index(email)
         account = self.model(email_index=index, **fields)
@@ -44,13 +44,13 @@ class AccountManager(BaseUserManager["Account"]):
             raise AddressInUse("this e-mail address is in use") from None
         return account
 
-    def create_superuser(self, email: str | None = None, password: str | None = None, **fields: object) -> "Account":
+    def create_superuser(self, email: str | None = None, password: str | None = None, **fields: object) -> Account:
         # Django's createsuperuser passes what was typed at the USERNAME_FIELD prompt: the address.
         address = email if email is not None else str(fields.pop("email_index"))
         fields.update(role=Role.STAFF, is_staff=True, is_superuser=True)
         return self.create_user(address, password, **fields)
 
-    def get_by_natural_key(self, username: str | None) -> "Account":
+    def get_by_natural_key(self, username: str | None) -> Account:
         """The account of an e-mail address (what people log in with), found by its blind index."""
         return self.get(email_index=email_index(username or ""))
 

@@ -16,10 +16,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from jobraker.api.candidate_views import IF_MATCH, run_command
-from jobraker.api.throttles import CandidateQuota
 from jobraker.api.commands import accepted, expected_version, with_etag
 from jobraker.api.permissions import IsCandidate
 from jobraker.api.serializers import CommandAcceptedSerializer, StrictSerializer
+from jobraker.api.throttles import CandidateQuota
 from jobraker.delivery.alerts import ONE_CLICK, alert_from_token, unsubscribe_link
 from jobraker.delivery.models import JobAlertRecord
 from jobraker.domain.alert import FREQUENCIES, MAX_KEYWORDS, MAX_SALARY, REMOTE_CHOICES

@@ -18,7 +18,6 @@ from django.utils import timezone
 
 from jobraker.projections.models import ApplicationRecord, JobRecord, TimelineEntry
 
-
 # What the list and the detail read of an application and of its job.
 APPLICATION_COLUMNS = ("id", "candidate_id", "job_id", "source", "status", "score", "notes", "created_at",
                        "updated_at", "submitted_at", "skip_reason", "version")

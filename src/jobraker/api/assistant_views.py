@@ -25,13 +25,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from jobraker.api.candidate_views import run_command
-from jobraker.api.throttles import CandidateQuota
 from jobraker.api.commands import accepted
 from jobraker.api.permissions import IsCandidate, is_staff_or_auditor
-from jobraker.api.stream_limits import held_while_streaming, open_stream_slot
 from jobraker.api.problems import PROBLEM_CONTENT_TYPE, problem
 from jobraker.api.serializers import CommandAcceptedSerializer, StrictSerializer
 from jobraker.api.sse import STREAM_SECONDS, EventStreamResponse, sse_event
+from jobraker.api.stream_limits import held_while_streaming, open_stream_slot
+from jobraker.api.throttles import CandidateQuota
 from jobraker.assistant import conversations
 from jobraker.assistant.budget import todays_budget
 from jobraker.assistant.client import CONFIGURE_HINT, ChatModel, is_configured

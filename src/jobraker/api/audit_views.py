@@ -3,12 +3,12 @@ or a time, rebuilt by replaying its events. Every such read is itself logged."""
 
 from __future__ import annotations
 
+from dataclasses import asdict, is_dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 import structlog
-from dataclasses import asdict, is_dataclass
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound, PermissionDenied
@@ -18,8 +18,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from jobraker.api.permissions import is_staff_or_auditor
-from jobraker.audit.history import history, without_secrets
 from jobraker.api.serializers import StrictSerializer
+from jobraker.audit.history import history, without_secrets
 from jobraker.domain.personal import ERASED
 from jobraker.eventstore.app import get_jobraker
 

@@ -37,8 +37,8 @@ from jobraker.domain.errors import DomainError
 from jobraker.domain.service import CandidateAlreadyRegistered
 from jobraker.eventstore.app import get_jobraker
 from jobraker.eventstore.context import acting_as
-from jobraker.projections.models import CandidateRecord
 from jobraker.privacy.blind_index import email_index
+from jobraker.projections.models import CandidateRecord
 from jobraker.projections.pipeline import pipeline_summary
 
 log = structlog.get_logger(__name__)

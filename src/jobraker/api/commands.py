@@ -10,8 +10,8 @@ from rest_framework.exceptions import APIException, ParseError, PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from jobraker.domain.application import Actor
 from jobraker.accounts.models import Role
+from jobraker.domain.application import Actor
 from jobraker.domain.service import ApplicationExists, ConcurrentUpdate, NotFound, StaleVersion
 
 POSITION_HEADER = "X-Event-Position"

@@ -15,12 +15,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from jobraker.accounts.models import Role
 from jobraker.api.candidate_views import run_command
-from jobraker.api.throttles import CandidateQuota
 from jobraker.api.commands import Conflict, accepted
 from jobraker.api.permissions import IsCandidate, IsStaff
 from jobraker.api.serializers import CommandAcceptedSerializer
-from jobraker.accounts.models import Role
+from jobraker.api.throttles import CandidateQuota
 from jobraker.eventstore.app import get_jobraker
 from jobraker.privacy.export import open_export
 from jobraker.privacy.models import DataExport

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.postgres.search import SearchQuery, SearchRank
-from django.db.models import F, Q, QuerySet
+from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -20,30 +19,8 @@ from jobraker.api.pagination import NewestJobsFirst
 from jobraker.api.permissions import IsStaff
 from jobraker.api.serializers import CommandAcceptedSerializer, JobListingSerializer, JobQuerySerializer, JobSerializer
 from jobraker.eventstore.app import get_jobraker
-from jobraker.matching.filters import one_per_job
+from jobraker.matching.job_search import search_jobs
 from jobraker.projections.models import JobRecord
-
-
-def search_jobs(params: dict[str, Any]) -> QuerySet[JobRecord]:
-    jobs = JobRecord.objects.filter(one_per_job())  # one listing per real job
-    if not params.get("include_expired"):
-        jobs = jobs.filter(is_expired=False)
-    if params.get("q"):
-        query = SearchQuery(params["q"], search_type="websearch", config="english")
-        jobs = jobs.filter(search=query).annotate(rank=SearchRank(F("search"), query))
-    if params.get("location"):
-        jobs = jobs.filter(Q(location__icontains=params["location"]) | Q(country__iexact=params["location"]))
-    if params.get("remote") is not None:
-        jobs = jobs.filter(remote=params["remote"])
-    if params.get("salary_min") is not None:
-        # A listing qualifies when its range reaches the floor; listings without a salary are kept out.
-        jobs = jobs.filter(Q(salary_max__gte=params["salary_min"]) | Q(salary_max__isnull=True, salary_min__gte=params["salary_min"]))
-    for name in ("contract_type", "contract_time"):
-        if params.get(name):
-            jobs = jobs.filter(**{name: params[name]})
-    if params.get("posted_since"):
-        jobs = jobs.filter(posted_at__gte=params["posted_since"])
-    return jobs
 
 
 class JobListView(APIView):

@@ -16,11 +16,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from jobraker.api.candidate_views import run_command
-from jobraker.api.throttles import CandidateQuota
 from jobraker.api.commands import accepted
 from jobraker.api.job_rows import job_json
 from jobraker.api.permissions import IsCandidate
 from jobraker.api.serializers import CommandAcceptedSerializer, JobSerializer, StrictSerializer
+from jobraker.api.throttles import CandidateQuota
 from jobraker.domain.application import Actor
 from jobraker.embeddings.selection import get_provider
 from jobraker.eventstore.app import get_jobraker

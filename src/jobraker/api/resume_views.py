@@ -28,7 +28,6 @@ from jobraker.resumes.extract import MAX_RESUME_BYTES, Reason, ResumeRejected
 from jobraker.resumes.service import delete_resume, download_resume, upload_resume
 from jobraker.resumes.store import ResumeStore
 
-
 REFUSALS = {  # reason: (status, problem title)
     Reason.UNPACKED_TOO_LARGE: (422, "Resume too large when unpacked"),
     Reason.TOO_SLOW: (422, "Resume took too long to read"),

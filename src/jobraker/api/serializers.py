@@ -20,10 +20,10 @@ from jobraker.domain.iso_codes import known_country, known_currency
 from jobraker.domain.job import TRACKED_SOURCE
 from jobraker.domain.safe_url import MAX_LENGTH as MAX_URL_LENGTH
 from jobraker.domain.safe_url import UnsafeUrl
-from jobraker.public_urls import check_public_url
 from jobraker.domain.service import CANDIDATE_ACTIONS
 from jobraker.privacy.sealed_fields import SealedJSONField, SealedTextField
 from jobraker.projections.models import ApplicationRecord, CandidateRecord, JobRecord, TimelineEntry
+from jobraker.public_urls import check_public_url
 
 
 class SafeURLField(serializers.URLField):

@@ -5,28 +5,28 @@ from rest_framework.request import Request
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework_simplejwt.views import TokenBlacklistView, TokenObtainPairView, TokenRefreshView
 
-from jobraker.api.read_your_writes import catch_up
-from jobraker.api.throttles import LoginAccountThrottle
-from jobraker.projections.registry import all_projections
 from jobraker.api import (
-    answer_views,
     alert_views,
-    delivery_views,
+    answer_views,
+    application_views,
     assistant_views,
     audit_views,
     automation_views,
-    application_views,
+    board_views,
     candidate_views,
+    delivery_views,
     export_views,
     job_views,
+    mailbox_views,
     match_views,
     notification_views,
     resume_views,
-    board_views,
-    mailbox_views,
     staff_views,
     webhook_views,
 )
+from jobraker.api.read_your_writes import catch_up
+from jobraker.api.throttles import LoginAccountThrottle
+from jobraker.projections.registry import all_projections
 
 
 class LoginView(TokenObtainPairView):

@@ -21,9 +21,9 @@ import structlog
 from django.utils import timezone
 from eventsourcing.persistence import IntegrityError
 
+from jobraker.appliers.files import attach_resume_file
 from jobraker.appliers.halt import RECHECK_SECONDS, SkyvernHalt
 from jobraker.appliers.models import SkyvernRunLink
-from jobraker.appliers.files import attach_resume_file
 from jobraker.appliers.payload import LISTING_NOTE, RESUME_CHARS, TITLE_CHARS, parts_with_answers, payload_for  # noqa: F401 (re-exported)
 from jobraker.appliers.skyvern import Applier, SkyvernBusy, SkyvernKeyRefused, SkyvernRejected, SkyvernUnknownOutcome
 from jobraker.config import get_settings
@@ -32,11 +32,11 @@ from jobraker.domain.candidate import Candidate
 from jobraker.domain.errors import DomainError
 from jobraker.domain.job import Job
 from jobraker.domain.safe_url import UnsafeUrl
-from jobraker.public_urls import check_public_url
-from jobraker.sources.duplicates import preferred_apply_url
 from jobraker.domain.service import Jobraker, Preparer, sending_refusal
 from jobraker.privacy.keyring import SubjectErased
 from jobraker.projections.models import ApplicationRecord
+from jobraker.public_urls import check_public_url
+from jobraker.sources.duplicates import preferred_apply_url
 
 if TYPE_CHECKING:  # (the letters module imports the OpenAI SDK: only when letters are written)
     from jobraker.appliers.cover_letter import LetterWriter

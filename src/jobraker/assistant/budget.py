@@ -6,7 +6,7 @@ yet, so a candidate can overshoot by at most the turns running at that moment.""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 from uuid import UUID
 
 from django.db.models import Sum
@@ -26,11 +26,11 @@ class Budget:
 
     @property
     def seconds_to_reset(self) -> int:
-        return max(1, int((self.resets_at - datetime.now(timezone.utc)).total_seconds()))
+        return max(1, int((self.resets_at - datetime.now(UTC)).total_seconds()))
 
 
 def todays_budget(candidate_id: UUID, limit: int, now: datetime | None = None) -> Budget:
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     used = TokenUsage.objects.filter(candidate_id=candidate_id, day=now.date()).aggregate(total=Sum("tokens"))["total"] or 0
-    tomorrow = datetime.combine(now.date() + timedelta(days=1), time(0), tzinfo=timezone.utc)
+    tomorrow = datetime.combine(now.date() + timedelta(days=1), time(0), tzinfo=UTC)
     return Budget(limit=limit, used=int(used), resets_at=tomorrow)

@@ -107,7 +107,7 @@ def _require_profile(context: ToolContext) -> None:
 
 
 def search_jobs(context: ToolContext, args: SearchJobs) -> dict[str, Any]:
-    from jobraker.api.job_views import search_jobs as full_text_search
+    from jobraker.matching.job_search import search_jobs as full_text_search
 
     jobs = full_text_search({"q": args.query}).order_by("-rank", "-posted_at")[: args.limit]
     return {"jobs": [_job(job) for job in jobs]}

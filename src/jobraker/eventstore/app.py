@@ -6,7 +6,6 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache, partial
 from typing import Any
-
 from uuid import UUID
 
 from eventsourcing.persistence import Recording

@@ -42,7 +42,6 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.utils import retry
 from psycopg.sql import SQL, Identifier
 
-
 # The private parts relied on, with their signatures in eventsourcing 9.5.6 (checked by a test).
 PRIVATE_API: dict[tuple[type, str], str] = {
     (Application, "_record"): "(self, processing_event: 'ProcessingEvent[TAggregateID]') -> 'list[Recording[TAggregateID]]'",

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 REJECTION = (
     # English
@@ -124,6 +124,6 @@ def _moment(parts: dict[str, str | None]) -> datetime | None:
         hour += 12
     try:
         return datetime(int(parts["year"] or 0), month, int(parts["day"] or 0), hour, int(parts.get("minute") or 0),
-                        tzinfo=timezone.utc)
+                        tzinfo=UTC)
     except ValueError:  # 31.02., 25:00: not a date
         return None

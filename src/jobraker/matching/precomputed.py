@@ -22,7 +22,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -77,7 +77,7 @@ def refresh_candidate(candidate_id: UUID, provider: EmbeddingProvider) -> bool:
         CandidateMatch.objects.bulk_create([_row(candidate_id, match, provider.model) for match in best])
         MatchSummary.objects.update_or_create(candidate_id=candidate_id, defaults={
             "model": provider.model, "removed_by_filter": removed, "counted_through": counted_through,
-            "computed_at": datetime.now(timezone.utc),
+            "computed_at": datetime.now(UTC),
         })
     return True
 
@@ -209,7 +209,7 @@ def _listings_for(candidate_id: UUID, counted_through: int, marks: list[ListingM
         else:
             for name, change in delta.items():
                 summary.removed_by_filter[name] = summary.removed_by_filter.get(name, 0) + change
-        summary.computed_at = datetime.now(timezone.utc)
+        summary.computed_at = datetime.now(UTC)
         summary.save()
 
 

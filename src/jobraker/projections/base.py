@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import singledispatchmethod
 from typing import Any, ClassVar
 
@@ -102,7 +102,7 @@ class ProjectionRunner:
                 name__in=[p.name for p in self.projections]
             ).values_list("name", "position", "retry_at")
         }
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         self._retry_due = False
         applied = 0
         for projection in self.projections:
@@ -185,7 +185,7 @@ class ProjectionRunner:
             tracking.position = head
             # The replay applied every event, parked ones included: nothing is failing or parked now.
             tracking.save(update_fields=["position", "updated_at", *tracking.forget_failure()])
-            open_parked([projection.name]).update(resolved_at=datetime.now(timezone.utc))
+            open_parked([projection.name]).update(resolved_at=datetime.now(UTC))
         return applied
 
     def retry_parked(self, projection: Projection) -> tuple[int, int]:
@@ -200,7 +200,7 @@ class ProjectionRunner:
                 with transaction.atomic():
                     ProjectionPosition.objects.select_for_update().get(name=projection.name)  # one writer at a time
                     self._apply_tracked(projection, notification)
-                    parked.resolved_at = datetime.now(timezone.utc)
+                    parked.resolved_at = datetime.now(UTC)
                     parked.save(update_fields=["resolved_at"])
                 resolved += 1
             except EventFailed as failed:
@@ -237,7 +237,7 @@ class ProjectionRunner:
             return 0.0
         oldest_unread = self.app.recorder.select_notifications(start=position + 1, limit=1)[0]
         stored_at = self.app.mapper.to_domain_event(oldest_unread).timestamp
-        return max(0.0, (datetime.now(timezone.utc) - stored_at).total_seconds())
+        return max(0.0, (datetime.now(UTC) - stored_at).total_seconds())
 
     def _advance_alone(self, projection: Projection, head: int, has_position: bool) -> int:
         """Advance one projection; its failure is recorded, never raised to the other projections."""
@@ -283,7 +283,7 @@ class ProjectionRunner:
         """Record a failure on ``failed.notification``: schedule the next try, or park the event
         and move past it once it has failed ``max_attempts`` times. Returns 1 if it parked."""
         notification, error = failed.notification, ErrorShape.of(failed.__cause__ or failed)
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         with transaction.atomic():
             tracking = ProjectionPosition.objects.select_for_update().get(name=projection.name)
             if tracking.position >= notification.id:

@@ -9,11 +9,10 @@ from jobraker.accounts.models import Account, Role
 from jobraker.domain.automation import LEVEL_NAMES
 from jobraker.domain.candidate import AutoApplySettings, Candidate
 from jobraker.domain.personal import ERASED
+from jobraker.privacy.blind_index import email_index
 from jobraker.privacy.sealed_fields import for_subject
 from jobraker.projections.base import Projection
-from jobraker.privacy.blind_index import email_index
 from jobraker.projections.models import CandidateRecord
-
 
 # Columns sealed under the candidate's key: an update() names the key (privacy/sealed_fields.py).
 SEALED_COLUMNS = {"profile", "preferences", "consents", "resume"}

@@ -97,7 +97,7 @@ def child_environment() -> dict[str, str]:
     return {"PATH": os.defpath, "LC_ALL": "C.UTF-8", "PYTHONPATH": str(Path(jobraker.__file__).parent.parent)}
 
 
-def _wait(pid: int, deadline: float) -> tuple[int, "os.struct_rusage", int | None]:  # type: ignore[name-defined]
+def _wait(pid: int, deadline: float) -> tuple[int, os.struct_rusage, int | None]:  # type: ignore[name-defined]
     """Wait for the child until ``deadline``, then kill it; reap it in every case. The last
     item is the child's peak memory in KB if it had to be killed (0 if unknown), else None."""
     reaped = None
@@ -112,7 +112,7 @@ def _wait(pid: int, deadline: float) -> tuple[int, "os.struct_rusage", int | Non
     return reaped
 
 
-def _reap_before(pid: int, deadline: float) -> tuple[int, "os.struct_rusage", None] | None:  # type: ignore[name-defined]
+def _reap_before(pid: int, deadline: float) -> tuple[int, os.struct_rusage, None] | None:  # type: ignore[name-defined]
     """Reap the child if it ends before ``deadline``; None if it is still running then."""
     try:
         pidfd = os.pidfd_open(pid)  # readable when the child ends

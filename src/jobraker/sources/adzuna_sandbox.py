@@ -7,7 +7,7 @@ so the real client and ingestion run unchanged and no one mistakes them for jobs
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx
 
@@ -118,7 +118,7 @@ def _handle(request: httpx.Request) -> httpx.Response:
     per_page = int(request.url.params.get("results_per_page", 10))
     words = [w.lower() for w in request.url.params.get("what", "").split()]
     where = request.url.params.get("where", "").lower()
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     jobs = [_job(row, now) for row in _ALL if row[1] == country]
     if words:
         jobs = [j for j in jobs if any(w in f"{j['title']} {j['description']}".lower() for w in words)]

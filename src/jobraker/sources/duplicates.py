@@ -10,8 +10,8 @@ from uuid import UUID
 
 import structlog
 
-from jobraker.domain.listing_identity import EMPLOYER_BOARDS, SAME_JOB, Fingerprint, fingerprint, similarity
 from jobraker.domain.job import Job
+from jobraker.domain.listing_identity import EMPLOYER_BOARDS, SAME_JOB, Fingerprint, fingerprint, similarity
 from jobraker.domain.service import Jobraker
 from jobraker.sources.models import ListingFingerprint
 

@@ -56,7 +56,7 @@ def is_queue(broker: RedisBroker, name: str) -> bool:
 def retry_dead_letters(broker: RedisBroker, queue: str) -> int:
     """Put every dead letter of ``queue`` back on it with a fresh count of attempts."""
     retried = 0
-    for message_id, body in _take_dead_letters(broker, queue):
+    for _message_id, body in _take_dead_letters(broker, queue):
         message = Message.decode(body)
         options = {k: v for k, v in message.options.items() if k not in FRESH_START}
         broker.enqueue(message._replace(queue_name=q_name(message.queue_name), options=options))

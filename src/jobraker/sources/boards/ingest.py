@@ -9,7 +9,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -98,7 +98,7 @@ def _post_changed(
 
 
 def _record(board: FollowedBoard, *, error: str = "", listings: int | None = None) -> None:
-    board.last_fetched_at = datetime.now(timezone.utc)
+    board.last_fetched_at = datetime.now(UTC)
     board.last_error = error[:300]
     if listings is not None:
         board.listings = listings

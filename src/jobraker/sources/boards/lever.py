@@ -9,7 +9,7 @@ site answers 404 ``{"ok": false, "error": "Document not found"}``."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
@@ -63,7 +63,7 @@ class Posting(_Lenient):
             source=SOURCE, board=board, posting_id=self.id, title=self.text, company=company, location=place,
             country=country_code(self.country), description="\n".join(t for t in (self.descriptionPlain, self.additionalPlain) if t),
             url=self.applyUrl or self.hostedUrl, remote=self.workplaceType == "remote",
-            posted_at=datetime.fromtimestamp(self.createdAt / 1000, timezone.utc) if self.createdAt else None,
+            posted_at=datetime.fromtimestamp(self.createdAt / 1000, UTC) if self.createdAt else None,
             salary_min=pay.min if pay else None, salary_max=pay.max if pay else None,
             salary_currency=(pay.currency or "").upper() if pay else "",
             contract_time={"full time": "full_time", "part time": "part_time"}.get(commitment, ""),

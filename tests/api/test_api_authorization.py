@@ -88,11 +88,11 @@ MATRIX = [
     ("post", "/api/v1/jobs/{tracked_job_id}/apply", None, dict(anonymous=401, owner=404, other=404, auditor=403, staff=403)),
     ("post", "/api/v1/applications/{tracked_app_id}/apply", None, dict(anonymous=401, owner=409, other=404, auditor=403, staff=403)),
     ("get", "/api/v1/applications/{tracked_app_id}", None, dict(anonymous=401, owner=200, other=404, auditor=200, staff=200)),
-    # The answer bank is the candidate's own word: only they read or write it (tests/test_answer_bank.py has more).
+    # The answer bank is the candidate's own word: only they read or write it (tests/api/test_answer_bank.py has more).
     ("get", "/api/v1/candidates/me/answers", None, dict(anonymous=401, owner=200, other=200, auditor=403, staff=403)),
     ("post", "/api/v1/candidates/me/answers", {"topic": "notice_period", "answer": "One month"},
      dict(anonymous=401, owner=201, other=201, auditor=403, staff=403)),
-    # The mailbox connection is the candidate's own (tests/test_inbox_api.py connects one): none here.
+    # The mailbox connection is the candidate's own (tests/api/test_inbox_api.py connects one): none here.
     ("get", "/api/v1/candidates/me/mailbox", None, dict(anonymous=401, owner=404, other=404, auditor=403, staff=403)),
     # Not waiting on a question (it is submitted): the owner gets 409, anyone else nothing to act on.
     ("post", "/api/v1/applications/{app_id}/answer", {"answer": "One month"},

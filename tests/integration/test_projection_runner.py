@@ -101,7 +101,7 @@ def test_candidate_projection_writes_the_read_row(jobraker, projector):
     projector.catch_up()
     record = CandidateRecord.objects.get(id=candidate_id)
     assert (record.name, record.version, record.position) == ("Katherine Johnson", 1, position)
-    assert record.email == email  # opened on read; tests/test_sealed_read_models.py reads the raw column
+    assert record.email == email  # opened on read; tests/integration/test_sealed_read_models.py reads the raw column
 
 
 def test_erasure_drops_the_read_rows(jobraker, projector):

@@ -1,7 +1,7 @@
 """Applications and their timelines as JSON, built straight from the rows.
 
 The same output as ``ApplicationSerializer`` / ``ApplicationDetailSerializer`` (which stay as the
-OpenAPI description, and which ``tests/test_read_queries.py`` compares this with), without DRF's
+OpenAPI description, and which ``tests/api/test_read_queries.py`` compares this with), without DRF's
 per-field machinery for every row: the applications list and the timeline are the most read
 pages after matches (issue 15: ≥ 0.6 of a trivial endpoint's throughput)."""
 

@@ -1,5 +1,5 @@
 """Listings as JSON, built straight from the rows: the output of ``JobSerializer`` (which stays as
-the OpenAPI description; ``tests/test_read_queries.py`` compares the two) without DRF's per-field
+the OpenAPI description; ``tests/api/test_read_queries.py`` compares the two) without DRF's per-field
 machinery for each of a matches page's jobs."""
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ vectors have the events that made them:
   the filter counts move by one job (a changed listing recounts, as the old verdict is gone).
 
 This is exact while a job's score depends only on the job and the candidate, as it does in
-``matching/scoring.py`` (``tests/test_precomputed_matches.py`` compares it with a ranking on
+``matching/scoring.py`` (``tests/integration/test_precomputed_matches.py`` compares it with a ranking on
 the fly after every kind of update, so a pool-relative score would show there first).
 """
 

@@ -56,6 +56,8 @@ MATRIX = [
     ("post", "/api/v1/candidates/me/consents", {"kind": "terms", "version": "1"}, dict(anonymous=401, owner=200, other=200, auditor=403, staff=403)),
     ("delete", "/api/v1/candidates/me/consents/terms", None, dict(anonymous=401, owner=200, other=200, auditor=403, staff=403)),
     ("get", "/api/v1/candidates/{owner_id}", None, dict(anonymous=401, owner=200, other=404, auditor=200, staff=200)),
+    # The erasure record (per processor: what deletion was asked and how it was answered) is for staff.
+    ("get", "/api/v1/candidates/{owner_id}/erasure", None, dict(anonymous=401, owner=403, other=403, auditor=403, staff=200)),
     ("get", "/api/v1/jobs", None, dict(anonymous=401, owner=200, other=200, auditor=200, staff=200)),
     ("post", "/api/v1/jobs", {"external_id": "authz-2", "title": "T", "company": "C"}, dict(anonymous=401, owner=403, other=403, auditor=403, staff=201)),
     ("post", "/api/v1/jobs", {"external_id": "authz-3", "title": "T", "company": "C", "country": "zz"}, dict(anonymous=401, owner=403, other=403, auditor=403, staff=400)),

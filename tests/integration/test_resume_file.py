@@ -131,20 +131,53 @@ def test_erasure_asks_skyvern_to_delete_and_keeps_how_it_answered(jobraker, sand
     from jobraker.privacy.erasure import erase_candidate
 
     candidate_id = _with_resume(jobraker)
-    _run_to_its_end(jobraker, _queued(jobraker, candidate_id), webhook_server)
+    app_id = _queued(jobraker, candidate_id)
+    _run_to_its_end(jobraker, app_id, webhook_server)
     other = _with_resume(jobraker)
     _run_to_its_end(jobraker, _queued(jobraker, other), webhook_server)
+    [file_id] = SkyvernFile.objects.filter(candidate_id=candidate_id).values_list("file_id", flat=True)
+    skyvern = _exported(jobraker, candidate_id)["processors"]["skyvern"]  # what Skyvern received, before erasure
+    assert [(p["stream"], p["type"].rsplit(".", 1)[-1]) for p in skyvern["payloads"]] == [(str(app_id), "SubmissionSent")]
+    assert [(f["file_id"], f["application_id"], f["deletion"]["requested_at"]) for f in skyvern["files"]] == [(file_id, str(app_id), None)]
     sandbox.key_revoked = True  # Skyvern refuses this once: the request and its answer are kept, and asked again
     erase_candidate(jobraker, candidate_id, "staff")
     [row] = SkyvernFile.objects.filter(candidate_id=candidate_id)
     assert (row.delete_reason, row.delete_answer, row.deleted) == ("erasure", "refused: 403", False)
     assert row.delete_requested_at is not None and row.presigned_url is None  # the key is gone: it reads as nothing
+    assert _erasure_record(candidate_id)["skyvern"] | {"files": None} == {"files": None, "deletion_requested": 1, "deleted": 0}
     sandbox.key_revoked = False
     assert sweep_files(jobraker, skyvern_applier())["deleted"] == 1
     row.refresh_from_db()
     assert (row.delete_reason, row.delete_answer, row.deleted) == ("erasure", "deleted", True)
+    [recorded] = _erasure_record(candidate_id)["skyvern"]["files"]
+    assert (recorded["file_id"], recorded["deletion"]["reason"], recorded["deletion"]["answer"], recorded["deletion"]["deleted"]) == \
+        (file_id, "erasure", "deleted", True)
     other_row = SkyvernFile.objects.get(candidate_id=other)
     assert not other_row.deleted and other_row.file_id in sandbox.files  # another candidate's run is in its grace
+
+
+def _exported(jobraker, candidate_id) -> dict:
+    import io
+    import json
+    import zipfile
+
+    from jobraker.privacy.export import build_export, open_export
+    from jobraker.privacy.models import DataExport
+
+    export = DataExport.objects.create(id=uuid4(), candidate_id=candidate_id, requested_by="candidate")
+    archive = zipfile.ZipFile(io.BytesIO(open_export(jobraker, build_export(jobraker, export.id))))
+    return json.loads(archive.read("export.json"))
+
+
+def _erasure_record(candidate_id) -> dict:
+    """What staff read at GET /candidates/{id}/erasure (the matrix in tests/api checks who may)."""
+    from jobraker.accounts.models import Role
+
+    from ..api_helpers import operator
+
+    answer = operator(Role.STAFF).get(f"/api/v1/candidates/{candidate_id}/erasure")
+    assert answer.status_code == 200 and answer.json()["erased"] is True, answer.content
+    return answer.json()["processors"]
 
 
 def test_an_upload_skyvern_refuses_starts_nothing_and_keeps_the_application_queued(jobraker, sandbox, webhook_server):  # noqa: F811

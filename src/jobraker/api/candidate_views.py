@@ -35,6 +35,7 @@ from jobraker.api.tokens import end_all_tokens
 from jobraker.delivery.identity_mail import InvalidToken, candidate_of
 from jobraker.domain.errors import DomainError
 from jobraker.domain.service import CandidateAlreadyRegistered
+from jobraker.domain.service import NotFound as DomainNotFound
 from jobraker.eventstore.app import get_jobraker
 from jobraker.eventstore.context import acting_as
 from jobraker.privacy.blind_index import email_index
@@ -248,6 +249,44 @@ class ErasureSerializer(StrictSerializer):
     password = serializers.CharField(write_only=True, style={"input_type": "password"})
 
 
+class FileDeletionSerializer(serializers.Serializer):
+    reason = serializers.CharField(allow_null=True, help_text="run_ended, resume_changed or erasure")
+    requested_at = serializers.DateTimeField(allow_null=True)
+    answer = serializers.CharField(allow_null=True, help_text="deleted, gone, refused: <status> or no answer: <error>")
+    deleted = serializers.BooleanField()
+
+
+class SkyvernFileSerializer(serializers.Serializer):
+    file_id = serializers.CharField()
+    application_id = serializers.UUIDField()
+    uploaded_at = serializers.DateTimeField()
+    deletion = FileDeletionSerializer()
+
+
+class SkyvernRecordSerializer(serializers.Serializer):
+    files = SkyvernFileSerializer(many=True)
+    deletion_requested = serializers.IntegerField()
+    deleted = serializers.IntegerField()
+
+
+class ProcessorNoteSerializer(serializers.Serializer):
+    received = serializers.CharField()
+    deletion = serializers.CharField(required=False)
+
+
+class ErasureProcessorsSerializer(serializers.Serializer):
+    skyvern = SkyvernRecordSerializer()
+    chat_model = ProcessorNoteSerializer()
+    embedding_model = ProcessorNoteSerializer()
+
+
+class ErasureRecordSerializer(serializers.Serializer):
+    candidate_id = serializers.UUIDField()
+    erasure_requested = serializers.BooleanField()
+    erased = serializers.BooleanField()
+    processors = ErasureProcessorsSerializer()
+
+
 class MyErasureView(APIView):
     """Erase everything held about me (re-enter the password). Irreversible: personal data
     becomes unreadable everywhere at once; the account is closed."""
@@ -267,13 +306,25 @@ class MyErasureView(APIView):
 
 
 class CandidateErasureView(APIView):
-    """Staff erase a candidate (for a request received by other means)."""
+    """Staff erase a candidate (for a request received by other means), and read the erasure
+    record: per processor, whether deletion was requested and how it was answered."""
 
     permission_classes = [IsAuthenticated, IsStaff]
 
     @extend_schema(request=None, responses={202: CommandAcceptedSerializer})
     def post(self, request: Request, pk: Any) -> Response:
         return _erase(pk, "staff")
+
+    @extend_schema(responses=ErasureRecordSerializer)
+    def get(self, request: Request, pk: Any) -> Response:
+        from jobraker.privacy.processors import erasure_record
+
+        try:
+            candidate = get_jobraker().get_candidate(pk)
+        except DomainNotFound:
+            raise NotFound() from None
+        return Response({"candidate_id": str(pk), "erasure_requested": candidate.erasure_requested or candidate.is_erased,
+                         "erased": candidate.is_erased, "processors": erasure_record(pk)})
 
 
 def _erase(candidate_id: Any, by: str) -> Response:

@@ -1,5 +1,6 @@
 """A candidate's data export: every event about them (decrypted), their read models, what was
-sent to which processor and when, and their resume file — one zip, sealed with their key."""
+sent to which processor and when (privacy/processors.py), and their resume file — one zip,
+sealed with their key."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from jobraker.appliers.models import SubmissionRecord
 from jobraker.audit.history import HistoryEntry, history
 from jobraker.domain.personal import ERASED
 from jobraker.eventstore.app import EncryptedJobraker
+from jobraker.privacy import processors
 from jobraker.privacy.models import DataExport
 from jobraker.privacy.streams import candidate_streams
 from jobraker.projections.models import (
@@ -49,10 +51,14 @@ def build_export(jobraker: EncryptedJobraker, export_id: UUID) -> DataExport:
         "generated_at": timezone.now().isoformat(),
         "events": events,
         "read_models": _read_models(candidate_id),
-        "processors": [e for e in events if e["type"].endswith("SubmissionSent")],
-        "processors_note": "Skyvern received the payloads listed under 'processors'. What you wrote to the chat "
-        "assistant, and what its tools read for you, went to the configured chat model (OPENAI_BASE_URL) as the "
-        "Conversation events show. Embeddings of your profile are computed locally.",
+        "processors": {
+            "skyvern": {
+                "payloads": [e for e in events if e["type"].endswith("SubmissionSent")],
+                "files": processors.skyvern_files(candidate_id),
+            },
+            "chat_model": processors.chat_model(),
+            "embedding_model": processors.embedding_model(),
+        },
     }
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zipped:

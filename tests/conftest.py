@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
 import threading
 import uuid
@@ -51,19 +52,27 @@ def pytest_configure(config: pytest.Config) -> None:
     import django
 
     django.setup()
-    _point_cache_at(os.environ["REDIS_URL"])
+    _point_django_at_this_run(os.environ["REDIS_URL"])
 
 
-def _point_cache_at(redis_url: str) -> None:
+def _point_django_at_this_run(redis_url: str) -> None:
     """pytest-django sets Django up before this hook when DJANGO_SETTINGS_MODULE is inherited
-    (pytest-xdist's workers inherit the parent run's environment): the cache's address and the
-    cached Settings are then the parent's, and are replaced here, before any module is collected."""
+    (pytest-xdist's workers inherit the parent run's environment): the cache's address, the
+    secret key made in the parent's data folder and the cached Settings are then the parent's,
+    and are replaced here, before any module is collected. Without the key, tokens this process
+    signs are refused by the servers it starts (gunicorn reads this run's data folder)."""
     from django.conf import settings
+    from rest_framework_simplejwt.settings import api_settings as jwt_settings
 
     from jobraker.config import get_settings
 
     get_settings.cache_clear()
     settings.CACHES["default"]["LOCATION"] = redis_url
+    secret_key = get_settings().secret_key
+    if secret_key is not None and secret_key.get_secret_value() != settings.SECRET_KEY:
+        settings.SECRET_KEY = settings.SIMPLE_JWT["SIGNING_KEY"] = secret_key.get_secret_value()
+        jwt_settings.reload()
+        assert "rest_framework_simplejwt.state" not in sys.modules, "its token backend kept the old key"
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -145,6 +145,8 @@ class Settings(BaseSettings):
     embedding_model: str | None = Field(None, validation_alias=_env("JOBRAKER_EMBEDDING_MODEL"))
     # Chat assistant (OPENAI_API_KEY and/or OPENAI_BASE_URL switch it on; see docs/assistant.md).
     chat_model: str = Field("gpt-4o-mini", min_length=1, validation_alias=_env("JOBRAKER_CHAT_MODEL"))
+    # A mail the inbox rules cannot place goes to the chat model (when configured) for a proposal.
+    inbox_model_opinion: bool = Field(True, validation_alias=_env("JOBRAKER_INBOX_MODEL_OPINION"))
     chat_token_budget: int = Field(200_000, ge=1, validation_alias=_env("JOBRAKER_CHAT_TOKEN_BUDGET"))
     chat_max_tool_rounds: int = Field(5, ge=1, le=20, validation_alias=_env("JOBRAKER_CHAT_MAX_TOOL_ROUNDS"))
     chat_max_retries: int = Field(2, ge=0, le=10, validation_alias=_env("JOBRAKER_CHAT_MAX_RETRIES"))

@@ -58,6 +58,7 @@ SAFE_TEXT_FIELDS: dict[str, str] = {
     "Application.NoteAdded.by": "enum Actor",
     "Application.MailReceived.kind": "one of MAIL_KINDS, the class inbox/classify.py gave the mail",
     "Application.MailReceived.proposed": "a key of TRANSITIONS (MAIL_MOVES), or empty",
+    "Application.MailReceived.read_by": "one of MAIL_READERS: the rules or the chat model",
     "Application.CoverLetterReviewed.model": "chat model name, from configuration",
     "Application.SendSkipped.skip_reason": "one of policy.SKIP_REASONS (Application.skip_sending refuses anything else)",
     "Candidate.ConsentGiven.kind": "one of CONSENT_KINDS",

@@ -18,6 +18,7 @@ from jobraker.inbox.sync import MailboxError, poll_mailbox
 
 from ..conftest import unique_email
 from ..fakes.imap_server import Dovecot, dovecot, employer_mail  # noqa: F401 (fixture)
+from ..fakes.openai_chat_server import Fail, Say
 from ..inbox_mails import utc
 from .test_automation import candidate_in
 from .test_personal_data import raw_event_rows
@@ -263,3 +264,43 @@ def test_a_reply_by_mail_counts_in_the_funnel_before_its_move_is_confirmed(jobra
     row = FunnelEntry.objects.get(application_id=matched_id)
     assert row.replied_at is not None and row.interview_at is None
     assert jobraker.get_application(matched_id).status is Status.SUBMITTED  # proposed, not applied (suggest mode)
+
+
+UNPLACED = ("Backend Engineer - next steps", "Hi Ada, are you free on 15 December at 10:00 to come by the office and "
+            "meet the team? Best, Jane")
+
+
+def test_a_mail_the_rules_cannot_place_gets_the_models_reading_proposed_never_applied(jobraker, projector, dovecot):  # noqa: F811
+    """In full automation a rules' reading moves the application; the model's is only proposed
+    (anyone can write a mail that talks a model into something), with who read it on record."""
+    from ..assistant_helpers import chat_model
+    from ..fakes.openai_chat_server import FakeOpenAIChat
+
+    candidate_id, application_id = applied_with_mailbox(jobraker, projector, dovecot, mode="full")
+    script = [Say('{"kind": "interview", "interview_at": "2026-12-15T10:00:00Z"}')]
+    with chat_model(FakeOpenAIChat(script)) as model:
+        dovecot.deliver(employer_mail(SENDER, *UNPLACED))
+        poll_mailbox(jobraker, candidate_id)
+    [asked] = model.requests
+    assert "come by the office" in asked["body"]["messages"][1]["content"]
+    application = jobraker.get_application(application_id)
+    assert application.status is Status.SUBMITTED  # not applied, although the candidate is in full automation
+    assert application.mail_proposal == ("schedule_interview", utc(2026, 12, 15, 10, 0))
+    [mail] = mails_on(jobraker, application_id)
+    assert (mail.kind, mail.read_by) == ("interview", "model")
+    [note] = [n for n in notifications_of(jobraker, candidate_id) if n.kind == "application_mail"]
+    assert "as the chat model read it" in note.message
+
+
+@pytest.mark.parametrize("answer", [Say('{"kind": "offer", "start": "now"}'), Fail(500)], ids=["out of bounds", "failing"])
+def test_a_model_that_strays_or_fails_leaves_the_mail_as_other(jobraker, projector, dovecot, answer):  # noqa: F811
+    from ..assistant_helpers import chat_model
+    from ..fakes.openai_chat_server import FakeOpenAIChat
+
+    candidate_id, application_id = applied_with_mailbox(jobraker, projector, dovecot, mode="full")
+    with chat_model(FakeOpenAIChat([answer] * 3), JOBRAKER_CHAT_MAX_RETRIES="0"):
+        dovecot.deliver(employer_mail(SENDER, *UNPLACED))
+        assert poll_mailbox(jobraker, candidate_id).recorded == 1
+    [mail] = mails_on(jobraker, application_id)
+    assert (mail.kind, mail.read_by, mail.proposed) == ("other", "rules", "")
+    assert jobraker.get_application(application_id).status is Status.SUBMITTED

@@ -58,3 +58,17 @@ def test_an_unknown_kind_or_a_control_character_is_refused():
         application.record_mail("spam", "x.example", "s", None)
     with pytest.raises(InvalidValue):
         application.record_mail("other", "x.example", "bell\x07", None)
+    with pytest.raises(InvalidValue):
+        application.record_mail("offer", "x.example", "s", None, read_by="the sender")
+
+
+def test_who_read_the_mail_is_recorded_and_mails_recorded_before_read_as_the_rules():
+    application = application_in(Status.SUBMITTED)
+    application.record_mail("interview", "x.example", "s", AT, read_by="model")
+    events = application.collect_events()
+    assert events[-1].read_by == "model"
+    del events[-1].__dict__["read_by"]  # as a mail recorded before the second opinion existed is stored
+    rebuilt = None
+    for event in events:
+        rebuilt = event.mutate(rebuilt)
+    assert events[-1].read_by == "rules" and rebuilt.mail_proposal == ("schedule_interview", AT)

@@ -15,7 +15,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from jobraker.domain.errors import IllegalTransition, InvalidValue
-from jobraker.domain.personal import ERASED, Personal
+from jobraker.domain.personal import ERASED, Erased, Personal
 from jobraker.domain.rules import clean_text
 
 FREQUENCIES = ("immediate", "daily")
@@ -67,7 +67,15 @@ class AlertCriteria:
 
     @classmethod
     def from_dict(cls, value: Mapping[str, Any]) -> AlertCriteria:
-        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in value.items()})
+        fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in value.items()}
+        return cls(**fields)
+
+
+def criteria_fields(criteria: AlertCriteria | Erased) -> dict[str, Any]:
+    """The criteria as events store them. An erased alert has none."""
+    if isinstance(criteria, Erased):
+        raise IllegalTransition("change the alert", "its owner is erased")
+    return criteria.as_dict()
 
 
 def _frequency(value: str) -> str:
@@ -84,7 +92,7 @@ class JobAlert(Aggregate):
 
         candidate_id: UUID
         name: Personal[str]
-        criteria: Personal[dict]
+        criteria: Personal[dict[str, Any]]
         frequency: str
 
     class Changed(Aggregate.Event):
@@ -92,7 +100,7 @@ class JobAlert(Aggregate):
 
         candidate_id: UUID
         name: Personal[str]
-        criteria: Personal[dict]
+        criteria: Personal[dict[str, Any]]
         frequency: str
 
     class Unsubscribed(Aggregate.Event):
@@ -109,7 +117,7 @@ class JobAlert(Aggregate):
         )
 
     @event(Created)
-    def __init__(self, candidate_id: UUID, name: str, criteria: dict, frequency: str) -> None:
+    def __init__(self, candidate_id: UUID, name: str | Erased, criteria: dict[str, Any] | Erased, frequency: str) -> None:
         self.candidate_id = candidate_id
         self._apply_values(name, criteria, frequency)
         self.is_subscribed = True
@@ -122,7 +130,7 @@ class JobAlert(Aggregate):
         new_frequency = self.frequency if frequency is None else _frequency(frequency)
         if (new_name, new_criteria, new_frequency) != (self.name, self.criteria, self.frequency):
             self._changed(
-                candidate_id=self.candidate_id, name=new_name, criteria=new_criteria.as_dict(), frequency=new_frequency
+                candidate_id=self.candidate_id, name=new_name, criteria=criteria_fields(new_criteria), frequency=new_frequency
             )
 
     def unsubscribe(self, via: str) -> None:
@@ -131,15 +139,16 @@ class JobAlert(Aggregate):
             self._unsubscribed(candidate_id=self.candidate_id, via=via)
 
     @event(Changed)
-    def _changed(self, candidate_id: UUID, name: str, criteria: dict, frequency: str) -> None:
+    def _changed(self, candidate_id: UUID, name: str | Erased, criteria: dict[str, Any] | Erased, frequency: str) -> None:
         self._apply_values(name, criteria, frequency)
 
     @event(Unsubscribed)
     def _unsubscribed(self, candidate_id: UUID, via: str) -> None:
         self.is_subscribed = False
 
-    def _apply_values(self, name: str, criteria: dict, frequency: str) -> None:
+    def _apply_values(self, name: str | Erased, criteria: dict[str, Any] | Erased, frequency: str) -> None:
+        # Both are personal data: they read as ERASED once the candidate is erased.
         self.name = name
         # Erased criteria (crypto-shredded) cannot match anything again.
-        self.criteria = criteria if criteria is ERASED else AlertCriteria.from_dict(criteria)
+        self.criteria: AlertCriteria | Erased = ERASED if isinstance(criteria, Erased) else AlertCriteria.from_dict(criteria)
         self.frequency = frequency

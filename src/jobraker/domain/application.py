@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import Enum
+from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
@@ -91,6 +92,7 @@ TRANSITIONS: dict[str, tuple[frozenset[Status], Status]] = {
 TERMINAL = frozenset({S.REJECTED, S.WITHDRAWN})
 # What an employer's mail can be (inbox/classify.py), and the move each kind implies.
 MAIL_KINDS = ("confirmation", "rejection", "interview", "offer", "other")
+MAIL_READERS = ("rules", "model")  # who read what a mail says (inbox/classify.py, inbox/second_opinion.py)
 MAIL_MOVES = {"confirmation": "confirm_submission", "rejection": "record_rejection",
               "interview": "schedule_interview", "offer": "record_offer"}
 # What becomes of a prepared submission when the application leaves pending approval.
@@ -106,9 +108,9 @@ PREPARATION_OUTCOMES = {
 class Preparation:
     """A submission prepared for the candidate's approval: exactly what would be sent."""
 
-    payload: dict
+    payload: dict[str, Any]
     expires_at: datetime
-    automation: dict
+    automation: dict[str, Any]
     state: str = "awaiting"  # awaiting | approved | rejected | expired | withdrawn
 
 
@@ -133,7 +135,7 @@ class Application(Aggregate):
         # Skills matched and missing: together the candidate's skill list. Sealed since
         # issue 12; older events hold it in plaintext and still load (the mapper opens only
         # sealed values), see docs/architecture.md "What is sealed where".
-        explanation: Personal[dict]
+        explanation: Personal[dict[str, Any]]
         by: str
 
     class StatusChanged(Aggregate.Event):
@@ -157,17 +159,17 @@ class Application(Aggregate):
         class_version = 3
 
         @staticmethod
-        def upcast_v1_v2(state: dict) -> None:
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
             state["applier"] = "dry-run" if state["dry_run"] else "skyvern"
 
         @staticmethod
-        def upcast_v2_v3(state: dict) -> None:
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
             state["resume_id"] = None
 
         data_subject_field = "candidate_id"
 
         candidate_id: UUID
-        payload: Personal[dict]
+        payload: Personal[dict[str, Any]]
         run_id: str
         dry_run: bool
         applier: str
@@ -184,7 +186,7 @@ class Application(Aggregate):
         run_id: str
         run_status: str
         error_code: str
-        evidence: Personal[dict]
+        evidence: Personal[dict[str, Any]]
 
     class SubmissionPrepared(Aggregate.Event):
         """What would be sent if the candidate approves, until when they may, and the
@@ -193,16 +195,18 @@ class Application(Aggregate):
         data_subject_field = "candidate_id"
 
         candidate_id: UUID
-        payload: Personal[dict]
+        payload: Personal[dict[str, Any]]
         expires_at: datetime
-        automation: dict
+        automation: dict[str, Any]
 
     class MailReceived(Aggregate.Event):
         """An employer's mail about this application, read from the candidate's inbox (inbox/):
-        what the rules made of it (``kind``: confirmation | rejection | interview | offer | other),
+        what it says (``kind``: confirmation | rejection | interview | offer | other) and who read
+        it so (``read_by``: the rules, or the chat model for a mail the rules could not place),
         the interview date when it gave one, the sender's domain and subject line (sealed), never
         the body. ``proposed`` is the move it implies (a key of TRANSITIONS, or empty): applied at
-        once in full automation, otherwise left for the candidate to confirm (POST .../transitions)."""
+        once in full automation when the rules read it, otherwise left for the candidate to
+        confirm (POST .../transitions)."""
 
         data_subject_field = "candidate_id"
 
@@ -212,6 +216,7 @@ class Application(Aggregate):
         subject: Personal[str]
         interview_at: datetime | None
         proposed: str
+        read_by: str = "rules"  # mails recorded before the model's second opinion: the rules
 
     class SendSkipped(Aggregate.Event):
         """Jobraker did not send this match, and why: a code of policy.SKIP_REASONS, never text."""
@@ -231,7 +236,7 @@ class Application(Aggregate):
         candidate_id: UUID
         letter: Personal[str]
         passed: bool
-        invented: Personal[list]
+        invented: Personal[list[dict[str, str]]]
         model: str
 
     class NoteAdded(Aggregate.Event):
@@ -247,7 +252,7 @@ class Application(Aggregate):
 
     @classmethod
     def match(
-        cls, candidate_id: UUID, job_id: UUID, score: int, model: str = "", explanation: dict | None = None,
+        cls, candidate_id: UUID, job_id: UUID, score: int, model: str = "", explanation: dict[str, Any] | None = None,
         by: Actor = Actor.SYSTEM,
     ) -> Application:
         """Record a match that drives a decision, with the score, the model and why."""
@@ -256,7 +261,7 @@ class Application(Aggregate):
         return cls(candidate_id, job_id, Source.MATCHED.value, S.MATCHED.value, score, model, explanation or {}, by.value)
 
     @classmethod
-    def choose(cls, candidate_id: UUID, job_id: UUID, score: int | None, model: str, explanation: dict) -> Application:
+    def choose(cls, candidate_id: UUID, job_id: UUID, score: int | None, model: str, explanation: dict[str, Any]) -> Application:
         """A listing the candidate chose to apply to now: with its match score if there is one yet
         (a listing not embedded yet has none)."""
         if score is None:
@@ -271,7 +276,7 @@ class Application(Aggregate):
     @event(Started)
     def __init__(
         self, candidate_id: UUID, job_id: UUID, source: str, status: str, score: int | None, model: str,
-        explanation: dict, by: str,
+        explanation: dict[str, Any], by: str,
     ) -> None:
         self.candidate_id = candidate_id
         self.job_id = job_id
@@ -290,10 +295,10 @@ class Application(Aggregate):
         self.applier: str | None = None
         self.preparation: Preparation | None = None
         self.question: str | None = None  # what the employer's form asked (needs input); sealed in the event
-        self.run_report: dict | None = None  # the last run's status, error code and evidence links
+        self.run_report: dict[str, Any] | None = None  # the last run's status, error code and evidence links
         self.mail_proposal: tuple[str, datetime | None] | None = None  # a move an employer's mail implies
         self.skip_reason: str | None = None  # why it is not being sent (policy.SKIP_REASONS), if it is not
-        self.cover_letter: dict | None = None  # the last letter written for it and the guard's verdict
+        self.cover_letter: dict[str, Any] | None = None  # the last letter written for it and the guard's verdict
 
     # Commands. Each checks TRANSITIONS and records one StatusChanged event.
 
@@ -388,7 +393,7 @@ class Application(Aggregate):
         self._move("withdraw", by, reason=clean_text("reason", reason, max_length=500, required=False))
 
     def record_submission_sent(
-        self, payload: dict, run_id: str, dry_run: bool, applier: str = "", resume_id: UUID | None = None
+        self, payload: dict[str, Any], run_id: str, dry_run: bool, applier: str = "", resume_id: UUID | None = None
     ) -> None:
         """Recorded once per run intent, while submitting: never a second submission for one intent
         (a new intent exists only after a run stopped unsent for a question the candidate then answered)."""
@@ -400,14 +405,14 @@ class Application(Aggregate):
         self._submission_sent(candidate_id=self.candidate_id, payload=payload, run_id=run_id, dry_run=dry_run,
                               applier=applier, resume_id=resume_id)
 
-    def record_run_report(self, run_id: str, run_status: str, error_code: str, evidence: dict) -> None:
+    def record_run_report(self, run_id: str, run_status: str, error_code: str, evidence: dict[str, Any]) -> None:
         """Keep what Skyvern reported about the run sent for this application (not a move)."""
         if self.run_id is not None and run_id != self.run_id:
             raise IllegalTransition("record a run report", f"run {run_id} is not this application's current run")
         self._run_reported(candidate_id=self.candidate_id, run_id=run_id, run_status=run_status,
                            error_code=error_code, evidence=evidence)
 
-    def prepare_submission(self, payload: dict, expires_at: datetime, automation: dict) -> None:
+    def prepare_submission(self, payload: dict[str, Any], expires_at: datetime, automation: dict[str, Any]) -> None:
         """Record what would be sent and wait for the candidate (approve mode)."""
         if not self.can("prepare_submission"):
             raise IllegalTransition("prepare submission", f"the application is {self.status.value}")
@@ -432,22 +437,25 @@ class Application(Aggregate):
         self._move("expire_preparation", Actor.SYSTEM, reason="the approval window passed")
 
     @property
-    def approved_payload(self) -> dict | None:
+    def approved_payload(self) -> dict[str, Any] | None:
         """The payload the candidate approved, if they approved the current preparation."""
         if self.preparation is not None and self.preparation.state == "approved":
             return self.preparation.payload
         return None
 
-    def record_mail(self, kind: str, sender_domain: str, subject: str, interview_at: datetime | None) -> str:
+    def record_mail(self, kind: str, sender_domain: str, subject: str, interview_at: datetime | None,
+                    read_by: str = "rules") -> str:
         """Keep an employer's mail on the timeline (not a move); returns the move it implies if
         that move is open from here ("" otherwise), which the caller applies or leaves proposed."""
         if kind not in MAIL_KINDS:
             raise InvalidValue(f"kind must be one of {', '.join(MAIL_KINDS)}")
+        if read_by not in MAIL_READERS:
+            raise InvalidValue(f"read_by must be one of {', '.join(MAIL_READERS)}")
         action = MAIL_MOVES.get(kind, "")
         proposed = action if action and self.can(action) else ""
         self._mail_received(candidate_id=self.candidate_id, kind=kind, sender_domain=sender_domain[:253],
                             subject=clean_text("subject", subject, max_length=300, required=False),
-                            interview_at=interview_at, proposed=proposed)
+                            interview_at=interview_at, proposed=proposed, read_by=read_by)
         return proposed
 
     def add_note(self, text: str, by: Actor) -> None:
@@ -497,24 +505,26 @@ class Application(Aggregate):
             self.preparation = replace(self.preparation, state=PREPARATION_OUTCOMES[action])
 
     @event(SubmissionPrepared)
-    def _submission_prepared(self, candidate_id: UUID, payload: dict, expires_at: datetime, automation: dict) -> None:
+    def _submission_prepared(
+        self, candidate_id: UUID, payload: dict[str, Any], expires_at: datetime, automation: dict[str, Any]
+    ) -> None:
         self.preparation = Preparation(payload, expires_at, automation)
 
     @event(SubmissionSent)
     def _submission_sent(
-        self, candidate_id: UUID, payload: dict, run_id: str, dry_run: bool, applier: str, resume_id: UUID | None
+        self, candidate_id: UUID, payload: dict[str, Any], run_id: str, dry_run: bool, applier: str, resume_id: UUID | None
     ) -> None:
         self.run_id = run_id or None
         self.dry_run = dry_run
         self.applier = applier
 
     @event(RunReported)
-    def _run_reported(self, candidate_id: UUID, run_id: str, run_status: str, error_code: str, evidence: dict) -> None:
+    def _run_reported(self, candidate_id: UUID, run_id: str, run_status: str, error_code: str, evidence: dict[str, Any]) -> None:
         self.run_report = {"run_id": run_id, "run_status": run_status, "error_code": error_code}
 
     @event(MailReceived)
     def _mail_received(self, candidate_id: UUID, kind: str, sender_domain: str, subject: str,
-                       interview_at: datetime | None, proposed: str) -> None:
+                       interview_at: datetime | None, proposed: str, read_by: str = "rules") -> None:
         self.mail_proposal = (proposed, interview_at) if proposed else None
 
     @event(SendSkipped)
@@ -522,7 +532,9 @@ class Application(Aggregate):
         self.skip_reason = skip_reason
 
     @event(CoverLetterReviewed)
-    def _cover_letter_reviewed(self, candidate_id: UUID, letter: str, passed: bool, invented: list, model: str) -> None:
+    def _cover_letter_reviewed(
+        self, candidate_id: UUID, letter: str, passed: bool, invented: list[dict[str, str]], model: str
+    ) -> None:
         self.cover_letter = {"letter": letter, "passed": passed, "invented": invented, "model": model}
 
     @event(NoteAdded)

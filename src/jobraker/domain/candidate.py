@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
 from jobraker.domain.automation import (
     DEFAULT_STRATEGY,
+    LEVEL_NAMES,
     MAX_DAILY_CAP,  # noqa: F401  (re-exported: the API and tests read it here)
     SENDING_MODES,
-    LEVEL_NAMES,
     STRATEGIES,
     check_company_limit,
     check_daily_cap,
@@ -22,7 +22,7 @@ from jobraker.domain.automation import (
 )
 from jobraker.domain.errors import IllegalTransition, InvalidValue
 from jobraker.domain.iso_codes import known_country, known_currency
-from jobraker.domain.personal import ERASED, Personal
+from jobraker.domain.personal import ERASED, Erased, Personal
 from jobraker.domain.rules import clean_text
 
 REMOTE_CHOICES = ("onsite", "hybrid", "remote", "any")
@@ -35,6 +35,8 @@ MAX_RADIUS_KM = 500
 UNVERIFIED = "the e-mail address is not verified yet (open the link sent to it)"
 # Before automation modes, auto-apply's own defaults; old events that kept them have no override.
 LEGACY_MIN_SCORE, LEGACY_DAILY_CAP = 70, 10
+
+T = TypeVar("T")
 
 
 def _choice(field_name: str, value: str, choices: tuple[str, ...]) -> str:
@@ -158,28 +160,28 @@ class AutoApplySettings:
         }
 
 
-def _or(override: Any, default: Any) -> Any:
+def _or(override: T | None, default: T) -> T:
     return default if override is None else override
 
 
 @dataclass(frozen=True)
 class Resume:
     id: UUID
-    filename: str
+    filename: str | Erased  # personal: ERASED when replayed after the candidate's key is destroyed
     content_type: str
     size: int
-    text: str
+    text: str | Erased  # personal, likewise
 
 
 @dataclass
 class Consent:
-    version: str
+    version: str | Erased  # ERASED once the candidate is erased
     given: bool
 
 
-def _restore(cls: type, value: Any) -> Any:
+def _restore(cls: type[T], value: dict[str, Any] | Erased) -> T | Erased:
     """A value object from its stored dict; erased personal data restores as ERASED."""
-    if value is ERASED:
+    if isinstance(value, Erased):  # ERASED is Erased's only instance
         return ERASED
     return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in value.items()})
 
@@ -210,10 +212,10 @@ class Candidate(Aggregate):
         e-mail (the registration's answer says nothing about it)."""
 
     class ProfileChanged(Aggregate.Event):
-        profile: Personal[dict]
+        profile: Personal[dict[str, Any]]
 
     class PreferencesChanged(Aggregate.Event):
-        preferences: Personal[dict]
+        preferences: Personal[dict[str, Any]]
 
     class ConsentGiven(Aggregate.Event):
         kind: str
@@ -289,13 +291,16 @@ class Candidate(Aggregate):
         )
 
     @event(Registered)
-    def __init__(self, id: UUID, email: str, name: str, password_hash: str, address_verified: bool = False) -> None:
-        self.email = email
-        self.name = name
-        self.password_hash = password_hash
+    def __init__(
+        self, id: UUID, email: str | Erased, name: str | Erased, password_hash: str | Erased, address_verified: bool = False
+    ) -> None:
+        # Personal data: each reads as ERASED once the candidate is erased.
+        self.email: str | Erased = email
+        self.name: str | Erased = name
+        self.password_hash: str | Erased = password_hash
         self.address_verified = address_verified
-        self.profile: Profile = Profile()
-        self.preferences: Preferences = Preferences()
+        self.profile: Profile | Erased = Profile()
+        self.preferences: Preferences | Erased = Preferences()
         self.consents: dict[str, Consent] = {}
         self.auto_apply = AutoApplySettings()
         self.resume: Resume | None = None
@@ -408,15 +413,15 @@ class Candidate(Aggregate):
         pass
 
     @event(ProfileChanged)
-    def _profile_changed(self, profile: dict) -> None:
+    def _profile_changed(self, profile: dict[str, Any] | Erased) -> None:
         self.profile = _restore(Profile, profile)
 
     @event(PreferencesChanged)
-    def _preferences_changed(self, preferences: dict) -> None:
+    def _preferences_changed(self, preferences: dict[str, Any] | Erased) -> None:
         self.preferences = _restore(Preferences, preferences)
 
     @event(ConsentGiven)
-    def _consent_given(self, kind: str, version: str) -> None:
+    def _consent_given(self, kind: str, version: str | Erased) -> None:
         self.consents[kind] = Consent(version=version, given=True)
 
     @event(ConsentWithdrawn)
@@ -436,7 +441,9 @@ class Candidate(Aggregate):
         )
 
     @event(ResumeUploaded)
-    def _resume_uploaded(self, resume_id: UUID, filename: str, content_type: str, size: int, text: str) -> None:
+    def _resume_uploaded(
+        self, resume_id: UUID, filename: str | Erased, content_type: str, size: int, text: str | Erased
+    ) -> None:
         self.resume = Resume(resume_id, filename, content_type, size, text)
 
     @event(ResumeDeleted)

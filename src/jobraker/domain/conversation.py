@@ -17,7 +17,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from jobraker.domain.errors import IllegalTransition, InvalidValue
-from jobraker.domain.personal import ERASED, Personal
+from jobraker.domain.personal import ERASED, Erased, Personal
 from jobraker.domain.rules import clean_text
 
 MAX_CONTENT = 20_000
@@ -85,7 +85,7 @@ class Conversation(Aggregate):
         candidate_id: UUID
         speaker: str
         content: Personal[str]
-        tool_calls: Personal[list]  # arguments can quote the candidate, so they are sealed too
+        tool_calls: Personal[list[dict[str, str]]]  # arguments can quote the candidate, so they are sealed too
         tool_call_id: str
 
     class ChangeProposed(Aggregate.Event):
@@ -93,7 +93,7 @@ class Conversation(Aggregate):
 
         candidate_id: UUID
         proposal_id: UUID
-        changes: Personal[dict]
+        changes: Personal[dict[str, Any]]
 
     class ProposalConfirmed(Aggregate.Event):
         proposal_id: UUID
@@ -214,7 +214,10 @@ class Conversation(Aggregate):
     # Events applied (also on replay: no checks here).
 
     @event(MessagePosted)
-    def _message_posted(self, candidate_id: UUID, speaker: str, content: str, tool_calls: list, tool_call_id: str) -> None:
+    def _message_posted(
+        self, candidate_id: UUID, speaker: str, content: str | Erased, tool_calls: list[dict[str, str]] | Erased,
+        tool_call_id: str,
+    ) -> None:
         calls = _tool_calls(tool_calls)
         self.messages.append(
             Message(len(self.messages), Speaker(speaker), content, calls, tool_call_id)
@@ -223,7 +226,7 @@ class Conversation(Aggregate):
         self.open_calls.update({call.id: call.name for call in calls})
 
     @event(ChangeProposed)
-    def _change_proposed(self, candidate_id: UUID, proposal_id: UUID, changes: dict) -> None:
+    def _change_proposed(self, candidate_id: UUID, proposal_id: UUID, changes: dict[str, Any] | Erased) -> None:
         self.proposals[proposal_id] = Proposal(proposal_id, changes, ProposalStatus.PENDING)
 
     @event(ProposalConfirmed)

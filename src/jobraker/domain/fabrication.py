@@ -15,6 +15,7 @@ title being applied to may be named (the letter is addressed to them), never oth
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 KINDS = ("employer", "title", "degree", "certification", "skill", "years")
@@ -140,7 +141,7 @@ def _skills(letter: str) -> list[str]:
     return [f if f in SKILLS else f.rstrip(".") for f in found]
 
 
-def check_letter(letter: str, candidate_texts: list[str], addressed_to: list[str] = ()) -> Verdict:
+def check_letter(letter: str, candidate_texts: list[str], addressed_to: Iterable[str] = ()) -> Verdict:
     """Refuse the letter if any claim is not in the candidate's own data (``candidate_texts``:
     headline, skills, resume text…). ``addressed_to``: the employer and job title applied to,
     which the letter may name (as whom it addresses, not as the candidate's past)."""

@@ -29,7 +29,7 @@ MUTABLE_FIELDS = (
 )
 MAX_AREA_NAMES = 10
 # What a listing posted before version 3 of ``Job.Posted`` carries for the fields it added.
-NO_PLACE_DETAIL = {"location_area": [], "latitude": None, "longitude": None}
+NO_PLACE_DETAIL: dict[str, list[str] | None] = {"location_area": [], "latitude": None, "longitude": None}
 
 
 def job_id(source: str, external_id: str) -> UUID:
@@ -124,7 +124,7 @@ class Job(Aggregate):
         contract_time: str
         remote: bool
         posted_at: datetime | None
-        location_area: list
+        location_area: list[str]
         latitude: float | None
         longitude: float | None
 
@@ -156,7 +156,7 @@ class Job(Aggregate):
             aggregate.owner_id = self.candidate_id
 
     class Changed(Aggregate.Event):
-        changes: dict
+        changes: dict[str, Any]
 
     class DuplicateLinked(Aggregate.Event):
         """This listing is another posting of ``canonical_id``'s job (domain/listing_identity.py):
@@ -212,7 +212,7 @@ class Job(Aggregate):
         self, source: str, external_id: str, title: str, company: str, location: str, country: str,
         description: str, url: str, salary_min: float | None, salary_max: float | None,
         salary_currency: str, salary_is_predicted: bool, contract_type: str, contract_time: str,
-        remote: bool, posted_at: datetime | None, location_area: list | None = None,
+        remote: bool, posted_at: datetime | None, location_area: list[str] | None = None,
         latitude: float | None = None, longitude: float | None = None,
     ) -> None:
         self.source, self.external_id = source, external_id
@@ -259,7 +259,7 @@ class Job(Aggregate):
             self._expired(reason=clean_text("reason", reason, max_length=300, required=False))
 
     @event(Changed)
-    def _changed(self, changes: dict) -> None:
+    def _changed(self, changes: dict[str, Any]) -> None:
         for name, value in changes.items():
             setattr(self, name, value)
 

@@ -73,11 +73,11 @@ def fingerprint(company: str, title: str, location: str, description: str) -> Fi
     return Fingerprint(company_key(company), title_tokens(title), town_key(location), shingles(description))
 
 
-def jaccard(a: frozenset, b: frozenset) -> float:
+def jaccard(a: frozenset[object], b: frozenset[object]) -> float:
     return len(a & b) / len(a | b) if a or b else 1.0
 
 
-def containment(a: frozenset, b: frozenset) -> float:
+def containment(a: frozenset[object], b: frozenset[object]) -> float:
     """How much of the shorter text the longer one holds: one source often cuts the description
     (Adzuna sends a snippet) or wraps it in its own boilerplate."""
     return len(a & b) / min(len(a), len(b)) if a and b else 0.0

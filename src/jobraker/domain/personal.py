@@ -14,7 +14,7 @@ application do with ``candidate_id``.
 from __future__ import annotations
 
 import typing
-from functools import lru_cache
+from functools import cache
 from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
@@ -54,7 +54,7 @@ class Erased:
 ERASED = Erased()
 
 
-@lru_cache(maxsize=None)
+@cache
 def personal_fields(event_class: type) -> tuple[str, ...]:
     """Names of the fields an event class declares personal, in declaration order."""
     hints = typing.get_type_hints(event_class, include_extras=True)
@@ -67,5 +67,6 @@ def personal_fields(event_class: type) -> tuple[str, ...]:
 
 def data_subject(event: Any) -> UUID:
     """The candidate whose personal data this event holds (declared on the event class)."""
-    return getattr(event, getattr(type(event), "data_subject_field", "originator_id"))
+    subject: UUID = getattr(event, getattr(type(event), "data_subject_field", "originator_id"))
+    return subject
 

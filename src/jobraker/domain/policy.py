@@ -16,7 +16,7 @@ from typing import Any
 
 from jobraker.domain.automation import PACING_WINDOW
 from jobraker.domain.candidate import Candidate
-from jobraker.domain.personal import ERASED
+from jobraker.domain.personal import Erased
 
 NOTHING, PREPARE, QUEUE = "none", "prepare", "queue"
 
@@ -66,7 +66,7 @@ def auto_apply_decision(
         return skip("no auto-apply consent", "no_consent")
     if score < settings.min_score:
         return skip(f"score {score} is below the threshold {settings.min_score}", "below_score")
-    excluded = () if candidate.preferences is ERASED else candidate.preferences.excluded_companies
+    excluded = () if isinstance(candidate.preferences, Erased) else candidate.preferences.excluded_companies
     if company.strip().lower() in {c.lower() for c in excluded}:
         return skip(f"{company} is excluded", "excluded_company")
     if settings.strict_filters and automation["soft_misses"]:

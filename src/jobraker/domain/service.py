@@ -7,27 +7,28 @@ ask a later read to wait until the projections have caught up with it.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
-from uuid import UUID, uuid4
-
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.application import Application as EventSourcedApplication
+from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
 from jobraker.domain.access import DataAccess
-from jobraker.domain.operations import StaffAction
+from jobraker.domain.alert import AlertCriteria, JobAlert, criteria_fields
 from jobraker.domain.answers import CUSTOM, AnswerBank, answer_bank_id, question_of
 from jobraker.domain.application import Actor, Application, Status, application_id
 from jobraker.domain.candidate import UNVERIFIED, Candidate
 from jobraker.domain.errors import DomainError, IllegalTransition, InvalidValue
 from jobraker.domain.job import Job, job_id
 from jobraker.domain.notification import Notification
-from jobraker.domain.alert import AlertCriteria, JobAlert
 from jobraker.domain.notification_settings import NotificationSettings, notification_settings_id
+from jobraker.domain.operations import StaffAction
 from jobraker.domain.pacing import CompanyPacing, pacing_id
+from jobraker.domain.personal import Erased
 from jobraker.domain.policy import NOTHING, Decision, auto_apply_decision
 
 # What a candidate may do to their own application; the rest is Jobraker's to do.
@@ -39,6 +40,9 @@ SYSTEM_ACTIONS = frozenset(
     {"queue", "start_submission", "record_submitted", "record_failure", "requeue", "flag_for_review"}
     | {"record_unverified"}
 )
+
+A = TypeVar("A", bound=Aggregate)
+T = TypeVar("T")
 
 # Candidate ids registered before ids were random were uuid5 in this namespace (of a keyed
 # digest of the address); those candidates keep them. New ids are uuid4, unrelated to anything.
@@ -103,14 +107,14 @@ class Jobraker(EventSourcedApplication[UUID]):
     def change_profile(self, candidate_id: UUID, changes: dict[str, Any], expected_version: int | None = None) -> int:
         return self._update(
             candidate_id, expected_version,
-            lambda c: c.change_profile(replace(c.profile, **_tuples(changes))),
+            lambda c: c.change_profile(replace(_editable(c.profile), **_tuples(changes))),
             kind=Candidate,
         )
 
     def change_preferences(self, candidate_id: UUID, changes: dict[str, Any], expected_version: int | None = None) -> int:
         return self._update(
             candidate_id, expected_version,
-            lambda c: c.change_preferences(replace(c.preferences, **_tuples(changes))),
+            lambda c: c.change_preferences(replace(_editable(c.preferences), **_tuples(changes))),
             kind=Candidate,
         )
 
@@ -248,7 +252,7 @@ class Jobraker(EventSourcedApplication[UUID]):
         ``prepare`` building the payload and its expiry), counted against the company limit;
         or, when nothing is sent, record why (``SendSkipped``). Matching the same job again
         records nothing (one application per candidate and job)."""
-        now = now or datetime.now(timezone.utc)
+        now = now or datetime.now(UTC)
         for _ in range(3):  # a lost race for the company's count decides again on the fresh count
             candidate = self.get_candidate(candidate_id)
             job = self.get_listing(jid)
@@ -282,7 +286,7 @@ class Jobraker(EventSourcedApplication[UUID]):
         queued for the usual at-most-once submission in full mode, prepared for their approval
         in approve mode. Refused unless they may send (mode, consent, verified address) and the
         job is a live listing (never a job they track themselves)."""
-        now = now or datetime.now(timezone.utc)
+        now = now or datetime.now(UTC)
         for _ in range(3):
             application = self.get_application(aid)
             if application.candidate_id != candidate_id:
@@ -307,7 +311,7 @@ class Jobraker(EventSourcedApplication[UUID]):
         candidate, job = self._may_apply_now(candidate_id, jid)
         details = {**explanation, "decision": "the candidate asked Jobraker to apply now"}
         application = Application.choose(candidate_id, jid, score, model, details)
-        pacing = self._ready_to_send(application, candidate, job, prepare, now or datetime.now(timezone.utc))
+        pacing = self._ready_to_send(application, candidate, job, prepare, now or datetime.now(UTC))
         try:
             return aid, self._save(application, pacing)
         except IntegrityError:  # made at this moment by a match or a second request: apply to that one
@@ -491,7 +495,7 @@ class Jobraker(EventSourcedApplication[UUID]):
 
         def change(alert: JobAlert) -> None:
             self.get_alert(alert_id, candidate_id)  # ownership, checked on the state being changed
-            merged = None if criteria is None else AlertCriteria.from_dict({**alert.criteria.as_dict(), **criteria})
+            merged = None if criteria is None else AlertCriteria.from_dict({**criteria_fields(alert.criteria), **criteria})
             alert.change(name=changes.get("name"), criteria=merged, frequency=changes.get("frequency"))
 
         return self._update(alert_id, expected_version, change, kind=JobAlert)
@@ -549,11 +553,11 @@ class Jobraker(EventSourcedApplication[UUID]):
 
     # Plumbing.
 
-    def _get(self, aggregate_id: UUID, *, kind: type[Any]) -> Any:
+    def _get(self, aggregate_id: UUID, *, kind: type[A]) -> A:
         """The aggregate of this kind. An id of another kind is not found either: ids come from
         clients, and one of another aggregate must answer exactly as an unknown one."""
         try:
-            aggregate = self.repository.get(aggregate_id)
+            aggregate: Aggregate = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             raise NotFound(aggregate_id) from None
         if not isinstance(aggregate, kind):
@@ -561,7 +565,7 @@ class Jobraker(EventSourcedApplication[UUID]):
         return aggregate
 
     def _update(
-        self, aggregate_id: UUID, expected_version: int | None, command: Callable[[Any], None], *, kind: type[Any]
+        self, aggregate_id: UUID, expected_version: int | None, command: Callable[[A], None], *, kind: type[A]
     ) -> int:
         """Load, check the caller's version, run the command, save; retry a lost race once
         when the caller gave no version (the command re-runs on the fresh state)."""
@@ -660,6 +664,13 @@ def legacy_automation_changes(changes: dict[str, Any]) -> dict[str, Any]:
     if "enabled" in changes:
         translated["mode"] = "full" if changes["enabled"] else "off"
     return translated
+
+
+def _editable(value: T | Erased) -> T:
+    """A candidate's profile or preferences, to change. An erased candidate has none."""
+    if isinstance(value, Erased):
+        raise IllegalTransition("change what the candidate wants", "the candidate is erased")
+    return value
 
 
 def _tuples(changes: dict[str, Any]) -> dict[str, Any]:

@@ -13,8 +13,10 @@ re-read) looks back ``LOOKBACK_DAYS`` only.
 
 A message about one of the candidate's applications (inbox/matching.py) is classified
 (inbox/classify.py) and recorded on it as ``Application.MailReceived``: sender domain, class,
-subject line, interview date; never the body. In full automation the move it implies is
-applied at once; otherwise it stays proposed on the timeline for the candidate to confirm."""
+subject line, interview date; never the body. A mail the rules call "other" goes to the chat
+model, when one is configured, for a second opinion (inbox/second_opinion.py). In full
+automation the move the rules' reading implies is applied at once; a model's reading, and any
+reading outside full automation, stays proposed on the timeline for the candidate to confirm."""
 
 from __future__ import annotations
 
@@ -44,6 +46,7 @@ from jobraker.inbox.classify import classify
 from jobraker.inbox.mailboxes import Connection, check_connection, connection_of
 from jobraker.inbox.matching import Candidacy, best_match
 from jobraker.inbox.models import Mailbox, SeenMessage
+from jobraker.inbox.second_opinion import Completes, mail_model, second_opinion
 from jobraker.projections.models import ApplicationRecord
 
 log = structlog.get_logger(__name__)
@@ -139,14 +142,19 @@ def _read_new(jobraker, imap: imaplib.IMAP4, mailbox: Mailbox) -> PollResult:  #
     uids = _new_uids(imap, mailbox.last_uid)[:BATCH]
     candidacies = candidacies_of(jobraker, mailbox.candidate_id) if uids else []
     counts = {"read": 0, "recorded": 0, "duplicates": 0, "unmatched": 0, "unreadable": 0}
-    for uid in uids:
-        status, data = imap.uid("FETCH", str(uid), "(BODY.PEEK[])")
-        raw = next((part[1] for part in data if isinstance(part, tuple)), None) if status == "OK" else None
-        if raw is not None:
-            counts[handle_message(jobraker, mailbox.candidate_id, raw, candidacies)] += 1
-            counts["read"] += 1
-        # Progress is kept per message: a connection lost midway resumes after the last one handled.
-        Mailbox.objects.filter(pk=mailbox.pk).update(last_uid=uid, messages_read=mailbox.messages_read + counts["read"])
+    model = mail_model() if uids else None
+    try:
+        for uid in uids:
+            status, data = imap.uid("FETCH", str(uid), "(BODY.PEEK[])")
+            raw = next((part[1] for part in data if isinstance(part, tuple)), None) if status == "OK" else None
+            if raw is not None:
+                counts[handle_message(jobraker, mailbox.candidate_id, raw, candidacies, model)] += 1
+                counts["read"] += 1
+            # Progress is kept per message: a connection lost midway resumes after the last one handled.
+            Mailbox.objects.filter(pk=mailbox.pk).update(last_uid=uid, messages_read=mailbox.messages_read + counts["read"])
+    finally:
+        if model is not None:
+            model.close()
     log.info("mailbox_polled", candidate_id=str(mailbox.candidate_id), uidvalidity_changed=changed, **counts)
     return PollResult(uidvalidity_changed=changed, **counts)
 
@@ -163,8 +171,10 @@ def _new_uids(imap: imaplib.IMAP4, last_uid: int) -> list[int]:
     return sorted(uid for uid in map(int, (data[0] or b"").split()) if uid > last_uid)
 
 
-def handle_message(jobraker, candidate_id: UUID, raw: bytes, candidacies: list[Candidacy]) -> str:  # type: ignore[no-untyped-def]
-    """Record one message; returns "recorded", "duplicates", "unmatched" or "unreadable"."""
+def handle_message(jobraker, candidate_id: UUID, raw: bytes, candidacies: list[Candidacy],  # type: ignore[no-untyped-def]
+                   model: Completes | None = None) -> str:
+    """Record one message; returns "recorded", "duplicates", "unmatched" or "unreadable".
+    With a ``model``, a mail the rules call "other" gets its second opinion."""
     message = message_from_bytes(raw, policy=policy.default)
     digest = message_digest(candidate_id, message, raw)
     try:
@@ -173,7 +183,7 @@ def handle_message(jobraker, candidate_id: UUID, raw: bytes, candidacies: list[C
     except IntegrityError:
         return "duplicates"
     try:
-        outcome = _record(jobraker, candidate_id, message, candidacies)
+        outcome = _record(jobraker, candidate_id, message, candidacies, model)
     except UNREADABLE:
         # A mail the parser or the rules cannot take would stop every later poll at its UID:
         # it stays marked as seen, and only its kind says so.
@@ -196,24 +206,31 @@ def message_digest(candidate_id: UUID, message: EmailMessage, raw: bytes) -> str
     return hmac.new(key, b"inbox:" + str(candidate_id).encode() + b":" + identity, hashlib.sha256).hexdigest()
 
 
-def _record(jobraker, candidate_id: UUID, message: EmailMessage, candidacies: list[Candidacy]) -> tuple[UUID, str] | None:  # type: ignore[no-untyped-def]
+def _record(jobraker, candidate_id: UUID, message: EmailMessage, candidacies: list[Candidacy],  # type: ignore[no-untyped-def]
+            model: Completes | None) -> tuple[UUID, str] | None:
     sender_domain = parseaddr(str(message.get("From", "")))[1].rpartition("@")[2].lower().strip(">. ")
     subject = _clean_subject(str(message.get("Subject", "")))
     body = _plain_body(message)
     application_id = best_match(candidacies, sender_domain, subject, body)
     if application_id is None:
         return None
-    verdict = classify(subject, body)
+    verdict, read_by = classify(subject, body), "rules"
+    if verdict.kind == "other" and model is not None:
+        opinion = second_opinion(model, subject, body)
+        if opinion is not None and opinion.kind != "other":
+            verdict, read_by = opinion, "model"
     application: Application = jobraker.get_application(application_id)
-    proposed = application.record_mail(verdict.kind, sender_domain, subject, verdict.interview_at)
+    proposed = application.record_mail(verdict.kind, sender_domain, subject, verdict.interview_at, read_by=read_by)
     applied = False
-    if proposed and _full_automation(jobraker, candidate_id) and (proposed != "schedule_interview" or verdict.interview_at):
+    # Only the rules' reading moves an application by itself: a model can be talked into anything by the mail.
+    automatic = read_by == "rules" and _full_automation(jobraker, candidate_id)
+    if proposed and automatic and (proposed != "schedule_interview" or verdict.interview_at):
         applied = _apply(application, proposed, verdict.interview_at)
     jobraker.save(application)
     if proposed and not applied:
-        _propose(jobraker, application, proposed, verdict.interview_at)
+        _propose(jobraker, application, proposed, verdict.interview_at, read_by)
     log.info("mail_recorded", candidate_id=str(candidate_id), application_id=str(application_id), kind=verdict.kind,
-             proposed=proposed, applied=applied)
+             read_by=read_by, proposed=proposed, applied=applied)
     return application_id, verdict.kind
 
 
@@ -237,12 +254,14 @@ PROPOSALS = {
 }
 
 
-def _propose(jobraker, application: Application, action: str, interview_at: datetime | None) -> None:  # type: ignore[no-untyped-def]
+def _propose(jobraker, application: Application, action: str, interview_at: datetime | None,  # type: ignore[no-untyped-def]
+             read_by: str) -> None:
     """Tell the candidate what the mail proposes; one POST to the transitions endpoint confirms it.
     Once per recorded mail (the cause names the application's version)."""
     job = jobraker.get_job(application.job_id)
     when = f" on {interview_at:%Y-%m-%d %H:%M} UTC" if interview_at else ""
-    message = (f"An employer wrote about your application to {job.title} at {job.company}: {PROPOSALS[action]}{when}. "
+    reader = " (as the chat model read it: check the mail)" if read_by == "model" else ""
+    message = (f"An employer wrote about your application to {job.title} at {job.company}: {PROPOSALS[action]}{when}{reader}. "
                f"Confirm on the application page (action {action}) and Jobraker moves it.")
     jobraker.send_notification(f"mail:{application.id}:{application.version}", application.candidate_id,
                                "application_mail", message, link=f"/api/v1/applications/{application.id}")

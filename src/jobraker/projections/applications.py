@@ -177,7 +177,7 @@ class TimelineProjection(Projection):
     @process.register
     def _mail_received(self, event: Application.MailReceived, position: int) -> None:
         sealed = {"sender_domain": event.sender_domain, "subject": event.subject}
-        detail = {"kind": event.kind, "proposed": event.proposed or None,
+        detail = {"kind": event.kind, "read_by": event.read_by, "proposed": event.proposed or None,
                   "interview_at": event.interview_at.isoformat() if event.interview_at else None,
                   **{name: None if value is ERASED else value for name, value in sealed.items()}}
         self._entry(event, action="mail", status="", by="system", detail=detail)

@@ -15,7 +15,8 @@ from jobraker.appliers.models import SkyvernFile
 from jobraker.config import get_settings
 
 CHAT_MODEL_RECEIVED = ("what you wrote to the chat assistant and what its tools read for you, as the Conversation "
-                       "events show, sent to the configured chat model")
+                       "events show, and the employers' mails from your inbox that the rules could not place "
+                       "(read_by: model on the application's timeline), sent to the configured chat model")
 NO_DELETION_OFFERED = "not requested: an OpenAI-compatible API offers no deletion of what one person sent"
 
 

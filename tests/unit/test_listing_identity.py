@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from jobraker.domain.listing_identity import fingerprint, preferred, same_job, similarity, title_tokens
+from jobraker.domain.listing_identity import fingerprint, same_job, similarity, title_tokens
 from jobraker.sources.adzuna_models import AdzunaSearchResults
 
 CAPTURES = Path(__file__).resolve().parents[2] / "bench" / "data" / "adzuna_captures"
@@ -49,7 +49,3 @@ def test_a_different_company_is_never_the_same_job():
 
 def test_titles_fold_abbreviations_and_noise():
     assert title_tokens("Sr. Software Dev (m/w/d) - Remote") == title_tokens("Senior Software Developer")
-
-
-def test_the_employers_board_is_preferred_for_applying():
-    assert preferred("adzuna", "greenhouse") == 1 and preferred("lever", "adzuna") == -1 and preferred("adzuna", "adzuna") == 0

@@ -8,11 +8,9 @@ from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
 
-from jobraker.domain.application import Actor, Status
+from jobraker.domain.application import NOT_YET_SENT, Actor
 from jobraker.domain.errors import DomainError
 from jobraker.domain.service import Jobraker
-
-WAITING = (Status.MATCHED, Status.SHORTLISTED, Status.PENDING_APPROVAL, Status.QUEUED, Status.FAILED, Status.NEEDS_INPUT)
 
 
 def withdraw_for_expired_listing(jobraker: Jobraker, job_id: UUID) -> list[UUID]:
@@ -24,10 +22,10 @@ def withdraw_for_expired_listing(jobraker: Jobraker, job_id: UUID) -> list[UUID]
         return []
     reason = f"The listing expired{': ' + job.expired_because if job.expired_because else ''}"
     withdrawn = []
-    waiting = ApplicationRecord.objects.filter(job_id=job_id, status__in=[s.value for s in WAITING])
+    waiting = ApplicationRecord.objects.filter(job_id=job_id, status__in=[s.value for s in NOT_YET_SENT])
     for application_id in waiting.values_list("id", flat=True):
         application = jobraker.get_application(application_id)
-        if application.status not in WAITING:
+        if application.status not in NOT_YET_SENT:
             continue  # moved on since the read model was written
         try:
             application.withdraw(Actor.SYSTEM, reason=reason)

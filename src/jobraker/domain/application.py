@@ -90,6 +90,9 @@ TRANSITIONS: dict[str, tuple[frozenset[Status], Status]] = {
     ),
 }
 TERMINAL = frozenset({S.REJECTED, S.WITHDRAWN})
+# Not sent to an employer, and not on its way now (SUBMITTING is): withdrawn when the listing
+# expires (appliers/expired_listings.py) or the candidate is erased (privacy/erasure.py).
+NOT_YET_SENT = frozenset({S.MATCHED, S.SHORTLISTED, S.PENDING_APPROVAL, S.QUEUED, S.FAILED, S.NEEDS_INPUT})
 # What an employer's mail can be (inbox/classify.py), and the move each kind implies.
 MAIL_KINDS = ("confirmation", "rejection", "interview", "offer", "other")
 MAIL_READERS = ("rules", "model")  # who read what a mail says (inbox/classify.py, inbox/second_opinion.py)

@@ -97,9 +97,3 @@ def similarity(a: Fingerprint, b: Fingerprint) -> float:
 
 def same_job(a: Fingerprint, b: Fingerprint) -> bool:
     return similarity(a, b) >= SAME_JOB
-
-
-def preferred(source_a: str, source_b: str) -> int:
-    """-1 when the first listing's link is better for applying, 1 when the second's, 0 if equal."""
-    a, b = source_a in EMPLOYER_BOARDS, source_b in EMPLOYER_BOARDS
-    return (b - a) if a != b else 0

@@ -20,14 +20,12 @@ import structlog
 
 from jobraker.appliers.factory import skyvern_applier
 from jobraker.appliers.files import forget_candidate_files
-from jobraker.domain.application import Actor, Application, Status
+from jobraker.domain.application import NOT_YET_SENT, Actor, Application
 from jobraker.eventstore.app import EncryptedJobraker
 from jobraker.privacy.leftovers import forget_leftovers
 from jobraker.privacy.streams import streams_started_for
 
 log = structlog.get_logger(__name__)
-
-PENDING = (Status.MATCHED, Status.SHORTLISTED, Status.QUEUED, Status.FAILED, Status.NEEDS_INPUT)
 
 
 def erase_candidate(jobraker: EncryptedJobraker, candidate_id: UUID, by: str) -> int:
@@ -51,7 +49,7 @@ def _withdraw_pending(jobraker: EncryptedJobraker, application_ids: list[UUID]) 
     withdrawn = 0
     for application_id in application_ids:
         application: Application = jobraker.get_application(application_id)
-        if application.status in PENDING:
+        if application.status in NOT_YET_SENT:
             application.withdraw(Actor.SYSTEM)
             jobraker.save(application)
             withdrawn += 1

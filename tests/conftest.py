@@ -70,8 +70,10 @@ def _point_django_at_this_run(redis_url: str) -> None:
     settings.CACHES["default"]["LOCATION"] = redis_url
     secret_key = get_settings().secret_key
     if secret_key is not None and secret_key.get_secret_value() != settings.SECRET_KEY:
+        # SIMPLE_JWT is the very dict simplejwt's settings read; a value it already read is
+        # cached on the instance and read again once dropped.
         settings.SECRET_KEY = settings.SIMPLE_JWT["SIGNING_KEY"] = secret_key.get_secret_value()
-        jwt_settings.reload()
+        jwt_settings.__dict__.pop("SIGNING_KEY", None)
         assert "rest_framework_simplejwt.state" not in sys.modules, "its token backend kept the old key"
 
 

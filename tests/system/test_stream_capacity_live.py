@@ -105,5 +105,7 @@ def test_health_stays_fast_while_streams_and_anonymous_waits_press(live_projecto
     # Threads stay free: with streams holding every thread (before the caps) the typical probe
     # waited ~21 s. What remains in the tail is one worker process's CPU queue during bursts of
     # refused and anonymous requests on a shared machine (see docs/security.md for the figures).
-    assert statistics.median(latencies) < 250
-    assert p99(latencies) < 5000
+    # Bounds grow with the idle figures of the same run, so another test run sharing the cores
+    # (pytest -n 2) moves both alike; either stays far below the ~21 s the caps prevent.
+    assert statistics.median(latencies) < max(250, 20 * statistics.median(idle))
+    assert p99(latencies) < max(5000, 20 * p99(idle))

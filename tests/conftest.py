@@ -390,6 +390,8 @@ def dramatiq_worker(services):  # type: ignore[no-untyped-def]
     from jobraker.workers.broker import broker
 
     the_broker = broker()
+    # A retry another test left delayed (backoff of minutes) would hold up this test's join().
+    the_broker.flush_all()
     worker = Worker(the_broker, worker_threads=2, worker_timeout=100)
     worker.start()
     yield the_broker

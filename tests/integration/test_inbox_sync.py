@@ -180,7 +180,7 @@ def test_the_timeline_shows_the_mail_and_its_proposal(jobraker, projector, dovec
     poll_mailbox(jobraker, candidate_id)
     projector.catch_up()
     entry = TimelineEntry.objects.get(aggregate_id=application_id, action="mail")
-    assert entry.detail == {"kind": "interview", "proposed": "schedule_interview", "interview_at": "2026-12-14T14:30:00+00:00",
+    assert entry.detail == {"kind": "interview", "read_by": "rules", "proposed": "schedule_interview", "interview_at": "2026-12-14T14:30:00+00:00",
                             "sender_domain": "initech.example", "subject": INVITATION[0]}
 
 

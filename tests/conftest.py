@@ -15,6 +15,7 @@ import shutil
 import sys
 import tempfile
 import threading
+import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
@@ -174,13 +175,10 @@ def _copy_as_template() -> None:
     _state["template"] = template
 
 
-@pytest.fixture
-def own_database(django_db_setup, no_live_projector):  # type: ignore[no-untyped-def]
-    """A database of the test's own, copied from the migrated empty one (CREATE DATABASE …
-    TEMPLATE), for tests that replay the whole log (rebuilds): on the shared database their time
-    grew with every earlier test's events. The settings, Django's connection and the event store
-    point at it for the test (request it before ``jobraker`` and ``projector``); the session's
-    live projector is paused meanwhile."""
+@contextmanager
+def _database_of_its_own():  # type: ignore[no-untyped-def]
+    """A database copied from the migrated empty one (CREATE DATABASE … TEMPLATE): the settings,
+    Django's connection, the event store and a running live projector point at it meanwhile."""
     name = f"{_state['dbname']}_own_{uuid.uuid4().hex[:6]}"
     with psycopg.connect(_state["server_url"], autocommit=True) as conn:
         conn.execute(
@@ -198,6 +196,25 @@ def own_database(django_db_setup, no_live_projector):  # type: ignore[no-untyped
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
+@pytest.fixture
+def own_database(django_db_setup, no_live_projector):  # type: ignore[no-untyped-def]
+    """A database of the test's own, for tests that replay the whole log (rebuilds): on the
+    shared database their time grew with every earlier test's events. Request it before
+    ``jobraker`` and ``projector``; the session's live projector is paused meanwhile."""
+    with _database_of_its_own():
+        yield
+
+
+@pytest.fixture(scope="module")
+def module_database(django_db_setup):  # type: ignore[no-untyped-def]
+    """A database of the module's own, for modules whose work scans what every test wrote
+    (ranking all candidates against all listings, draining every pending mark): on the shared
+    database their time grew with every earlier test. Use it as
+    ``pytestmark = pytest.mark.usefixtures("module_database")``."""
+    with _database_of_its_own():
+        yield
+
+
 def _copy_keks(source_url: str, target_url: str) -> None:
     """The KEK numbers the session's key file holds by now (earlier tests rotate it): the
     template has only #1, and a subject key wrapped by a later one must find its row."""
@@ -213,11 +230,16 @@ def _switch_database(database_url: str) -> None:
 
     from jobraker.eventstore.app import get_jobraker
 
+    following = [projector for projector in _live if projector.running]
+    for projector in following:
+        projector.stop()
     connections.close_all()
     _close_event_store()
     get_jobraker.cache_clear()
     os.environ["DATABASE_URL"] = database_url
     _point_settings_at(database_url)
+    for projector in following:
+        projector.start()
 
 
 @pytest.fixture
@@ -251,11 +273,17 @@ def embed_now() -> None:
     from jobraker.projections.embedder import embed_pending
     from jobraker.projections.models import EmbeddingPending
 
-    # A worker still running from an earlier test may hold a lease on a row this test needs;
-    # writing a vector twice is harmless, so take every row back instead of waiting for it.
-    EmbeddingPending.objects.update(claimed_until=None)
-    while embed_pending(get_provider()):  # all of it: a test reads the vectors next
-        pass
+    deadline = time.monotonic() + 10
+    while True:
+        # The live projector (or a worker left from an earlier test) may have leased a row this
+        # test needs, between our taking the leases back and our claim: writing a vector twice
+        # is harmless, so take them back until nothing is left pending.
+        EmbeddingPending.objects.update(claimed_until=None)
+        while embed_pending(get_provider()):  # all of it: a test reads the vectors next
+            pass
+        if not EmbeddingPending.objects.exists() or time.monotonic() > deadline:
+            return
+        time.sleep(0.05)
 
 
 @pytest.fixture
@@ -281,6 +309,10 @@ class LiveProjector:
     def stop(self) -> None:
         self.stop_event.set()
         self.thread.join(timeout=10)
+
+    @property
+    def running(self) -> bool:
+        return not self.stop_event.is_set()
 
     @contextmanager
     def paused(self):  # type: ignore[no-untyped-def]

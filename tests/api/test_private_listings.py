@@ -60,6 +60,10 @@ ATTACK_URLS = [
 ]
 
 
+# The permissive victim is matched against every listing in the database: only this module's.
+pytestmark = pytest.mark.usefixtures("module_database")
+
+
 @pytest.fixture
 def skyvern(monkeypatch):
     """The workers' applier is Skyvern, at a loopback fake that records every task it gets."""
@@ -89,9 +93,8 @@ def victim_in_full_automation(jobraker, marker: str):
 
 def run_reactions(jobraker, relay, broker, rounds: int = 3) -> None:
     """What the running system would do: the relay sends, the workers match and alert (the
-    submissions that follow are waited for by the test: in a full run the permissive victim is
-    also matched to every earlier test's listings, and the apply queue holds their daily-cap
-    retries for hours)."""
+    submissions that follow are waited for by the test: the permissive victim is also matched
+    to the module's other listings, and the apply queue may hold daily-cap retries for hours)."""
     for _ in range(rounds):
         caught_up(jobraker.recorder.max_notification_id())
         relay.catch_up()
@@ -160,7 +163,7 @@ def test_a_tracked_application_never_reaches_a_victim_in_full_automation(jobrake
     match_existing_jobs.fn(str(victim), position, "attack")
     run_reactions(jobraker, relay, dramatiq_worker, rounds=1)
 
-    # (in a full run the victim is also sent earlier tests' listings: the control must be among them)
+    # (the victim may also be sent the module's other listings: the control must be among them)
     victims_tasks = [t for t in skyvern.tasks if "Victim Person" in t["prompt"]]
     assert f"https://jobs.example.org/real/{marker}" in [t["url"] for t in victims_tasks]
     assert AlertHit.objects.filter(alert_id=alert_id, job_id=control).exists()

@@ -24,6 +24,8 @@ from ..conftest import unique_email
 
 APPLICATIONS = 50
 
+pytestmark = pytest.mark.usefixtures("module_database")  # drain() ranks every marked candidate: only this module's
+
 
 def jobs_of(records):
     """What the DRF serializers take as context: the applications' jobs."""
@@ -45,7 +47,7 @@ def staff_client(role: Role) -> APIClient:
 
 
 @pytest.fixture(scope="module")
-def pipeline(django_db_setup, django_db_blocker):
+def pipeline(module_database, django_db_blocker):
     """A candidate with 50 applications (one with a long timeline), projected."""
     from jobraker.eventstore.app import get_jobraker
     from jobraker.projections.base import ProjectionRunner

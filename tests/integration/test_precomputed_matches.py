@@ -23,6 +23,9 @@ from jobraker.projections.models import CandidateMatch, MatchMark, MatchSummary
 
 from ..conftest import unique_email
 
+# settle() ranks every marked candidate and listing: on the shared database, every earlier test's.
+pytestmark = pytest.mark.usefixtures("module_database")
+
 
 @pytest.fixture(scope="module")
 def provider():

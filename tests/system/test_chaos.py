@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_short_chaos_run_keeps_every_invariant():
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"}}
     run = subprocess.run(
-        [sys.executable, "-m", "tests.chaos", "--candidates", "12", "--listings", "15", "--seconds", "30",
+        [sys.executable, "-m", "tests.chaos", "--candidates", "8", "--listings", "6", "--seconds", "20",
          "--fault-every", "2.5", "--drain-seconds", "420", "--seed", "7"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=880, check=False,
     )

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
+import pytest
 from django.utils import timezone
 
 from jobraker.delivery.alerts import digest_cutoff
@@ -17,6 +18,9 @@ from jobraker.projections.models import ApplicationRecord
 
 from ..api_helpers import caught_up
 from ..conftest import relay_from_now, unique_email
+
+# A digest run reads every candidate's new matches in the database: only this module's.
+pytestmark = pytest.mark.usefixtures("module_database")
 
 
 def _match(jobraker, candidate_id: UUID, title: str, score: int) -> UUID:

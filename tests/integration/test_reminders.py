@@ -8,6 +8,7 @@ import threading
 from datetime import timedelta
 from uuid import UUID, uuid4
 
+import pytest
 from django.utils import timezone
 
 from jobraker.delivery.reminders import reminder_cause, send_follow_up_reminders
@@ -18,6 +19,9 @@ from jobraker.workers.broker import redis_client
 
 from ..api_helpers import caught_up
 from ..conftest import relay_from_now, unique_email
+
+# A reminder run reads every silent application in the database: only this module's.
+pytestmark = pytest.mark.usefixtures("module_database")
 
 
 def _submitted_application(jobraker, candidate_id: UUID, title: str = "Platform Engineer") -> UUID:

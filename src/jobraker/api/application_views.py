@@ -31,8 +31,8 @@ from jobraker.api.serializers import (
     NoteSerializer,
     TransitionSerializer,
 )
+from jobraker.domain.errors import NotFound as DomainNotFound
 from jobraker.domain.fabrication import Claim, Verdict
-from jobraker.domain.service import NotFound as DomainNotFound
 from jobraker.eventstore.app import get_jobraker
 from jobraker.projections.models import ApplicationRecord, JobRecord, TimelineEntry
 

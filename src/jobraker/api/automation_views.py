@@ -22,7 +22,7 @@ from jobraker.api.serializers import CommandAcceptedSerializer, StrictSerializer
 from jobraker.domain.application import Actor
 from jobraker.domain.automation import LEVEL_NAMES, MAX_COMPANY_LIMIT, MAX_DAILY_CAP, MODES, STRATEGIES, levels_table
 from jobraker.domain.candidate import AutoApplySettings
-from jobraker.domain.service import legacy_automation_changes
+from jobraker.domain.commands.candidates import legacy_automation_changes
 from jobraker.eventstore.app import get_jobraker
 from jobraker.projections.models import CandidateRecord
 

@@ -33,9 +33,8 @@ from jobraker.api.serializers import (
 )
 from jobraker.api.tokens import end_all_tokens
 from jobraker.delivery.identity_mail import InvalidToken, candidate_of
-from jobraker.domain.errors import DomainError
-from jobraker.domain.service import CandidateAlreadyRegistered
-from jobraker.domain.service import NotFound as DomainNotFound
+from jobraker.domain.errors import CandidateAlreadyRegistered, DomainError
+from jobraker.domain.errors import NotFound as DomainNotFound
 from jobraker.eventstore.app import get_jobraker
 from jobraker.eventstore.context import acting_as
 from jobraker.privacy.blind_index import email_index

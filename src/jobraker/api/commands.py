@@ -12,7 +12,7 @@ from rest_framework.response import Response
 
 from jobraker.accounts.models import Role
 from jobraker.domain.application import Actor
-from jobraker.domain.service import ApplicationExists, ConcurrentUpdate, NotFound, StaleVersion
+from jobraker.domain.errors import ApplicationExists, ConcurrentUpdate, NotFound, StaleVersion
 
 POSITION_HEADER = "X-Event-Position"
 

@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 
 from jobraker.accounts.models import Role
 from jobraker.accounts.reservations import holder_of
-from jobraker.api.commands import accepted, expected_version, translate, with_etag
+from jobraker.api.command_http import accepted, expected_version, translate, with_etag
 from jobraker.api.permissions import IsCandidate, IsStaff, is_staff_or_auditor
 from jobraker.api.serializers import (
     AutoApplySerializer,

@@ -10,6 +10,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 from jobraker.config import ConfigError, Settings, get_settings, skyvern_webhook_problem
 
@@ -198,25 +199,26 @@ def _until_signalled(run: Callable[[threading.Event], None]) -> int:
     return 0
 
 
-def _follow(projections_path: str, batch_size: int = 500, only: str = "", skip: str = "") -> int:
-    """Run the projections that ``module:function`` returns (``only`` those, or all but ``skip``:
-    comma-separated names) until signalled."""
-    settings = _ready_settings()
-    from django.utils.module_loading import import_string
+# A process's projections and the hooks it runs after each catch-up.
+Followed = tuple[list[Any], list[Any]]
 
-    from jobraker.audit.chain import extend_chain
+
+def _follow(choose: Callable[[], Followed], batch_size: int = 500, only: str = "", skip: str = "") -> int:
+    """Run the projections ``choose`` returns with its after-catch-up hooks (``only`` those
+    projections, or all but ``skip``: comma-separated names) until signalled. ``choose`` runs
+    once Django is set up."""
+    settings = _ready_settings()
     from jobraker.eventstore.app import get_jobraker
     from jobraker.projections.base import ProjectionRunner
 
-    projections = import_string(projections_path)()
+    projections, hooks = choose()
     names = {p.name for p in projections}
     wanted, unwanted = _names(only), _names(skip)
     if not (wanted | unwanted) <= names:
         raise ConfigError(f"projector: no projection named {', '.join(sorted((wanted | unwanted) - names))}")
     projections = [p for p in projections if (not wanted or p.name in wanted) and p.name not in unwanted]
-    # The hash chain is extended by the projector that runs the rest, not by a --only one.
-    hooks = [extend_chain] if projections_path.endswith("all_projections") and not wanted else []
-    runner = ProjectionRunner(get_jobraker(), projections, batch_size=batch_size, after_catch_up=hooks)
+    # The hooks (the hash chain) run in the projector that runs the rest, not in a --only one.
+    runner = ProjectionRunner(get_jobraker(), projections, batch_size=batch_size, after_catch_up=[] if wanted else hooks)
     return _until_signalled(lambda stop: runner.run_forever(stop, settings.database_url or ""))
 
 
@@ -224,12 +226,25 @@ def _names(listed: str) -> set[str]:
     return {name.strip() for name in listed.split(",") if name.strip()}
 
 
+def _read_models() -> Followed:
+    from jobraker.audit.chain import extend_chain
+    from jobraker.projections.registry import all_projections
+
+    return all_projections(), [extend_chain]
+
+
+def _relay() -> Followed:
+    from jobraker.workers.relay import relay_projections
+
+    return relay_projections(), []
+
+
 def cmd_projector(args: argparse.Namespace) -> int:
-    return _follow("jobraker.projections.registry.all_projections", args.batch_size, args.only, args.skip)
+    return _follow(_read_models, args.batch_size, args.only, args.skip)
 
 
 def cmd_relay(args: argparse.Namespace) -> int:
-    return _follow("jobraker.workers.relay.relay_projections")
+    return _follow(_relay)
 
 
 def cmd_worker(args: argparse.Namespace) -> int:

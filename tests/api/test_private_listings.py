@@ -33,8 +33,8 @@ from jobraker.assistant.tools import (
 from jobraker.config import get_settings
 from jobraker.delivery.models import AlertHit
 from jobraker.domain.application import Actor, Status, application_id
+from jobraker.domain.errors import NotFound
 from jobraker.domain.personal import ERASED
-from jobraker.domain.service import NotFound
 from jobraker.privacy.erasure import erase_candidate
 from jobraker.projections.models import JobRecord
 from jobraker.resumes.service import upload_resume

@@ -15,7 +15,7 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from jobraker.accounts.models import Account, Role
-from jobraker.api.commands import actor_of
+from jobraker.api.command_http import actor_of
 from jobraker.domain.application import Status
 from jobraker.privacy.models import DataExport
 

@@ -30,9 +30,8 @@ from jobraker.appliers.submit import expire_preparations, preparer, submit
 from jobraker.domain.application import Actor, Application, Status
 from jobraker.domain.automation import MODES, STRATEGIES
 from jobraker.domain.candidate import AutoApplySettings, Candidate
-from jobraker.domain.errors import DomainError, IllegalTransition, InvalidValue
+from jobraker.domain.errors import DomainError, IllegalTransition, InvalidValue, NotFound
 from jobraker.domain.policy import auto_apply_decision
-from jobraker.domain.service import NotFound
 from jobraker.eventstore.app import get_jobraker
 from jobraker.resumes.service import upload_resume
 from jobraker.resumes.store import ResumeStore

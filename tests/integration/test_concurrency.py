@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from django.db import connection
 
 from jobraker.domain.application import Actor
-from jobraker.domain.service import ConcurrentUpdate, StaleVersion
+from jobraker.domain.errors import ConcurrentUpdate, StaleVersion
 
 from ..conftest import unique_email
 

@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 
 from jobraker.accounts.models import Account, AddressInUse, EmailReservation, Role
 from jobraker.delivery.identity_mail import verification_token
-from jobraker.domain.service import CandidateAlreadyRegistered
+from jobraker.domain.errors import CandidateAlreadyRegistered
 from jobraker.privacy.blind_index import email_index
 from jobraker.projections.models import ProjectionPosition
 from jobraker.projections.registry import all_projections
@@ -325,7 +325,7 @@ def test_a_candidate_registered_before_verification_keeps_its_id_and_counts_as_v
     from django.contrib.auth.hashers import make_password
 
     from jobraker.domain.candidate import Candidate
-    from jobraker.domain.service import CANDIDATE_NAMESPACE
+    from jobraker.domain.commands.candidates import CANDIDATE_NAMESPACE
 
     email = unique_email("legacy")
     old_id = uuid5(CANDIDATE_NAMESPACE, email)

@@ -11,8 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from jobraker.domain.errors import IllegalTransition
-from jobraker.domain.service import ApplicationExists
+from jobraker.domain.errors import ApplicationExists, IllegalTransition
 from jobraker.embeddings.providers import LocalE5Provider
 from jobraker.matching.filters import Wants
 from jobraker.matching.precomputed import KEPT, count_removed, drain, refresh_candidate, stored_matches

@@ -7,7 +7,7 @@ import time
 import pytest
 from eventsourcing.domain import Aggregate, event
 
-from jobraker.domain.service import MAX_EVENTS_PER_SAVE
+from jobraker.domain.commands.base import MAX_EVENTS_PER_SAVE
 
 
 class Counter(Aggregate):

@@ -14,7 +14,7 @@ from uuid import UUID
 from psycopg.errors import UniqueViolation
 
 from jobraker.accounts.models import EmailReservation, Role
-from jobraker.domain.service import CandidateAlreadyRegistered
+from jobraker.domain.errors import CandidateAlreadyRegistered
 
 TABLE = EmailReservation._meta.db_table
 RESERVE = (

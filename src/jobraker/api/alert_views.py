@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from jobraker.api.candidate_views import IF_MATCH, run_command
-from jobraker.api.commands import accepted, expected_version, with_etag
+from jobraker.api.command_http import accepted, expected_version, with_etag
 from jobraker.api.permissions import IsCandidate
 from jobraker.api.serializers import CommandAcceptedSerializer, StrictSerializer
 from jobraker.api.throttles import CandidateQuota

@@ -20,7 +20,7 @@ from rest_framework.views import APIView
 
 from jobraker.api.application_views import require_access
 from jobraker.api.candidate_views import run_command
-from jobraker.api.commands import accepted
+from jobraker.api.command_http import accepted
 from jobraker.api.permissions import IsCandidate
 from jobraker.api.serializers import CommandAcceptedSerializer, StrictSerializer
 from jobraker.domain.answers import (

@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 from jobraker.api.application_rows import application_json, submission_json, timeline_json, timeline_of, with_job
 from jobraker.api.automation_views import PreparedSubmissionSerializer
 from jobraker.api.candidate_views import IF_MATCH, run_command
-from jobraker.api.commands import accepted, actor_of, expected_version, with_etag
+from jobraker.api.command_http import accepted, actor_of, expected_version, with_etag
 from jobraker.api.pagination import NewestFirst
 from jobraker.api.permissions import AuditorsOnlyRead, IsCandidate, is_staff_or_auditor
 from jobraker.api.serializers import (
@@ -31,8 +31,8 @@ from jobraker.api.serializers import (
     NoteSerializer,
     TransitionSerializer,
 )
+from jobraker.domain.errors import NotFound as DomainNotFound
 from jobraker.domain.fabrication import Claim, Verdict
-from jobraker.domain.service import NotFound as DomainNotFound
 from jobraker.eventstore.app import get_jobraker
 from jobraker.projections.models import ApplicationRecord, JobRecord, TimelineEntry
 

@@ -19,17 +19,17 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 from redis.exceptions import LockError
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from jobraker.api.candidate_views import run_command
-from jobraker.api.commands import accepted
+from jobraker.api.command_http import accepted
 from jobraker.api.permissions import IsCandidate, is_staff_or_auditor
 from jobraker.api.problems import PROBLEM_CONTENT_TYPE, problem
 from jobraker.api.serializers import CommandAcceptedSerializer, StrictSerializer
-from jobraker.api.sse import STREAM_SECONDS, EventStreamResponse, sse_event
+from jobraker.api.sse import STREAM_SECONDS, EventStreamRenderer, EventStreamResponse, sse_event
 from jobraker.api.stream_limits import held_while_streaming, open_stream_slot
 from jobraker.api.throttles import CandidateQuota
 from jobraker.assistant import conversations
@@ -45,17 +45,6 @@ from jobraker.eventstore.context import caused_by, current
 
 BASE = "/api/v1/assistant/conversations"
 TURN_LOCK_SECONDS = 600  # longer than a turn can take (rounds × the model's timeout)
-
-
-class EventStreamRenderer(BaseRenderer):
-    """Lets a client that accepts only text/event-stream (EventSource) reach the view;
-    errors before the stream starts are still problem+json."""
-
-    media_type = "text/event-stream"
-    format = "sse"
-
-    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
-        return JSONRenderer().render(data)
 
 
 def _problem(request: Request, code: int, title: str, detail: str, headers: dict[str, str] | None = None, **extra: Any) -> Response:

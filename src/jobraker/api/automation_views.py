@@ -16,13 +16,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from jobraker.api.candidate_views import IF_MATCH, run_command
-from jobraker.api.commands import POSITION_HEADER, accepted, expected_version, with_etag
+from jobraker.api.command_http import POSITION_HEADER, accepted, expected_version, with_etag
 from jobraker.api.permissions import IsCandidate
 from jobraker.api.serializers import CommandAcceptedSerializer, StrictSerializer
 from jobraker.domain.application import Actor
 from jobraker.domain.automation import LEVEL_NAMES, MAX_COMPANY_LIMIT, MAX_DAILY_CAP, MODES, STRATEGIES, levels_table
 from jobraker.domain.candidate import AutoApplySettings
-from jobraker.domain.service import legacy_automation_changes
+from jobraker.domain.commands.candidates import legacy_automation_changes
 from jobraker.eventstore.app import get_jobraker
 from jobraker.projections.models import CandidateRecord
 

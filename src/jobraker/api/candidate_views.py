@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 
 from jobraker.accounts.models import Role
 from jobraker.accounts.reservations import holder_of
-from jobraker.api.commands import accepted, expected_version, translate, with_etag
+from jobraker.api.command_http import accepted, expected_version, translate, with_etag
 from jobraker.api.permissions import IsCandidate, IsStaff, is_staff_or_auditor
 from jobraker.api.serializers import (
     AutoApplySerializer,
@@ -33,9 +33,8 @@ from jobraker.api.serializers import (
 )
 from jobraker.api.tokens import end_all_tokens
 from jobraker.delivery.identity_mail import InvalidToken, candidate_of
-from jobraker.domain.errors import DomainError
-from jobraker.domain.service import CandidateAlreadyRegistered
-from jobraker.domain.service import NotFound as DomainNotFound
+from jobraker.domain.errors import CandidateAlreadyRegistered, DomainError
+from jobraker.domain.errors import NotFound as DomainNotFound
 from jobraker.eventstore.app import get_jobraker
 from jobraker.eventstore.context import acting_as
 from jobraker.privacy.blind_index import email_index

@@ -14,10 +14,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from jobraker.api.candidate_views import run_command
-from jobraker.api.commands import accepted
+from jobraker.api.command_http import accepted
 from jobraker.api.permissions import IsCandidate, IsStaff
 from jobraker.api.serializers import CommandAcceptedSerializer, StrictSerializer
-from jobraker.api.sse import STREAM_SECONDS, EventStreamResponse, poll_stream, sse_event
+from jobraker.api.sse import STREAM_SECONDS, EventStreamRenderer, EventStreamResponse, poll_stream, sse_event
 from jobraker.api.stream_limits import held_while_streaming, open_stream_slot
 from jobraker.delivery.models import NotificationFeedEntry, NotificationSettingsRecord
 from jobraker.domain.notification_settings import SWITCHES
@@ -25,16 +25,6 @@ from jobraker.eventstore.app import get_jobraker
 
 POLL_SECONDS = 0.5
 BATCH = 50
-
-
-class EventStreamRenderer(renderers.BaseRenderer):
-    """Lets clients ask for ``text/event-stream``; errors before the stream starts are JSON."""
-
-    media_type = "text/event-stream"
-    format = "sse"
-
-    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
-        return renderers.JSONRenderer().render(data)
 
 
 class NotificationStreamView(APIView):

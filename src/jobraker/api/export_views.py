@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 
 from jobraker.accounts.models import Role
 from jobraker.api.candidate_views import run_command
-from jobraker.api.commands import Conflict, accepted
+from jobraker.api.command_http import Conflict, accepted
 from jobraker.api.permissions import IsCandidate, IsStaff
 from jobraker.api.serializers import CommandAcceptedSerializer
 from jobraker.api.throttles import CandidateQuota

@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from jobraker.api.candidate_views import run_command
-from jobraker.api.commands import accepted, with_etag
+from jobraker.api.command_http import accepted, with_etag
 from jobraker.api.pagination import NewestJobsFirst
 from jobraker.api.permissions import IsStaff
 from jobraker.api.serializers import CommandAcceptedSerializer, JobListingSerializer, JobQuerySerializer, JobSerializer

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from jobraker.api.candidate_views import run_command
-from jobraker.api.commands import accepted
+from jobraker.api.command_http import accepted
 from jobraker.api.pagination import NewestFirst
 from jobraker.api.permissions import IsCandidate
 from jobraker.api.serializers import CommandAcceptedSerializer, StrictSerializer

@@ -11,7 +11,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from jobraker.api.commands import translate
+from jobraker.api.command_http import translate
 from jobraker.domain.errors import DomainError, IllegalTransition
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"

@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from jobraker.api.candidate_views import run_command
-from jobraker.api.commands import accepted
+from jobraker.api.command_http import accepted
 from jobraker.api.permissions import IsCandidate
 from jobraker.api.problems import PROBLEM_CONTENT_TYPE, problem
 from jobraker.api.serializers import CommandAcceptedSerializer

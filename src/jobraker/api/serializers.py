@@ -16,11 +16,11 @@ from jobraker.domain.candidate import (
     MAX_SALARY,
     REMOTE_CHOICES,
 )
+from jobraker.domain.commands.applications import CANDIDATE_ACTIONS
 from jobraker.domain.iso_codes import known_country, known_currency
 from jobraker.domain.job import TRACKED_SOURCE
 from jobraker.domain.safe_url import MAX_LENGTH as MAX_URL_LENGTH
 from jobraker.domain.safe_url import UnsafeUrl
-from jobraker.domain.service import CANDIDATE_ACTIONS
 from jobraker.privacy.sealed_fields import SealedJSONField, SealedTextField
 from jobraker.projections.models import ApplicationRecord, CandidateRecord, JobRecord, TimelineEntry
 from jobraker.public_urls import check_public_url

@@ -13,10 +13,22 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from django.http import StreamingHttpResponse
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 
 STREAM_SECONDS = 25.0
 KEEPALIVE_SECONDS = 10.0
 RECONNECT_MS = 2000
+
+
+class EventStreamRenderer(BaseRenderer):
+    """Lets a client that accepts only text/event-stream (EventSource) reach a streaming view;
+    errors before the stream starts are still JSON (problem+json)."""
+
+    media_type = "text/event-stream"
+    format = "sse"
+
+    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
+        return JSONRenderer().render(data)
 
 
 def sse_event(data: Any, *, event: str | None = None, id: str | None = None) -> bytes:

@@ -10,8 +10,8 @@ from jobraker.appliers.halt import SkyvernHalt
 from jobraker.appliers.skyvern import Applier, DryRunApplier, SkyvernApplier
 from jobraker.config import get_settings
 from jobraker.domain.candidate import Candidate
+from jobraker.domain.commands.applications import Preparer
 from jobraker.domain.job import Job
-from jobraker.domain.service import Preparer
 
 if TYPE_CHECKING:
     from jobraker.appliers.cover_letter import LetterWriter

@@ -29,7 +29,8 @@ from jobraker.appliers.payload import RESUME_FILE_FIELD, with_resume_file
 from jobraker.appliers.skyvern import SkyvernRejected, SkyvernUploadFailed, UploadedFile
 from jobraker.config import get_settings
 from jobraker.domain.application import Application, Status
-from jobraker.domain.service import Jobraker, NotFound
+from jobraker.domain.errors import NotFound
+from jobraker.domain.service import Jobraker
 from jobraker.resumes.store import ResumeStore
 
 log = structlog.get_logger(__name__)

@@ -29,10 +29,11 @@ from jobraker.appliers.skyvern import Applier, SkyvernBusy, SkyvernKeyRefused, S
 from jobraker.config import get_settings
 from jobraker.domain.application import Actor, Application, Status
 from jobraker.domain.candidate import Candidate
+from jobraker.domain.commands.applications import Preparer, sending_refusal
 from jobraker.domain.errors import DomainError
 from jobraker.domain.job import Job
 from jobraker.domain.safe_url import UnsafeUrl
-from jobraker.domain.service import Jobraker, Preparer, sending_refusal
+from jobraker.domain.service import Jobraker
 from jobraker.privacy.keyring import SubjectErased
 from jobraker.projections.models import ApplicationRecord
 from jobraker.public_urls import check_public_url

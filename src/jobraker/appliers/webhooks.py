@@ -11,7 +11,8 @@ from jobraker.appliers.models import SkyvernRunLink
 from jobraker.appliers.outcomes import outcome_of
 from jobraker.appliers.skyvern import TERMINAL, SkyvernApplier, SkyvernRun, SkyvernUnknownOutcome
 from jobraker.domain.application import Status
-from jobraker.domain.service import Jobraker, NotFound
+from jobraker.domain.errors import NotFound
+from jobraker.domain.service import Jobraker
 from jobraker.privacy.keyring import SubjectErased
 
 

@@ -17,7 +17,8 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from jobraker.domain.conversation import Conversation
-from jobraker.domain.service import ConcurrentUpdate, Jobraker, NotFound
+from jobraker.domain.errors import ConcurrentUpdate, NotFound
+from jobraker.domain.service import Jobraker
 
 
 def load(jobraker: Jobraker, conversation_id: UUID, candidate_id: UUID | None) -> Conversation:

@@ -21,9 +21,10 @@ from jobraker.delivery.alerts import list_unsubscribe_headers
 from jobraker.delivery.links import absolute
 from jobraker.delivery.models import EmailDelivery
 from jobraker.delivery.outbox import SUBJECT_HEADER
+from jobraker.domain.errors import NotFound
 from jobraker.domain.notification import Notification
 from jobraker.domain.personal import ERASED
-from jobraker.domain.service import Jobraker, NotFound
+from jobraker.domain.service import Jobraker
 
 log = structlog.get_logger(__name__)
 

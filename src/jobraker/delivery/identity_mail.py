@@ -17,7 +17,8 @@ from jobraker.config import get_settings
 from jobraker.delivery.email import absolute
 from jobraker.delivery.outbox import SUBJECT_HEADER
 from jobraker.domain.candidate import Candidate
-from jobraker.domain.service import Jobraker, NotFound
+from jobraker.domain.errors import NotFound
+from jobraker.domain.service import Jobraker
 
 SALT = "jobraker.address-verification"
 VERIFY_PATH = "/api/v1/auth/verify"

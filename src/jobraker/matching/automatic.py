@@ -11,7 +11,8 @@ from uuid import UUID
 from django.db.models import Q, QuerySet
 
 from jobraker.domain.automation import MATCHING_MODES
-from jobraker.domain.service import Jobraker, Preparer
+from jobraker.domain.commands.applications import Preparer
+from jobraker.domain.service import Jobraker
 from jobraker.embeddings.providers import EmbeddingProvider
 from jobraker.matching.service import CandidateErased, screen, top_matches
 from jobraker.projections.models import CandidateRecord, JobRecord

@@ -12,7 +12,7 @@ import hashlib
 import hmac
 
 from jobraker.config import get_settings
-from jobraker.domain.service import normalise_email
+from jobraker.domain.commands.candidates import normalise_email
 
 
 def email_index(email: str, key: bytes | None = None) -> str:

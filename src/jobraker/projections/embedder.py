@@ -19,7 +19,7 @@ from django.db import connection, transaction
 from django.db.models import Min
 from django.utils import timezone
 
-from jobraker.domain.service import NotFound
+from jobraker.domain.errors import NotFound
 from jobraker.embeddings.cache import embed_for_subjects
 from jobraker.embeddings.providers import EmbeddingProvider
 from jobraker.privacy.keyring import SubjectErased

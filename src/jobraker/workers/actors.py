@@ -113,7 +113,7 @@ def ingest_adzuna(candidate_id: str, search_key: str, *legacy: str) -> None:
 def _search(candidate_id: UUID, search_key: str):  # type: ignore[no-untyped-def]
     """The candidate's search with this key, or None when their wishes changed since (or they
     are gone): the newer wishes were queued by their own change."""
-    from jobraker.domain.service import NotFound
+    from jobraker.domain.errors import NotFound
     from jobraker.eventstore.app import get_jobraker
     from jobraker.sources.ingest import searches_of
 

@@ -7,12 +7,13 @@ from uuid import UUID
 
 from rest_framework import status
 from rest_framework.exceptions import APIException, ParseError, PermissionDenied
+from rest_framework.exceptions import NotFound as HttpNotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from jobraker.accounts.models import Role
 from jobraker.domain.application import Actor
-from jobraker.domain.service import ApplicationExists, ConcurrentUpdate, NotFound, StaleVersion
+from jobraker.domain.errors import ApplicationExists, ConcurrentUpdate, NotFound, StaleVersion
 
 POSITION_HEADER = "X-Event-Position"
 
@@ -25,11 +26,6 @@ class Conflict(APIException):
 class PreconditionFailed(APIException):
     status_code = status.HTTP_412_PRECONDITION_FAILED
     default_detail = "The resource changed since you read it."
-
-
-class Gone(APIException):
-    status_code = status.HTTP_404_NOT_FOUND
-    default_detail = "Not found."
 
 
 def expected_version(request: Request) -> int | None:
@@ -72,5 +68,5 @@ def translate(exc: Exception) -> Exception:
     if isinstance(exc, ApplicationExists):
         return Conflict(f"You already track an application for this job ({exc.args[0]}).")
     if isinstance(exc, NotFound):
-        return Gone()
+        return HttpNotFound()
     return exc

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from eventsourcing.persistence import IntegrityError
-
 from jobraker.domain.answers import CUSTOM, AnswerBank, answer_bank_id, question_of
 from jobraker.domain.application import Actor, Status
 from jobraker.domain.commands.applications import ApplicationCommands
-from jobraker.domain.errors import ConcurrentUpdate, IllegalTransition, NotFound
+from jobraker.domain.errors import IllegalTransition, NotFound
 
 
 class AnswerCommands(ApplicationCommands):
@@ -25,14 +23,12 @@ class AnswerCommands(ApplicationCommands):
     def set_answer(self, candidate_id: UUID, topic: str, question: str, answer: str) -> tuple[UUID, int]:
         """Record the candidate's answer to a question (a seeded topic or ``custom``)."""
         self._require_may_answer(candidate_id)
-        for _ in range(3):
+        def record() -> tuple[UUID, int]:
             bank = self.get_answer_bank(candidate_id)
             aid = bank.set_answer(topic, question, answer)
-            try:
-                return aid, self._save(bank)
-            except IntegrityError:  # created or changed concurrently: re-read and re-apply
-                continue
-        raise ConcurrentUpdate(answer_bank_id(candidate_id))
+            return aid, self._save(bank)
+
+        return self._retrying(answer_bank_id(candidate_id), record)  # created or changed concurrently
 
     def remove_answer(self, candidate_id: UUID, aid: UUID) -> int:
         return self._update(answer_bank_id(candidate_id), None, lambda bank: bank.remove_answer(aid), kind=AnswerBank)
@@ -40,7 +36,7 @@ class AnswerCommands(ApplicationCommands):
     def answer_question(self, application_id: UUID, answer: str, by: Actor, question: str | None = None) -> tuple[UUID, int]:
         """The candidate answers the question an application waits on: the answer goes into the
         bank and the application is queued again for a new run, in one transaction."""
-        for _ in range(3):
+        def answer_and_requeue() -> tuple[UUID, int]:
             application = self.get_application(application_id)
             if application.status is not Status.NEEDS_INPUT or not application.question:
                 raise IllegalTransition("answer the question", f"the application is {application.status.value}")
@@ -48,11 +44,9 @@ class AnswerCommands(ApplicationCommands):
             bank = self.get_answer_bank(application.candidate_id)
             aid = bank.set_answer(CUSTOM, question or question_of(application.question), answer)
             application.provide_input(by)
-            try:
-                return aid, self._save(bank, application)
-            except IntegrityError:
-                continue
-        raise ConcurrentUpdate(application_id)
+            return aid, self._save(bank, application)
+
+        return self._retrying(application_id, answer_and_requeue)
 
     def _require_may_answer(self, candidate_id: UUID) -> None:
         candidate = self.get_candidate(candidate_id)

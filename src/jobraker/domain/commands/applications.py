@@ -110,17 +110,17 @@ class ApplicationCommands(CandidateCommands, JobCommands):
         in approve mode. Refused unless they may send (mode, consent, verified address) and the
         job is a live listing (never a job they track themselves)."""
         now = now or datetime.now(UTC)
-        for _ in range(3):
+
+        def apply() -> int:
             application = self.get_application(aid)
             if application.candidate_id != candidate_id:
                 raise NotFound(aid)
             candidate, job = self._may_apply_now(candidate_id, application.job_id)
             pacing = self._ready_to_send(application, candidate, job, prepare, now)
-            try:
-                return self._save(application, pacing)
-            except IntegrityError:
-                continue  # the application or the company's count moved meanwhile: decide again
-        raise ConcurrentUpdate(aid)
+            return self._save(application, pacing)
+
+        # The application or the company's count moved meanwhile: decide again.
+        return self._retrying(aid, apply)
 
     def apply_to_listing(
         self, candidate_id: UUID, jid: UUID, score: int | None, model: str, explanation: dict[str, Any], prepare: Preparer,

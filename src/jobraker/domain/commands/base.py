@@ -16,6 +16,7 @@ from eventsourcing.persistence import IntegrityError
 from jobraker.domain.errors import ConcurrentUpdate, NotFound, StaleVersion
 
 A = TypeVar("A", bound=Aggregate)
+T = TypeVar("T")
 
 # One save of ~4,000 events or more hangs psycopg's pipeline in the recorder
 # (see ARCHITECTURE.md, known hazards); bulk work is saved in bounded batches.
@@ -50,6 +51,17 @@ class CommandBase(EventSourcedApplication[UUID]):
                 return 0
             try:
                 return self._save(aggregate)
+            except IntegrityError:
+                continue
+        raise ConcurrentUpdate(aggregate_id)
+
+    def _retrying(self, aggregate_id: UUID, attempt: Callable[[], T]) -> T:
+        """Run ``attempt`` (read, decide, save) again on fresh state when its save loses a race,
+        for commands that make an aggregate or save several at once; ``_update`` does the same
+        for one existing aggregate."""
+        for _ in range(3):
+            try:
+                return attempt()
             except IntegrityError:
                 continue
         raise ConcurrentUpdate(aggregate_id)

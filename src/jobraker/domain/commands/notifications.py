@@ -7,7 +7,7 @@ from uuid import UUID
 from eventsourcing.persistence import IntegrityError
 
 from jobraker.domain.commands.base import CommandBase
-from jobraker.domain.errors import ConcurrentUpdate, NotFound
+from jobraker.domain.errors import NotFound
 from jobraker.domain.notification import Notification
 from jobraker.domain.notification_settings import NotificationSettings, notification_settings_id
 
@@ -38,11 +38,9 @@ class NotificationCommands(CommandBase):
             return NotificationSettings(candidate_id=candidate_id)
 
     def change_notification_settings(self, candidate_id: UUID, changes: dict[str, bool]) -> int:
-        for _ in range(3):
+        def change() -> int:
             settings = self.get_notification_settings(candidate_id)
             settings.change(**changes)
-            try:
-                return self._save(settings)
-            except IntegrityError:  # created or changed concurrently: re-read and re-apply
-                continue
-        raise ConcurrentUpdate(notification_settings_id(candidate_id))
+            return self._save(settings)
+
+        return self._retrying(notification_settings_id(candidate_id), change)  # created or changed concurrently

@@ -13,7 +13,7 @@ from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 
 from jobraker.eventstore.app import recorder_env
-from jobraker.eventstore.seams import TransactionalSaves
+from jobraker.eventstore.seams import PIPELINE_MAX_BYTES, TransactionalSaves
 
 
 class Probe(Aggregate):
@@ -81,3 +81,38 @@ def test_saves_still_notify_listeners_and_number_events_in_order(probe):
     assert notified is not None and notified.channel == probe.recorder.channel_name
     ids = [r.notification.id for r in recordings]
     assert ids == sorted(ids) and len(set(ids)) == 2
+
+
+def _pipelined(cursor) -> bool:  # type: ignore[no-untyped-def]
+    return bool(cursor.connection.pgconn.pipeline_status)
+
+
+def test_small_saves_are_pipelined_and_large_ones_are_not(probe):
+    seen: list[bool] = []
+    probe.writes = [lambda cursor: seen.append(_pipelined(cursor))]
+    probe.save(Probe("small"))
+    probe.save(Probe("x" * (PIPELINE_MAX_BYTES + 1)))  # larger pipelined messages can hang psycopg
+    assert seen == [True, False]
+
+
+def test_a_statement_failing_in_a_pipelined_save_is_run_again_in_plain_mode(probe):
+    # Pipelined, the failure shows only at the end; in plain mode the write sees it at its own
+    # statement, as every write expects, and raises its own error.
+    class Refused(Exception):
+        pass
+
+    modes: list[bool] = []
+
+    def failing_statement(cursor):  # type: ignore[no-untyped-def]
+        modes.append(_pipelined(cursor))
+        try:
+            cursor.execute("SELECT 1 / 0")
+        except psycopg.errors.DivisionByZero:
+            raise Refused() from None
+
+    probe.writes = [failing_statement]
+    refused = Probe("five")
+    with pytest.raises(Refused):
+        probe.save(refused)
+    assert modes == [True, False]
+    assert not probe.recorder.select_events(refused.id)

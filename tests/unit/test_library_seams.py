@@ -14,7 +14,7 @@ from eventsourcing.persistence import EventStore
 from eventsourcing.postgres import PostgresApplicationRecorder
 
 from jobraker.eventstore.app import EncryptedJobraker
-from jobraker.eventstore.seams import PRIVATE_API, TransactionalSaves, UnpipelinedApplicationRecorder
+from jobraker.eventstore.seams import PRIVATE_API, JobrakerRecorder, TransactionalSaves
 
 WRITTEN_AGAINST = "9.5.6"
 
@@ -62,5 +62,5 @@ def test_the_seams_sit_where_the_library_calls_them():
     # The mixin's _record comes before the library's; the recorder's overrides are its own.
     assert EncryptedJobraker._record is TransactionalSaves._record
     assert EncryptedJobraker.__mro__.index(TransactionalSaves) < EncryptedJobraker.__mro__.index(Application)
-    assert UnpipelinedApplicationRecorder.insert_events is not PostgresApplicationRecorder.insert_events
-    assert issubclass(UnpipelinedApplicationRecorder, PostgresApplicationRecorder)
+    assert JobrakerRecorder.insert_events is not PostgresApplicationRecorder.insert_events
+    assert issubclass(JobrakerRecorder, PostgresApplicationRecorder)

@@ -19,7 +19,7 @@ from jobraker.domain.personal import data_subject, personal_fields
 from jobraker.domain.service import Jobraker
 from jobraker.eventstore import context
 from jobraker.eventstore.mapper import PersonalDataMapper
-from jobraker.eventstore.seams import TransactionalSaves, UnpipelinedApplicationRecorder
+from jobraker.eventstore.seams import JobrakerRecorder, TransactionalSaves
 from jobraker.privacy import streams
 from jobraker.privacy.blind_index import email_index
 from jobraker.privacy.keyring import KeyAlreadyStored, Keyring, WrappedKeys
@@ -42,7 +42,7 @@ def recorder_env(database_url: str) -> dict[str, str]:
         # Seconds a writer waits for the table lock that keeps notification ids in commit order.
         "POSTGRES_LOCK_TIMEOUT": "10",
         "CREATE_TABLE": "y",
-        "APPLICATION_RECORDER_TOPIC": get_topic(UnpipelinedApplicationRecorder),
+        "APPLICATION_RECORDER_TOPIC": get_topic(JobrakerRecorder),
     }
 
 

@@ -6,8 +6,8 @@ Jobraker needs two things the library has no public hook for:
    an erasure's tombstone and barrier, e-mail reservations, the index of a candidate's streams.
    The library's ``Application._record(processing_event)`` passes ``processing_event.saved_kwargs``
    on to ``recorder.insert_events(**kwargs)``; the mixin overrides ``_record`` to put them there.
-2. An insert without psycopg's pipeline mode (``UnpipelinedApplicationRecorder``), which calls
-   the recorder's ``_insert_events``, ``_insert_stored_events``, ``_lock_table``,
+2. An insert that uses psycopg's pipeline mode only for small saves (``JobrakerRecorder``),
+   which calls the recorder's ``_insert_events``, ``_insert_stored_events``, ``_lock_table``,
    ``_notify_channel`` and ``_fetch_ids_after_insert_events``.
 
 ``PRIVATE_API`` lists each with the signature relied on; tests/unit/test_library_seams.py checks
@@ -15,14 +15,18 @@ them against the installed library, and tests/integration/test_library_seams_beh
 behaviour (writes commit and roll back with the events; the table lock and NOTIFY still happen).
 docs/architecture.md says what would let the pin go.
 
-The Postgres application recorder, without psycopg pipeline mode for inserts.
+The Postgres application recorder, with psycopg's pipeline mode for small saves only.
 
 With psycopg 3.3 the library's recorder sends its INSERT in pipeline mode, and
 ``pipeline.sync()`` never returns once that one message is larger than a few
 hundred kilobytes (about 700 sealed registrations; reproduced in
 ``tests/system/test_event_store_volume.py``). Plain mode sends the same statements —
-table lock (which keeps notification ids in commit order), NOTIFY, one
-multi-row INSERT … RETURNING — in one transaction and has no such limit.
+table lock (which keeps notification ids in commit order), the writes in the events'
+transaction, NOTIFY, one multi-row INSERT … RETURNING — and has no such limit, but waits
+for each statement in turn: eight round trips for one registration against the bare
+recorder's two, the difference between 0.64 and 0.7 of it in the append benchmark. So a
+save under ``PIPELINE_MAX_BYTES`` is pipelined; if anything in it fails, it is rolled back
+and run again in plain mode, where each write raises its own error at its own statement.
 
 The rows go as four plain arrays (ids, versions, topics, states) rather than the
 library's one array of a composite type: psycopg escapes a composite's text in Python,
@@ -37,7 +41,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from eventsourcing.application import Application, ProcessingEvent
-from eventsourcing.persistence import InterfaceError, OperationalError, Recording, StoredEvent
+from eventsourcing.persistence import InterfaceError, OperationalError, PersistenceError, Recording, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.utils import retry
 from psycopg.sql import SQL, Identifier
@@ -72,11 +76,14 @@ class TransactionalSaves:
         return record([])
 
 
+# Saves whose stored states add up to more go in plain mode (far below the size that hangs).
+PIPELINE_MAX_BYTES = 64 * 1024
+
 # Any constant: the advisory lock that makes processes create the event store's tables in turn.
 CREATE_TABLES_LOCK = 0x6A6F6272616B6572  # "jobraker"
 
 
-class UnpipelinedApplicationRecorder(PostgresApplicationRecorder):
+class JobrakerRecorder(PostgresApplicationRecorder):
     def create_table(self) -> None:
         """Processes that start together (`jobraker up`'s children, restarted workers) create the
         tables one at a time: the library's CREATE … IF NOT EXISTS / CREATE OR REPLACE statements
@@ -104,10 +111,36 @@ class UnpipelinedApplicationRecorder(PostgresApplicationRecorder):
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         if not stored_events:
             return None
+        if sum(len(e.state) for e in stored_events) <= PIPELINE_MAX_BYTES:
+            try:
+                return self._insert_pipelined(stored_events, **kwargs)
+            except PersistenceError:
+                pass  # rolled back; plain mode tells which statement failed, and how
         with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
-            self._insert_events(curs, stored_events, **kwargs)
-            self._insert_stored_events(curs, stored_events, **kwargs)
-            return self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+            return self._insert_in_transaction(curs, stored_events, **kwargs)
+
+    def _insert_pipelined(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        """One round trip for the statements up to the first write that reads a result, one for
+        the rest, one for COMMIT. An error is re-raised only once the pipeline has ended (as the
+        library does, so psycopg does not warn)."""
+        failure: Exception | None = None
+        with self.datastore.get_connection() as conn:
+            with conn.pipeline() as pipeline, conn.transaction(), conn.cursor() as curs:
+                try:
+                    ids = self._insert_in_transaction(curs, stored_events, sync=pipeline.sync, **kwargs)
+                except Exception as error:  # noqa: BLE001  (re-raised below)
+                    failure = error
+            if failure is not None:
+                raise failure
+        return ids
+
+    def _insert_in_transaction(
+        self, curs: Any, stored_events: Sequence[StoredEvent], *, sync: Callable[[], None] = lambda: None, **kwargs: Any
+    ) -> Sequence[int] | None:
+        self._insert_events(curs, stored_events, **kwargs)
+        self._insert_stored_events(curs, stored_events, **kwargs)
+        sync()  # a pipelined statement's error is raised here, inside the transaction
+        return self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
 
     def _insert_stored_events(
         self, curs: Any, stored_events: Sequence[StoredEvent], *, in_transaction: Iterable[Callable[[Any], None]] = (), **kwargs: Any

@@ -21,12 +21,13 @@ TOMBSTONES = ErasedSubject._meta.db_table
 # A plain INSERT (ON CONFLICT's speculative insertion costs about as much again): a subject
 # that has a key row already fails the whole statement, and the save takes the slow path.
 # A subject with a tombstone gets no row, which the caller sees in the row count.
-INSERT_NEW = (
+INSERT_KEYS = (
     f"INSERT INTO {KEYS} (subject_id, wrapped_key, kek_id, created_at) "
     "SELECT subject_id, wrapped_key, %s, now() FROM unnest(%s::uuid[], %s::bytea[]) AS new (subject_id, wrapped_key) "
     f"WHERE NOT EXISTS (SELECT FROM {TOMBSTONES} t WHERE t.subject_id = new.subject_id)"
 )
-INSERT_MISSING = INSERT_NEW + " ON CONFLICT (subject_id) DO NOTHING"
+INSERT_NEW = INSERT_KEYS + " RETURNING subject_id"
+INSERT_MISSING = INSERT_KEYS + " ON CONFLICT (subject_id) DO NOTHING"
 # FOR KEY SHARE: the rows must exist and cannot be deleted (erased) until the caller's transaction
 # ends, while a KEK rotation may still re-wrap them (an UPDATE of non-key columns does not wait).
 LIVE_KEYS = f"SELECT subject_id FROM {KEYS} WHERE subject_id = ANY(%s) FOR KEY SHARE"
@@ -60,10 +61,13 @@ class DatabaseKeyStore:
         subjects = list(new_keys)
         try:
             # prepare=True: planned once per connection, as the recorder's own statements are.
+            # The rows are counted from RETURNING: in psycopg's pipeline mode a fetch waits for
+            # the result, where rowcount would not be known yet.
             cursor.execute(INSERT_NEW, (kek_id, subjects, [new_keys[s] for s in subjects]), prepare=True)
+            stored = len(cursor.fetchall())
         except (UniqueViolation, ForeignKeyViolation):  # the transaction is rolled back by the caller
             raise KeyAlreadyStored() from None
-        if cursor.rowcount != len(subjects):
+        if stored != len(subjects):
             raise SubjectErased((self._erased_among(cursor, subjects) or subjects)[0])
 
     def require_live(self, cursor: Any, subjects: set[UUID]) -> None:

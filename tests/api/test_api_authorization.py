@@ -96,6 +96,13 @@ MATRIX = [
      dict(anonymous=401, owner=201, other=201, auditor=403, staff=403)),
     # The mailbox connection is the candidate's own (tests/api/test_inbox_api.py connects one): none here.
     ("get", "/api/v1/candidates/me/mailbox", None, dict(anonymous=401, owner=404, other=404, auditor=403, staff=403)),
+    # Followed boards are each candidate's own; the staff list of boards is staff's.
+    ("get", "/api/v1/candidates/me/boards", None, dict(anonymous=401, owner=200, other=200, auditor=403, staff=403)),
+    ("post", "/api/v1/candidates/me/boards", {"source": "lever", "token": "sandbox-contoso"},
+     dict(anonymous=401, owner=201, other=201, auditor=403, staff=403)),
+    ("delete", "/api/v1/candidates/me/boards/lever/never-followed", None,
+     dict(anonymous=401, owner=404, other=404, auditor=403, staff=403)),
+    ("get", "/api/v1/staff/boards", None, dict(anonymous=401, owner=403, other=403, auditor=403, staff=200)),
     # Not waiting on a question (it is submitted): the owner gets 409, anyone else nothing to act on.
     ("post", "/api/v1/applications/{app_id}/answer", {"answer": "One month"},
      dict(anonymous=401, owner=409, other=404, auditor=403, staff=403)),

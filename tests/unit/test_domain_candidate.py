@@ -23,10 +23,13 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 
 from jobraker.domain.automation import MAX_COMPANY_LIMIT, MODES, SENDING_MODES, STRATEGIES
 from jobraker.domain.candidate import (
+    BOARD_SOURCES,
+    BOARD_TOKEN,
     CONSENT_KINDS,
     CONTRACT_CHOICES,
     HOURS_CHOICES,
     MAX_DAILY_CAP,
+    MAX_FOLLOWED_BOARDS,
     MAX_SALARY,
     REMOTE_CHOICES,
     AutoApplySettings,
@@ -233,6 +236,10 @@ def test_registration_needs_an_email_address(email):
 # The state machine
 
 
+board_sources = st.sampled_from([*BOARD_SOURCES, "workday"])
+board_tokens = st.sampled_from(["stripe", "acme-corp", "a.b_c", "bad token", "", "-lead", "x" * 101])
+
+
 @dataclass
 class Model:
     state: str = "active"  # active | deactivated | erased
@@ -242,6 +249,7 @@ class Model:
     auto_apply: AutoApplySettings = field(default_factory=AutoApplySettings)
     resume: Resume | None = None
     address_verified: bool = False
+    boards: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def has_consent(self, kind: str) -> bool:
         return kind in self.consents and self.consents[kind].given
@@ -428,6 +436,41 @@ class CandidateMachine(RuleBasedStateMachine):
         assert recorded.resume_id == resume_id
         self.model.resume = None
 
+    @rule(source=board_sources, token=board_tokens, company=st.sampled_from(["Acme", " ", "", "x" * 301]))
+    def follow_board(self, source: str, token: str, company: str) -> None:
+        call = lambda: self.candidate.follow_board(source, token, company)  # noqa: E731
+        if self._inactive_refusal(call, "follow a job board"):
+            return
+        if source not in BOARD_SOURCES or not BOARD_TOKEN.match(token) or len(company.strip()) > 300:
+            self._refused(call, InvalidValue)
+            return
+        if (source, token) in self.model.boards:
+            self._records(call, [])
+            return
+        if len(self.model.boards) >= MAX_FOLLOWED_BOARDS:
+            self._refused(call, IllegalTransition, f"cannot follow a job board when {MAX_FOLLOWED_BOARDS} boards are followed already")
+            return
+        [recorded] = self._records(call, [C.BoardFollowed])
+        self.model.boards[source, token] = company.strip() or token
+        assert (recorded.source, recorded.token, recorded.company) == (source, token, company.strip() or token)
+
+    @rule(source=board_sources, token=board_tokens)
+    def unfollow_board(self, source: str, token: str) -> None:
+        # Allowed in every state: a deactivated candidate may still stop a board being fetched.
+        call = lambda: self.candidate.unfollow_board(source, token)  # noqa: E731
+        if (source, token) not in self.model.boards:
+            self._refused(call, IllegalTransition, "cannot stop following a job board when this board is not followed")
+            return
+        self._records(call, [C.BoardUnfollowed])
+        del self.model.boards[source, token]
+
+    @precondition(lambda self: self.model.state == "active" and len(self.model.boards) < MAX_FOLLOWED_BOARDS)
+    @rule()
+    def follow_boards_up_to_the_limit(self) -> None:
+        # Reach the limit often enough to see it refuse the next one.
+        for n in range(MAX_FOLLOWED_BOARDS - len(self.model.boards)):
+            self.follow_board("lever", f"filler-{n}", "")
+
     @rule()
     def deactivate(self) -> None:
         if self._inactive_refusal(self.candidate.deactivate, "deactivate"):
@@ -446,6 +489,7 @@ class CandidateMachine(RuleBasedStateMachine):
         self.model.profile = self.model.preferences = ERASED
         self.model.consents = {k: replace(c, version=ERASED) for k, c in self.model.consents.items()}  # typed by them
         self.model.resume = None
+        self.model.boards = {}  # which companies they follow is theirs
         self.model.auto_apply = replace(self.model.auto_apply, mode="off")  # nothing is sent for the erased
 
     @precondition(lambda self: self.model.state != "active")
@@ -473,6 +517,7 @@ class CandidateMachine(RuleBasedStateMachine):
         assert c.consents == m.consents
         assert c.auto_apply == m.auto_apply
         assert c.resume == m.resume
+        assert c.followed_boards == m.boards and len(c.followed_boards) <= MAX_FOLLOWED_BOARDS
         assert c.address_verified == m.address_verified
         assert c.is_active == (m.state == "active")
         assert c.is_erased == (m.state == "erased")
@@ -508,7 +553,8 @@ TestCandidateStateMachine = CandidateMachine.TestCase
 # ---------------------------------------------------------------------------
 # Through the real, encrypted store
 
-COMMANDS = ["profile", "preferences", "give", "withdraw", "auto_apply", "resume", "delete_resume", "deactivate", "erase"]
+COMMANDS = ["profile", "preferences", "give", "withdraw", "auto_apply", "resume", "delete_resume", "follow", "unfollow",
+            "deactivate", "erase"]
 
 
 def run_command(candidate: Candidate, name: str, data: st.DataObject) -> None:
@@ -529,6 +575,10 @@ def run_command(candidate: Candidate, name: str, data: st.DataObject) -> None:
             candidate.upload_resume(uuid4(), data.draw(items, label="filename"), "text/plain", 12, "Ten years of Python")
         elif name == "delete_resume":
             candidate.delete_resume()
+        elif name == "follow":
+            candidate.follow_board(data.draw(board_sources, label="source"), data.draw(board_tokens, label="token"), "Acme")
+        elif name == "unfollow":
+            candidate.unfollow_board(data.draw(board_sources, label="source"), data.draw(board_tokens, label="token"))
         elif name == "deactivate":
             candidate.deactivate()
         elif name == "erase":

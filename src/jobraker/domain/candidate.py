@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, replace
 from typing import Any, TypeVar
 from uuid import UUID
@@ -29,6 +30,10 @@ REMOTE_CHOICES = ("onsite", "hybrid", "remote", "any")
 HOURS_CHOICES = ("full_time", "part_time", "any")
 CONTRACT_CHOICES = ("permanent", "contract", "any")
 CONSENT_KINDS = ("terms", "data_processing", "auto_apply")
+# Employers' job boards a candidate can follow, and how many at once (each is fetched on a schedule).
+BOARD_SOURCES = ("greenhouse", "lever", "ashby")
+BOARD_TOKEN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")  # the board's name in its URL
+MAX_FOLLOWED_BOARDS = 25
 MAX_SALARY = 10_000_000
 MAX_RADIUS_KM = 500
 # Why sending is refused to a candidate who has not opened their verification link.
@@ -263,6 +268,19 @@ class Candidate(Aggregate):
     class ResumeDeleted(Aggregate.Event):
         resume_id: UUID
 
+    class BoardFollowed(Aggregate.Event):
+        """The candidate asked for an employer's own job board to be fetched (Greenhouse, Lever
+        or Ashby). Which companies someone follows is theirs: the board's token and the company
+        name they gave are sealed."""
+
+        source: str
+        token: Personal[str]
+        company: Personal[str]
+
+    class BoardUnfollowed(Aggregate.Event):
+        source: str
+        token: Personal[str]
+
     class Deactivated(Aggregate.Event):
         pass
 
@@ -304,6 +322,7 @@ class Candidate(Aggregate):
         self.consents: dict[str, Consent] = {}
         self.auto_apply = AutoApplySettings()
         self.resume: Resume | None = None
+        self.followed_boards: dict[tuple[str, str], str] = {}  # (source, token) -> company
         self.is_active = True
         self.is_erased = False
         self.erasure_requested = False
@@ -374,6 +393,24 @@ class Candidate(Aggregate):
         resume_id = self.resume.id
         self._resume_deleted(resume_id=resume_id)
         return resume_id
+
+    def follow_board(self, source: str, token: str, company: str) -> None:
+        """Following a board already followed changes nothing."""
+        self._require_active("follow a job board")
+        _choice("source", source, BOARD_SOURCES)
+        if not BOARD_TOKEN.match(token):
+            raise InvalidValue("token must be 1-100 letters, digits, '.', '_' or '-' (the board's name in its URL)")
+        company = clean_text("company", company, max_length=300) if company.strip() else token
+        if (source, token) in self.followed_boards:
+            return
+        if len(self.followed_boards) >= MAX_FOLLOWED_BOARDS:
+            raise IllegalTransition("follow a job board", f"{MAX_FOLLOWED_BOARDS} boards are followed already")
+        self._board_followed(source=source, token=token, company=company)
+
+    def unfollow_board(self, source: str, token: str) -> None:
+        if (source, token) not in self.followed_boards:
+            raise IllegalTransition("stop following a job board", "this board is not followed")
+        self._board_unfollowed(source=source, token=token)
 
     def deactivate(self) -> None:
         self._require_active("deactivate")
@@ -450,6 +487,15 @@ class Candidate(Aggregate):
     def _resume_deleted(self, resume_id: UUID) -> None:
         self.resume = None
 
+    @event(BoardFollowed)
+    def _board_followed(self, source: str, token: str | Erased, company: str | Erased) -> None:
+        if token is not ERASED:  # replayed after an erasure: nothing of it is left to hold
+            self.followed_boards[source, str(token)] = str(company)
+
+    @event(BoardUnfollowed)
+    def _board_unfollowed(self, source: str, token: str | Erased) -> None:
+        self.followed_boards.pop((source, str(token)), None)
+
     @event(Deactivated)
     def _deactivated(self) -> None:
         self.is_active = False
@@ -469,6 +515,7 @@ class Candidate(Aggregate):
         # The version a candidate typed is personal (sealed); whether consent was given is not.
         self.consents = {kind: replace(consent, version=ERASED) for kind, consent in self.consents.items()}
         self.resume = None
+        self.followed_boards = {}
         self.auto_apply = replace(self.auto_apply, mode="off")
         self.is_active = False
         self.is_erased = True

@@ -33,6 +33,7 @@ from jobraker.projections.models import (
     TimelineEntry,
 )
 from jobraker.resumes.store import ResumeStore
+from jobraker.sources.models import BoardFollower
 
 EXPORT_FIELD = "data_export"
 VALID_FOR = timedelta(days=7)
@@ -101,6 +102,9 @@ def _read_models(candidate_id: UUID) -> dict[str, Any]:
         "funnel": rows(FunnelEntry.objects.filter(candidate_id=candidate_id)),
         "matches": rows(CandidateMatch.objects.filter(candidate_id=candidate_id).order_by("-score", "-tiebreak", "job_id")),
         "match_summary": rows(MatchSummary.objects.filter(candidate_id=candidate_id)),
+        "followed_boards": [{"source": source, "token": token, "followed_at": at} for source, token, at in
+                            BoardFollower.objects.filter(candidate_id=candidate_id)
+                            .values_list("board__source", "board__token", "followed_at")],
     }
 
 

@@ -13,9 +13,10 @@ from jobraker.projections.jobs import JobProjection
 from jobraker.projections.match_marks import MatchMarksProjection
 from jobraker.projections.notifications import NotificationProjection
 from jobraker.projections.vectors import VectorProjection
+from jobraker.sources.boards.projection import BoardFollowerProjection
 
 
 def all_projections() -> list[Projection]:
     return [CandidateProjection(), JobProjection(), ApplicationProjection(), TimelineProjection(), VectorProjection(),
             NotificationProjection(), ConversationProjection(), *delivery_projections(), SubmissionProjection(),
-            FunnelProjection(), MatchMarksProjection()]
+            FunnelProjection(), MatchMarksProjection(), BoardFollowerProjection()]

@@ -3,7 +3,9 @@ from django.db import models
 
 class FollowedBoard(models.Model):
     """A company's job board Jobraker fetches (Greenhouse, Lever or Ashby). Holds no personal
-    data: who follows it is staff (by account id), the sandbox, or settings."""
+    data: ``followed_by`` is who asked first — staff (by account id), the sandbox, or
+    "candidates" (which candidates, is in BoardFollower). A board only candidates follow is
+    unfollowed when the last of them stops."""
 
     SOURCES = [("greenhouse", "Greenhouse"), ("lever", "Lever"), ("ashby", "Ashby")]
 
@@ -25,6 +27,20 @@ class FollowedBoard(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source}:{self.token}"
+
+
+class BoardFollower(models.Model):
+    """A candidate who follows a board (Candidate.BoardFollowed, projected by
+    sources/boards/projection.py): ids only (the company name they gave stays sealed in their
+    event). Dropped when they stop following or are erased."""
+
+    board = models.ForeignKey(FollowedBoard, on_delete=models.CASCADE, related_name="followers")
+    candidate_id = models.UUIDField(db_index=True)
+    followed_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "jobraker_board_followers"
+        constraints = [models.UniqueConstraint(fields=["board", "candidate_id"], name="board_follower_once")]
 
 
 class ListingFingerprint(models.Model):

@@ -419,6 +419,33 @@ def ingest_board(source: str, token: str) -> None:
         raise dramatiq.Retry(str(exc), delay=int(exc.retry_after * 1000)) from None
 
 
+@dramatiq.actor(queue_name="ingest", min_backoff=2_000, max_backoff=600_000, retry_when=_retry_board)
+def ingest_boards_followed_by(candidate_id: str, correlation_id: str) -> None:
+    """A candidate followed a board: the boards they follow that were never fetched are fetched
+    now, not at the next scheduled run. The message names the candidate only, never a board."""
+    from jobraker.eventstore.app import get_jobraker
+    from jobraker.eventstore.context import caused_by
+    from jobraker.sources.boards.client import BoardTransientError
+    from jobraker.sources.boards.following import board_client
+    from jobraker.sources.boards.ingest import ingest_board as ingest
+    from jobraker.sources.models import FollowedBoard
+    from jobraker.workers.broker import redis_client
+
+    jobraker = get_jobraker()
+    wanted = set(jobraker.get_candidate(UUID(candidate_id)).followed_boards)
+    boards = FollowedBoard.objects.filter(followers__candidate_id=candidate_id)
+    if wanted - {(board.source, board.token) for board in boards}:
+        _wait_for_projector("the board_followers projection has not caught up")
+    try:
+        with caused_by(correlation_id, actor="system"):
+            for board in boards.filter(last_fetched_at__isnull=True):
+                ingest(jobraker, board, board_client(redis_client()), redis_client())
+    except BoardTransientError as exc:
+        if exc.retry_after is None:
+            raise
+        raise dramatiq.Retry(str(exc), delay=int(exc.retry_after * 1000)) from None
+
+
 @dramatiq.actor(queue_name="match", max_retries=5, min_backoff=2_000)
 def link_duplicates(job_id: str, correlation_id: str) -> None:
     """A new listing: linked to the earlier listing of its job if there is one; else matched and

@@ -79,6 +79,13 @@ class Relay(Projection):
         actors.match_existing_jobs.send(str(candidate_id), position, self._correlation_id)
 
     @process.register
+    def _board_followed(self, event: Candidate.BoardFollowed, position: int) -> None:
+        """A newly followed board is fetched at once, not at the next scheduled run."""
+        from jobraker.workers import actors
+
+        actors.ingest_boards_followed_by.send(str(event.originator_id), self._correlation_id)
+
+    @process.register
     def _registered(self, event: Candidate.Registered, position: int) -> None:
         """A new address is asked to confirm itself (the message carries the id only)."""
         from jobraker.workers import actors

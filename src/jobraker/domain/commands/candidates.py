@@ -1,5 +1,5 @@
 """A candidate's own commands: registration, profile, preferences, automation, consents,
-resume and export requests."""
+resume, followed job boards and export requests."""
 
 from __future__ import annotations
 
@@ -104,6 +104,12 @@ class CandidateCommands(CommandBase):
 
     def request_export(self, candidate_id: UUID, export_id: UUID, by: str) -> int:
         return self._update(candidate_id, None, lambda c: c.request_export(export_id, by), kind=Candidate)
+
+    def follow_board(self, candidate_id: UUID, source: str, token: str, company: str) -> int:
+        return self._update(candidate_id, None, lambda c: c.follow_board(source, token, company), kind=Candidate)
+
+    def unfollow_board(self, candidate_id: UUID, source: str, token: str) -> int:
+        return self._update(candidate_id, None, lambda c: c.unfollow_board(source, token), kind=Candidate)
 
 
 def legacy_automation_changes(changes: dict[str, Any]) -> dict[str, Any]:

@@ -5,7 +5,6 @@ does not exist, one to try again later, or a wire format that changed."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
@@ -16,11 +15,11 @@ from urllib.parse import quote
 import httpx
 from pydantic import ValidationError
 
+from jobraker.domain.candidate import BOARD_TOKEN
 from jobraker.retry_after import retry_after_seconds
 from jobraker.sources.boards import ashby, greenhouse, lever
 
 FORMATS: dict[str, ModuleType] = {"greenhouse": greenhouse, "lever": lever, "ashby": ashby}
-TOKEN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 SANDBOX_PREFIX = "sandbox-"
 TIMEOUT_SECONDS = 20.0
 
@@ -46,7 +45,7 @@ class BoardFormatError(Exception):
 def check_board(source: str, token: str) -> None:
     if source not in FORMATS:
         raise ValueError(f"source must be one of {', '.join(FORMATS)}")
-    if not TOKEN.match(token):
+    if not BOARD_TOKEN.match(token):
         raise ValueError("token must be 1-100 letters, digits, '.', '_' or '-' (the board's name in its URL)")
 
 

@@ -42,6 +42,8 @@ SAFE_TEXT_FIELDS: dict[str, str] = {
     "StaffAction.Recorded.role": "enum Role of the staff account",
     "StaffAction.Recorded.action": "a fixed action name (retry_dead_letters | drop_dead_letters)",
     "StaffAction.Recorded.target": "a Dramatiq queue name",
+    "Candidate.BoardFollowed.source": "one of BOARD_SOURCES (greenhouse | lever | ashby)",
+    "Candidate.BoardUnfollowed.source": "one of BOARD_SOURCES (greenhouse | lever | ashby)",
     "Application.Started.source": "enum Source (matched | manual)",
     "Application.Started.status": "enum Status",
     "Application.Started.model": "name of the embedding model, from configuration",

@@ -67,6 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--processes", type=int, default=1)
     worker.add_argument("--threads", type=int, default=4)
     command("scheduler", cmd_scheduler, "Send periodic messages.")
+    inbound = command("inbound-mail", cmd_inbound_mail, "Receive mail for candidates' forwarding addresses over SMTP "
+                      "(JOBRAKER_INBOUND_SMTP_HOST/PORT; `jobraker up` runs it on a loopback port).")
+    inbound.add_argument("--port", type=int, default=None, help="default JOBRAKER_INBOUND_SMTP_PORT")
     sandbox = command("sandbox-skyvern", cmd_sandbox_skyvern,
                       "Run the Skyvern sandbox (what `jobraker up` runs without SKYVERN_API_KEY): Skyvern's API and "
                       "signed webhooks, nothing sent to any employer.")
@@ -261,6 +264,16 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
     from jobraker.workers.scheduler import run_scheduler
 
     return _until_signalled(run_scheduler)
+
+
+def cmd_inbound_mail(args: argparse.Namespace) -> int:
+    settings = _ready_settings()
+    port = settings.inbound_smtp_port if args.port is None else args.port
+    if not port:
+        raise ConfigError("JOBRAKER_INBOUND_SMTP_PORT: set the port to receive forwarded mail on")
+    from jobraker.inbox.inbound_smtp import serve
+
+    return _until_signalled(lambda stop: serve(settings.inbound_smtp_host, port, stop))
 
 
 def cmd_sandbox_skyvern(args: argparse.Namespace) -> int:

@@ -93,6 +93,11 @@ class Settings(BaseSettings):
     board_calls_per_minute: int = Field(30, ge=1, le=6000, validation_alias=_env("JOBRAKER_BOARD_CALLS_PER_MINUTE"))
     # Inbox sync (inbox/): a candidate's IMAP host must be public unless this is set (tests, sandbox).
     inbox_private_hosts: bool = Field(False, validation_alias=_env("JOBRAKER_INBOX_PRIVATE_HOSTS"))
+    # Forwarding addresses (inbox/forwarding.py): <random>@<domain>, received by `jobraker inbound-mail`
+    # on this port (0: not run); `jobraker up` runs it on a free loopback port.
+    inbound_mail_domain: str = Field("inbox.localhost", validation_alias=_env("JOBRAKER_INBOUND_MAIL_DOMAIN"))
+    inbound_smtp_host: str = Field("127.0.0.1", validation_alias=_env("JOBRAKER_INBOUND_SMTP_HOST"))
+    inbound_smtp_port: int = Field(0, ge=0, le=65535, validation_alias=_env("JOBRAKER_INBOUND_SMTP_PORT"))
     skyvern_api_key: SecretStr | None = Field(None, validation_alias=_env("SKYVERN_API_KEY"))
     skyvern_base_url: str = Field(
         "https://api.skyvern.com", validation_alias=_env("SKYVERN_BASE_URL")

@@ -26,10 +26,11 @@ _SHARED = [
 
 # Loggers that print what they send or receive: httpx/httpcore log each request line with its
 # query string (Adzuna's app_key and the search's words), openai logs request bodies (prompts)
-# at DEBUG, Django's SQL log prints parameters. Their warnings and errors still show.
+# at DEBUG, Django's SQL log prints parameters, aiosmtpd's "mail.log" each SMTP command (envelope
+# addresses) at DEBUG and every connection at INFO. Their warnings and errors still show.
 QUIET_LOGGERS = (
     "pgserver", "eventsourcing", "dramatiq.broker", "httpx", "httpcore", "openai", "urllib3",
-    "django.db.backends", "hpack", "asyncio",
+    "django.db.backends", "hpack", "asyncio", "mail.log",
 )
 EMAIL_ADDRESS = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 # A secret shorter than this (e.g. the sandbox's "sandbox") would blank ordinary words.

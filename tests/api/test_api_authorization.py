@@ -96,6 +96,8 @@ MATRIX = [
      dict(anonymous=401, owner=201, other=201, auditor=403, staff=403)),
     # The mailbox connection is the candidate's own (tests/api/test_inbox_api.py connects one): none here.
     ("get", "/api/v1/candidates/me/mailbox", None, dict(anonymous=401, owner=404, other=404, auditor=403, staff=403)),
+    # A forwarding address is each candidate's own (tests/api/test_inbox_api.py reads and deletes one).
+    ("post", "/api/v1/candidates/me/forwarding-address", None, dict(anonymous=401, owner=201, other=201, auditor=403, staff=403)),
     # Followed boards are each candidate's own; the staff list of boards is staff's.
     ("get", "/api/v1/candidates/me/boards", None, dict(anonymous=401, owner=200, other=200, auditor=403, staff=403)),
     ("post", "/api/v1/candidates/me/boards", {"source": "lever", "token": "sandbox-contoso"},

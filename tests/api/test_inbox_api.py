@@ -129,3 +129,21 @@ def test_the_owner_sees_the_mail_on_the_timeline_and_confirms_its_proposal(live_
     assert confirmed.status_code == 200, confirmed.content
     assert owner.get(f"/api/v1/applications/{app_id}", **wait(owner, confirmed)).json()["status"] == "interviewing"
     assert owner.get(URL).json()["messages_read"] == 1
+
+
+def test_the_forwarding_address_endpoints_for_each_role(live_projector):
+    owner, _, _ = signed_in(name="Forwarding Owner")
+    other, _, _ = signed_in(name="Forwarding Other")
+    url = "/api/v1/candidates/me/forwarding-address"
+    assert APIClient().post(url).status_code == 401
+    for role in (Role.STAFF, Role.AUDITOR):
+        assert operator(role).post(url).status_code == 403
+    assert owner.get(url).status_code == 404
+    created = owner.post(url)
+    assert created.status_code == 201 and created.json()["address"].endswith("@inbox.localhost")
+    assert owner.post(url).json()["address"] == created.json()["address"]  # the same address again
+    assert owner.get(url).json()["messages_received"] == 0
+    assert other.get(url).status_code == 404  # only their own, and they have none
+    assert other.post(url).json()["address"] != created.json()["address"]
+    assert owner.delete(url).status_code == 204 and owner.get(url).status_code == 404
+    assert owner.delete(url).status_code == 404

@@ -18,7 +18,7 @@ def compose() -> dict:
 def test_every_compose_command_is_a_real_cli_command():
     services = compose()["services"]
     commands = {name: s["command"] for name, s in services.items() if s.get("command", [""])[0] == "jobraker"}
-    assert set(commands) == {"migrate", "api", "projector", "relay", "worker", "scheduler"}
+    assert set(commands) == {"migrate", "api", "projector", "relay", "worker", "scheduler", "inbound-mail"}
     for name, command in commands.items():
         assert command[1] in command_names(), f"{name}: jobraker {command[1]} does not exist"
         build_parser().parse_args(command[1:])  # its options parse too (SystemExit otherwise)

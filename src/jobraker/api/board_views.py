@@ -108,7 +108,7 @@ class MyBoardsView(APIView):
     @extend_schema(responses=MyBoardSerializer(many=True))
     def get(self, request: Request) -> Response:
         followed = get_jobraker().get_candidate(request.user.id).followed_boards
-        status_of = {(b.source, b.token): b for b in FollowedBoard.objects.filter(followers__candidate_id=request.user.id)}
+        status_of = {(b.source, b.token): b for b in FollowedBoard.objects.filter(token__in=[t for _, t in followed])}
         rows = []
         for (source, token), company in sorted(followed.items()):
             board = status_of.get((source, token))  # None until the projection has it

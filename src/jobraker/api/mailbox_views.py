@@ -1,4 +1,5 @@
-"""The candidate's mailbox connection for inbox sync (``/candidates/me/mailbox``, inbox/).
+"""The candidate's mailbox connection for inbox sync (``/candidates/me/mailbox``, inbox/) and
+their forwarding address (``/candidates/me/forwarding-address``).
 
 Only the candidate connects their own mailbox; staff and auditors may not (403), and nobody
 reads the app password back: GET shows where and as whom, never the password."""
@@ -15,8 +16,11 @@ from rest_framework.views import APIView
 
 from jobraker.api.permissions import IsCandidate
 from jobraker.api.serializers import StrictSerializer
+from jobraker.inbox.forwarding import address_of
+from jobraker.inbox.forwarding import disable as forwarding_off
+from jobraker.inbox.forwarding import enable as forwarding_on
 from jobraker.inbox.mailboxes import DEFAULT_PORTS, SECURITY, Connection, connect, disconnect
-from jobraker.inbox.models import Mailbox
+from jobraker.inbox.models import ForwardingAddress, Mailbox
 
 
 class MailboxInSerializer(StrictSerializer):
@@ -77,3 +81,43 @@ class MailboxView(APIView):
         if not disconnect(request.user.id):
             raise NotFound("no mailbox is connected")
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ForwardingAddressSerializer(serializers.Serializer):
+    address = serializers.EmailField(help_text="give it to employers, or forward their mail to it")
+    created_at = serializers.DateTimeField()
+    messages_received = serializers.IntegerField()
+    last_received_at = serializers.DateTimeField(allow_null=True)
+
+
+class ForwardingAddressView(APIView):
+    """My forwarding address: mail that arrives there is read like mail from a connected mailbox
+    (matched to an application, classified, on its timeline), without giving Jobraker a password.
+    The address is derived from a secret and my id (the same one each time I turn it on);
+    turning it off refuses mail sent to it."""
+
+    permission_classes = [IsAuthenticated, IsCandidate]
+
+    @extend_schema(responses=ForwardingAddressSerializer)
+    def get(self, request: Request) -> Response:
+        forwarding = ForwardingAddress.objects.filter(candidate_id=request.user.id).first()
+        if forwarding is None:
+            raise NotFound("no forwarding address is turned on")
+        return Response(_forwarding(forwarding))
+
+    @extend_schema(request=None, responses={201: ForwardingAddressSerializer})
+    def post(self, request: Request) -> Response:
+        return Response(_forwarding(forwarding_on(request.user.id)), status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request: Request) -> Response:
+        if not forwarding_off(request.user.id):
+            raise NotFound("no forwarding address is turned on")
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _forwarding(forwarding: ForwardingAddress) -> dict:
+    return ForwardingAddressSerializer({
+        "address": address_of(forwarding), "created_at": forwarding.created_at,
+        "messages_received": forwarding.messages_received, "last_received_at": forwarding.last_received_at,
+    }).data

@@ -54,6 +54,7 @@ urlpatterns = [
     path("candidates/me/preferences", candidate_views.PreferencesView.as_view(), name="candidate-preferences"),
     path("candidates/me/auto-apply", candidate_views.AutoApplyView.as_view(), name="candidate-auto-apply"),
     path("candidates/me/mailbox", mailbox_views.MailboxView.as_view(), name="candidate-mailbox"),
+    path("candidates/me/forwarding-address", mailbox_views.ForwardingAddressView.as_view(), name="candidate-forwarding"),
     path("candidates/me/boards", board_views.MyBoardsView.as_view(), name="candidate-boards"),
     path("candidates/me/boards/<str:source>/<str:token>", board_views.MyBoardView.as_view(), name="candidate-board"),
     path("candidates/me/resume", resume_views.ResumeView.as_view(), name="candidate-resume"),

@@ -1,4 +1,5 @@
-"""The inbox's tables: each candidate's mailbox connection and the messages already read from it.
+"""The inbox's tables: each candidate's mailbox connection, forwarding address, and the messages
+already read from either.
 
 The connection (host, port, user, app password) is one sealed JSON value under the candidate's
 own key (privacy/sealed_fields.py): erasure destroys the key, and deletes the row as well
@@ -38,3 +39,14 @@ class SeenMessage(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["candidate_id", "digest"], name="inbox_seen_once")]
+
+
+class ForwardingAddress(models.Model):
+    """A candidate's forwarding address, by its local part: a keyed digest of the candidate's id
+    (inbox/forwarding.py), so it says nothing about them and cannot be guessed. Deleted at erasure."""
+
+    candidate_id = models.UUIDField(primary_key=True)
+    local_part = models.CharField(max_length=40, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    messages_received = models.PositiveIntegerField(default=0)
+    last_received_at = models.DateTimeField(null=True)

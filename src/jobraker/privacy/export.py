@@ -19,6 +19,8 @@ from jobraker.appliers.models import SubmissionRecord
 from jobraker.audit.history import HistoryEntry, history
 from jobraker.domain.personal import ERASED
 from jobraker.eventstore.app import EncryptedJobraker
+from jobraker.inbox.forwarding import address_of
+from jobraker.inbox.models import ForwardingAddress
 from jobraker.privacy import processors
 from jobraker.privacy.models import DataExport
 from jobraker.privacy.streams import candidate_streams
@@ -102,6 +104,7 @@ def _read_models(candidate_id: UUID) -> dict[str, Any]:
         "funnel": rows(FunnelEntry.objects.filter(candidate_id=candidate_id)),
         "matches": rows(CandidateMatch.objects.filter(candidate_id=candidate_id).order_by("-score", "-tiebreak", "job_id")),
         "match_summary": rows(MatchSummary.objects.filter(candidate_id=candidate_id)),
+        "forwarding_address": [address_of(row) for row in ForwardingAddress.objects.filter(candidate_id=candidate_id)],
         "followed_boards": [{"source": source, "token": token, "followed_at": at} for source, token, at in
                             BoardFollower.objects.filter(candidate_id=candidate_id)
                             .values_list("board__source", "board__token", "followed_at")],

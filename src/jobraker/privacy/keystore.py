@@ -32,6 +32,7 @@ INSERT_MISSING = INSERT_KEYS + " ON CONFLICT (subject_id) DO NOTHING"
 # ends, while a KEK rotation may still re-wrap them (an UPDATE of non-key columns does not wait).
 LIVE_KEYS = f"SELECT subject_id FROM {KEYS} WHERE subject_id = ANY(%s) FOR KEY SHARE"
 STORED = f"SELECT subject_id, kek_id, wrapped_key FROM {KEYS} WHERE subject_id = ANY(%s)"
+LOAD = f"SELECT kek_id, wrapped_key FROM {KEYS} WHERE subject_id = %s"
 # clock_timestamp(), not now() (the transaction's start): a rotation whose KEK is numbered after
 # this moment re-wraps without this subject's row; one numbered before must be followed by another.
 TOMBSTONE = f"INSERT INTO {TOMBSTONES} (subject_id, erased_at) VALUES (%s, clock_timestamp()) ON CONFLICT DO NOTHING"
@@ -40,7 +41,11 @@ DELETE_KEY = f"DELETE FROM {KEYS} WHERE subject_id = %s"
 
 class DatabaseKeyStore:
     def load(self, subject: UUID) -> StoredKey | None:
-        row = SubjectKey.objects.filter(subject_id=subject).values_list("kek_id", "wrapped_key").first()
+        # Plain SQL, not the ORM: a key is loaded on most reads of a candidate's sealed data (the
+        # cache holds it for seconds), and the ORM's query building doubled what a load cost.
+        with connection.cursor() as cursor:
+            cursor.execute(LOAD, [subject])
+            row = cursor.fetchone()
         return (row[0], bytes(row[1])) if row is not None else None
 
     def load_or_insert(self, new_keys: dict[UUID, bytes], kek_id: int) -> dict[UUID, StoredKey | None]:

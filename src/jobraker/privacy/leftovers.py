@@ -1,6 +1,7 @@
 """What names an erased candidate outside the event store and the projections' rows: the
 cached vectors of their texts, the e-mail ledger, alert hits, data exports, resume files,
-Skyvern run links, precomputed matches, the mailbox connection (inbox/) and the mail in the outbox folder. Deleted at erasure, and swept once more
+Skyvern run links, precomputed matches, the mailbox connection and forwarding address (inbox/) and the
+mail in the outbox folder. Deleted at erasure, and swept once more
 after the projections have caught up (a worker may have written one meanwhile)."""
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from jobraker.appliers.models import SkyvernRunLink
 from jobraker.delivery.models import AlertHit, EmailDelivery
 from jobraker.delivery.outbox import subject_folder
 from jobraker.embeddings.models import EmbeddingCache
-from jobraker.inbox.models import Mailbox, SeenMessage
+from jobraker.inbox.models import ForwardingAddress, Mailbox, SeenMessage
 from jobraker.privacy.models import DataExport
 from jobraker.resumes.models import ResumeFile
 
@@ -28,6 +29,7 @@ def forget_leftovers(candidate_id: UUID, application_ids: Iterable[UUID] = ()) -
         "resume_files": ResumeFile.objects.filter(candidate_id=candidate_id).delete()[0],
         "mailboxes": Mailbox.objects.filter(candidate_id=candidate_id).delete()[0],
         "seen_messages": SeenMessage.objects.filter(candidate_id=candidate_id).delete()[0],
+        "forwarding_addresses": ForwardingAddress.objects.filter(candidate_id=candidate_id).delete()[0],
         "skyvern_run_links": SkyvernRunLink.objects.filter(application_id__in=list(application_ids)).delete()[0],
         # A match worker that ranked them just before the erasure may have written after the projection dropped them.
         "precomputed_matches": _forget_matches(candidate_id),

@@ -34,6 +34,7 @@ COMMANDS = {
     LOGIN_PROJECTOR: ("projector", "--only", "candidates"),
 }
 SKYVERN_SANDBOX = "sandbox-skyvern"
+INBOUND_MAIL = "inbound-mail"
 RUNTIME_FILE = "runtime.json"
 STOP_SECONDS = 10.0
 MAX_RESTARTS = 5  # within CRASH_WINDOW seconds, before `up` gives up
@@ -62,6 +63,7 @@ class Supervisor:
             if subprocess.run(self._command("migrate"), env=self.env).returncode != 0:
                 return 1
             self._start_skyvern_sandbox()
+            self._start_inbound_mail()
             subprocess.run(self._command("boards", "sandbox"), env=self.env)  # the boards' sandbox feeds
             for name in PROCESSES:
                 self.children[name] = self._jobraker(name)
@@ -113,6 +115,15 @@ class Supervisor:
         _wait_until_listening(port, self.children[SKYVERN_SANDBOX])
         print(f"Skyvern: sandbox at {self.env['SKYVERN_BASE_URL']} (no SKYVERN_API_KEY; nothing is sent to employers)",
               flush=True)
+
+    def _start_inbound_mail(self) -> None:
+        """The SMTP server of candidates' forwarding addresses, on a free loopback port unless
+        JOBRAKER_INBOUND_SMTP_PORT names one (the sandbox employers reply through it)."""
+        port = self.settings.inbound_smtp_port or _free_port()
+        self.env["JOBRAKER_INBOUND_SMTP_PORT"] = str(port)
+        self.children[INBOUND_MAIL] = self._jobraker(INBOUND_MAIL)  # not waited for: a reply sent early is retried
+        print(f"forwarding addresses: SMTP on {self.settings.inbound_smtp_host}:{port} "
+              f"(@{self.settings.inbound_mail_domain})", flush=True)
 
     def _command(self, *args: str) -> list[str]:
         return [sys.executable, "-m", "jobraker", *args]

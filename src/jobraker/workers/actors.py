@@ -446,6 +446,24 @@ def ingest_boards_followed_by(candidate_id: str, correlation_id: str) -> None:
         raise dramatiq.Retry(str(exc), delay=int(exc.retry_after * 1000)) from None
 
 
+def _retry_mail(retries: int, exception: Exception) -> bool:
+    """The inbound mail server not listening yet (`up` starting) or answering 4xx: try again."""
+    import smtplib
+
+    return (isinstance(exception, OSError | smtplib.SMTPException) and retries < 8) or _retry_transient(retries, exception)
+
+
+@dramatiq.actor(queue_name="ingest", min_backoff=2_000, max_backoff=60_000, retry_when=_retry_mail)
+def sandbox_employer_reply(application_id: str) -> None:
+    """Under `jobraker up`: a sandbox company answers a submitted application by e-mail to the
+    candidate's forwarding address (inbox/sandbox_employer.py)."""
+    from jobraker.eventstore.app import get_jobraker
+    from jobraker.inbox.sandbox_employer import reply_to_submission
+
+    if reply_to_submission(get_jobraker(), UUID(application_id)):
+        log.info("sandbox_employer_replied", application_id=application_id)
+
+
 @dramatiq.actor(queue_name="match", max_retries=5, min_backoff=2_000)
 def link_duplicates(job_id: str, correlation_id: str) -> None:
     """A new listing: linked to the earlier listing of its job if there is one; else matched and

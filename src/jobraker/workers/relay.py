@@ -43,12 +43,16 @@ class Relay(Projection):
 
     @process.register
     def _status_changed(self, event: Application.StatusChanged, position: int) -> None:
+        from jobraker.inbox import sandbox_employer
         from jobraker.workers import actors
 
         if event.action in QUIET_ACTIONS:
             return
         if event.status == Status.QUEUED.value:
             actors.submit_application.send(str(event.originator_id), self._correlation_id)
+        if event.status == Status.SUBMITTED.value and sandbox_employer.replies_enabled():
+            actors.sandbox_employer_reply.send_with_options(
+                args=(str(event.originator_id),), delay=sandbox_employer.REPLY_AFTER_SECONDS * 1000)
         if event.by in NOTIFY_WHEN_BY and event.status not in SILENT_STATUSES:
             actors.notify_application_change.send(str(event.originator_id), event.originator_version, self._correlation_id)
 

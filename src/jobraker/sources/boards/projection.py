@@ -8,16 +8,17 @@ from functools import singledispatchmethod
 from jobraker.domain.candidate import Candidate
 from jobraker.domain.personal import ERASED
 from jobraker.projections.base import Projection
-from jobraker.sources.boards.following import CANDIDATES, add_follower, remove_followers
-from jobraker.sources.models import BoardFollower, FollowedBoard
+from jobraker.sources.boards.following import add_follower, remove_followers
+from jobraker.sources.models import BoardFollower
 
 
 class BoardFollowerProjection(Projection):
     name = "board_followers"
 
     def reset(self) -> None:
+        """The follower rows only: the boards keep what their last fetch saw (replaying a follow
+        finds its board; replaying the last unfollow drops it)."""
         BoardFollower.objects.all().delete()
-        FollowedBoard.objects.filter(followed_by=CANDIDATES).delete()
 
     @singledispatchmethod
     def process(self, event: object, position: int) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import platform
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -36,9 +37,12 @@ class Row:
     target_ratio: float | None = None
     note: str = ""  # a third figure (the practical limit) or latencies
     lower_is_better: bool = False
+    paired_ratio: float | None = None  # the median of back-to-back pairs' ratios (Paired), when measured so
 
     @property
     def ratio(self) -> float:
+        if self.paired_ratio is not None:
+            return self.paired_ratio
         if self.lower_is_better:
             return self.baseline_rate / self.measured_rate
         return self.measured_rate / self.baseline_rate
@@ -64,6 +68,34 @@ def best_rates(works: dict[str, Callable[[], float]], rounds: int) -> dict[str, 
         for name, work in works.items():
             best[name] = max(best[name], work())
     return best
+
+
+@dataclass
+class Paired:
+    """Baseline and measured run back to back, ``rounds`` times, the order swapped each round;
+    each pair gives a ratio and the median of them is the result. On a shared machine a burst
+    of someone else's load then lands inside one pair (an outlier the median ignores) instead
+    of deciding a best-of on one side."""
+
+    baseline: float
+    measured: float
+    ratio: float
+    ratios: list[float]
+
+    @classmethod
+    def run(cls, baseline: Callable[[], float], measured: Callable[[], float], rounds: int) -> Paired:
+        pairs = []
+        for round_number in range(rounds):
+            if round_number % 2:
+                m, b = measured(), baseline()
+            else:
+                b, m = baseline(), measured()
+            pairs.append((b, m))
+        return cls(statistics.median(b for b, _ in pairs), statistics.median(m for _, m in pairs),
+                   statistics.median(m / b for b, m in pairs), [m / b for b, m in pairs])
+
+    def describe(self) -> str:
+        return f"median of {len(self.ratios)} paired runs; pair ratios " + " ".join(f"{r:.2f}" for r in self.ratios)
 
 
 def machine() -> str:

@@ -229,7 +229,7 @@ def seal_personal_columns(conn: psycopg.Connection, subjects: list[str] | None =
 
 def _seal_column_values(conn: psycopg.Connection, model: type, names: list[str], subjects: list[str] | None) -> None:
     from jobraker.eventstore.app import get_jobraker
-    from jobraker.privacy.sealed_fields import PREFIX
+    from jobraker.privacy.sealed_fields import PREFIX, for_subject
 
     keyring = get_jobraker().keyring
     table = model._meta.db_table
@@ -244,8 +244,8 @@ def _seal_column_values(conn: psycopg.Connection, model: type, names: list[str],
     columns: list[list[str | None]] = [[] for _ in fields]
     for _, subject, *values in rows:
         for column, field, value in zip(columns, fields, values):
-            sealed = None if value is None else keyring.seal(subject, field.aad_name, value.encode())
-            column.append(None if sealed is None else f"{PREFIX}{subject}:{sealed}")
+            # The field's own sealing, of the value as it reads unsealed (legacy: JSON parsed).
+            column.append(None if value is None else field.get_prep_value(for_subject(subject, field.legacy(value))))
     assignments = ", ".join(f"{f.column} = sealed.c{i}" for i, f in enumerate(fields))
     arrays = ", ".join(["%s::text[]"] * (len(fields) + 1))
     names_out = ", ".join(["row_id", *(f"c{i}" for i in range(len(fields)))])

@@ -79,8 +79,11 @@ class Paired:
 
     baseline: float
     measured: float
-    ratio: float
     ratios: list[float]
+
+    @property
+    def ratio(self) -> float:
+        return statistics.median(self.ratios)
 
     @classmethod
     def run(cls, baseline: Callable[[], float], measured: Callable[[], float], rounds: int) -> Paired:
@@ -92,7 +95,7 @@ class Paired:
                 b, m = baseline(), measured()
             pairs.append((b, m))
         return cls(statistics.median(b for b, _ in pairs), statistics.median(m for _, m in pairs),
-                   statistics.median(m / b for b, m in pairs), [m / b for b, m in pairs])
+                   [m / b for b, m in pairs])
 
     def describe(self) -> str:
         return f"median of {len(self.ratios)} paired runs; pair ratios " + " ".join(f"{r:.2f}" for r in self.ratios)

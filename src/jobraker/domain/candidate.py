@@ -44,6 +44,12 @@ LEGACY_MIN_SCORE, LEGACY_DAILY_CAP = 70, 10
 T = TypeVar("T")
 
 
+def check_board_token(token: str) -> None:
+    """A board token names the board (the last part of its URL) and nothing else: no path, no query."""
+    if not BOARD_TOKEN.match(token):
+        raise InvalidValue("token must be 1-100 letters, digits, '.', '_' or '-' (the board's name in its URL)")
+
+
 def _choice(field_name: str, value: str, choices: tuple[str, ...]) -> str:
     if value not in choices:
         raise InvalidValue(f"{field_name} must be one of {', '.join(choices)}")
@@ -398,8 +404,7 @@ class Candidate(Aggregate):
         """Following a board already followed changes nothing."""
         self._require_active("follow a job board")
         _choice("source", source, BOARD_SOURCES)
-        if not BOARD_TOKEN.match(token):
-            raise InvalidValue("token must be 1-100 letters, digits, '.', '_' or '-' (the board's name in its URL)")
+        check_board_token(token)
         company = clean_text("company", company, max_length=300) if company.strip() else token
         if (source, token) in self.followed_boards:
             return

@@ -24,8 +24,7 @@ hundred kilobytes (about 700 sealed registrations; reproduced in
 table lock (which keeps notification ids in commit order), the writes in the events'
 transaction, NOTIFY, one multi-row INSERT … RETURNING — and has no such limit, but waits
 for each statement in turn: eight round trips for one registration against the bare
-recorder's two, the difference between 0.64 and 0.7 of it in the append benchmark. So a
-save under ``PIPELINE_MAX_BYTES`` is pipelined; if anything in it fails, it is rolled back
+recorder's two. So a save under ``PIPELINE_MAX_BYTES`` is pipelined (three round trips); if anything in it fails, it is rolled back
 and run again in plain mode, where each write raises its own error at its own statement.
 
 The rows go as four plain arrays (ids, versions, topics, states) rather than the

@@ -399,20 +399,26 @@ def _retry_board(retries: int, exception: Exception) -> bool:
 def ingest_board(source: str, token: str) -> None:
     """Fetch one followed company board: post what is new or changed, expire what is gone."""
     from jobraker.eventstore.app import get_jobraker
-    from jobraker.eventstore.context import caused_by
-    from jobraker.sources.boards.following import board_client
-    from jobraker.sources.boards.ingest import ingest_board as ingest
     from jobraker.sources.models import FollowedBoard
-    from jobraker.workers.broker import redis_client
 
     board = FollowedBoard.objects.filter(source=source, token=token).first()
     if board is None:
         return  # unfollowed since the message was sent
+    _fetch_boards(get_jobraker(), [board], f"board-{source}-{token}-{int(time.time())}")
+
+
+def _fetch_boards(jobraker, boards, correlation_id: str) -> None:  # type: ignore[no-untyped-def]
+    """Ingest each board in turn; a board API's Retry-After becomes the message's retry delay."""
+    from jobraker.eventstore.context import caused_by
     from jobraker.sources.boards.client import BoardTransientError
+    from jobraker.sources.boards.following import board_client
+    from jobraker.sources.boards.ingest import ingest_board as ingest
+    from jobraker.workers.broker import redis_client
 
     try:
-        with caused_by(f"board-{source}-{token}-{int(time.time())}", actor="system"):
-            ingest(get_jobraker(), board, board_client(redis_client()), redis_client())
+        with caused_by(correlation_id, actor="system"):
+            for board in boards:
+                ingest(jobraker, board, board_client(redis_client()), redis_client())
     except BoardTransientError as exc:
         if exc.retry_after is None:
             raise
@@ -424,26 +430,14 @@ def ingest_boards_followed_by(candidate_id: str, correlation_id: str) -> None:
     """A candidate followed a board: the boards they follow that were never fetched are fetched
     now, not at the next scheduled run. The message names the candidate only, never a board."""
     from jobraker.eventstore.app import get_jobraker
-    from jobraker.eventstore.context import caused_by
-    from jobraker.sources.boards.client import BoardTransientError
-    from jobraker.sources.boards.following import board_client
-    from jobraker.sources.boards.ingest import ingest_board as ingest
     from jobraker.sources.models import FollowedBoard
-    from jobraker.workers.broker import redis_client
 
     jobraker = get_jobraker()
     wanted = set(jobraker.get_candidate(UUID(candidate_id)).followed_boards)
     boards = FollowedBoard.objects.filter(followers__candidate_id=candidate_id)
     if wanted - {(board.source, board.token) for board in boards}:
         _wait_for_projector("the board_followers projection has not caught up")
-    try:
-        with caused_by(correlation_id, actor="system"):
-            for board in boards.filter(last_fetched_at__isnull=True):
-                ingest(jobraker, board, board_client(redis_client()), redis_client())
-    except BoardTransientError as exc:
-        if exc.retry_after is None:
-            raise
-        raise dramatiq.Retry(str(exc), delay=int(exc.retry_after * 1000)) from None
+    _fetch_boards(jobraker, boards.filter(last_fetched_at__isnull=True), correlation_id)
 
 
 def _retry_mail(retries: int, exception: Exception) -> bool:

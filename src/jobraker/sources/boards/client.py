@@ -15,7 +15,7 @@ from urllib.parse import quote
 import httpx
 from pydantic import ValidationError
 
-from jobraker.domain.candidate import BOARD_TOKEN
+from jobraker.domain.candidate import check_board_token
 from jobraker.retry_after import retry_after_seconds
 from jobraker.sources.boards import ashby, greenhouse, lever
 
@@ -45,8 +45,7 @@ class BoardFormatError(Exception):
 def check_board(source: str, token: str) -> None:
     if source not in FORMATS:
         raise ValueError(f"source must be one of {', '.join(FORMATS)}")
-    if not BOARD_TOKEN.match(token):
-        raise ValueError("token must be 1-100 letters, digits, '.', '_' or '-' (the board's name in its URL)")
+    check_board_token(token)  # InvalidValue, a ValueError
 
 
 @dataclass

@@ -104,6 +104,17 @@ def unexpected(statuses: list[tuple[int, str, str]]) -> list[tuple[int, str, str
     return wrong
 
 
+def run_walkthrough(folder: Path, up_log: Path) -> subprocess.CompletedProcess[str]:
+    """The script, with a report of the step it stopped at if it runs out of time."""
+    try:
+        return subprocess.run(["bash", "-x", "walkthrough.sh"], cwd=folder, env=clean_env(), capture_output=True,
+                              text=True, timeout=600, check=False)
+    except subprocess.TimeoutExpired as stuck:
+        err = stuck.stderr.decode(errors="replace") if isinstance(stuck.stderr, bytes) else (stuck.stderr or "")
+        raise AssertionError(f"the walk-through ran out of time; its last steps:\n{err[-3000:]}\n"
+                             f"jobraker up's last lines:\n{up_log.read_text(errors='replace')[-6000:]}") from None
+
+
 @pytest.mark.slow
 @pytest.mark.system
 @pytest.mark.timeout(900)
@@ -126,8 +137,7 @@ def test_the_readme_walkthrough_runs_as_written_against_jobraker_up():
         )
         try:
             wait_ready(f"http://127.0.0.1:{port}", up, up_log)
-            run = subprocess.run(["bash", "walkthrough.sh"], cwd=folder, env=clean_env(), capture_output=True,
-                                 text=True, timeout=600, check=False)
+            run = run_walkthrough(folder, up_log)
         finally:
             up.send_signal(2)
             up.wait(timeout=60)

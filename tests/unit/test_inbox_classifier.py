@@ -47,8 +47,8 @@ def test_any_text_gets_one_of_the_kinds(subject, body):
     assert verdict.interview_at is None or verdict.kind == "interview"
 
 
-def _candidacy(company, title, url, open_=True, order=0):
-    return Candidacy(uuid4(), company, title, url, open_, order)
+def _candidacy(company, title, url, open_=True, order=0, sent=True):
+    return Candidacy(uuid4(), company, title, url, open_, order, sent)
 
 
 def test_matching_by_domain_company_and_title():
@@ -68,6 +68,19 @@ def test_a_tie_prefers_the_open_then_the_newest_application():
     older = _candidacy("Acme", "Developer", "", order=1)
     newer = _candidacy("Acme", "Developer", "", order=2)
     assert best_match([closed, older, newer], "acme.example", "Acme", "") == newer.application_id
+
+
+def test_an_employer_writes_about_an_application_it_received():
+    # Two listings at one company: the one sent, and a newer one only matched (the walk-through's
+    # sandbox company answered the sent one, and the newer unsent one took its mail).
+    sent = _candidacy("Acme", "Python Developer", "", order=1)
+    unsent = _candidacy("Acme", "Python Developer", "", order=2, sent=False)
+    assert best_match([sent, unsent], "acme.example", "Interview: Python Developer", "") == sent.application_id
+    # Even when the unsent one's title fits better: an employer cannot answer what it never got.
+    backend = _candidacy("Acme", "Backend Engineer", "", order=3, sent=False)
+    assert best_match([sent, backend], "acme.example", "Interview: Backend Engineer", "Acme") == sent.application_id
+    # With nothing sent, the best of the rest still wins (a mail about an application made elsewhere).
+    assert best_match([unsent, backend], "acme.example", "Interview: Backend Engineer", "") == backend.application_id
 
 
 def test_site_is_the_registrable_part():

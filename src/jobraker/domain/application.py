@@ -93,6 +93,8 @@ TERMINAL = frozenset({S.REJECTED, S.WITHDRAWN})
 # Not sent to an employer, and not on its way now (SUBMITTING is): withdrawn when the listing
 # expires (appliers/expired_listings.py) or the candidate is erased (privacy/erasure.py).
 NOT_YET_SENT = frozenset({S.MATCHED, S.SHORTLISTED, S.PENDING_APPROVAL, S.QUEUED, S.FAILED, S.NEEDS_INPUT})
+# Statuses an application reaches only once it went (or may have gone) to the employer.
+REACHED_EMPLOYER = frozenset({S.SUBMITTING, S.SUBMITTED, S.NEEDS_REVIEW, S.UNVERIFIED, S.INTERVIEWING, S.OFFER})
 # What an employer's mail can be (inbox/classify.py), and the move each kind implies.
 MAIL_KINDS = ("confirmation", "rejection", "interview", "offer", "other")
 MAIL_READERS = ("rules", "model")  # who read what a mail says (inbox/classify.py, inbox/second_opinion.py)
@@ -473,6 +475,11 @@ class Application(Aggregate):
     @property
     def is_terminal(self) -> bool:
         return self.status in TERMINAL
+
+    @property
+    def reached_employer(self) -> bool:
+        """The employer may have it: the candidate applied themselves, or a run went out."""
+        return self.source is Source.MANUAL or any(status in REACHED_EMPLOYER for status in self.history)
 
     def _move(self, action: str, by: Actor, *, reason: str = "", retryable: bool | None = None, at: datetime | None = None) -> None:
         if not self.can(action):

@@ -3,8 +3,10 @@
 Signals, each worth points: the sender's domain is the listing's own site (3) or carries the
 company's name (3); the company's name is in the subject or body (2); the job title is (2).
 Mail sent through an applicant-tracking system (greenhouse.io, lever.co, …) says nothing by
-its domain, so only the words count there. The best application with at least 2 points wins;
-a tie prefers an application still open, then the newest. Pure Python, no I/O."""
+its domain, so only the words count there. An employer writes only about an application it
+received: one that reached the employer wins over one never sent (a listing matched or queued
+at the same company); among those, the most points (at least 2), then an application still
+open, then the newest. Pure Python, no I/O."""
 
 from __future__ import annotations
 
@@ -38,6 +40,7 @@ class Candidacy:
     url: str
     open: bool  # not rejected or withdrawn
     order: int  # higher is newer
+    sent: bool = True  # reached the employer (applied by hand, or a run went out)
 
 
 def site(domain: str) -> str:
@@ -79,8 +82,8 @@ def score(candidacy: Candidacy, sender_domain: str, subject: str, body: str) -> 
 
 
 def best_match(candidacies: list[Candidacy], sender_domain: str, subject: str, body: str) -> UUID | None:
-    scored = [(score(c, sender_domain, subject, body), c.open, c.order, c) for c in candidacies]
-    scored = [row for row in scored if row[0] >= MIN_SCORE]
+    scored = [(c.sent, points, c.open, c.order, c) for c in candidacies
+              if (points := score(c, sender_domain, subject, body)) >= MIN_SCORE]
     if not scored:
         return None
-    return max(scored, key=lambda row: row[:3])[3].application_id
+    return max(scored, key=lambda row: row[:4])[4].application_id

@@ -280,7 +280,7 @@ def candidacies_of(jobraker, candidate_id: UUID) -> list[Candidacy]:  # type: ig
         application: Application = jobraker.get_application(application_id)
         job = jobraker.get_job(application.job_id)
         found.append(Candidacy(application_id, job.company or "", job.title or "", job.url or "",
-                               not application.is_terminal, order))
+                               not application.is_terminal, order, application.reached_employer))
     return found
 
 

@@ -11,8 +11,8 @@ from rest_framework.test import APIClient
 
 from jobraker.accounts.models import Role
 from jobraker.api.delivery_views import NotificationStreamView
-from jobraker.delivery.models import NotificationFeedEntry
 from jobraker.domain.notification import notification_id
+from jobraker.projections.models import NotificationRecord
 
 from ..api_helpers import caught_up, operator, signed_in
 
@@ -38,7 +38,7 @@ def _events(response) -> list[dict[str, str]]:
 def _send(jobraker, candidate_id: UUID, cause: str, message: str) -> int:
     position = jobraker.send_notification(cause, candidate_id, "test", message, "/api/v1/somewhere")
     caught_up(position)
-    return NotificationFeedEntry.objects.get(notification_id=notification_id(cause)).position
+    return NotificationRecord.objects.get(id=notification_id(cause)).position
 
 
 def test_the_owner_sees_new_notifications_as_they_arrive_and_resumes_after_a_reconnect(jobraker, live_projector):

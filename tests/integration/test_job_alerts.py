@@ -359,9 +359,10 @@ def test_bad_alerts_are_refused_clearly_and_strangers_are_kept_out(live_projecto
 
 
 def test_erasure_shreds_alerts_and_drops_every_delivery_read_model(jobraker, live_projector):
-    from jobraker.delivery.models import JobAlertRecord, NotificationFeedEntry, NotificationSettingsRecord
+    from jobraker.delivery.models import JobAlertRecord, NotificationSettingsRecord
     from jobraker.domain.personal import ERASED
     from jobraker.privacy.erasure import erase_candidate
+    from jobraker.projections.models import NotificationRecord
 
     candidate_id, _ = jobraker.register_candidate(unique_email("erase"), "Erased", "hash")
     tag = candidate_id.hex[:8]
@@ -369,12 +370,12 @@ def test_erasure_shreds_alerts_and_drops_every_delivery_read_model(jobraker, liv
     jobraker.change_notification_settings(candidate_id, {"email": False})
     caught_up(jobraker.send_notification(f"test:erase:{tag}", candidate_id, "test", "Personal news"))
     assert JobAlertRecord.objects.filter(id=alert_id).exists()
-    assert NotificationFeedEntry.objects.filter(candidate_id=candidate_id).exists()
+    assert NotificationRecord.objects.filter(candidate_id=candidate_id).exists()
     assert NotificationSettingsRecord.objects.filter(candidate_id=candidate_id).exists()
 
     caught_up(erase_candidate(jobraker, candidate_id, "staff"))
     assert not JobAlertRecord.objects.filter(candidate_id=candidate_id).exists()
-    assert not NotificationFeedEntry.objects.filter(candidate_id=candidate_id).exists()
+    assert not NotificationRecord.objects.filter(candidate_id=candidate_id).exists()
     assert not NotificationSettingsRecord.objects.filter(candidate_id=candidate_id).exists()
     alert = jobraker.get_alert(alert_id)
     assert alert.name is ERASED and alert.criteria is ERASED  # crypto-shredded in the log itself

@@ -28,7 +28,6 @@ SEALED_COLUMNS = [
     ("jobraker_candidates", "consents", "id"),
     ("jobraker_job_alerts", "criteria", "candidate_id"),
     ("jobraker_notifications", "message", "candidate_id"),
-    ("jobraker_notification_feed", "message", "candidate_id"),
     ("jobraker_timeline", "detail", "candidate_id"),
     ("jobraker_conversations", "title", "candidate_id"),
     ("jobraker_job_alerts", "name", "candidate_id"),

@@ -19,9 +19,10 @@ from jobraker.api.permissions import IsCandidate, IsStaff
 from jobraker.api.serializers import CommandAcceptedSerializer, StrictSerializer
 from jobraker.api.sse import STREAM_SECONDS, EventStreamRenderer, EventStreamResponse, poll_stream, sse_event
 from jobraker.api.stream_limits import held_while_streaming, open_stream_slot
-from jobraker.delivery.models import NotificationFeedEntry, NotificationSettingsRecord
+from jobraker.delivery.models import NotificationSettingsRecord
 from jobraker.domain.notification_settings import SWITCHES
 from jobraker.eventstore.app import get_jobraker
+from jobraker.projections.models import NotificationRecord
 
 POLL_SECONDS = 0.5
 BATCH = 50
@@ -48,7 +49,7 @@ class NotificationStreamView(APIView):
 
         def fetch() -> list[bytes]:
             entries = list(
-                NotificationFeedEntry.objects.filter(candidate_id=candidate_id, position__gt=cursor[0]).order_by("position")[:BATCH]
+                NotificationRecord.objects.filter(candidate_id=candidate_id, position__gt=cursor[0]).order_by("position")[:BATCH]
             )
             if entries:
                 cursor[0] = entries[-1].position
@@ -61,16 +62,16 @@ class NotificationStreamView(APIView):
     def _resume_from(request: Request, candidate_id: Any) -> int:
         raw = request.headers.get("Last-Event-ID") or request.query_params.get("last_event_id")
         if raw is None:
-            latest = NotificationFeedEntry.objects.filter(candidate_id=candidate_id).order_by("-position").first()
+            latest = NotificationRecord.objects.filter(candidate_id=candidate_id, position__isnull=False).order_by("-position").first()
             return latest.position if latest else 0
         if not raw.strip().isdigit():
             raise ParseError("Last-Event-ID must be the id of an event this stream sent (a whole number).")
         return int(raw)
 
 
-def _as_json(entry: NotificationFeedEntry) -> dict[str, Any]:
+def _as_json(entry: NotificationRecord) -> dict[str, Any]:
     return {
-        "id": str(entry.notification_id), "kind": entry.kind, "message": entry.message,
+        "id": str(entry.id), "kind": entry.kind, "message": entry.message,
         "link": entry.link, "created_at": entry.created_at.isoformat(),
     }
 

@@ -11,10 +11,10 @@ from django.db.models import Count
 
 from jobraker.delivery.alerts import short
 from jobraker.delivery.erased import unless_erased
-from jobraker.delivery.models import NotificationFeedEntry, NotificationSettingsRecord
+from jobraker.delivery.models import NotificationSettingsRecord
 from jobraker.domain.notification import notification_id
 from jobraker.domain.service import Jobraker
-from jobraker.projections.models import ApplicationRecord, CandidateRecord
+from jobraker.projections.models import ApplicationRecord, CandidateRecord, NotificationRecord
 
 DIGEST_KIND = "daily_digest"
 LOOKBACK = timedelta(days=7)  # a candidate's first digest, or one after a long pause, looks back this far
@@ -34,7 +34,7 @@ def send_match_digests(jobraker: Jobraker, cutoff: datetime) -> int:
     candidates = set(CandidateRecord.objects.filter(id__in=list(recent), is_active=True).values_list("id", flat=True))
     candidates -= set(NotificationSettingsRecord.objects.filter(daily_digest=False).values_list("candidate_id", flat=True))
     already = set(
-        NotificationFeedEntry.objects.filter(notification_id__in=[notification_id(digest_cause(c, cutoff)) for c in candidates])
+        NotificationRecord.objects.filter(id__in=[notification_id(digest_cause(c, cutoff)) for c in candidates])
         .values_list("candidate_id", flat=True)
     )
     return sum(
@@ -69,8 +69,8 @@ def send_match_digest(jobraker: Jobraker, candidate_id: UUID, cutoff: datetime) 
 def _last_digest_cutoff(candidate_id: UUID, cutoff: datetime) -> datetime:
     """Where the previous digest's window ended: that day's digest moment."""
     last = (
-        NotificationFeedEntry.objects.filter(candidate_id=candidate_id, kind=DIGEST_KIND, created_at__lt=cutoff)
-        .order_by("-position").values_list("created_at", flat=True).first()
+        NotificationRecord.objects.filter(candidate_id=candidate_id, kind=DIGEST_KIND, created_at__lt=cutoff)
+        .order_by("-created_at").values_list("created_at", flat=True).first()
     )
     if last is None:
         return cutoff - timedelta(days=1)

@@ -23,23 +23,6 @@ class EmailDelivery(models.Model):
         db_table = "jobraker_email_deliveries"
 
 
-class NotificationFeedEntry(models.Model):
-    """A candidate's notifications in log order: the live stream resumes from ``position``
-    (the event's place in the log), which only ever grows."""
-
-    position = models.BigIntegerField(primary_key=True)
-    notification_id = models.UUIDField(unique=True)
-    candidate_id = models.UUIDField()
-    kind = models.CharField(max_length=40)
-    message = SealedTextField()  # sealed under the candidate's key (privacy/sealed_fields.py)
-    link = models.CharField(max_length=500, blank=True)
-    created_at = models.DateTimeField()
-
-    class Meta:
-        db_table = "jobraker_notification_feed"
-        indexes = [models.Index(fields=["candidate_id", "position"]), models.Index(fields=["candidate_id", "kind", "-position"])]
-
-
 class NotificationSettingsRecord(models.Model):
     candidate_id = models.UUIDField(primary_key=True)
     email = models.BooleanField(default=True)

@@ -1,50 +1,18 @@
-"""Read models of the delivery app: the notification feed the live stream reads, each
-candidate's notification settings, and their job alerts. Each drops a candidate's rows
-when the candidate is erased."""
+"""Read models of the delivery app: each candidate's notification settings and their job
+alerts (notifications themselves are projections/notifications.py's). Each drops a
+candidate's rows when the candidate is erased."""
 
 from __future__ import annotations
 
 from functools import singledispatchmethod
 
-from jobraker.delivery.models import (
-    JobAlertRecord,
-    NotificationFeedEntry,
-    NotificationSettingsRecord,
-)
+from jobraker.delivery.models import JobAlertRecord, NotificationSettingsRecord
 from jobraker.domain.alert import JobAlert
 from jobraker.domain.candidate import Candidate
-from jobraker.domain.notification import Notification
 from jobraker.domain.notification_settings import NotificationSettings
 from jobraker.domain.personal import ERASED
 from jobraker.privacy.sealed_fields import for_subject
 from jobraker.projections.base import Projection
-
-
-class NotificationFeedProjection(Projection):
-    name = "notification_feed"
-
-    def reset(self) -> None:
-        NotificationFeedEntry.objects.all().delete()
-
-    @singledispatchmethod
-    def process(self, event: object, position: int) -> None:
-        """Other events only move the position."""
-
-    @process.register
-    def _sent(self, event: Notification.Sent, position: int) -> None:
-        if event.message is ERASED:
-            return
-        NotificationFeedEntry.objects.update_or_create(
-            notification_id=event.originator_id,
-            defaults={
-                "position": position, "candidate_id": event.candidate_id, "kind": event.kind,
-                "message": event.message, "link": event.link, "created_at": event.timestamp,
-            },
-        )
-
-    @process.register
-    def _erased(self, event: Candidate.ErasureCompleted, position: int) -> None:
-        NotificationFeedEntry.objects.filter(candidate_id=event.originator_id).delete()
 
 
 class NotificationSettingsProjection(Projection):
@@ -122,4 +90,4 @@ class JobAlertProjection(Projection):
 
 
 def delivery_projections() -> list[Projection]:
-    return [NotificationFeedProjection(), NotificationSettingsProjection(), JobAlertProjection()]
+    return [NotificationSettingsProjection(), JobAlertProjection()]

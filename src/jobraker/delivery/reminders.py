@@ -11,7 +11,7 @@ from uuid import UUID
 
 from jobraker.delivery.alerts import short
 from jobraker.delivery.erased import unless_erased
-from jobraker.delivery.models import NotificationFeedEntry, NotificationSettingsRecord
+from jobraker.delivery.models import NotificationSettingsRecord
 from jobraker.domain.notification import notification_id
 from jobraker.domain.service import Jobraker
 from jobraker.projections.models import (
@@ -52,8 +52,7 @@ def send_follow_up_reminders(jobraker: Jobraker, now: datetime, days: int) -> in
 def _already_reminded(application_ids: list[UUID]) -> set[UUID]:
     """Applications whose reminder the read models already show (the event store has the last word)."""
     ids = {notification_id(reminder_cause(a)): a for a in application_ids}
-    shown = set(NotificationFeedEntry.objects.filter(notification_id__in=ids).values_list("notification_id", flat=True))
-    shown |= set(NotificationRecord.objects.filter(id__in=ids).values_list("id", flat=True))
+    shown = set(NotificationRecord.objects.filter(id__in=ids).values_list("id", flat=True))
     return {ids[n] for n in shown}
 
 

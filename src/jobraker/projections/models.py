@@ -204,7 +204,11 @@ class CandidateVector(models.Model):
 
 
 class NotificationRecord(models.Model):
+    """A candidate's notification, as listed and as the live stream sends it: the stream resumes
+    from ``position`` (the Sent event's place in the log), which only ever grows."""
+
     id = models.UUIDField(primary_key=True)
+    position = models.BigIntegerField(unique=True, null=True)  # null only on rows from before it was kept
     candidate_id = models.UUIDField(db_index=True)
     kind = models.CharField(max_length=40)
     message = SealedTextField()  # sealed under the candidate's key (privacy/sealed_fields.py)
@@ -215,7 +219,11 @@ class NotificationRecord(models.Model):
 
     class Meta:
         db_table = "jobraker_notifications"
-        indexes = [models.Index(fields=["candidate_id", "-created_at"])]
+        indexes = [
+            models.Index(fields=["candidate_id", "-created_at"]),
+            models.Index(fields=["candidate_id", "position"], name="notifications_stream"),
+            models.Index(fields=["candidate_id", "kind", "-position"], name="notifications_by_kind"),
+        ]
 
 
 class FunnelEntry(models.Model):

@@ -1,4 +1,4 @@
-"""Notifications as the candidate lists them."""
+"""Notifications as the candidate lists them and the live stream sends them (one read model)."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ class NotificationProjection(Projection):
         NotificationRecord.objects.update_or_create(
             id=event.originator_id,
             defaults={
-                "candidate_id": event.candidate_id, "kind": event.kind, "message": event.message,
+                "position": position, "candidate_id": event.candidate_id, "kind": event.kind, "message": event.message,
                 "link": event.link, "created_at": event.timestamp, "version": event.originator_version,
             },
         )

@@ -218,7 +218,7 @@ class ChaosRun:
             jobraker.verify_address(candidate_id)
             jobraker.change_profile(candidate_id, {"headline": "Python developer", "skills": ["Python", "APIs"]})
             jobraker.give_consent(candidate_id, "auto_apply", "2026-01")
-            jobraker.change_auto_apply(candidate_id, {"enabled": True, "min_score": 20, "daily_cap": 100})
+            jobraker.change_automation(candidate_id, {"mode": "full", "min_score_override": 20, "daily_cap_override": 100})
             jobraker.change_preferences(candidate_id, {"keywords": ["python"], "countries": ["gb"]})
             ids.append(str(candidate_id))
         _close_event_store()  # its pooled connections would not survive PostgreSQL restarting

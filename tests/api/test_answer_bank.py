@@ -233,7 +233,7 @@ def test_answering_an_applications_question_for_each_role(jobraker, live_project
     owner_id = UUID(created["id"])
     jobraker.change_profile(owner_id, {"headline": "Backend engineer", "skills": ["Python"]})
     jobraker.give_consent(owner_id, "auto_apply", "2026-01")
-    jobraker.change_auto_apply(owner_id, {"enabled": True, "min_score": 50})
+    jobraker.change_automation(owner_id, {"mode": "full", "min_score_override": 50})
     app_id = _needs_input(jobraker, owner_id)
     url = f"/api/v1/applications/{app_id}/answer"
 

@@ -15,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from jobraker.api.automation_fields import automation_changes
 from jobraker.appliers.submit import preparer
 from jobraker.domain.application import Application, Status
 from jobraker.domain.automation import PACING_WINDOW, STRATEGIES
@@ -36,7 +37,7 @@ def candidate_in(jobraker, mode: str = "full", **levels) -> UUID:
     candidate_id, _ = jobraker.register_candidate(unique_email(), "Ada Lovelace", "h", address_verified=True)
     jobraker.change_profile(candidate_id, {"headline": "Backend engineer", "skills": ["Python", "Django"]})
     jobraker.give_consent(candidate_id, "auto_apply", "2026-01")
-    jobraker.change_automation(candidate_id, {"mode": mode, **levels})
+    jobraker.change_automation(candidate_id, {"mode": mode, **automation_changes(levels)})
     return candidate_id
 
 
@@ -242,7 +243,7 @@ def test_the_skip_reason_is_in_the_api_and_the_timeline(live_projector):
     jobraker = get_jobraker()
     candidate_id = UUID(created["id"])
     jobraker.give_consent(candidate_id, "auto_apply", "2026-01")
-    jobraker.change_automation(candidate_id, {"mode": "full", "company_limit": 1})
+    jobraker.change_automation(candidate_id, {"mode": "full", "company_limit_override": 1})
     company = f"Paced {uuid4().hex[:6]}"
     match(jobraker, candidate_id, company, datetime.now(UTC))
     app_id, position, _ = jobraker.record_match(candidate_id, new_job(jobraker, company), 90, "m", {}, prepare=PREPARE)

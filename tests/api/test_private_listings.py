@@ -85,7 +85,7 @@ def victim_in_full_automation(jobraker, marker: str):
     # Through the resume service, so the file exists to be sent to Skyvern with the submission.
     upload_resume(jobraker, ResumeStore(jobraker.keyring), victim, "cv.txt", f"Years of {marker}, Python and Django".encode())
     jobraker.give_consent(victim, "auto_apply", "2026-01")
-    jobraker.change_automation(victim, {"mode": "full", "strategy": "aggressive", "min_score": 0, "strict_filters": False})
+    jobraker.change_automation(victim, {"mode": "full", "strategy": "aggressive", "min_score_override": 0, "strict_filters_override": False})
     alert_id, position = jobraker.create_alert(victim, "Everything", {"keywords": [marker]}, "immediate")
     caught_up(position)
     return client, victim, alert_id

@@ -32,7 +32,7 @@ def auto_applying_candidate(jobraker, *, enabled=True, consent=True, min_score=6
     jobraker.change_preferences(candidate_id, {"excluded_companies": list(excluded)})
     if consent:
         jobraker.give_consent(candidate_id, "auto_apply", "2026-01")
-        jobraker.change_auto_apply(candidate_id, {"enabled": enabled, "min_score": min_score})
+        jobraker.change_automation(candidate_id, {"mode": "full" if enabled else "off", "min_score_override": min_score})
     return candidate_id
 
 
@@ -262,7 +262,7 @@ def test_jobs_already_known_are_matched_when_a_candidate_turns_automation_on(job
     projector.catch_up()
     relay = relay_from_now(jobraker)
     dramatiq_worker.flush_all()
-    jobraker.change_auto_apply(candidate_id, {"enabled": True, "min_score": 40})
+    jobraker.change_automation(candidate_id, {"mode": "full", "min_score_override": 40})
     projector.catch_up()
     relay.catch_up()
     dramatiq_worker.join("match", timeout=60_000)

@@ -24,6 +24,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from jobraker.api.automation_fields import automation_changes, legacy_automation_changes
 from jobraker.appliers.payload import RESUME_FILE_FIELD, with_resume_file
 from jobraker.appliers.skyvern import DryRunApplier, SkyvernApplier
 from jobraker.appliers.submit import expire_preparations, preparer, submit
@@ -50,7 +51,7 @@ def candidate_in(jobraker, mode: str, consent: bool = True, name: str = "Ada Lov
     upload_resume(jobraker, ResumeStore(jobraker.keyring), candidate_id, "cv.txt", b"Ten years of Python and Django")
     if consent:
         jobraker.give_consent(candidate_id, "auto_apply", "2026-01")
-    jobraker.change_automation(candidate_id, {"mode": mode, **levels})
+    jobraker.change_automation(candidate_id, {"mode": mode, **automation_changes(levels)})
     return candidate_id
 
 
@@ -116,7 +117,7 @@ def test_bad_automation_values_are_refused(fields):
 def test_removing_an_override_goes_back_to_the_strategy(jobraker):
     candidate_id = candidate_in(jobraker, "suggest", strategy="aggressive", min_score=90)
     assert jobraker.get_candidate(candidate_id).auto_apply.min_score == 90
-    jobraker.change_automation(candidate_id, {"min_score": None})
+    jobraker.change_automation(candidate_id, {"min_score_override": None})
     assert jobraker.get_candidate(candidate_id).auto_apply.min_score == STRATEGIES["aggressive"].min_score
 
 
@@ -164,9 +165,9 @@ def test_old_on_off_events_read_as_modes_with_the_same_values(jobraker, projecto
 
 def test_the_older_auto_apply_form_maps_onto_modes(jobraker):
     candidate_id = candidate_in(jobraker, "off")
-    jobraker.change_auto_apply(candidate_id, {"enabled": True, "min_score": 65})
+    jobraker.change_automation(candidate_id, automation_changes(legacy_automation_changes({"enabled": True, "min_score": 65})))
     assert jobraker.get_candidate(candidate_id).auto_apply == AutoApplySettings(mode="full", min_score_override=65)
-    jobraker.change_auto_apply(candidate_id, {"enabled": False})
+    jobraker.change_automation(candidate_id, automation_changes(legacy_automation_changes({"enabled": False})))
     assert jobraker.get_candidate(candidate_id).auto_apply.mode == "off"
 
 
@@ -497,7 +498,7 @@ class AutomationMachine(RuleBasedStateMachine):
 
     @rule(strategy=st.sampled_from(list(STRATEGIES)), min_score=st.none() | st.integers(0, 100))
     def change_strategy(self, strategy: str, min_score: int | None) -> None:
-        self.jobraker.change_automation(self.candidate_id, {"strategy": strategy, "min_score": min_score})
+        self.jobraker.change_automation(self.candidate_id, {"strategy": strategy, "min_score_override": min_score})
 
     @rule()
     def give_consent(self) -> None:

@@ -114,7 +114,7 @@ def test_the_evidence_shows_in_the_timeline_and_detail_for_owner_and_staff_only(
     candidate_id = UUID(created["id"])
     jobraker.change_profile(candidate_id, {"headline": "Backend engineer", "skills": ["Python"]})
     jobraker.give_consent(candidate_id, "auto_apply", "2026-01")
-    jobraker.change_auto_apply(candidate_id, {"enabled": True, "min_score": 50})
+    jobraker.change_automation(candidate_id, {"mode": "full", "min_score_override": 50})
     app_id = _run_to_its_end(jobraker, sandbox, webhook_server, candidate_id, "question_unanswered")
     position = jobraker.recorder.max_notification_id()
     detail = client.get(f"/api/v1/applications/{app_id}", **caught_up(position)).json()

@@ -214,7 +214,7 @@ def test_the_application_detail_says_sandbox_and_why_it_is_unverified(jobraker, 
     candidate_id = UUID(created["id"])
     jobraker.change_profile(candidate_id, {"headline": "Backend engineer", "skills": ["Python"]})
     jobraker.give_consent(candidate_id, "auto_apply", "2026-01")
-    jobraker.change_auto_apply(candidate_id, {"enabled": True, "min_score": 50})
+    jobraker.change_automation(candidate_id, {"mode": "full", "min_score_override": 50})
     app_id = queued_for(jobraker, candidate_id, url_with("unconfirmed"))
     submit(jobraker, app_id, applier(), webhook_server)
     wait_for(lambda: jobraker.get_application(app_id).status is Status.UNVERIFIED)

@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from jobraker.api.automation_fields import automation_changes, legacy_automation_changes
 from jobraker.api.candidate_views import IF_MATCH, run_command
 from jobraker.api.command_http import POSITION_HEADER, accepted, expected_version, with_etag
 from jobraker.api.permissions import IsCandidate
@@ -22,7 +23,6 @@ from jobraker.api.serializers import CommandAcceptedSerializer, StrictSerializer
 from jobraker.domain.application import Actor
 from jobraker.domain.automation import LEVEL_NAMES, MAX_COMPANY_LIMIT, MAX_DAILY_CAP, MODES, STRATEGIES, levels_table
 from jobraker.domain.candidate import AutoApplySettings
-from jobraker.domain.commands.candidates import legacy_automation_changes
 from jobraker.eventstore.app import get_jobraker
 from jobraker.projections.models import CandidateRecord
 
@@ -159,7 +159,8 @@ class AutomationView(APIView):
         changes = {"mode": data["mode"], "strategy": data["strategy"]}
         changes.update({name: overrides.get(name) for name in LEVEL_NAMES})
         position = run_command(
-            "candidate", lambda: get_jobraker().change_automation(request.user.id, changes, expected_version(request))
+            "candidate",
+            lambda: get_jobraker().change_automation(request.user.id, automation_changes(changes), expected_version(request)),
         )
         return accepted(position, id=request.user.id)
 

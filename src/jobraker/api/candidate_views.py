@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 
 from jobraker.accounts.models import Role
 from jobraker.accounts.reservations import holder_of
+from jobraker.api.automation_fields import automation_changes, legacy_automation_changes
 from jobraker.api.command_http import accepted, expected_version, translate, with_etag
 from jobraker.api.permissions import IsCandidate, IsStaff, is_staff_or_auditor
 from jobraker.api.serializers import (
@@ -170,10 +171,13 @@ class _ChangeView(APIView):
         form = self.serializer_class(data=request.data)
         form.is_valid(raise_exception=True)
         method = getattr(get_jobraker(), self.service_method)
-        position = run_command(
-            "candidate", lambda: method(request.user.id, dict(form.validated_data), expected_version(request))
-        )
+        changes = self.changes(dict(form.validated_data))
+        position = run_command("candidate", lambda: method(request.user.id, changes, expected_version(request)))
         return accepted(position, id=request.user.id)
+
+    def changes(self, data: dict[str, Any]) -> dict[str, Any]:
+        """The command's fields from the validated request."""
+        return data
 
 
 @extend_schema(request=ProfileSerializer, responses=CommandAcceptedSerializer, parameters=[IF_MATCH])
@@ -197,7 +201,10 @@ class AutoApplyView(_ChangeView):
     """Switch auto-apply and set its minimum match score and daily cap (needs auto_apply consent)."""
 
     serializer_class = AutoApplySerializer
-    service_method = "change_auto_apply"
+    service_method = "change_automation"
+
+    def changes(self, data: dict[str, Any]) -> dict[str, Any]:
+        return automation_changes(legacy_automation_changes(data))
 
 
 class ConsentsView(APIView):

@@ -18,13 +18,6 @@ T = TypeVar("T")
 # digest of the address); those candidates keep them. New ids are uuid4, unrelated to anything.
 CANDIDATE_NAMESPACE = UUID("0f8d7c52-4a0e-4d8b-9d3e-2b8c4c1e7a11")
 
-# API names of the automation settings → the value object's fields (levels are overrides).
-AUTOMATION_FIELDS = {
-    "mode": "mode", "strategy": "strategy", "min_score": "min_score_override",
-    "daily_cap": "daily_cap_override", "strict_filters": "strict_filters_override",
-    "company_limit": "company_limit_override",
-}
-
 
 class CandidateCommands(CommandBase):
     """What a candidate does to their own record."""
@@ -67,16 +60,12 @@ class CandidateCommands(CommandBase):
             kind=Candidate,
         )
 
-    def change_auto_apply(self, candidate_id: UUID, changes: dict[str, Any], expected_version: int | None = None) -> int:
-        """The older on/off form (enabled, min_score, daily_cap), kept for existing clients:
-        enabled=true means full mode (unless already approve), enabled=false means off."""
-        return self.change_automation(candidate_id, legacy_automation_changes(changes), expected_version)
-
     def change_automation(self, candidate_id: UUID, changes: dict[str, Any], expected_version: int | None = None) -> int:
-        """Change the mode, the strategy or overrides (min_score, daily_cap, strict_filters;
-        ``None`` removes an override so the strategy's value holds again)."""
-        fields = {AUTOMATION_FIELDS[name]: value for name, value in changes.items()}
-        return self._update(candidate_id, expected_version, lambda c: c.change_auto_apply(replace(c.auto_apply, **fields)), kind=Candidate)
+        """Change fields of the automation settings (AutoApplySettings: mode, strategy and the
+        ``…_override`` levels; an override of ``None`` lets the strategy's value hold again)."""
+        return self._update(
+            candidate_id, expected_version, lambda c: c.change_auto_apply(replace(c.auto_apply, **changes)), kind=Candidate
+        )
 
     def give_consent(self, candidate_id: UUID, kind: str, version: str) -> int:
         return self._update(candidate_id, None, lambda c: c.give_consent(kind, version), kind=Candidate)
@@ -110,14 +99,6 @@ class CandidateCommands(CommandBase):
 
     def unfollow_board(self, candidate_id: UUID, source: str, token: str) -> int:
         return self._update(candidate_id, None, lambda c: c.unfollow_board(source, token), kind=Candidate)
-
-
-def legacy_automation_changes(changes: dict[str, Any]) -> dict[str, Any]:
-    """The on/off form's fields as automation changes (see change_auto_apply)."""
-    translated = {k: v for k, v in changes.items() if k in ("min_score", "daily_cap")}
-    if "enabled" in changes:
-        translated["mode"] = "full" if changes["enabled"] else "off"
-    return translated
 
 
 def _editable(value: T | Erased) -> T:

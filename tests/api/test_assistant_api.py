@@ -97,7 +97,6 @@ def test_the_answer_streams_token_by_token_and_is_recorded(jobraker, live_projec
 
 
 def test_the_daily_token_budget_is_enforced(jobraker, live_projector):
-    from jobraker.assistant import conversations
 
     client, created, _ = signed_in()
     with chat_model(FakeOpenAIChat([Say("Sure.", prompt_tokens=40, completion_tokens=30)]), JOBRAKER_CHAT_TOKEN_BUDGET="50"):
@@ -109,7 +108,7 @@ def test_the_daily_token_budget_is_enforced(jobraker, live_projector):
         assert r.json()["used"] == 70 and r.json()["limit"] == 50 and "budget" in r.json()["title"].lower()
         assert int(r["Retry-After"]) > 0
         # A message that got in some other way is not answered over budget either.
-        conversations.post_user_message(jobraker, UUID(conversation_id), UUID(created["id"]), "Still there?")
+        jobraker.post_user_message(UUID(conversation_id), UUID(created["id"]), "Still there?")
         assert client.get(f"{CONVERSATIONS}/{conversation_id}/stream").status_code == 429
     with chat_model(FakeOpenAIChat([Say("Yes.")]), JOBRAKER_CHAT_TOKEN_BUDGET="1000"):
         assert of_kind(events_of(client.get(f"{CONVERSATIONS}/{conversation_id}/stream")), "message")[0]["content"] == "Yes."

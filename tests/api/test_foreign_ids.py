@@ -12,7 +12,6 @@ import pytest
 from rest_framework.test import APIClient
 
 from jobraker.accounts.models import Role
-from jobraker.assistant import conversations
 from jobraker.domain.notification_settings import notification_settings_id
 from jobraker.eventstore.app import get_jobraker
 from jobraker.privacy.models import DataExport
@@ -48,7 +47,7 @@ def world(django_db_setup, django_db_blocker, live_projector):
         notification_id = next(
             n["id"] for n in owner.get("/api/v1/notifications", **caught_up(position)).json()["results"]
         )
-        conversation_id, _ = conversations.start(jobraker, owner_id, "Owner's chat")
+        conversation_id, _ = jobraker.start_conversation(owner_id, "Owner's chat")
         r = owner.post("/api/v1/candidates/me/exports")
         assert r.status_code == 202, r.content
         export_id = r.json()["id"]

@@ -58,9 +58,8 @@ def candidate(jobraker, projector):
     application_id, _ = jobraker.shortlist_match(candidate_id, job_id, 70, "local",
                                                  {"matched_skills": [f"Skill{tag}"]}, Actor.SYSTEM)
     jobraker.add_note(application_id, values["note"], Actor.CANDIDATE)
-    from jobraker.assistant import conversations
 
-    conversations.start(jobraker, candidate_id, values["title"])
+    jobraker.start_conversation(candidate_id, values["title"])
     jobraker.create_alert(candidate_id, values["alert"], {"keywords": [values["criteria"]]}, "daily")
     projector.catch_up()
     return candidate_id, values

@@ -32,7 +32,6 @@ from jobraker.api.serializers import CommandAcceptedSerializer, StrictSerializer
 from jobraker.api.sse import STREAM_SECONDS, EventStreamRenderer, EventStreamResponse, sse_event
 from jobraker.api.stream_limits import held_while_streaming, open_stream_slot
 from jobraker.api.throttles import CandidateQuota
-from jobraker.assistant import conversations
 from jobraker.assistant.budget import todays_budget
 from jobraker.assistant.client import CONFIGURE_HINT, ChatModel, is_configured
 from jobraker.assistant.models import ConversationRecord
@@ -71,7 +70,7 @@ def _refusal(request: Request, candidate_id: UUID) -> Response | None:
 
 
 def _own(request: Request, pk: UUID) -> Conversation:
-    return run_command("candidate", lambda: conversations.load(get_jobraker(), pk, request.user.id))
+    return run_command("candidate", lambda: get_jobraker().get_conversation(pk, request.user.id))
 
 
 def _plain(value: Any) -> Any:
@@ -137,7 +136,7 @@ class ConversationsView(APIView):
         form = StartSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         conversation_id, position = run_command(
-            "candidate", lambda: conversations.start(get_jobraker(), request.user.id, form.validated_data["title"])
+            "candidate", lambda: get_jobraker().start_conversation(request.user.id, form.validated_data["title"])
         )
         return accepted(position, status.HTTP_201_CREATED, id=conversation_id)
 
@@ -151,7 +150,7 @@ class ConversationDetailView(APIView):
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, pk: UUID) -> Response:
         reader = None if is_staff_or_auditor(request) else request.user.id
-        conversation = run_command("candidate", lambda: conversations.load(get_jobraker(), pk, reader))
+        conversation = run_command("candidate", lambda: get_jobraker().get_conversation(pk, reader))
         if conversation.candidate_id != request.user.id:
             from jobraker.api.audit_views import record_access
 
@@ -174,7 +173,7 @@ class MessagesView(APIView):
         form.is_valid(raise_exception=True)
         index, position = run_command(
             "candidate",
-            lambda: conversations.post_user_message(get_jobraker(), pk, request.user.id, form.validated_data["content"]),
+            lambda: get_jobraker().post_user_message(pk, request.user.id, form.validated_data["content"]),
         )
         return accepted(position, status.HTTP_202_ACCEPTED, id=pk, message=index, stream=f"{BASE}/{pk}/stream")
 
@@ -219,7 +218,7 @@ def _answer(conversation_id: UUID, candidate_id: UUID, awaiting: bool) -> Iterat
                 events.close()  # type: ignore[attr-defined]
 
     if not awaiting:
-        yield from step(replay(conversations.load(jobraker, conversation_id, candidate_id)))
+        yield from step(replay(jobraker.get_conversation(conversation_id, candidate_id)))
         return
     from jobraker.workers.broker import redis_client
 
@@ -243,7 +242,7 @@ def _await_other_turn(jobraker: Any, conversation_id: UUID, candidate_id: UUID) 
     """Another request is answering this conversation: wait for its answer and replay it."""
     deadline = time.monotonic() + STREAM_SECONDS
     while time.monotonic() < deadline:
-        conversation = conversations.load(jobraker, conversation_id, candidate_id)
+        conversation = jobraker.get_conversation(conversation_id, candidate_id)
         if not conversation.awaiting_answer:
             yield from replay(conversation)
             return
@@ -266,10 +265,10 @@ class ConfirmationView(APIView):
 
     @extend_schema(request=None, responses=CommandAcceptedSerializer)
     def post(self, request: Request, pk: UUID, proposal_id: UUID) -> Response:
-        position = run_command("candidate", lambda: conversations.confirm(get_jobraker(), pk, request.user.id, proposal_id))
+        position = run_command("candidate", lambda: get_jobraker().confirm_proposal(pk, request.user.id, proposal_id))
         return accepted(position, id=proposal_id, status="confirmed")
 
     @extend_schema(request=None, responses={200: CommandAcceptedSerializer})  # answers 200 with a body, not 204
     def delete(self, request: Request, pk: UUID, proposal_id: UUID) -> Response:
-        position = run_command("candidate", lambda: conversations.decline(get_jobraker(), pk, request.user.id, proposal_id))
+        position = run_command("candidate", lambda: get_jobraker().decline_proposal(pk, request.user.id, proposal_id))
         return accepted(position, id=proposal_id, status="declined")

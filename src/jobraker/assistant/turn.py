@@ -16,9 +16,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import structlog
-from eventsourcing.persistence import IntegrityError
 
-from jobraker.assistant import conversations
 from jobraker.assistant.client import ChatModel, ModelUnavailable, Reply, TextDelta
 from jobraker.assistant.tools import TOOL_SPECS, ToolContext, run_tool
 from jobraker.domain.conversation import MAX_CONTENT, MAX_TOOL_CALLS, Conversation, Message, Speaker, ToolCall
@@ -56,7 +54,7 @@ class Turn:
         self.unreported = [0, 0]  # estimated tokens of a response whose usage has not arrived yet
 
     def run(self) -> Iterator[Event]:
-        conversation = conversations.load(self.jobraker, self.conversation_id, self.candidate_id)
+        conversation = self.jobraker.get_conversation(self.conversation_id, self.candidate_id)
         failure: ModelUnavailable | None = None
         try:
             yield from self._rounds(conversation)
@@ -130,14 +128,7 @@ class Turn:
     def _save(self, conversation: Conversation) -> int:
         prompt = self.prompt_tokens + self.unreported[0]
         completion = self.completion_tokens + self.unreported[1]
-        conversation.record_usage(self.model.model, prompt, completion)
-        try:
-            return conversations.position_of(self.jobraker.save(conversation))
-        except IntegrityError:
-            # Another turn of this conversation was saved first: keep its answer, count our tokens.
-            fresh = conversations.load(self.jobraker, self.conversation_id, self.candidate_id)
-            fresh.record_usage(self.model.model, prompt, completion)
-            return conversations.position_of(self.jobraker.save(fresh))
+        return self.jobraker.record_turn(conversation, self.model.model, prompt, completion)
 
 
 def _usable(calls: list[ToolCall]) -> tuple[ToolCall, ...]:

@@ -10,10 +10,11 @@ from __future__ import annotations
 from jobraker.domain.commands.accountability import AccountabilityCommands
 from jobraker.domain.commands.alerts import AlertCommands
 from jobraker.domain.commands.answers import AnswerCommands
+from jobraker.domain.commands.conversations import ConversationCommands
 from jobraker.domain.commands.notifications import NotificationCommands
 
 
-class Jobraker(AnswerCommands, NotificationCommands, AlertCommands, AccountabilityCommands):
+class Jobraker(AnswerCommands, ConversationCommands, NotificationCommands, AlertCommands, AccountabilityCommands):
     """Jobraker's write side: commands in, events stored. Answers build on applications, which
     build on candidates and jobs (``domain/commands/``)."""
 

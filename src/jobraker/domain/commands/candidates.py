@@ -49,14 +49,14 @@ class CandidateCommands(CommandBase):
     def change_profile(self, candidate_id: UUID, changes: dict[str, Any], expected_version: int | None = None) -> int:
         return self._update(
             candidate_id, expected_version,
-            lambda c: c.change_profile(replace(_editable(c.profile), **_tuples(changes))),
+            lambda c: c.change_profile(replace(editable(c.profile), **_tuples(changes))),
             kind=Candidate,
         )
 
     def change_preferences(self, candidate_id: UUID, changes: dict[str, Any], expected_version: int | None = None) -> int:
         return self._update(
             candidate_id, expected_version,
-            lambda c: c.change_preferences(replace(_editable(c.preferences), **_tuples(changes))),
+            lambda c: c.change_preferences(replace(editable(c.preferences), **_tuples(changes))),
             kind=Candidate,
         )
 
@@ -101,7 +101,7 @@ class CandidateCommands(CommandBase):
         return self._update(candidate_id, None, lambda c: c.unfollow_board(source, token), kind=Candidate)
 
 
-def _editable(value: T | Erased) -> T:
+def editable(value: T | Erased) -> T:
     """A candidate's profile or preferences, to change. An erased candidate has none."""
     if isinstance(value, Erased):
         raise IllegalTransition("change what the candidate wants", "the candidate is erased")

@@ -28,14 +28,13 @@ from uuid import UUID
 
 import structlog
 from django.db import connection, transaction
-from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, JSONField, Max, Q, Subquery
+from django.db.models import BooleanField, Count, ExpressionWrapper, Max, Q
 
 from jobraker.embeddings.providers import EmbeddingProvider
 from jobraker.matching.filters import FILTERS, Wants, apply_filters
 from jobraker.matching.scoring import Match
 from jobraker.matching.service import CandidateErased, Seeker
 from jobraker.projections.models import (
-    ApplicationRecord,
     CandidateMatch,
     CandidateRecord,
     JobRecord,
@@ -320,40 +319,52 @@ class Stored:
     results: list[tuple[JobRecord, int, dict[str, Any]]]  # job, score, explanation
 
 
+# Read columns of a listing (its search vector is only for full-text search).
+_JOB_COLUMNS = [f.column for f in JobRecord._meta.concrete_fields if f.name != "search"]
+_JOB_ATTNAMES = [f.attname for f in JobRecord._meta.concrete_fields if f.name != "search"]
+
+# One statement, written out rather than built by the ORM: building and compiling the equivalent
+# queryset (subqueries, a join, a 30-column select) cost more than running it on every request.
+# The summary row comes with the page (a candidate never computed has none: no rows at all), and
+# a job applied to since the ranking is left out at once.
+STORED_MATCHES_SQL = f"""
+SELECT s.model, s.removed_by_filter, s.computed_at,
+       EXISTS (SELECT 1 FROM jobraker_match_marks k WHERE k.candidate_id = s.candidate_id AND k.wishes_changed),
+       m.score, m.explanation, {", ".join(f"j.{c}" for c in _JOB_COLUMNS)}
+FROM jobraker_match_summaries s
+LEFT JOIN LATERAL (
+    SELECT c.job_id, c.score, c.tiebreak, c.explanation FROM jobraker_candidate_matches c
+    WHERE c.candidate_id = s.candidate_id
+      AND NOT EXISTS (SELECT 1 FROM jobraker_applications a WHERE a.candidate_id = s.candidate_id AND a.job_id = c.job_id)
+    ORDER BY c.score DESC, c.tiebreak DESC, c.job_id
+    LIMIT %(limit)s
+) m ON true
+LEFT JOIN jobraker_jobs j ON j.id = m.job_id
+WHERE s.candidate_id = %(candidate)s
+ORDER BY m.score DESC, m.tiebreak DESC, m.job_id
+"""
+
+
 def stored_matches(candidate_id: UUID, model: str, limit: int) -> Stored | None:
-    """The best ``limit`` kept matches by index, with their jobs and the candidate's summary in the
-    same query; None while there are none to trust: never computed, computed with another model,
-    or the candidate changed something not yet ranked (their own change must show at once, so
-    the caller ranks on the fly then). A job they applied to since is left out at once; the
-    worker's next ranking refills the list."""
-    summary = MatchSummary.objects.filter(candidate_id=candidate_id)
-    applied = ApplicationRecord.objects.filter(candidate_id=candidate_id).values("job_id")
-    rows = list(CandidateMatch.objects.filter(candidate_id=candidate_id).exclude(job_id__in=applied)  # applied since
-                .select_related("job").defer("job__search")
-                .annotate(**_summary_columns(candidate_id, summary)).order_by("-score", "-tiebreak", "job_id")[:limit])
-    if rows:  # (uncorrelated subqueries: PostgreSQL evaluates each once for the page)
-        head = rows[0]
-        state = (head.summary_model, head.summary_removed, head.summary_at, head.pending)  # type: ignore[attr-defined]
-    else:
-        state = next(iter(summary.annotate(pending=Exists(_wishes_pending(candidate_id)))
-                          .values_list("model", "removed_by_filter", "computed_at", "pending")), None)
-    if state is None or state[0] != model or state[3]:
+    """The best ``limit`` kept matches by index, with their jobs and the candidate's summary in one
+    query; None while there are none to trust: never computed, computed with another model, or
+    the candidate changed something not yet ranked (their own change must show at once, so the
+    caller ranks on the fly then). A job they applied to since is left out at once; the worker's
+    next ranking refills the list."""
+    with connection.cursor() as cursor:
+        cursor.execute(STORED_MATCHES_SQL, {"candidate": candidate_id, "limit": limit})
+        rows = cursor.fetchall()
+    if not rows or rows[0][0] != model or rows[0][3]:
         return None
-    results = [(row.job, row.score, row.explanation) for row in rows if row.job is not None]
-    return Stored(state[0], state[1], state[2], results)
-
-
-def _summary_columns(candidate_id: UUID, summary: Any) -> dict[str, Any]:
-    return {
-        "summary_model": Subquery(summary.values("model")[:1]),
-        "summary_removed": Subquery(summary.values("removed_by_filter")[:1], output_field=JSONField()),
-        "summary_at": Subquery(summary.values("computed_at")[:1]),
-        "pending": Exists(_wishes_pending(candidate_id)),
-    }
-
-
-def _wishes_pending(candidate_id: UUID) -> Any:
-    return MatchMark.objects.filter(candidate_id=candidate_id, wishes_changed=True)
+    summary_model, removed, computed_at = rows[0][:3]
+    removed_field = MatchSummary._meta.get_field("removed_by_filter")
+    explanation_field = CandidateMatch._meta.get_field("explanation")
+    results = [
+        (JobRecord.from_db(connection.alias, _JOB_ATTNAMES, row[6:]), row[4],
+         explanation_field.from_db_value(row[5], None, connection))
+        for row in rows if row[6] is not None  # no kept match, or its listing's row not there (yet)
+    ]
+    return Stored(summary_model, removed_field.from_db_value(removed, None, connection), computed_at, results)
 
 
 # --- marking (the projection; and whoever writes vectors) ------------------------------------------

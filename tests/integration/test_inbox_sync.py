@@ -62,7 +62,7 @@ def notifications_of(jobraker, candidate_id: UUID) -> list:  # type: ignore[no-u
     from jobraker.domain.notification import Notification
     from jobraker.privacy.streams import streams_started_for
 
-    return [jobraker.repository.get(i) for i in streams_started_for(jobraker, candidate_id, Notification.Sent)]
+    return [jobraker.repository.get(i) for i in streams_started_for(candidate_id, Notification.Sent)]
 
 
 def test_a_new_message_is_read_once_recorded_sealed_and_proposed(jobraker, projector, dovecot):  # noqa: F811

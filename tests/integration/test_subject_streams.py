@@ -66,10 +66,10 @@ class Reads:
 def test_the_index_holds_each_candidate_s_own_streams(jobraker):
     mine, my_streams = a_candidate_with_streams(jobraker)
     theirs, their_streams = a_candidate_with_streams(jobraker)
-    assert my_streams <= set(candidate_streams(jobraker, mine))
-    assert not set(candidate_streams(jobraker, mine)) & their_streams
-    assert candidate_streams(jobraker, mine)[0] == mine
-    applications = streams_started_for(jobraker, theirs, Application.Started)
+    assert my_streams <= set(candidate_streams(mine))
+    assert not set(candidate_streams(mine)) & their_streams
+    assert candidate_streams(mine)[0] == mine
+    applications = streams_started_for(theirs, Application.Started)
     assert len(applications) == 1 and applications[0] in their_streams
     # Job, application, alert, notification and settings: five streams besides their own.
     assert SubjectStream.objects.filter(subject_id=mine).count() == 5
@@ -81,7 +81,7 @@ def test_export_reads_only_the_candidate_s_streams(jobraker, monkeypatch):
     export = DataExport.objects.create(id=uuid4(), candidate_id=mine, requested_by="candidate")
     reads = Reads(jobraker, monkeypatch)
     assert build_export(jobraker, export.id).status == "ready"
-    assert reads.streams == set(candidate_streams(jobraker, mine))
+    assert reads.streams == set(candidate_streams(mine))
     assert reads.opened == {mine}
     assert reads.scans == 0  # no pass over the log's creation events
 
@@ -92,7 +92,7 @@ def test_erasure_reads_only_the_candidate_s_streams(jobraker, monkeypatch):
     a_candidate_with_streams(jobraker)
     reads = Reads(jobraker, monkeypatch)
     erase_candidate(jobraker, mine, by="candidate")
-    assert reads.streams <= set(candidate_streams(jobraker, mine))
+    assert reads.streams <= set(candidate_streams(mine))
     assert reads.opened <= {mine}
     assert reads.scans == 0
 
@@ -100,13 +100,13 @@ def test_erasure_reads_only_the_candidate_s_streams(jobraker, monkeypatch):
 def test_the_migration_backfills_an_existing_store(jobraker):
     mine, _ = a_candidate_with_streams(jobraker)
     theirs, _ = a_candidate_with_streams(jobraker)
-    before = {c: candidate_streams(jobraker, c) for c in (mine, theirs)}
+    before = {c: candidate_streams(c) for c in (mine, theirs)}
     SubjectStream.objects.filter(subject_id__in=[mine, theirs]).delete()  # as before the index existed
-    assert candidate_streams(jobraker, mine) == [mine]
+    assert candidate_streams(mine) == [mine]
     with connection.cursor() as cursor:
         backfill(cursor, events_table_name())
         backfill(cursor, events_table_name())  # idempotent
-    assert {c: candidate_streams(jobraker, c) for c in (mine, theirs)} == before
+    assert {c: candidate_streams(c) for c in (mine, theirs)} == before
 
 
 def test_the_events_table_is_the_one_the_library_names(jobraker):

@@ -6,9 +6,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from eventsourcing.persistence import IntegrityError
-
-from jobraker.domain.application import NOT_YET_SENT, Actor
+from jobraker.domain.application import NOT_YET_SENT
 from jobraker.domain.errors import DomainError
 from jobraker.domain.service import Jobraker
 
@@ -24,13 +22,9 @@ def withdraw_for_expired_listing(jobraker: Jobraker, job_id: UUID) -> list[UUID]
     withdrawn = []
     waiting = ApplicationRecord.objects.filter(job_id=job_id, status__in=[s.value for s in NOT_YET_SENT])
     for application_id in waiting.values_list("id", flat=True):
-        application = jobraker.get_application(application_id)
-        if application.status not in NOT_YET_SENT:
-            continue  # moved on since the read model was written
         try:
-            application.withdraw(Actor.SYSTEM, reason=reason)
-            jobraker.save(application)
-        except (DomainError, IntegrityError):  # withdrawn or started by someone else a moment ago
+            if jobraker.withdraw_unsent(application_id, reason):  # 0: moved on since the read model was written
+                withdrawn.append(application_id)
+        except DomainError:  # lost the race to another writer three times: the next expiry pass sees it
             continue
-        withdrawn.append(application_id)
     return withdrawn

@@ -40,8 +40,9 @@ import structlog
 from django.db import IntegrityError, transaction
 
 from jobraker.config import get_settings
-from jobraker.domain.application import Actor, Application
-from jobraker.domain.errors import DomainError
+from jobraker.domain.application import Application
+from jobraker.domain.commands.applications import EmployerMail
+from jobraker.domain.errors import ConcurrentUpdate, DomainError
 from jobraker.inbox.classify import classify
 from jobraker.inbox.mailboxes import Connection, check_connection, connection_of
 from jobraker.inbox.matching import Candidacy, best_match
@@ -184,6 +185,9 @@ def handle_message(jobraker, candidate_id: UUID, raw: bytes, candidacies: list[C
         return "duplicates"
     try:
         outcome = _record(jobraker, candidate_id, message, candidacies, model)
+    except ConcurrentUpdate:
+        seen.delete()  # lost the race to other writers three times: the next read tries again
+        raise
     except UNREADABLE:
         # A mail the parser or the rules cannot take would stop every later poll at its UID:
         # it stays marked as seen, and only its kind says so.
@@ -219,31 +223,15 @@ def _record(jobraker, candidate_id: UUID, message: EmailMessage, candidacies: li
         opinion = second_opinion(model, subject, body)
         if opinion is not None and opinion.kind != "other":
             verdict, read_by = opinion, "model"
-    application: Application = jobraker.get_application(application_id)
-    proposed = application.record_mail(verdict.kind, sender_domain, subject, verdict.interview_at, read_by=read_by)
-    applied = False
     # Only the rules' reading moves an application by itself: a model can be talked into anything by the mail.
     automatic = read_by == "rules" and _full_automation(jobraker, candidate_id)
-    if proposed and automatic and (proposed != "schedule_interview" or verdict.interview_at):
-        applied = _apply(application, proposed, verdict.interview_at)
-    jobraker.save(application)
+    mail = EmployerMail(verdict.kind, sender_domain, subject, verdict.interview_at, read_by)
+    proposed, applied, version = jobraker.record_employer_mail(application_id, mail, move_now=automatic)
     if proposed and not applied:
-        _propose(jobraker, application, proposed, verdict.interview_at, read_by)
+        _propose(jobraker, application_id, version, proposed, verdict.interview_at, read_by)
     log.info("mail_recorded", candidate_id=str(candidate_id), application_id=str(application_id), kind=verdict.kind,
              read_by=read_by, proposed=proposed, applied=applied)
     return application_id, verdict.kind
-
-
-def _apply(application: Application, action: str, interview_at: datetime | None) -> bool:
-    """The move the mail implies, by the system (full automation decided it)."""
-    try:
-        if action == "schedule_interview":
-            application.schedule_interview(interview_at, Actor.SYSTEM)  # type: ignore[arg-type]
-        else:
-            getattr(application, action)(Actor.SYSTEM)
-    except DomainError:
-        return False  # not open after all: the mail stays on the timeline, proposed
-    return True
 
 
 PROPOSALS = {
@@ -254,17 +242,18 @@ PROPOSALS = {
 }
 
 
-def _propose(jobraker, application: Application, action: str, interview_at: datetime | None,  # type: ignore[no-untyped-def]
-             read_by: str) -> None:
+def _propose(jobraker, application_id: UUID, version: int, action: str,  # type: ignore[no-untyped-def]
+             interview_at: datetime | None, read_by: str) -> None:
     """Tell the candidate what the mail proposes; one POST to the transitions endpoint confirms it.
     Once per recorded mail (the cause names the application's version)."""
+    application = jobraker.get_application(application_id)
     job = jobraker.get_job(application.job_id)
     when = f" on {interview_at:%Y-%m-%d %H:%M} UTC" if interview_at else ""
     reader = " (as the chat model read it: check the mail)" if read_by == "model" else ""
     message = (f"An employer wrote about your application to {job.title} at {job.company}: {PROPOSALS[action]}{when}{reader}. "
                f"Confirm on the application page (action {action}) and Jobraker moves it.")
-    jobraker.send_notification(f"mail:{application.id}:{application.version}", application.candidate_id,
-                               "application_mail", message, link=f"/api/v1/applications/{application.id}")
+    jobraker.send_notification(f"mail:{application_id}:{version}", application.candidate_id,
+                               "application_mail", message, link=f"/api/v1/applications/{application_id}")
 
 
 def _full_automation(jobraker, candidate_id: UUID) -> bool:  # type: ignore[no-untyped-def]

@@ -20,7 +20,7 @@ import structlog
 
 from jobraker.appliers.factory import skyvern_applier
 from jobraker.appliers.files import forget_candidate_files
-from jobraker.domain.application import NOT_YET_SENT, Actor, Application
+from jobraker.domain.application import Application
 from jobraker.eventstore.app import EncryptedJobraker
 from jobraker.privacy.leftovers import forget_leftovers
 from jobraker.privacy.streams import streams_started_for
@@ -29,16 +29,12 @@ log = structlog.get_logger(__name__)
 
 
 def erase_candidate(jobraker: EncryptedJobraker, candidate_id: UUID, by: str) -> int:
-    candidate = jobraker.get_candidate(candidate_id)
-    candidate.request_erasure(by)
-    jobraker.save(candidate)
-    application_ids = streams_started_for(jobraker, candidate_id, Application.Started)
+    jobraker.request_erasure(candidate_id, by)
+    application_ids = streams_started_for(candidate_id, Application.Started)
     withdrawn = _withdraw_pending(jobraker, application_ids)
     gone = forget_leftovers(candidate_id, application_ids)
     skyvern_files = forget_candidate_files(skyvern_applier(), candidate_id)  # the processor is asked to delete too
-    candidate = jobraker.get_candidate(candidate_id)
-    candidate.complete_erasure()
-    position = max(r.notification.id for r in jobraker.save(candidate))  # destroys the key (eventstore/app.py)
+    position = jobraker.complete_erasure(candidate_id)  # destroys the key (eventstore/app.py)
     log.info("candidate_erased", candidate_id=str(candidate_id), by=by, withdrawn=withdrawn, deleted=gone,
              skyvern_files=skyvern_files)
     return position
@@ -46,11 +42,4 @@ def erase_candidate(jobraker: EncryptedJobraker, candidate_id: UUID, by: str) ->
 
 def _withdraw_pending(jobraker: EncryptedJobraker, application_ids: list[UUID]) -> int:
     """Every application of the candidate still waiting to be sent."""
-    withdrawn = 0
-    for application_id in application_ids:
-        application: Application = jobraker.get_application(application_id)
-        if application.status in NOT_YET_SENT:
-            application.withdraw(Actor.SYSTEM)
-            jobraker.save(application)
-            withdrawn += 1
-    return withdrawn
+    return sum(bool(jobraker.withdraw_unsent(application_id)) for application_id in application_ids)

@@ -46,7 +46,7 @@ def build_export(jobraker: EncryptedJobraker, export_id: UUID) -> DataExport:
     if export.status == "ready":
         return export  # a redelivered message
     candidate_id = UUID(str(export.candidate_id))
-    streams = candidate_streams(jobraker, candidate_id)
+    streams = candidate_streams(candidate_id)
     events = [_event_json(e) for stream in streams for e in history(jobraker, stream)]
     document = {
         "format": "jobraker-export/1",

@@ -17,7 +17,6 @@ from jobraker.domain.conversation import Conversation
 from jobraker.domain.job import Job
 from jobraker.domain.notification import Notification
 from jobraker.domain.notification_settings import NotificationSettings
-from jobraker.domain.service import Jobraker
 from jobraker.privacy.models import SubjectStream
 
 # The creation events of every kind of stream that belongs to one candidate: the one list that
@@ -43,14 +42,14 @@ BACKFILL = (
 CANDIDATE_ID_PATH = ["candidate_id", "_data_"]  # a UUID as the library's JSON transcoder writes it
 
 
-def candidate_streams(jobraker: Jobraker, candidate_id: UUID) -> list[UUID]:
+def candidate_streams(candidate_id: UUID) -> list[UUID]:
     """The candidate's own stream and every stream created about them."""
-    return [candidate_id, *streams_started_for(jobraker, candidate_id, *CANDIDATE_STREAM_STARTS)]
+    return [candidate_id, *streams_started_for(candidate_id, *CANDIDATE_STREAM_STARTS)]
 
 
-def streams_started_for(jobraker: Jobraker, candidate_id: UUID, *creation_events: type) -> list[UUID]:
+def streams_started_for(candidate_id: UUID, *creation_events: type) -> list[UUID]:
     """Ids of the aggregates whose creation event (one of ``creation_events``) names the candidate,
-    in creation order. (``jobraker`` is unused since the index; kept for the callers.)"""
+    in creation order."""
     topics = [get_topic(cls) for cls in creation_events]
     rows = SubjectStream.objects.filter(subject_id=candidate_id, topic__in=topics).order_by("id")
     return list(rows.values_list("stream_id", flat=True))

@@ -11,7 +11,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
 
-from jobraker.domain.application import Actor, Application, application_id
+from jobraker.domain.application import NOT_YET_SENT, Actor, Application, application_id
 from jobraker.domain.candidate import UNVERIFIED, Candidate
 from jobraker.domain.commands.candidates import CandidateCommands
 from jobraker.domain.commands.jobs import JobCommands
@@ -243,6 +243,59 @@ class ApplicationCommands(CandidateCommands, JobCommands):
 
     def add_note(self, application_id: UUID, text: str, by: Actor) -> int:
         return self._update(application_id, None, lambda a: a.add_note(text, by), kind=Application)
+
+    def record_employer_mail(
+        self, application_id: UUID, mail: EmployerMail, *, move_now: bool
+    ) -> tuple[str, bool, int]:
+        """Keep an employer's mail on the timeline and, with ``move_now`` (full automation, the
+        rules' reading), make the move it implies by the system. Returns the move it implies ("" if
+        none is open), whether it was made, and the application's version after the save."""
+        outcome: list[tuple[str, bool, int]] = []
+
+        def record(application: Application) -> None:
+            proposed = application.record_mail(mail.kind, mail.sender_domain, mail.subject, mail.interview_at,
+                                               read_by=mail.read_by)
+            moved = bool(proposed) and move_now and _move_for_mail(application, proposed, mail.interview_at)
+            outcome.append((proposed, moved, application.version))
+
+        self._update(application_id, None, record, kind=Application)
+        return outcome[-1]
+
+    def withdraw_unsent(self, application_id: UUID, reason: str = "") -> int:
+        """Withdraw an application not sent yet, by the system (its listing expired, its candidate
+        is being erased); 0 when it was sent or withdrawn meanwhile (nothing to do)."""
+
+        def withdraw(application: Application) -> None:
+            if application.status in NOT_YET_SENT:
+                application.withdraw(Actor.SYSTEM, reason=reason)
+
+        return self._update(application_id, None, withdraw, kind=Application)
+
+
+@dataclass(frozen=True)
+class EmployerMail:
+    """What an employer's mail said, as the inbox read it (inbox/classify.py)."""
+
+    kind: str  # MAIL_KINDS
+    sender_domain: str
+    subject: str
+    interview_at: datetime | None
+    read_by: str  # MAIL_READERS
+
+
+def _move_for_mail(application: Application, action: str, interview_at: datetime | None) -> bool:
+    """The move a mail implies, by the system; False when it is not open after all (an
+    interview without a date is left to the candidate)."""
+    try:
+        if action == "schedule_interview":
+            if interview_at is None:
+                return False
+            application.schedule_interview(interview_at, Actor.SYSTEM)
+        else:
+            getattr(application, action)(Actor.SYSTEM)
+    except DomainError:
+        return False
+    return True
 
 
 def prepare_for_approval(

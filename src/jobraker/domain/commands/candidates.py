@@ -94,6 +94,14 @@ class CandidateCommands(CommandBase):
     def request_export(self, candidate_id: UUID, export_id: UUID, by: str) -> int:
         return self._update(candidate_id, None, lambda c: c.request_export(export_id, by), kind=Candidate)
 
+    def request_erasure(self, candidate_id: UUID, by: str) -> int:
+        return self._update(candidate_id, None, lambda c: c.request_erasure(by), kind=Candidate)
+
+    def complete_erasure(self, candidate_id: UUID) -> int:
+        """The last event of the candidate's personal data: the event store destroys their key
+        in this save's transaction (eventstore/app.py), so nothing personal is written after it."""
+        return self._update(candidate_id, None, lambda c: c.complete_erasure(), kind=Candidate)
+
     def follow_board(self, candidate_id: UUID, source: str, token: str, company: str) -> int:
         return self._update(candidate_id, None, lambda c: c.follow_board(source, token, company), kind=Candidate)
 

@@ -83,6 +83,19 @@ def test_an_employer_writes_about_an_application_it_received():
     assert best_match([unsent, backend], "acme.example", "Interview: Backend Engineer", "") == backend.application_id
 
 
+def test_among_sent_applications_the_one_the_mail_can_move_wins():
+    # The walk-through's second case: two runs went out to one company for the same title; one was
+    # confirmed (submitted), the other's run failed. The invitation is about the one that can go to interview.
+    confirmed = Candidacy(uuid4(), "Acme", "Python Developer", "", True, 1, True, frozenset({"schedule_interview"}))
+    run_failed = Candidacy(uuid4(), "Acme", "Python Developer", "", True, 2, True, frozenset())
+    both = [confirmed, run_failed]
+    assert best_match(both, "acme.example", "Interview: Python Developer", "", "schedule_interview") == confirmed.application_id
+    # Without a move to go by, the newest wins as before; the words still outrank the move.
+    assert best_match(both, "acme.example", "Interview: Python Developer", "") == run_failed.application_id
+    data = Candidacy(uuid4(), "Acme", "Data Engineer", "", True, 3, True, frozenset())
+    assert best_match([confirmed, data], "acme.example", "Interview: Data Engineer", "", "schedule_interview") == data.application_id
+
+
 def test_site_is_the_registrable_part():
     assert site("jobs.acme.co.uk") == "acme.co.uk"
     assert site("mail.careers.acme.de") == "acme.de"

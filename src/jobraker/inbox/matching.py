@@ -5,8 +5,9 @@ company's name (3); the company's name is in the subject or body (2); the job ti
 Mail sent through an applicant-tracking system (greenhouse.io, lever.co, …) says nothing by
 its domain, so only the words count there. An employer writes only about an application it
 received: one that reached the employer wins over one never sent (a listing matched or queued
-at the same company); among those, the most points (at least 2), then an application still
-open, then the newest. Pure Python, no I/O."""
+at the same company); among those, the most points (at least 2), then one the mail's move is
+open from (an interview invitation is about an application that can go to interview, not one
+whose run failed), then an application still open, then the newest. Pure Python, no I/O."""
 
 from __future__ import annotations
 
@@ -41,6 +42,7 @@ class Candidacy:
     open: bool  # not rejected or withdrawn
     order: int  # higher is newer
     sent: bool = True  # reached the employer (applied by hand, or a run went out)
+    moves: frozenset[str] = frozenset()  # the moves an employer's mail implies that are open from its status
 
 
 def site(domain: str) -> str:
@@ -81,9 +83,11 @@ def score(candidacy: Candidacy, sender_domain: str, subject: str, body: str) -> 
     return points
 
 
-def best_match(candidacies: list[Candidacy], sender_domain: str, subject: str, body: str) -> UUID | None:
-    scored = [(c.sent, points, c.open, c.order, c) for c in candidacies
+def best_match(candidacies: list[Candidacy], sender_domain: str, subject: str, body: str,
+               implied: str = "") -> UUID | None:
+    """``implied``: the move the mail implies as the rules read it ("" for none)."""
+    scored = [(c.sent, points, bool(implied) and implied in c.moves, c.open, c.order, c) for c in candidacies
               if (points := score(c, sender_domain, subject, body)) >= MIN_SCORE]
     if not scored:
         return None
-    return max(scored, key=lambda row: row[:4])[4].application_id
+    return max(scored, key=lambda row: row[:5])[5].application_id

@@ -40,7 +40,7 @@ import structlog
 from django.db import IntegrityError, transaction
 
 from jobraker.config import get_settings
-from jobraker.domain.application import Application
+from jobraker.domain.application import MAIL_MOVES, Application
 from jobraker.domain.commands.applications import EmployerMail
 from jobraker.domain.errors import ConcurrentUpdate, DomainError
 from jobraker.inbox.classify import classify
@@ -215,10 +215,10 @@ def _record(jobraker, candidate_id: UUID, message: EmailMessage, candidacies: li
     sender_domain = parseaddr(str(message.get("From", "")))[1].rpartition("@")[2].lower().strip(">. ")
     subject = _clean_subject(str(message.get("Subject", "")))
     body = _plain_body(message)
-    application_id = best_match(candidacies, sender_domain, subject, body)
+    verdict, read_by = classify(subject, body), "rules"
+    application_id = best_match(candidacies, sender_domain, subject, body, MAIL_MOVES.get(verdict.kind, ""))
     if application_id is None:
         return None
-    verdict, read_by = classify(subject, body), "rules"
     if verdict.kind == "other" and model is not None:
         opinion = second_opinion(model, subject, body)
         if opinion is not None and opinion.kind != "other":
@@ -268,8 +268,9 @@ def candidacies_of(jobraker, candidate_id: UUID) -> list[Candidacy]:  # type: ig
     for order, application_id in enumerate(ids):
         application: Application = jobraker.get_application(application_id)
         job = jobraker.get_job(application.job_id)
+        moves = frozenset(move for move in MAIL_MOVES.values() if application.can(move))
         found.append(Candidacy(application_id, job.company or "", job.title or "", job.url or "",
-                               not application.is_terminal, order, application.reached_employer))
+                               not application.is_terminal, order, application.reached_employer, moves))
     return found
 
 

@@ -45,6 +45,12 @@ def pytest_configure(config: pytest.Config) -> None:
         # each start a Redis of their own instead of taking this one for a given server.
         url = f"unix://{(data_dir / 'redis').resolve() / 'redis.sock'}"
         _state["embedded_redis"] = os.environ["REDIS_URL"] = os.environ[OWN_REDIS] = url
+    # Argon2id at its lowest cost (Django's docs advise a fast hasher for tests): the suite makes
+    # thousands of hashes, at about 0.4 s each at the production cost on these machines. Servers
+    # the tests start inherit it. The cost itself is tested in tests/unit/test_password_hashing.py.
+    for name, value in (("JOBRAKER_ARGON2_MEMORY_KIB", "64"), ("JOBRAKER_ARGON2_TIME_COST", "1"),
+                        ("JOBRAKER_ARGON2_PARALLELISM", "1")):
+        os.environ.setdefault(name, value)
     os.environ.update(
         JOBRAKER_DATA_DIR=str(data_dir),
         JOBRAKER_ENV="development",

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SECRETS_FILE = "secrets.json"
@@ -189,6 +189,12 @@ class Settings(BaseSettings):
     projection_ready_lag_seconds: float = Field(
         60.0, gt=0, validation_alias=_env("JOBRAKER_PROJECTION_READY_LAG_SECONDS")
     )
+    # Argon2id's cost for new password hashes (Django's own values by default). The test suite
+    # lowers it (tens of thousands of hashes would otherwise take most of its time); production
+    # refuses anything below OWASP's minimum (19 MiB, two passes).
+    argon2_memory_kib: int = Field(102_400, ge=8, le=4_194_304, validation_alias=_env("JOBRAKER_ARGON2_MEMORY_KIB"))
+    argon2_time_cost: int = Field(2, ge=1, le=100, validation_alias=_env("JOBRAKER_ARGON2_TIME_COST"))
+    argon2_parallelism: int = Field(8, ge=1, le=64, validation_alias=_env("JOBRAKER_ARGON2_PARALLELISM"))
 
     @property
     def chat_configured(self) -> bool:
@@ -197,6 +203,12 @@ class Settings(BaseSettings):
         import the OpenAI SDK (a second and more) into every worker."""
         key = self.openai_api_key.get_secret_value() if self.openai_api_key else ""
         return bool(key) or bool(self.openai_base_url)
+
+    @model_validator(mode="after")
+    def _check_argon2_memory(self) -> Settings:
+        if self.argon2_memory_kib < 8 * self.argon2_parallelism:  # Argon2's own rule
+            raise ValueError("JOBRAKER_ARGON2_MEMORY_KIB must be at least 8 × JOBRAKER_ARGON2_PARALLELISM")
+        return self
 
     @field_validator("allowed_hosts", "cors_origins", mode="before")
     @classmethod
@@ -306,6 +318,9 @@ def decode_master_key(text: str) -> bytes:
     return key
 
 
+OWASP_ARGON2_MEMORY_KIB = 19_456
+
+
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
     """Read and validate settings; fill missing development secrets from the data folder."""
     # An empty variable means unset (docker-compose passes `${SKYVERN_API_KEY:-}` as "").
@@ -319,6 +334,12 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         raise ConfigError(
             f"{missing[0]} is not set; JOBRAKER_ENV=production requires it "
             f"(missing: {', '.join(missing)})"
+        )
+    if settings.is_production and (settings.argon2_memory_kib < OWASP_ARGON2_MEMORY_KIB or settings.argon2_time_cost < 2):
+        raise ConfigError(
+            f"JOBRAKER_ARGON2_MEMORY_KIB={settings.argon2_memory_kib}, JOBRAKER_ARGON2_TIME_COST={settings.argon2_time_cost} "
+            f"is below OWASP's minimum for Argon2id ({OWASP_ARGON2_MEMORY_KIB} KiB, 2 passes); "
+            "JOBRAKER_ENV=production refuses it"
         )
     if settings.is_production and settings.keks is None:
         # Each container would otherwise make its own KEK file (docs/security.md).
@@ -373,8 +394,10 @@ def _one_line(exc: ValidationError) -> str:
     error = exc.errors()[0]
     field = Settings.model_fields.get(str(error["loc"][0])) if error["loc"] else None
     alias = field.validation_alias if field else None
-    name = alias.choices[0] if isinstance(alias, AliasChoices) else error["loc"][0]
     message = str(error["msg"]).removeprefix("Value error, ")
+    if not error["loc"]:  # a rule over several settings names them in its message
+        return message
+    name = alias.choices[0] if isinstance(alias, AliasChoices) else error["loc"][0]
     return f"{name}: {message}"
 
 

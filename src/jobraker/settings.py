@@ -119,7 +119,7 @@ AXES_LOCKOUT_TEMPLATE = "jobraker/locked_out.html"
 AXES_ENABLE_ADMIN = False  # its attempt tables stay empty with the cache handler
 
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "jobraker.accounts.hashers.ConfiguredArgon2PasswordHasher",  # Argon2id, cost from the settings
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [

@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.hashers import acheck_password, check_password
 from django.contrib.auth.models import PermissionsMixin
 from django.db import IntegrityError, models, transaction
 
@@ -70,6 +71,14 @@ class Account(AbstractBaseUser, PermissionsMixin):
 
     USERNAME_FIELD = "email_index"
     REQUIRED_FIELDS: list[str] = []
+
+    def check_password(self, raw_password: str) -> bool:
+        """Checked without Django's rehash-on-login: a candidate's hash is in their events, and a
+        new hash written only here would be undone by the next rebuild of this table."""
+        return check_password(raw_password, self.password)
+
+    async def acheck_password(self, raw_password: str) -> bool:
+        return await acheck_password(raw_password, self.password)
 
     class Meta:
         db_table = "jobraker_accounts"

@@ -48,7 +48,7 @@ MIDDLEWARE = [
     "jobraker.api.security.ContentSecurityPolicyMiddleware",
     "jobraker.api.security.NoStoreMiddleware",
     "corsheaders.middleware.CorsMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "jobraker.api.static_files.StaticFilesMiddleware",  # WhiteNoise
     "jobraker.api.middleware.RequestContextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -96,12 +96,7 @@ class ProjectionRunner:
         # One look at the head and at every position: projections already there cost no
         # transaction (the projector runs this on every NOTIFY, for a dozen projections).
         head = self.app.recorder.max_notification_id() or 0
-        tracked = {
-            name: (position, retry_at)
-            for name, position, retry_at in ProjectionPosition.objects.filter(
-                name__in=[p.name for p in self.projections]
-            ).values_list("name", "position", "retry_at")
-        }
+        tracked = _positions([p.name for p in self.projections])
         now = datetime.now(UTC)
         self._retry_due = False
         applied = 0
@@ -258,11 +253,11 @@ class ProjectionRunner:
         if not has_position:
             ProjectionPosition.objects.get_or_create(name=projection.name)
         with transaction.atomic():
-            tracking = ProjectionPosition.objects.select_for_update().get(name=projection.name)
-            if tracking.position >= head:
+            position, failing_at = _locked_position(projection.name)
+            if position >= head:
                 return 0
             notifications = self.app.recorder.select_notifications(
-                start=tracking.position + 1,
+                start=position + 1,
                 limit=self.batch_size,
                 stop=head,
                 topics=projection.handled_topics(),
@@ -270,13 +265,14 @@ class ProjectionRunner:
             for notification in notifications:
                 self._apply_tracked(projection, notification)
             full_batch = len(notifications) == self.batch_size
-            tracking.position = notifications[-1].id if full_batch else head
-            fields = ["position", "updated_at"]
-            failing_at = tracking.failing_notification_id
-            if failing_at is not None and tracking.position >= failing_at:
-                fields += tracking.forget_failure()
+            position = notifications[-1].id if full_batch else head
+            if failing_at is not None and position >= failing_at:
+                tracking = ProjectionPosition.objects.get(name=projection.name)
+                tracking.position = position
+                tracking.save(update_fields=["position", "updated_at", *tracking.forget_failure()])
                 log.info("projection_recovered", projection=projection.name, notification_id=failing_at)
-            tracking.save(update_fields=fields)
+            else:
+                _move_position(projection.name, position)
         return len(notifications)
 
     def _note_failure(self, projection: Projection, failed: EventFailed, counts: bool) -> int:
@@ -352,3 +348,28 @@ def _reopen_if_broken() -> None:
     (never inside a caller's transaction, which only the caller may end)."""
     if not connection.in_atomic_block:
         connection.close_if_unusable_or_obsolete()
+
+
+# The position bookkeeping every lane does for every new event, written out: through the ORM it
+# cost more than applying the events (a quarter of the live projector's time in the tests).
+POSITIONS = ProjectionPosition._meta.db_table
+
+
+def _positions(names: list[str]) -> dict[str, tuple[int, datetime | None]]:
+    """name → (position, retry_at) of the projections that have a row."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT name, position, retry_at FROM {POSITIONS} WHERE name = ANY(%s)", [names])
+        return {name: (position, retry_at) for name, position, retry_at in cursor.fetchall()}
+
+
+def _locked_position(name: str) -> tuple[int, int | None]:
+    """(position, failing notification id), the row locked until the transaction ends."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT position, failing_notification_id FROM {POSITIONS} WHERE name = %s FOR UPDATE", [name])
+        position, failing_at = cursor.fetchone()
+        return position, failing_at
+
+
+def _move_position(name: str, position: int) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {POSITIONS} SET position = %s, updated_at = now() WHERE name = %s", [position, name])

@@ -262,7 +262,8 @@ class SandboxSkyvern:
     # Running.
 
     def start(self) -> SandboxSkyvern:
-        self._thread = threading.Thread(target=self.server.serve_forever, name="sandbox-skyvern", daemon=True)
+        self._thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="sandbox-skyvern", daemon=True)  # stops within 50 ms, not 0.5 s
         self._thread.start()
         log.info("sandbox_skyvern_listening", url=self.base_url, sandbox=True, delay=self.delay,
                  allow_private_hosts=self.allow_private_hosts)

@@ -27,6 +27,7 @@ from psycopg import sql
 
 UNIT_TIER = Path(__file__).parent / "unit"
 OWN_REDIS = "JOBRAKER_TEST_OWN_REDIS"
+ARGON2_COST = ("JOBRAKER_ARGON2_MEMORY_KIB", "JOBRAKER_ARGON2_TIME_COST", "JOBRAKER_ARGON2_PARALLELISM")
 
 _services: list = []
 _state: dict[str, str] = {}
@@ -48,8 +49,7 @@ def pytest_configure(config: pytest.Config) -> None:
     # Argon2id at its lowest cost (Django's docs advise a fast hasher for tests): the suite makes
     # thousands of hashes, at about 0.4 s each at the production cost on these machines. Servers
     # the tests start inherit it. The cost itself is tested in tests/unit/test_password_hashing.py.
-    for name, value in (("JOBRAKER_ARGON2_MEMORY_KIB", "64"), ("JOBRAKER_ARGON2_TIME_COST", "1"),
-                        ("JOBRAKER_ARGON2_PARALLELISM", "1")):
+    for name, value in zip(ARGON2_COST, ("64", "1", "1"), strict=True):
         os.environ.setdefault(name, value)
     os.environ.update(
         JOBRAKER_DATA_DIR=str(data_dir),
@@ -263,6 +263,20 @@ def _services_outside_the_unit_tier(request):  # type: ignore[no-untyped-def]
         request.getfixturevalue("_database_access")
         request.getfixturevalue("_fresh_throttles")
     yield
+
+
+@pytest.fixture
+def production_password_cost(monkeypatch):  # type: ignore[no-untyped-def]
+    """Settings read without the suite's low Argon2 cost (the settings also read the process
+    environment): Django's default cost, as a deployment runs, which production insists on."""
+    from jobraker.config import get_settings
+
+    for name in ARGON2_COST:
+        monkeypatch.delenv(name, raising=False)
+    get_settings.cache_clear()
+    yield
+    monkeypatch.undo()
+    get_settings.cache_clear()
 
 
 @pytest.fixture

@@ -162,19 +162,6 @@ def test_new_used_and_erased_addresses_get_byte_identical_answers(jobraker, live
     assert jobraker.get_candidate(old_id).is_erased
 
 
-@pytest.fixture
-def production_password_cost(monkeypatch):  # type: ignore[no-untyped-def]
-    """The Argon2 cost a deployment runs at (the suite's own is the lowest): what an attacker times."""
-    from jobraker.config import get_settings
-
-    for name in ("JOBRAKER_ARGON2_MEMORY_KIB", "JOBRAKER_ARGON2_TIME_COST", "JOBRAKER_ARGON2_PARALLELISM"):
-        monkeypatch.delenv(name)
-    get_settings.cache_clear()
-    yield
-    monkeypatch.undo()
-    get_settings.cache_clear()
-
-
 def test_a_used_address_answers_about_as_fast_as_a_new_one(live_projector, production_password_cost):
     used = unique_email("timed")
     post_registration(used)

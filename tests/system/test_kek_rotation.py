@@ -246,7 +246,7 @@ def test_malformed_keks_in_the_environment_stop_start_up_naming_the_variable(tmp
     assert str(error.value) == message  # and never the value itself
 
 
-def test_production_requires_keks_from_the_environment(tmp_path: Path):
+def test_production_requires_keks_from_the_environment(tmp_path: Path, production_password_cost):
     """Containers share no data folder: each would make its own KEK file."""
     from jobraker.config import ConfigError, load_settings
 

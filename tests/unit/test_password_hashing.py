@@ -12,14 +12,7 @@ from django.contrib.auth.hashers import check_password, identify_hasher, make_pa
 from jobraker.config import ConfigError, get_settings, load_settings
 
 KEY = base64.b64encode(b"k" * 32).decode()
-COST = ("JOBRAKER_ARGON2_MEMORY_KIB", "JOBRAKER_ARGON2_TIME_COST", "JOBRAKER_ARGON2_PARALLELISM")
-
-
-@pytest.fixture(autouse=True)
-def _no_cost_from_the_suite(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The settings also read the process environment, where the suite puts its own low cost."""
-    for name in COST:
-        monkeypatch.delenv(name, raising=False)
+pytestmark = pytest.mark.usefixtures("production_password_cost")
 
 
 def production(tmp_path: Path, **more: str) -> dict[str, str]:
@@ -52,18 +45,14 @@ def test_new_hashes_take_the_configured_cost_and_old_ones_keep_theirs(monkeypatc
     monkeypatch.setenv("JOBRAKER_ARGON2_MEMORY_KIB", "4096")
     monkeypatch.setenv("JOBRAKER_ARGON2_TIME_COST", "3")
     monkeypatch.setenv("JOBRAKER_ARGON2_PARALLELISM", "2")
+    get_settings.cache_clear()  # the fixture puts the suite's cost back afterwards
+    encoded = make_password("correct horse battery")
+    assert encoded.startswith("argon2$argon2id$") and "$m=4096,t=3,p=2$" in encoded
+    assert identify_hasher(encoded).algorithm == "argon2"
+    monkeypatch.setenv("JOBRAKER_ARGON2_MEMORY_KIB", "64")
+    monkeypatch.setenv("JOBRAKER_ARGON2_TIME_COST", "1")
+    monkeypatch.setenv("JOBRAKER_ARGON2_PARALLELISM", "1")
     get_settings.cache_clear()
-    try:
-        encoded = make_password("correct horse battery")
-        assert encoded.startswith("argon2$argon2id$") and "$m=4096,t=3,p=2$" in encoded
-        assert identify_hasher(encoded).algorithm == "argon2"
-        monkeypatch.setenv("JOBRAKER_ARGON2_MEMORY_KIB", "64")
-        monkeypatch.setenv("JOBRAKER_ARGON2_TIME_COST", "1")
-        monkeypatch.setenv("JOBRAKER_ARGON2_PARALLELISM", "1")
-        get_settings.cache_clear()
-        assert check_password("correct horse battery", encoded)  # read at the cost written in it
-        assert not check_password("correct horse batteries", encoded)
-        assert "$m=64,t=1,p=1$" in make_password("correct horse battery")
-    finally:
-        monkeypatch.undo()  # the suite's own cost back before the settings are read again
-        get_settings.cache_clear()
+    assert check_password("correct horse battery", encoded)  # read at the cost written in it
+    assert not check_password("correct horse batteries", encoded)
+    assert "$m=64,t=1,p=1$" in make_password("correct horse battery")

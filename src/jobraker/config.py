@@ -32,6 +32,9 @@ GENERATED_SECRETS = {
 }
 
 
+OWASP_ARGON2_MEMORY_KIB = 19_456  # with 2 passes: OWASP's least Argon2id cost for passwords
+
+
 class ConfigError(Exception):
     """A setting is missing or malformed; the message names it in one line."""
 
@@ -190,7 +193,7 @@ class Settings(BaseSettings):
         60.0, gt=0, validation_alias=_env("JOBRAKER_PROJECTION_READY_LAG_SECONDS")
     )
     # Argon2id's cost for new password hashes (Django's own values by default). The test suite
-    # lowers it (tens of thousands of hashes would otherwise take most of its time); production
+    # lowers it (its thousands of hashes would otherwise take a good part of its time); production
     # refuses anything below OWASP's minimum (19 MiB, two passes).
     argon2_memory_kib: int = Field(102_400, ge=8, le=4_194_304, validation_alias=_env("JOBRAKER_ARGON2_MEMORY_KIB"))
     argon2_time_cost: int = Field(2, ge=1, le=100, validation_alias=_env("JOBRAKER_ARGON2_TIME_COST"))
@@ -316,9 +319,6 @@ def decode_master_key(text: str) -> bytes:
     if len(key) != 32:
         raise ValueError(f"must be base64 of 32 bytes (got {len(key)} bytes)")
     return key
-
-
-OWASP_ARGON2_MEMORY_KIB = 19_456
 
 
 def load_settings(environ: dict[str, str] | None = None) -> Settings:

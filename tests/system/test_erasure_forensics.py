@@ -49,11 +49,6 @@ from ..integration.test_erasure_barrier import dumped_key_rows, open_all, sealed
 from ..integration.test_erasure_leftovers import _last_vacuum
 from ..integration.test_personal_data import jobraker_url
 
-# The erasure's sweep VACUUMs the tables it touched and the key rotation after it rewraps every
-# live key: on the shared database both grew with every earlier test (33 s in the full run
-# against 7 s alone), so the module has a database of its own.
-pytestmark = pytest.mark.usefixtures("module_database")
-
 
 def personal_values(tag: str, who: str) -> dict[str, str]:
     """Distinctive values for every field a candidate can fill (the name is not ASCII, so its

@@ -34,10 +34,6 @@ from jobraker.privacy.rotation import rotate_keks, rotation_due
 
 from ..conftest import unique_email
 
-# A rotation rewraps every live subject key in the database: on the shared one their number grew
-# with every earlier test (the killed-rotation test took 22 s in the full run, 13 s alone).
-pytestmark = pytest.mark.usefixtures("module_database")
-
 NAME = "Kek Rotation Subject"
 
 

@@ -18,7 +18,7 @@ from jobraker.api.serializers import ApplicationDetailSerializer, ApplicationSer
 from jobraker.embeddings.selection import get_provider
 from jobraker.matching.precomputed import drain
 from jobraker.matching.service import top_matches
-from jobraker.projections.models import ApplicationRecord
+from jobraker.projections.models import ApplicationRecord, JobRecord
 
 from ..conftest import unique_email
 
@@ -29,8 +29,6 @@ pytestmark = pytest.mark.usefixtures("module_database")  # drain() ranks every m
 
 def jobs_of(records):
     """What the DRF serializers take as context: the applications' jobs."""
-    from jobraker.projections.models import JobRecord
-
     return {job.id: job for job in JobRecord.with_tracked.filter(id__in={r.job_id for r in records})}
 
 
@@ -66,7 +64,9 @@ def pipeline(module_database, django_db_blocker):
                                           company=f"Co {i}", location=town, country="gb",
                                           description="Python and Django services.")
             if i < APPLICATIONS:
-                applications.append(jobraker.track_application(candidate_id, job_id, applied=True)[0])
+                # Some shortlisted, so the status filter has both kinds to tell apart.
+                applied = i < 2 or i % 3 != 0
+                applications.append(jobraker.track_application(candidate_id, job_id, applied=applied)[0])
         for n in range(12):
             jobraker.add_note(applications[0], f"note {n}", actor_candidate())
         other_id, _ = jobraker.register_candidate(unique_email(), "Other", "h")
@@ -111,6 +111,75 @@ def test_the_timeline_does_the_same_queries_for_1_or_13_entries(pipeline):
     assert long["prepared_submission"] is None and long["cover_letter"] is None
 
 
+def ids(response) -> list[str]:
+    assert response.status_code == 200, response.content
+    return [row["id"] for row in response.json()["results"]]
+
+
+def test_the_list_pages_forward_and_back_in_the_orms_order(pipeline):
+    client = client_of(pipeline["candidate"])
+    expected = [str(i) for i in ApplicationRecord.objects.filter(candidate_id=pipeline["candidate"])
+                .order_by("-created_at", "-id").values_list("id", flat=True)]
+    pages, response = [], client.get("/api/v1/applications", {"page_size": 7})
+    while True:
+        pages.append(ids(response))
+        if response.json()["next"] is None:
+            break
+        response = client.get(response.json()["next"])
+    assert [i for page in pages for i in page] == expected and len(pages) == 8
+    back = [pages[-1]]
+    while (previous := response.json()["previous"]) is not None:
+        response = client.get(previous)
+        back.append(ids(response))
+    assert back == pages[::-1]
+
+
+def test_the_list_filters_read_as_the_orm_filters(pipeline):
+    client = client_of(pipeline["candidate"])
+    mine = ApplicationRecord.objects.filter(candidate_id=pipeline["candidate"]).order_by("-created_at", "-id")
+    tenth = mine[9].created_at
+    with_company = JobRecord.with_tracked.filter(company__icontains="co 1").values("id")
+    cases = [
+        ({"status": "shortlisted"}, mine.filter(status="shortlisted")),
+        ({"status": "submitted"}, mine.filter(status="submitted")),
+        ({"company": "co 1"}, mine.filter(job_id__in=with_company)),  # any case, contains: Co 1, Co 10–19
+        ({"company": "%"}, mine.none()),  # a wildcard is a character like any other
+        ({"company": "_"}, mine.none()),
+        ({"created_after": tenth.isoformat()}, mine.filter(created_at__gte=tenth)),
+        ({"created_before": tenth.isoformat()}, mine.filter(created_at__lt=tenth)),
+        ({"status": "submitted", "created_before": tenth.isoformat()}, mine.filter(status="submitted", created_at__lt=tenth)),
+    ]
+    for query, records in cases:
+        expected = [str(i) for i in records.values_list("id", flat=True)]
+        assert 0 < len(expected) < APPLICATIONS or "company" in query and query["company"] in "%_", query
+        assert ids(client.get("/api/v1/applications", {**query, "page_size": 100})) == expected, query
+
+
+def test_a_sent_application_reads_as_the_serializer_describes_it(pipeline):
+    """The submission's sealed columns (reason, recording and screenshots, app page) open in the
+    detail as they do through the model."""
+    from django.utils import timezone
+
+    from jobraker.appliers.models import SubmissionRecord
+
+    application_id = pipeline["applications"][2]
+    SubmissionRecord.objects.update_or_create(application_id=application_id, defaults=dict(
+        candidate_id=pipeline["candidate"], applier="sandbox", run_id="wr_1", verification="confirmed",
+        reason="Thank you for applying, Reader", run_status="completed", recording_url="https://skyvern.example/r/1",
+        screenshot_urls=["https://skyvern.example/s/1.png"], app_url="https://app.example/runs/1",
+        sent_at=timezone.now(), updated_at=timezone.now()))
+    count, detail = queries(client_of(pipeline["candidate"]), f"/api/v1/applications/{application_id}")
+    assert count <= 4
+    record = ApplicationRecord.objects.get(id=application_id)
+    described = json.loads(JSONRenderer().render(ApplicationDetailSerializer(record, context={"jobs": jobs_of([record])}).data))
+    assert {k: v for k, v in detail.items() if k not in ("prepared_submission", "cover_letter")} == described
+    assert detail["submission"]["reason"] == "Thank you for applying, Reader"
+    assert detail["submission"]["screenshot_urls"] == ["https://skyvern.example/s/1.png"]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reason FROM jobraker_submissions WHERE application_id = %s", [application_id])
+        assert "Reader" not in cursor.fetchone()[0]  # the table holds it sealed; the detail opened it
+
+
 def test_matches_are_read_in_a_few_queries_whatever_the_limit(pipeline):
     drain(get_provider(), budget_seconds=600)
     client = client_of(pipeline["candidate"])
@@ -121,7 +190,6 @@ def test_matches_are_read_in_a_few_queries_whatever_the_limit(pipeline):
     assert few == many <= 2, (few, many)  # the account (authentication), then the matches with their jobs
     # The jobs as the DRF serializer describes them.
     from jobraker.api.serializers import JobSerializer
-    from jobraker.projections.models import JobRecord
 
     jobs = JobRecord.objects.in_bulk([r["job"]["id"] for r in large["results"]])
     described = json.loads(JSONRenderer().render(JobSerializer([jobs[uuid.UUID(r["job"]["id"])] for r in large["results"]], many=True).data))

@@ -1,74 +1,153 @@
-"""Applications and their timelines as JSON, built straight from the rows.
+"""Applications and their timelines as JSON, read with written-out statements.
 
 The same output as ``ApplicationSerializer`` / ``ApplicationDetailSerializer`` (which stay as the
-OpenAPI description, and which ``tests/api/test_read_queries.py`` compares this with), without DRF's
-per-field machinery for every row: the applications list and the timeline are the most read
-pages after matches (issue 15: ≥ 0.6 of a trivial endpoint's throughput)."""
+OpenAPI description, and which ``tests/api/test_read_queries.py`` compares this with), without the
+ORM's query building or DRF's per-field machinery: the applications list and the timeline are the
+most read pages after matches, and building their queries cost more than running them (issue 15:
+≥ 0.6 of a trivial endpoint's throughput)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 from uuid import UUID
 
-from django.db.models import JSONField, OuterRef, QuerySet, Subquery
-from django.db.models.functions import JSONObject
+from django.db import connection
 from django.utils import timezone
 
-from jobraker.projections.models import ApplicationRecord, JobRecord, TimelineEntry
+from jobraker.appliers.models import SubmissionRecord
+from jobraker.projections.models import ApplicationRecord, TimelineEntry
 
-# What the list and the detail read of an application and of its job.
 APPLICATION_COLUMNS = ("id", "candidate_id", "job_id", "source", "status", "score", "notes", "created_at",
                        "updated_at", "submitted_at", "skip_reason", "version")
 JOB_SHOWN = ("title", "company", "url")
+SUBMISSION_COLUMNS = ("applier", "dry_run", "run_id", "verification", "reason", "sent_at", "run_status", "error_code",
+                      "recording_url", "screenshot_urls", "app_url")
+TIMELINE_COLUMNS = ("version", "kind", "action", "status", "by", "at", "detail")
+
+# An application with what it shows of its job: tracked jobs too (these are applications the
+# reader may see, so their jobs are theirs); "job" is null when the job has no row.
+APPLICATIONS_SQL = f"""
+SELECT {", ".join(f"a.{name}" for name in APPLICATION_COLUMNS)}, j.id IS NOT NULL, j.title, j.company, j.url
+FROM jobraker_applications AS a LEFT JOIN jobraker_jobs AS j ON j.id = a.job_id
+"""
+# One application, its job and how it was sent, in one round trip.
+APPLICATION_SQL = f"""
+SELECT {", ".join(f"a.{name}" for name in APPLICATION_COLUMNS)}, j.id IS NOT NULL, j.title, j.company, j.url,
+       s.application_id IS NOT NULL, {", ".join(f"s.{name}" for name in SUBMISSION_COLUMNS)}
+FROM jobraker_applications AS a LEFT JOIN jobraker_jobs AS j ON j.id = a.job_id
+     LEFT JOIN {SubmissionRecord._meta.db_table} AS s ON s.application_id = a.id
+WHERE a.id = %s
+"""
+TIMELINE_SQL = f"""
+SELECT {", ".join(f't."{name}"' for name in TIMELINE_COLUMNS)} FROM jobraker_timeline AS t
+WHERE t.aggregate_id = %s ORDER BY t.version
+"""
+_SHOWN_AT = len(APPLICATION_COLUMNS)
+_SUBMISSION_AT = _SHOWN_AT + 1 + len(JOB_SHOWN)
 
 
-def when(value: datetime | None) -> str | None:
-    """As DRF's DateTimeField writes it: ISO 8601 in the current time zone, "Z" for UTC."""
+def when(value: datetime | None, zone: tzinfo | None = None) -> str | None:
+    """As DRF's DateTimeField writes it: ISO 8601 in the current time zone, "Z" for UTC.
+    ``zone``: the current time zone, when the caller already has it (looking it up costs)."""
     if value is None:
         return None
-    text = timezone.localtime(value).isoformat()
+    text = value.astimezone(zone or timezone.get_current_timezone()).isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
-def with_job(records: QuerySet[ApplicationRecord]) -> QuerySet[ApplicationRecord]:
-    """What an application shows of its job, in the same query (the job by primary key, for each
-    row of the page). Tracked jobs too: these are applications the reader may see, so their jobs
-    are theirs."""
-    shown = JSONObject(**{name: name for name in JOB_SHOWN})
-    job = JobRecord.with_tracked.filter(id=OuterRef("job_id")).annotate(shown=shown).values("shown")[:1]
-    return records.only(*APPLICATION_COLUMNS).annotate(job=Subquery(job, output_field=JSONField()))
+class ApplicationPage:
+    """The applications a reader may see, as DRF's cursor paginator reads them: it orders, filters
+    on the position and slices, and only that. The rows are the API's JSON; the paginator takes
+    the next page's position from their ``created_at`` text, which reads back as the same instant."""
+
+    model = ApplicationRecord  # the paginator checks a cursor's position against its field
+
+    def __init__(self, where: list[str], params: list[Any], newest_first: bool = True) -> None:
+        self.where, self.params, self.newest_first = where, params, newest_first
+
+    @classmethod
+    def of(cls, candidate_id: UUID | None, query: dict[str, Any]) -> ApplicationPage:
+        """``candidate_id``'s applications (None: everyone's, for staff and auditors), narrowed by
+        the list's validated query: status, company (contains, any case), created after/before."""
+        where, params = ([], []) if candidate_id is None else (["a.candidate_id = %s"], [candidate_id])
+        if "status" in query:
+            where.append("a.status = %s")
+            params.append(query["status"])
+        if "company" in query:  # as the ORM's icontains writes it, so the two read alike
+            where.append("a.job_id IN (SELECT id FROM jobraker_jobs WHERE UPPER(company::text) LIKE UPPER(%s))")
+            params.append(f"%{connection.ops.prep_for_like_query(query['company'])}%")
+        if "created_after" in query:
+            where.append("a.created_at >= %s")
+            params.append(query["created_after"])
+        if "created_before" in query:
+            where.append("a.created_at < %s")
+            params.append(query["created_before"])
+        return cls(where, params)
+
+    def order_by(self, *ordering: str) -> ApplicationPage:
+        if ordering not in (("-created_at", "-id"), ("created_at", "id")):
+            raise ValueError(f"applications are read by creation only, not {ordering}")
+        return ApplicationPage(self.where, self.params, newest_first=ordering[0].startswith("-"))
+
+    def filter(self, **position: str) -> ApplicationPage:
+        ((lookup, value),) = position.items()
+        operator = {"created_at__lt": "<", "created_at__gt": ">"}[lookup]
+        at = ApplicationRecord._meta.get_field("created_at").to_python(value)
+        at = at if timezone.is_aware(at) else timezone.make_aware(at)
+        return ApplicationPage([*self.where, f"a.created_at {operator} %s"], [*self.params, at], self.newest_first)
+
+    def __getitem__(self, rows: slice) -> list[dict[str, Any]]:
+        direction = "DESC" if self.newest_first else "ASC"
+        where = " AND ".join(self.where) or "TRUE"
+        sql = f"{APPLICATIONS_SQL} WHERE {where} ORDER BY a.created_at {direction}, a.id {direction} LIMIT %s OFFSET %s"
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*self.params, rows.stop - rows.start, rows.start])
+            found = cursor.fetchall()
+        zone = timezone.get_current_timezone()
+        return [application_json(row, zone) for row in found]
 
 
-def application_json(record: ApplicationRecord) -> dict[str, Any]:
-    """A row read through ``with_job``."""
+def application_json(row: tuple[Any, ...], zone: tzinfo) -> dict[str, Any]:
+    """A row that starts with ``APPLICATIONS_SQL``'s columns."""
+    (id_, candidate_id, job_id, source, status, score, notes, created_at, updated_at, submitted_at, skip_reason,
+     version, has_job, *shown) = row[:_SUBMISSION_AT]
     return {
-        "id": str(record.id), "candidate_id": str(record.candidate_id), "job_id": str(record.job_id),
-        "job": record.job,  # type: ignore[attr-defined]  (None when the job has no row)
-        "source": record.source, "status": record.status, "score": record.score, "notes": record.notes,
-        "created_at": when(record.created_at), "updated_at": when(record.updated_at),
-        "submitted_at": when(record.submitted_at), "skip_reason": record.skip_reason, "version": record.version,
+        "id": str(id_), "candidate_id": str(candidate_id), "job_id": str(job_id),
+        "job": dict(zip(JOB_SHOWN, shown)) if has_job else None,
+        "source": source, "status": status, "score": score, "notes": notes,
+        "created_at": when(created_at, zone), "updated_at": when(updated_at, zone),
+        "submitted_at": when(submitted_at, zone), "skip_reason": skip_reason, "version": version,
     }
 
 
-def timeline_json(entries: Iterable[TimelineEntry]) -> list[dict[str, Any]]:
-    return [{"version": e.version, "kind": e.kind, "action": e.action, "status": e.status, "by": e.by,
-             "at": when(e.at), "detail": e.detail} for e in entries]
+def application_detail(application_id: UUID, candidate_id: UUID | None) -> dict[str, Any] | None:
+    """The application with its timeline and submission; None if there is none, or it is not
+    ``candidate_id``'s (None: anyone's, for staff and auditors)."""
+    with connection.cursor() as cursor:
+        cursor.execute(APPLICATION_SQL, [application_id])
+        row = cursor.fetchone()
+        if row is None or (candidate_id is not None and row[1] != candidate_id):
+            return None
+        cursor.execute(TIMELINE_SQL, [application_id])
+        entries = cursor.fetchall()
+    zone = timezone.get_current_timezone()
+    return {**application_json(row, zone), "timeline": timeline_json(entries, zone),
+            "submission": submission_json(row[_SUBMISSION_AT:])}
 
 
-def timeline_of(application_id: UUID) -> list[TimelineEntry]:
-    return list(TimelineEntry.objects.filter(aggregate_id=application_id).order_by("version")
-                .only("version", "kind", "action", "status", "by", "at", "detail"))
+def timeline_json(entries: list[tuple[Any, ...]], zone: tzinfo) -> list[dict[str, Any]]:
+    detail = TimelineEntry._meta.get_field("detail")
+    return [{"version": version, "kind": kind, "action": action, "status": status, "by": by, "at": when(at, zone),
+             "detail": detail.from_db_value(sealed, None, connection)}
+            for version, kind, action, status, by, at, sealed in entries]
 
 
-def submission_json(application_id: UUID) -> dict[str, Any] | None:
-    from jobraker.appliers.models import SubmissionRecord
-
-    sent = SubmissionRecord.objects.filter(application_id=application_id).first()
-    if sent is None:
+def submission_json(row: tuple[Any, ...]) -> dict[str, Any] | None:
+    """``row``: whether there is a submission, then ``SUBMISSION_COLUMNS``."""
+    if not row[0]:
         return None
-    return {"applier": sent.applier, "sandbox": sent.applier == "sandbox", "dry_run": sent.dry_run,
-            "run_id": sent.run_id, "verification": sent.verification, "reason": sent.reason, "sent_at": sent.sent_at,  # (as before: the renderer formats it)
-            "run_status": sent.run_status, "error_code": sent.error_code, "recording_url": sent.recording_url,
-            "screenshot_urls": sent.screenshot_urls, "app_url": sent.app_url}
+    fields = dict(zip(SUBMISSION_COLUMNS, row[1:]))
+    for name in ("reason", "recording_url", "screenshot_urls", "app_url"):  # sealed under the candidate's key
+        fields[name] = SubmissionRecord._meta.get_field(name).from_db_value(fields[name], None, connection)
+    return {"applier": fields["applier"], "sandbox": fields["applier"] == "sandbox", **fields}

@@ -6,8 +6,6 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
@@ -16,7 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from jobraker.api.application_rows import application_json, submission_json, timeline_json, timeline_of, with_job
+from jobraker.api.application_rows import ApplicationPage, application_detail
 from jobraker.api.automation_views import PreparedSubmissionSerializer
 from jobraker.api.candidate_views import IF_MATCH, run_command
 from jobraker.api.command_http import accepted, actor_of, expected_version, with_etag
@@ -34,16 +32,6 @@ from jobraker.api.serializers import (
 from jobraker.domain.errors import NotFound as DomainNotFound
 from jobraker.domain.fabrication import Claim, Verdict
 from jobraker.eventstore.app import get_jobraker
-from jobraker.projections.models import ApplicationRecord, JobRecord, TimelineEntry
-
-
-def visible_applications(request: Request) -> QuerySet[ApplicationRecord]:
-    records = ApplicationRecord.objects.all()
-    return records if is_staff_or_auditor(request) else records.filter(candidate_id=request.user.id)
-
-
-def application_or_404(request: Request, pk: UUID) -> ApplicationRecord:
-    return get_object_or_404(visible_applications(request), id=pk)
 
 
 def require_access(request: Request, pk: UUID) -> None:
@@ -70,21 +58,15 @@ class ApplicationListView(APIView):
 
     @extend_schema(parameters=[ApplicationQuerySerializer], responses=ApplicationSerializer(many=True))
     def get(self, request: Request) -> Response:
-        params = ApplicationQuerySerializer(data=request.query_params.dict())
-        params.is_valid(raise_exception=True)
-        query = params.validated_data
-        records = with_job(visible_applications(request))
-        if "status" in query:
-            records = records.filter(status=query["status"])
-        if "company" in query:
-            records = records.filter(job_id__in=JobRecord.with_tracked.filter(company__icontains=query["company"]).values("id"))
-        if "created_after" in query:
-            records = records.filter(created_at__gte=query["created_after"])
-        if "created_before" in query:
-            records = records.filter(created_at__lt=query["created_before"])
+        query = request.query_params.dict()
+        if query:  # most reads have none: validating nothing still built the serializer's fields
+            params = ApplicationQuerySerializer(data=query)
+            params.is_valid(raise_exception=True)
+            query = params.validated_data
+        reader = None if is_staff_or_auditor(request) else request.user.id
         paginator = NewestFirst()
-        page = paginator.paginate_queryset(records, request, view=self)
-        return paginator.get_paginated_response([application_json(record) for record in page])
+        page = paginator.paginate_queryset(ApplicationPage.of(reader, query), request, view=self)
+        return paginator.get_paginated_response(page)
 
     @extend_schema(request=ManualApplicationSerializer, responses={201: CommandAcceptedSerializer})
     def post(self, request: Request) -> Response:
@@ -139,20 +121,20 @@ class ApplicationDetailView(APIView):
 
     @extend_schema(responses=ApplicationWithPreparationSerializer)
     def get(self, request: Request, pk: UUID) -> Response:
-        record = get_object_or_404(with_job(visible_applications(request)), id=pk)
-        entries = timeline_of(record.id)
-        data = {**application_json(record), "timeline": timeline_json(entries),
-                "submission": submission_json(record.id),
-                "prepared_submission": prepared_submission(record, entries), "cover_letter": cover_letter(record, entries)}
-        return with_etag(Response(data), record.version)
+        data = application_detail(pk, None if is_staff_or_auditor(request) else request.user.id)
+        if data is None:
+            raise NotFound()
+        data["prepared_submission"] = prepared_submission(pk, data["timeline"])
+        data["cover_letter"] = cover_letter(pk, data["timeline"])
+        return with_etag(Response(data), data["version"])
 
 
-def cover_letter(record: ApplicationRecord, entries: list[TimelineEntry]) -> dict[str, Any] | None:
+def cover_letter(application_id: UUID, timeline: list[dict[str, Any]]) -> dict[str, Any] | None:
     """The last cover letter written for the application and the guard's verdict, read (decrypted)
     from the application's own events; null without one, and the text null after erasure."""
-    if not any(entry.action == "cover_letter" for entry in entries):
+    if not any(entry["action"] == "cover_letter" for entry in timeline):
         return None
-    review = get_jobraker().get_application(record.id).cover_letter
+    review = get_jobraker().get_application(application_id).cover_letter
     if review is None:
         return None
     text = review["letter"] if isinstance(review["letter"], str) else None
@@ -162,13 +144,13 @@ def cover_letter(record: ApplicationRecord, entries: list[TimelineEntry]) -> dic
             "model": review["model"]}
 
 
-def prepared_submission(record: ApplicationRecord, entries: list[TimelineEntry]) -> dict[str, Any] | None:
+def prepared_submission(application_id: UUID, timeline: list[dict[str, Any]]) -> dict[str, Any] | None:
     """What approve mode prepared for the candidate to approve. The payload is personal data,
     so it is read (decrypted) from the application's own events rather than copied into a
     read table; after erasure it reads as null."""
-    if not any(entry.action == "prepare_submission" for entry in entries):
+    if not any(entry["action"] == "prepare_submission" for entry in timeline):
         return None
-    preparation = get_jobraker().get_application(record.id).preparation
+    preparation = get_jobraker().get_application(application_id).preparation
     if preparation is None:
         return None
     payload = preparation.payload if isinstance(preparation.payload, dict) else None

@@ -16,6 +16,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 from jobraker.accounts.models import Account, Role
 from jobraker.api.serializers import ApplicationDetailSerializer, ApplicationSerializer
 from jobraker.embeddings.selection import get_provider
+from jobraker.eventstore.app import get_jobraker
 from jobraker.matching.precomputed import drain
 from jobraker.matching.service import top_matches
 from jobraker.projections.models import ApplicationRecord, JobRecord
@@ -180,14 +181,27 @@ def test_a_sent_application_reads_as_the_serializer_describes_it(pipeline):
         assert "Reader" not in cursor.fetchone()[0]  # the table holds it sealed; the detail opened it
 
 
+def test_a_reader_whose_key_is_not_cached_reads_it_with_the_application(pipeline):
+    """The key that opens the timeline's sealed notes comes in the application's own statement:
+    the account, the application, the timeline, and no fourth query for the key."""
+    get_jobraker().keyring.forget(pipeline["candidate"])
+    count, detail = queries(client_of(pipeline["candidate"]), f"/api/v1/applications/{pipeline['applications'][0]}")
+    assert count == 3, count
+    assert [entry["detail"].get("text") for entry in detail["timeline"][1:]] == [f"note {n}" for n in range(12)]
+
+
 def test_matches_are_read_in_a_few_queries_whatever_the_limit(pipeline):
     drain(get_provider(), budget_seconds=600)
     client = client_of(pipeline["candidate"])
+    keyring = get_jobraker().keyring
+    keyring.forget(pipeline["candidate"])  # the key that opens the explanations comes with the matches
     few, small = queries(client, "/api/v1/candidates/me/matches", limit=1)
+    keyring.forget(pipeline["candidate"])
     many, large = queries(client, "/api/v1/candidates/me/matches", limit=50)
     assert small["precomputed"] and large["precomputed"]
     assert len(large["results"]) == 5  # the jobs in the candidate's town not applied to
     assert few == many <= 2, (few, many)  # the account (authentication), then the matches with their jobs
+    assert all(match["explanation"] for match in large["results"])  # opened
     # The jobs as the DRF serializer describes them.
     from jobraker.api.serializers import JobSerializer
 

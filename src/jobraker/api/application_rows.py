@@ -16,6 +16,8 @@ from django.db import connection
 from django.utils import timezone
 
 from jobraker.appliers.models import SubmissionRecord
+from jobraker.privacy.keystore import KEYS
+from jobraker.privacy.sealed_fields import learn_key
 from jobraker.projections.models import ApplicationRecord, TimelineEntry
 
 APPLICATION_COLUMNS = ("id", "candidate_id", "job_id", "source", "status", "score", "notes", "created_at",
@@ -31,12 +33,14 @@ APPLICATIONS_SQL = f"""
 SELECT {", ".join(f"a.{name}" for name in APPLICATION_COLUMNS)}, j.id IS NOT NULL, j.title, j.company, j.url
 FROM jobraker_applications AS a LEFT JOIN jobraker_jobs AS j ON j.id = a.job_id
 """
-# One application, its job and how it was sent, in one round trip.
+# One application, its job, how it was sent and the candidate's wrapped key (which opens the
+# sealed columns of the submission and the timeline), in one round trip.
 APPLICATION_SQL = f"""
 SELECT {", ".join(f"a.{name}" for name in APPLICATION_COLUMNS)}, j.id IS NOT NULL, j.title, j.company, j.url,
-       s.application_id IS NOT NULL, {", ".join(f"s.{name}" for name in SUBMISSION_COLUMNS)}
+       s.application_id IS NOT NULL, {", ".join(f"s.{name}" for name in SUBMISSION_COLUMNS)}, k.kek_id, k.wrapped_key
 FROM jobraker_applications AS a LEFT JOIN jobraker_jobs AS j ON j.id = a.job_id
      LEFT JOIN {SubmissionRecord._meta.db_table} AS s ON s.application_id = a.id
+     LEFT JOIN {KEYS} AS k ON k.subject_id = a.candidate_id
 WHERE a.id = %s
 """
 TIMELINE_SQL = f"""
@@ -45,6 +49,7 @@ WHERE t.aggregate_id = %s ORDER BY t.version
 """
 _SHOWN_AT = len(APPLICATION_COLUMNS)
 _SUBMISSION_AT = _SHOWN_AT + 1 + len(JOB_SHOWN)
+_KEY_AT = _SUBMISSION_AT + 1 + len(SUBMISSION_COLUMNS)
 
 
 def when(value: datetime | None, zone: tzinfo | None = None) -> str | None:
@@ -131,9 +136,12 @@ def application_detail(application_id: UUID, candidate_id: UUID | None) -> dict[
             return None
         cursor.execute(TIMELINE_SQL, [application_id])
         entries = cursor.fetchall()
+    kek_id, wrapped = row[_KEY_AT:]
+    if wrapped is not None:  # None once the candidate is erased: their sealed columns read as null
+        learn_key(row[1], kek_id, wrapped)
     zone = timezone.get_current_timezone()
     return {**application_json(row, zone), "timeline": timeline_json(entries, zone),
-            "submission": submission_json(row[_SUBMISSION_AT:])}
+            "submission": submission_json(row[_SUBMISSION_AT:_KEY_AT])}
 
 
 def timeline_json(entries: list[tuple[Any, ...]], zone: tzinfo) -> list[dict[str, Any]]:

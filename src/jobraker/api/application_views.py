@@ -20,6 +20,7 @@ from jobraker.api.candidate_views import IF_MATCH, run_command
 from jobraker.api.command_http import accepted, actor_of, expected_version, with_etag
 from jobraker.api.pagination import NewestFirst
 from jobraker.api.permissions import AuditorsOnlyRead, IsCandidate, is_staff_or_auditor
+from jobraker.api.query_params import validated_query
 from jobraker.api.serializers import (
     ApplicationDetailSerializer,
     ApplicationQuerySerializer,
@@ -58,11 +59,7 @@ class ApplicationListView(APIView):
 
     @extend_schema(parameters=[ApplicationQuerySerializer], responses=ApplicationSerializer(many=True))
     def get(self, request: Request) -> Response:
-        query = request.query_params.dict()
-        if query:  # most reads have none: validating nothing still built the serializer's fields
-            params = ApplicationQuerySerializer(data=query)
-            params.is_valid(raise_exception=True)
-            query = params.validated_data
+        query = validated_query(request, ApplicationQuerySerializer)
         reader = None if is_staff_or_auditor(request) else request.user.id
         paginator = NewestFirst()
         page = paginator.paginate_queryset(ApplicationPage.of(reader, query), request, view=self)

@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from jobraker.api.permissions import is_staff_or_auditor
+from jobraker.api.query_params import validated_query
 from jobraker.api.serializers import StrictSerializer
 from jobraker.audit.history import history, without_secrets
 from jobraker.domain.personal import ERASED
@@ -89,13 +90,12 @@ class StreamStateView(APIView):
     @extend_schema(parameters=[AsOfSerializer])
     def get(self, request: Request, pk: UUID) -> Response:
         _require_auditor(request)
-        params = AsOfSerializer(data=request.query_params.dict())
-        params.is_valid(raise_exception=True)
+        query = validated_query(request, AsOfSerializer)
         entries = history(get_jobraker(), pk)
         if not entries:
             raise NotFound("No such stream.")
-        version = params.validated_data.get("version")
-        at = params.validated_data.get("at")
+        version = query.get("version")
+        at = query.get("at")
         aggregate = None
         for e in entries:
             if (version and e.version > version) or (at and e.at > at):

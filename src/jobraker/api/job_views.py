@@ -17,6 +17,7 @@ from jobraker.api.candidate_views import run_command
 from jobraker.api.command_http import accepted, with_etag
 from jobraker.api.pagination import NewestJobsFirst
 from jobraker.api.permissions import IsStaff
+from jobraker.api.query_params import validated_query
 from jobraker.api.serializers import CommandAcceptedSerializer, JobListingSerializer, JobQuerySerializer, JobSerializer
 from jobraker.eventstore.app import get_jobraker
 from jobraker.matching.job_search import search_jobs
@@ -35,10 +36,8 @@ class JobListView(APIView):
 
     @extend_schema(parameters=[JobQuerySerializer], responses=JobSerializer(many=True))
     def get(self, request: Request) -> Response:
-        params = JobQuerySerializer(data=request.query_params.dict())
-        params.is_valid(raise_exception=True)
         paginator = NewestJobsFirst()
-        page = paginator.paginate_queryset(search_jobs(params.validated_data), request, view=self)
+        page = paginator.paginate_queryset(search_jobs(validated_query(request, JobQuerySerializer)), request, view=self)
         return paginator.get_paginated_response(JobSerializer(page, many=True).data)
 
     @extend_schema(request=JobListingSerializer, responses={201: CommandAcceptedSerializer})

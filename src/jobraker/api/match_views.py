@@ -19,6 +19,7 @@ from jobraker.api.candidate_views import run_command
 from jobraker.api.command_http import accepted
 from jobraker.api.job_rows import job_json
 from jobraker.api.permissions import IsCandidate
+from jobraker.api.query_params import validated_query
 from jobraker.api.serializers import CommandAcceptedSerializer, JobSerializer, StrictSerializer
 from jobraker.api.throttles import CandidateQuota
 from jobraker.domain.application import Actor
@@ -79,9 +80,7 @@ class MatchesView(APIView):
 
     @extend_schema(parameters=[LimitSerializer], responses=MATCHES)
     def get(self, request: Request) -> Response:
-        params = LimitSerializer(data=request.query_params.dict())
-        params.is_valid(raise_exception=True)
-        limit = params.validated_data["limit"]
+        limit = validated_query(request, LimitSerializer)["limit"]
         provider = get_provider()
         stored = stored_matches(request.user.id, provider.model, limit)
         if stored is not None:
@@ -176,9 +175,8 @@ class SemanticSearchView(APIView):
 
     @extend_schema(parameters=[SearchSerializer], responses=SEARCH_RESULTS)
     def get(self, request: Request) -> Response:
-        params = SearchSerializer(data=request.query_params.dict())
-        params.is_valid(raise_exception=True)
-        results = semantic_search(params.validated_data["q"], get_provider(), params.validated_data["limit"])
+        query = validated_query(request, SearchSerializer)
+        results = semantic_search(query["q"], get_provider(), query["limit"])
         return Response({
             "model": get_provider().model,
             "results": [{"job": JobSerializer(job).data, "similarity": round(sim, 4)} for job, sim in results],

@@ -15,6 +15,7 @@ from jobraker.api.candidate_views import run_command
 from jobraker.api.command_http import accepted
 from jobraker.api.pagination import NewestFirst
 from jobraker.api.permissions import IsCandidate
+from jobraker.api.query_params import validated_query
 from jobraker.api.serializers import CommandAcceptedSerializer, StrictSerializer
 from jobraker.eventstore.app import get_jobraker
 from jobraker.projections.models import NotificationRecord
@@ -38,10 +39,8 @@ class NotificationListView(APIView):
 
     @extend_schema(parameters=[NotificationQuerySerializer], responses=NotificationSerializer(many=True))
     def get(self, request: Request) -> Response:
-        params = NotificationQuerySerializer(data=request.query_params.dict())
-        params.is_valid(raise_exception=True)
         records = NotificationRecord.objects.filter(candidate_id=request.user.id)
-        if params.validated_data["unread"]:
+        if validated_query(request, NotificationQuerySerializer)["unread"]:
             records = records.filter(read_at__isnull=True)
         paginator = NewestFirst()
         page = paginator.paginate_queryset(records, request, view=self)

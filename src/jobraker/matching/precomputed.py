@@ -34,6 +34,8 @@ from jobraker.embeddings.providers import EmbeddingProvider
 from jobraker.matching.filters import FILTERS, Wants, apply_filters
 from jobraker.matching.scoring import Match
 from jobraker.matching.service import CandidateErased, Seeker
+from jobraker.privacy.keystore import KEYS
+from jobraker.privacy.sealed_fields import learn_key
 from jobraker.projections.models import (
     CandidateMatch,
     CandidateRecord,
@@ -330,8 +332,9 @@ _JOB_ATTNAMES = [f.attname for f in JobRecord._meta.concrete_fields if f.name !=
 STORED_MATCHES_SQL = f"""
 SELECT s.model, s.removed_by_filter, s.computed_at,
        EXISTS (SELECT 1 FROM jobraker_match_marks k WHERE k.candidate_id = s.candidate_id AND k.wishes_changed),
-       m.score, m.explanation, {", ".join(f"j.{c}" for c in _JOB_COLUMNS)}
+       sk.kek_id, sk.wrapped_key, m.score, m.explanation, {", ".join(f"j.{c}" for c in _JOB_COLUMNS)}
 FROM jobraker_match_summaries s
+LEFT JOIN {KEYS} sk ON sk.subject_id = s.candidate_id  -- the key that opens the sealed explanations
 LEFT JOIN LATERAL (
     SELECT c.job_id, c.score, c.tiebreak, c.explanation FROM jobraker_candidate_matches c
     WHERE c.candidate_id = s.candidate_id
@@ -356,13 +359,15 @@ def stored_matches(candidate_id: UUID, model: str, limit: int) -> Stored | None:
         rows = cursor.fetchall()
     if not rows or rows[0][0] != model or rows[0][3]:
         return None
-    summary_model, removed, computed_at = rows[0][:3]
+    summary_model, removed, computed_at, _, kek_id, wrapped = rows[0][:6]
+    if wrapped is not None:
+        learn_key(candidate_id, kek_id, wrapped)
     removed_field = MatchSummary._meta.get_field("removed_by_filter")
     explanation_field = CandidateMatch._meta.get_field("explanation")
     results = [
-        (JobRecord.from_db(connection.alias, _JOB_ATTNAMES, row[6:]), row[4],
-         explanation_field.from_db_value(row[5], None, connection))
-        for row in rows if row[6] is not None  # no kept match, or its listing's row not there (yet)
+        (JobRecord.from_db(connection.alias, _JOB_ATTNAMES, row[8:]), row[6],
+         explanation_field.from_db_value(row[7], None, connection))
+        for row in rows if row[8] is not None  # no kept match, or its listing's row not there (yet)
     ]
     return Stored(summary_model, removed_field.from_db_value(removed, None, connection), computed_at, results)
 

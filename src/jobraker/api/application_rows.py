@@ -136,9 +136,7 @@ def application_detail(application_id: UUID, candidate_id: UUID | None) -> dict[
             return None
         cursor.execute(TIMELINE_SQL, [application_id])
         entries = cursor.fetchall()
-    kek_id, wrapped = row[_KEY_AT:]
-    if wrapped is not None:  # None once the candidate is erased: their sealed columns read as null
-        learn_key(row[1], kek_id, wrapped)
+    learn_key(row[1], *row[_KEY_AT:])
     zone = timezone.get_current_timezone()
     return {**application_json(row, zone), "timeline": timeline_json(entries, zone),
             "submission": submission_json(row[_SUBMISSION_AT:_KEY_AT])}

@@ -30,6 +30,7 @@ from jobraker.api.serializers import (
     NoteSerializer,
     TransitionSerializer,
 )
+from jobraker.domain.application import Application
 from jobraker.domain.errors import NotFound as DomainNotFound
 from jobraker.domain.fabrication import Claim, Verdict
 from jobraker.eventstore.app import get_jobraker
@@ -121,17 +122,19 @@ class ApplicationDetailView(APIView):
         data = application_detail(pk, None if is_staff_or_auditor(request) else request.user.id)
         if data is None:
             raise NotFound()
-        data["prepared_submission"] = prepared_submission(pk, data["timeline"])
-        data["cover_letter"] = cover_letter(pk, data["timeline"])
+        # Both live only in the application's events (personal data): load them once, and only
+        # when the timeline shows there is something to read.
+        actions = {entry["action"] for entry in data["timeline"]}
+        application = get_jobraker().get_application(pk) if actions & {"prepare_submission", "cover_letter"} else None
+        data["prepared_submission"] = prepared_submission(application) if "prepare_submission" in actions else None
+        data["cover_letter"] = cover_letter(application) if "cover_letter" in actions else None
         return with_etag(Response(data), data["version"])
 
 
-def cover_letter(application_id: UUID, timeline: list[dict[str, Any]]) -> dict[str, Any] | None:
+def cover_letter(application: Application) -> dict[str, Any] | None:
     """The last cover letter written for the application and the guard's verdict, read (decrypted)
     from the application's own events; null without one, and the text null after erasure."""
-    if not any(entry["action"] == "cover_letter" for entry in timeline):
-        return None
-    review = get_jobraker().get_application(application_id).cover_letter
+    review = application.cover_letter
     if review is None:
         return None
     text = review["letter"] if isinstance(review["letter"], str) else None
@@ -141,13 +144,11 @@ def cover_letter(application_id: UUID, timeline: list[dict[str, Any]]) -> dict[s
             "model": review["model"]}
 
 
-def prepared_submission(application_id: UUID, timeline: list[dict[str, Any]]) -> dict[str, Any] | None:
+def prepared_submission(application: Application) -> dict[str, Any] | None:
     """What approve mode prepared for the candidate to approve. The payload is personal data,
     so it is read (decrypted) from the application's own events rather than copied into a
     read table; after erasure it reads as null."""
-    if not any(entry["action"] == "prepare_submission" for entry in timeline):
-        return None
-    preparation = get_jobraker().get_application(application_id).preparation
+    preparation = application.preparation
     if preparation is None:
         return None
     payload = preparation.payload if isinstance(preparation.payload, dict) else None

@@ -360,8 +360,7 @@ def stored_matches(candidate_id: UUID, model: str, limit: int) -> Stored | None:
     if not rows or rows[0][0] != model or rows[0][3]:
         return None
     summary_model, removed, computed_at, _, kek_id, wrapped = rows[0][:6]
-    if wrapped is not None:
-        learn_key(candidate_id, kek_id, wrapped)
+    learn_key(candidate_id, kek_id, wrapped)
     removed_field = MatchSummary._meta.get_field("removed_by_filter")
     explanation_field = CandidateMatch._meta.get_field("explanation")
     results = [

@@ -50,10 +50,12 @@ def _keyring():  # type: ignore[no-untyped-def]
     return get_jobraker().keyring
 
 
-def learn_key(subject: UUID, kek_id: int, wrapped: bytes | memoryview) -> None:
+def learn_key(subject: UUID, kek_id: int | None, wrapped: bytes | memoryview | None) -> None:
     """A subject's key row, read in the same statement as the sealed columns it opens (a read
-    with many candidates mostly misses the key cache: this saves a round trip per request)."""
-    _keyring().learn(subject, (kek_id, bytes(wrapped)))
+    with many candidates mostly misses the key cache: this saves a round trip per request).
+    No row (a LEFT JOIN's nulls): the subject is erased, and their sealed columns read as null."""
+    if kek_id is not None and wrapped is not None:
+        _keyring().learn(subject, (kek_id, bytes(wrapped)))
 
 
 class SealedTextField(models.TextField):

@@ -17,9 +17,9 @@ from jobraker.accounts.models import Account, Role
 from jobraker.api.serializers import ApplicationDetailSerializer, ApplicationSerializer
 from jobraker.embeddings.selection import get_provider
 from jobraker.eventstore.app import get_jobraker
-from jobraker.matching.precomputed import drain
+from jobraker.matching.precomputed import drain, stored_page
 from jobraker.matching.service import top_matches
-from jobraker.projections.models import ApplicationRecord, JobRecord
+from jobraker.projections.models import ApplicationRecord, JobRecord, MatchSummary
 
 from ..conftest import unique_email
 
@@ -208,6 +208,24 @@ def test_matches_are_read_in_a_few_queries_whatever_the_limit(pipeline):
     jobs = JobRecord.objects.in_bulk([r["job"]["id"] for r in large["results"]])
     described = json.loads(JSONRenderer().render(JobSerializer([jobs[uuid.UUID(r["job"]["id"])] for r in large["results"]], many=True).data))
     assert [r["job"] for r in large["results"]] == described
+
+
+def test_the_pre_rendered_page_is_the_response_the_rows_give(pipeline):
+    """Byte for byte: the worker's page, spliced into the response, and DRF rendering the rows."""
+    provider, me = get_provider(), pipeline["candidate"]
+    drain(provider, budget_seconds=600)
+    client = client_of(me)
+    assert stored_page(me, provider.model, 3) is not None
+    pre_rendered = client.get("/api/v1/candidates/me/matches", {"limit": 3})
+    MatchSummary.objects.filter(candidate_id=me).update(page=None)  # no page: the rows are read
+    assert stored_page(me, provider.model, 3) is None
+    from_rows = client.get("/api/v1/candidates/me/matches", {"limit": 3})
+    assert pre_rendered.status_code == from_rows.status_code == 200
+    assert pre_rendered["Content-Type"] == from_rows["Content-Type"] == "application/json"
+    assert len(pre_rendered.json()["results"]) == 3
+    assert pre_rendered.content == from_rows.content
+    drain(provider, budget_seconds=600)  # a summary without a page is ranked and rendered again
+    assert stored_page(me, provider.model, 3) is not None
 
 
 @pytest.mark.parametrize("role, status", [("anonymous", 401), ("owner", 200), ("other", 200), ("auditor", 403),

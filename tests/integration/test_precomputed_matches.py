@@ -3,6 +3,7 @@ the API reads by index. Every kind of update is checked against a ranking on the
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
@@ -13,11 +14,13 @@ from hypothesis import strategies as st
 
 from jobraker.domain.errors import ApplicationExists, IllegalTransition
 from jobraker.embeddings.providers import LocalE5Provider
+from jobraker.matching import precomputed
 from jobraker.matching.filters import Wants
-from jobraker.matching.precomputed import KEPT, count_removed, drain, refresh_candidate, stored_matches
+from jobraker.matching.precomputed import KEPT, PAGE_SIZE, count_removed, drain, refresh_candidate, stored_matches, stored_page
 from jobraker.matching.service import Seeker, top_matches
 from jobraker.privacy.erasure import erase_candidate
 from jobraker.privacy.leftovers import forget_leftovers
+from jobraker.projections.json_format import job_json
 from jobraker.projections.models import CandidateMatch, MatchMark, MatchSummary
 
 from ..conftest import unique_email
@@ -96,7 +99,17 @@ def assert_same_as_on_the_fly(candidate_id, provider):
     assert [(job.id, score) for job, score, _ in kept.results] == [(m.job.id, m.score) for m in fresh.results]
     assert [explanation for _, _, explanation in kept.results] == [m.explanation(provider.model) for m in fresh.results]
     assert kept.removed_by_filter == count_removed(Seeker.load(candidate_id).wants)[0]
+    assert page_of(candidate_id, provider) == [
+        {"job": job_json(job), "score": score, "explanation": explanation} for job, score, explanation in kept.results
+    ][:PAGE_SIZE]
     return kept
+
+
+def page_of(candidate_id, provider, limit=PAGE_SIZE):
+    """The worker's pre-rendered page, as the API would send it."""
+    page = stored_page(candidate_id, provider.model, limit)
+    assert page is not None, "no pre-rendered page to read"
+    return [json.loads(line) for line in page.lines]
 
 
 def titles(kept) -> list[str]:
@@ -170,19 +183,47 @@ def test_applying_to_a_listing_takes_it_out(jobraker, projector, ada, provider):
     first = stored(ada, provider).results[0][0]
     jobraker.track_application(ada, first.id, applied=True)
     projector.catch_up()
-    # Before the worker ranks again, the list is still read from the rows, without that job.
+    # Before the worker ranks again, the list is still read from the rows, without that job, and
+    # the pre-rendered page leaves it out too.
     meanwhile = stored(ada, provider)
     assert first.id not in [job.id for job, _, _ in meanwhile.results]
+    assert [m["job"]["id"] for m in page_of(ada, provider)] == [str(job.id) for job, _, _ in meanwhile.results]
     settle(provider)
     kept = assert_same_as_on_the_fly(ada, provider)
     assert first.id not in [job.id for job, _, _ in kept.results]
     assert kept.removed_by_filter["already_applied"] == 1
 
 
+def test_a_page_holding_too_few_after_applying_is_read_from_the_rows(jobraker, projector, ada, provider, monkeypatch):
+    monkeypatch.setattr(precomputed, "PAGE_SIZE", 2)
+    settle(provider)
+    refresh_candidate(ada, provider)
+    assert len(page_of(ada, provider, limit=2)) == 2
+    assert stored_page(ada, provider.model, 3) is None  # more are kept than the page holds: the rows answer
+    first = stored(ada, provider).results[0][0]
+    jobraker.track_application(ada, first.id, applied=True)
+    projector.catch_up()
+    assert stored_page(ada, provider.model, 2) is None  # one line left of two
+    assert [m["job"]["id"] for m in page_of(ada, provider, limit=1)] == [str(stored(ada, provider).results[0][0].id)]
+
+
+def test_a_listing_linked_as_a_duplicate_leaves_the_list_and_the_page(jobraker, projector, ada, town, provider):
+    settle(provider)
+    shown = stored(ada, provider).results
+    duplicate, canonical = shown[0][0], shown[1][0]
+    jobraker.link_duplicate(duplicate.id, canonical.id, 0.97)
+    projector.catch_up()
+    settle(provider)
+    kept = assert_same_as_on_the_fly(ada, provider)  # the page included
+    assert duplicate.id not in [job.id for job, _, _ in kept.results]
+    assert kept.removed_by_filter["expired"] >= 1  # one listing per job: counted with the closed ones
+
+
 def test_explanations_are_sealed_at_rest(ada, provider):
     settle(provider)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT explanation FROM jobraker_candidate_matches WHERE candidate_id = %s", [ada])
+        cursor.execute("SELECT explanation FROM jobraker_candidate_matches WHERE candidate_id = %s"
+                       " UNION ALL SELECT page FROM jobraker_match_summaries WHERE candidate_id = %s", [ada, ada])
         stored_values = [value for (value,) in cursor.fetchall()]
     assert stored_values and all(value.startswith(f"sealed:v1:{ada}:") for value in stored_values)
     assert not any("Django" in value for value in stored_values)

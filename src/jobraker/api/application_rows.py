@@ -8,7 +8,7 @@ most read pages after matches, and building their queries cost more than running
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+from datetime import tzinfo
 from typing import Any
 from uuid import UUID
 
@@ -18,6 +18,7 @@ from django.utils import timezone
 from jobraker.appliers.models import SubmissionRecord
 from jobraker.privacy.keystore import KEYS
 from jobraker.privacy.sealed_fields import learn_key
+from jobraker.projections.json_format import when
 from jobraker.projections.models import ApplicationRecord, TimelineEntry
 
 APPLICATION_COLUMNS = ("id", "candidate_id", "job_id", "source", "status", "score", "notes", "created_at",
@@ -50,15 +51,6 @@ WHERE t.aggregate_id = %s ORDER BY t.version
 _SHOWN_AT = len(APPLICATION_COLUMNS)
 _SUBMISSION_AT = _SHOWN_AT + 1 + len(JOB_SHOWN)
 _KEY_AT = _SUBMISSION_AT + 1 + len(SUBMISSION_COLUMNS)
-
-
-def when(value: datetime | None, zone: tzinfo | None = None) -> str | None:
-    """As DRF's DateTimeField writes it: ISO 8601 in the current time zone, "Z" for UTC.
-    ``zone``: the current time zone, when the caller already has it (looking it up costs)."""
-    if value is None:
-        return None
-    text = value.astimezone(zone or timezone.get_current_timezone()).isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 class ApplicationPage:

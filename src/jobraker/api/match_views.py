@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -17,7 +18,6 @@ from rest_framework.views import APIView
 
 from jobraker.api.candidate_views import run_command
 from jobraker.api.command_http import accepted
-from jobraker.api.job_rows import job_json
 from jobraker.api.permissions import IsCandidate
 from jobraker.api.query_params import validated_query
 from jobraker.api.serializers import CommandAcceptedSerializer, JobSerializer, StrictSerializer
@@ -25,9 +25,10 @@ from jobraker.api.throttles import CandidateQuota
 from jobraker.domain.application import Actor
 from jobraker.embeddings.selection import get_provider
 from jobraker.eventstore.app import get_jobraker
-from jobraker.matching.precomputed import stored_matches
+from jobraker.matching.precomputed import Page, stored_matches, stored_page
 from jobraker.matching.scoring import Match
 from jobraker.matching.service import explain, semantic_search, top_matches
+from jobraker.projections.json_format import job_json, render_json, when
 from jobraker.projections.models import CandidateRecord, JobRecord
 
 
@@ -66,6 +67,13 @@ def match_json(match: Match, model: str) -> dict[str, Any]:
     return {"job": JobSerializer(match.job).data, "score": match.score, "explanation": match.explanation(model)}
 
 
+def page_response(page: Page) -> HttpResponse:
+    """The pre-rendered matches as they are: the text DRF would render for the same dict."""
+    head = render_json({"model": page.model, "removed_by_filter": page.removed_by_filter, "precomputed": True,
+                        "computed_at": when(page.computed_at)})
+    return HttpResponse(f'{head[:-1]},"results":[{",".join(page.lines)}]}}', content_type="application/json")
+
+
 def _own_record(request: Request) -> CandidateRecord:
     return get_object_or_404(CandidateRecord, id=request.user.id)
 
@@ -73,8 +81,9 @@ def _own_record(request: Request) -> CandidateRecord:
 class MatchesView(APIView):
     """The candidate's best jobs after hard filters, scored 0–100 with reasons, and how many
     jobs each filter removed. Read from the precomputed matches (kept up to date by a worker as
-    listings and the candidate change); ranked on the fly while those are not there yet or the
-    candidate's own latest change is not ranked yet (``precomputed`` says which)."""
+    listings and the candidate change: the first page pre-rendered, longer ones from the rows);
+    ranked on the fly while those are not there yet or the candidate's own latest change is not
+    ranked yet (``precomputed`` says which)."""
 
     permission_classes = [IsAuthenticated, IsCandidate]
 
@@ -82,6 +91,9 @@ class MatchesView(APIView):
     def get(self, request: Request) -> Response:
         limit = validated_query(request, LimitSerializer)["limit"]
         provider = get_provider()
+        page = stored_page(request.user.id, provider.model, limit)
+        if page is not None:
+            return page_response(page)
         stored = stored_matches(request.user.id, provider.model, limit)
         if stored is not None:
             return Response({

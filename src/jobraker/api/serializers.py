@@ -22,6 +22,7 @@ from jobraker.domain.job import TRACKED_SOURCE
 from jobraker.domain.safe_url import MAX_LENGTH as MAX_URL_LENGTH
 from jobraker.domain.safe_url import UnsafeUrl
 from jobraker.privacy.sealed_fields import SealedJSONField, SealedTextField
+from jobraker.projections.json_format import HIDDEN_JOB_FIELDS
 from jobraker.projections.models import ApplicationRecord, CandidateRecord, JobRecord, TimelineEntry
 from jobraker.public_urls import check_public_url
 
@@ -164,7 +165,7 @@ class CandidateSerializer(serializers.ModelSerializer):
 class JobSerializer(ModelFieldsOnce, serializers.ModelSerializer):
     class Meta:
         model = JobRecord
-        exclude = ["search", "position", "owner_id", "places"]  # places: matching's keys, not for reading
+        exclude = list(HIDDEN_JOB_FIELDS)
 
 
 class JobListingSerializer(StrictSerializer):

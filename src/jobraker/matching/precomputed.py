@@ -28,15 +28,17 @@ from uuid import UUID
 
 import structlog
 from django.db import connection, transaction
-from django.db.models import BooleanField, Count, ExpressionWrapper, Max, Q
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, Max, OuterRef, Q, QuerySet
 
 from jobraker.embeddings.providers import EmbeddingProvider
 from jobraker.matching.filters import FILTERS, Wants, apply_filters
 from jobraker.matching.scoring import Match
 from jobraker.matching.service import CandidateErased, Seeker
 from jobraker.privacy.keystore import KEYS
-from jobraker.privacy.sealed_fields import learn_key
+from jobraker.privacy.sealed_fields import for_subject, learn_key
+from jobraker.projections.json_format import job_json, render_json
 from jobraker.projections.models import (
+    ApplicationRecord,
     CandidateMatch,
     CandidateRecord,
     JobRecord,
@@ -48,6 +50,7 @@ from jobraker.projections.models import (
 log = structlog.get_logger(__name__)
 
 KEPT = 200  # matches kept per candidate: the API serves at most 100
+PAGE_SIZE = 25  # matches pre-rendered per candidate: the API's default page of 20, and a few to spare
 # The read models a mark waits for: the rows the ranking reads and the vectors it compares.
 DEPENDS_ON = ("candidates", "jobs", "applications", "vectors", "match_marks")
 JOBS_PER_PASS = 500  # listings scored per candidate in one pass
@@ -80,6 +83,7 @@ def refresh_candidate(candidate_id: UUID, provider: EmbeddingProvider) -> bool:
             "model": provider.model, "removed_by_filter": removed, "counted_through": counted_through,
             "computed_at": datetime.now(UTC),
         })
+        render_page(candidate_id)
     return True
 
 
@@ -116,6 +120,36 @@ def _row(candidate_id: UUID, match: Match, model: str) -> CandidateMatch:
     return CandidateMatch(candidate_id=candidate_id, job_id=match.job.id, score=match.score,
                           tiebreak=float(getattr(match, "similarity", 0.0) or 0.0),
                           explanation=match.explanation(model))
+
+
+# --- the pre-rendered page ------------------------------------------------------------------------
+
+
+def _in_order(candidate_id: UUID) -> QuerySet[CandidateMatch]:
+    """The candidate's kept matches in the API's order, less the jobs they applied to since."""
+    applied = ApplicationRecord.objects.filter(candidate_id=candidate_id, job_id=OuterRef("job_id"))
+    return (CandidateMatch.objects.filter(candidate_id=candidate_id).alias(applied=Exists(applied))
+            .filter(applied=False).order_by("-score", "-tiebreak", "job_id"))
+
+
+def render_page(candidate_id: UUID) -> None:
+    """Write the first PAGE_SIZE matches as the API shows them, in the transaction that wrote the
+    rows: a matches request then reads and opens one value instead of building twenty jobs."""
+    rows = list(_in_order(candidate_id).select_related("job")[:PAGE_SIZE + 1])
+    shown = [row for row in rows[:PAGE_SIZE] if row.job is not None]  # a listing's row not there (yet)
+    lines = [render_json({"job": job_json(row.job), "score": row.score, "explanation": row.explanation})
+             for row in shown]
+    MatchSummary.objects.filter(candidate_id=candidate_id).update(
+        page=for_subject(candidate_id, "\n".join(lines)),  # JSON text holds no raw newline
+        page_jobs=[row.job_id for row in shown], page_complete=len(rows) <= PAGE_SIZE)
+
+
+def _page_outdated(summary: MatchSummary, listings: list[UUID]) -> bool:
+    """The page shows one of these listings, or is no longer the first matches in order."""
+    if summary.page is None or set(listings) & set(summary.page_jobs):
+        return True
+    first = list(_in_order(summary.candidate_id).values_list("job_id", flat=True)[:PAGE_SIZE + 1])
+    return first[:PAGE_SIZE] != summary.page_jobs or (len(first) <= PAGE_SIZE) != summary.page_complete
 
 
 # --- filter verdicts ------------------------------------------------------------------------------
@@ -211,7 +245,9 @@ def _listings_for(candidate_id: UUID, counted_through: int, marks: list[ListingM
             for name, change in delta.items():
                 summary.removed_by_filter[name] = summary.removed_by_filter.get(name, 0) + change
         summary.computed_at = datetime.now(UTC)
-        summary.save()
+        summary.save(update_fields=["removed_by_filter", "counted_through", "computed_at"])
+        if _page_outdated(summary, ids):
+            render_page(candidate_id)
 
 
 def _admit(candidate_id: UUID, scored: list[Match], model: str) -> None:
@@ -284,11 +320,12 @@ def drain(provider: EmbeddingProvider, budget_seconds: float = DRAIN_SECONDS) ->
 
 def _candidate_marks(ready: int, model: str) -> list[tuple[UUID, int | None]]:
     """Marked candidates, and those computed with another embedding model (a switch of models
-    ranks everyone anew; no mark to clear)."""
+    ranks everyone anew; no mark to clear) or before pages were rendered."""
     marked = list(MatchMark.objects.filter(candidate_id__isnull=False, position__lte=ready)
                   .order_by("position").values_list("candidate_id", "position"))
-    other_model = MatchSummary.objects.exclude(model=model).values_list("candidate_id", flat=True)
-    return marked + [(candidate_id, None) for candidate_id in other_model]
+    marked_ids = {candidate_id for candidate_id, _ in marked}
+    other_model = MatchSummary.objects.filter(~Q(model=model) | Q(page__isnull=True)).values_list("candidate_id", flat=True)
+    return marked + [(candidate_id, None) for candidate_id in other_model if candidate_id not in marked_ids]
 
 
 def _without_vector():  # type: ignore[no-untyped-def]
@@ -369,6 +406,53 @@ def stored_matches(candidate_id: UUID, model: str, limit: int) -> Stored | None:
         for row in rows if row[8] is not None  # no kept match, or its listing's row not there (yet)
     ]
     return Stored(summary_model, removed_field.from_db_value(removed, None, connection), computed_at, results)
+
+
+@dataclass
+class Page:
+    """A candidate's first precomputed matches as the API's JSON text, one match per line."""
+
+    model: str
+    removed_by_filter: dict[str, int]
+    computed_at: datetime
+    lines: list[str]
+
+
+# The summary with its page, the key that opens it, and which of the page's jobs the candidate
+# applied to since it was rendered (left out at once, as ``stored_matches`` leaves them out).
+STORED_PAGE_SQL = f"""
+SELECT s.model, s.removed_by_filter, s.computed_at,
+       EXISTS (SELECT 1 FROM jobraker_match_marks k WHERE k.candidate_id = s.candidate_id AND k.wishes_changed),
+       sk.kek_id, sk.wrapped_key, s.page, s.page_jobs, s.page_complete,
+       ARRAY(SELECT a.job_id FROM jobraker_applications a
+             WHERE a.candidate_id = s.candidate_id AND a.job_id = ANY(s.page_jobs))
+FROM jobraker_match_summaries s LEFT JOIN {KEYS} sk ON sk.subject_id = s.candidate_id
+WHERE s.candidate_id = %s
+"""
+
+
+def stored_page(candidate_id: UUID, model: str, limit: int) -> Page | None:
+    """The best ``limit`` matches from the pre-rendered page, in one query; None when the page
+    cannot answer: when ``stored_matches`` would not trust the rows, before a page is rendered,
+    and when it holds fewer than ``limit`` after the jobs applied to since while more are kept
+    (``stored_matches`` reads those rows)."""
+    with connection.cursor() as cursor:
+        cursor.execute(STORED_PAGE_SQL, [candidate_id])
+        row = cursor.fetchone()
+    if row is None or row[0] != model or row[3] or row[6] is None:
+        return None
+    summary_model, removed, computed_at, _, kek_id, wrapped, page, page_jobs, complete, applied = row
+    learn_key(candidate_id, kek_id, wrapped)
+    text = MatchSummary._meta.get_field("page").from_db_value(page, None, connection)
+    if text is None:  # erased meanwhile
+        return None
+    gone = set(applied)
+    lines = [line for line, job_id in zip(text.split("\n") if text else [], page_jobs, strict=True)
+             if job_id not in gone]
+    if len(lines) < limit and not complete:
+        return None
+    removed_by_filter = MatchSummary._meta.get_field("removed_by_filter").from_db_value(removed, None, connection)
+    return Page(summary_model, removed_by_filter, computed_at, lines[:limit])
 
 
 # --- marking (the projection; and whoever writes vectors) ------------------------------------------

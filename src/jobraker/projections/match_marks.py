@@ -41,6 +41,12 @@ class MatchMarksProjection(Projection):
     def _expired(self, event: Job.Expired, position: int) -> None:
         mark_listing(event.originator_id, position, "expired")
 
+    @process.register
+    def _linked(self, event: Job.DuplicateLinked, position: int) -> None:
+        # A duplicate leaves every list (the "expired" filter keeps one listing per job), and a
+        # page showing it must show the link: a change like any other.
+        mark_listing(event.originator_id, position, "changed")
+
     # What the candidate offers and wants, their strategy, and what they applied to (the
     # "already applied" filter): each ranks their jobs anew.
     @process.register

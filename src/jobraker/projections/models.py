@@ -308,13 +308,21 @@ class CandidateMatch(models.Model):
 
 class MatchSummary(models.Model):
     """When a candidate's matches were computed, with which model, and how many jobs each hard
-    filter removed (numbers only). A candidate without one has never been computed."""
+    filter removed (numbers only). A candidate without one has never been computed.
+
+    ``page``: their best matches as the API's JSON, one per line, written by the worker with the
+    rows (matching/precomputed.py, ``render_page``), so that a matches request reads one row;
+    sealed under the candidate's key, as the explanations in it are. ``page_jobs``: the listing of
+    each line; ``page_complete``: the page holds every kept match (not only the first ones)."""
 
     candidate_id = models.UUIDField(primary_key=True)
     model = models.CharField(max_length=100)
     removed_by_filter = models.JSONField(default=dict)
     counted_through = models.BigIntegerField(default=0)  # the newest listing event the counts and rows include
     computed_at = models.DateTimeField()
+    page = SealedTextField(null=True)  # null: not rendered yet (the API reads the rows meanwhile)
+    page_jobs = ArrayField(models.UUIDField(), default=list)
+    page_complete = models.BooleanField(default=False)
 
     class Meta:
         db_table = "jobraker_match_summaries"

@@ -219,6 +219,21 @@ def test_a_listing_linked_as_a_duplicate_leaves_the_list_and_the_page(jobraker, 
     assert kept.removed_by_filter["expired"] >= 1  # one listing per job: counted with the closed ones
 
 
+def test_a_duplicate_comes_back_when_its_first_listing_expires(jobraker, projector, ada, town, provider):
+    settle(provider)
+    duplicate, canonical = [job for job, _, _ in stored(ada, provider).results[:2]]
+    jobraker.link_duplicate(duplicate.id, canonical.id, 0.97)
+    projector.catch_up()
+    settle(provider)
+    assert duplicate.id not in [job.id for job, _, _ in stored(ada, provider).results]
+    jobraker.expire_job(canonical.id)
+    projector.catch_up()
+    settle(provider)
+    kept = assert_same_as_on_the_fly(ada, provider)
+    assert duplicate.id in [job.id for job, _, _ in kept.results]
+    assert canonical.id not in [job.id for job, _, _ in kept.results]
+
+
 def test_explanations_are_sealed_at_rest(ada, provider):
     settle(provider)
     with connection.cursor() as cursor:

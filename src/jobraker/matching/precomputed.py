@@ -216,11 +216,21 @@ def refresh_listings(marks: list[ListingMark], provider: EmbeddingProvider) -> N
     listed = set(JobRecord.objects.filter(id__in=[m.job_id for m in marks]).values_list("id", flat=True))
     # A mark for something that is no listing (a tracked job; a row gone): it leaves every list.
     CandidateMatch.objects.filter(job_id__in=[m.job_id for m in marks if m.job_id not in listed]).delete()
-    marks = [m for m in marks if m.job_id in listed]
+    marks = _with_reopened_duplicates([m for m in marks if m.job_id in listed])
     if not marks:
         return
     for candidate_id, counted_through in MatchSummary.objects.values_list("candidate_id", "counted_through"):
         _listings_for(candidate_id, counted_through, marks, provider)
+
+
+def _with_reopened_duplicates(marks: list[ListingMark]) -> list[ListingMark]:
+    """A listing that expired lets its duplicates back into the lists (the "expired" filter keeps
+    one open listing per job): each is scored and counted again as if it had changed then."""
+    expired = {m.job_id: m.expired_position for m in marks if m.expired_position}
+    marked = {m.job_id for m in marks}
+    duplicates = JobRecord.objects.filter(duplicate_of__in=list(expired)).exclude(id__in=marked)
+    return marks + [ListingMark(job_id, expired[canonical], None, expired[canonical], None)
+                    for job_id, canonical in duplicates.values_list("id", "duplicate_of")]
 
 
 def _listings_for(candidate_id: UUID, counted_through: int, marks: list[ListingMark], provider: EmbeddingProvider) -> None:

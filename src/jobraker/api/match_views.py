@@ -25,7 +25,7 @@ from jobraker.api.throttles import CandidateQuota
 from jobraker.domain.application import Actor
 from jobraker.embeddings.selection import get_provider
 from jobraker.eventstore.app import get_jobraker
-from jobraker.matching.precomputed import Page, stored_matches, stored_page
+from jobraker.matching.precomputed import RenderedPage, stored_matches, stored_page
 from jobraker.matching.scoring import Match
 from jobraker.matching.service import explain, semantic_search, top_matches
 from jobraker.projections.json_format import job_json, render_json, when
@@ -67,7 +67,7 @@ def match_json(match: Match, model: str) -> dict[str, Any]:
     return {"job": JobSerializer(match.job).data, "score": match.score, "explanation": match.explanation(model)}
 
 
-def page_response(page: Page) -> HttpResponse:
+def page_response(page: RenderedPage) -> HttpResponse:
     """The pre-rendered matches as they are: the text DRF would render for the same dict."""
     head = render_json({"model": page.model, "removed_by_filter": page.removed_by_filter, "precomputed": True,
                         "computed_at": when(page.computed_at)})

@@ -419,7 +419,7 @@ def stored_matches(candidate_id: UUID, model: str, limit: int) -> Stored | None:
 
 
 @dataclass
-class Page:
+class RenderedPage:
     """A candidate's first precomputed matches as the API's JSON text, one match per line."""
 
     model: str
@@ -441,7 +441,7 @@ WHERE s.candidate_id = %s
 """
 
 
-def stored_page(candidate_id: UUID, model: str, limit: int) -> Page | None:
+def stored_page(candidate_id: UUID, model: str, limit: int) -> RenderedPage | None:
     """The best ``limit`` matches from the pre-rendered page, in one query; None when the page
     cannot answer: when ``stored_matches`` would not trust the rows, before a page is rendered,
     and when it holds fewer than ``limit`` after the jobs applied to since while more are kept
@@ -462,7 +462,7 @@ def stored_page(candidate_id: UUID, model: str, limit: int) -> Page | None:
     if len(lines) < limit and not complete:
         return None
     removed_by_filter = MatchSummary._meta.get_field("removed_by_filter").from_db_value(removed, None, connection)
-    return Page(summary_model, removed_by_filter, computed_at, lines[:limit])
+    return RenderedPage(summary_model, removed_by_filter, computed_at, lines[:limit])
 
 
 # --- marking (the projection; and whoever writes vectors) ------------------------------------------

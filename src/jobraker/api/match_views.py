@@ -25,10 +25,10 @@ from jobraker.api.throttles import CandidateQuota
 from jobraker.domain.application import Actor
 from jobraker.embeddings.selection import get_provider
 from jobraker.eventstore.app import get_jobraker
-from jobraker.matching.precomputed import RenderedPage, stored_matches, stored_page
+from jobraker.matching.precomputed import RenderedPage, Summary, stored_matches, stored_page
 from jobraker.matching.scoring import Match
 from jobraker.matching.service import explain, semantic_search, top_matches
-from jobraker.projections.json_format import job_json, render_json, when
+from jobraker.projections.json_format import match_json, render_json, when
 from jobraker.projections.models import CandidateRecord, JobRecord
 
 
@@ -63,14 +63,19 @@ SEARCH_RESULTS = inline_serializer("SemanticSearchResults", {
 })
 
 
-def match_json(match: Match, model: str) -> dict[str, Any]:
-    return {"job": JobSerializer(match.job).data, "score": match.score, "explanation": match.explanation(model)}
+def ranked_json(match: Match, model: str) -> dict[str, Any]:
+    return match_json(match.job, match.score, match.explanation(model))
+
+
+def summary_json(summary: Summary) -> dict[str, Any]:
+    """What a precomputed matches response says beside the matches (rows and page alike)."""
+    return {"model": summary.model, "removed_by_filter": summary.removed_by_filter, "precomputed": True,
+            "computed_at": when(summary.computed_at)}
 
 
 def page_response(page: RenderedPage) -> HttpResponse:
     """The pre-rendered matches as they are: the text DRF would render for the same dict."""
-    head = render_json({"model": page.model, "removed_by_filter": page.removed_by_filter, "precomputed": True,
-                        "computed_at": when(page.computed_at)})
+    head = render_json(summary_json(page))
     return HttpResponse(f'{head[:-1]},"results":[{",".join(page.lines)}]}}', content_type="application/json")
 
 
@@ -96,12 +101,7 @@ class MatchesView(APIView):
             return page_response(page)
         stored = stored_matches(request.user.id, provider.model, limit)
         if stored is not None:
-            return Response({
-                "model": stored.model, "removed_by_filter": stored.removed_by_filter, "precomputed": True,
-                "computed_at": stored.computed_at,
-                "results": [{"job": job_json(job), "score": score, "explanation": explanation}
-                            for job, score, explanation in stored.results],
-            })
+            return Response({**summary_json(stored), "results": [match_json(*result) for result in stored.results]})
         _own_record(request)
         matches = top_matches(request.user.id, provider, limit)
         return Response({
@@ -109,7 +109,7 @@ class MatchesView(APIView):
             "removed_by_filter": matches.removed_by_filter,
             "precomputed": False,
             "computed_at": None,
-            "results": [match_json(m, matches.model) for m in matches.results],
+            "results": [ranked_json(m, matches.model) for m in matches.results],
         })
 
 
@@ -125,7 +125,7 @@ class JobMatchView(APIView):
         job = get_object_or_404(JobRecord, id=pk)
         provider = get_provider()
         match, removed_by = explain(request.user.id, job, provider)
-        body = match_json(match, provider.model) if match else {"job": JobSerializer(job).data, "score": 0}
+        body = ranked_json(match, provider.model) if match else {"job": JobSerializer(job).data, "score": 0}
         return Response({**body, "removed_by_filter": removed_by})
 
 

@@ -36,7 +36,7 @@ from jobraker.matching.scoring import Match
 from jobraker.matching.service import CandidateErased, Seeker
 from jobraker.privacy.keystore import KEYS
 from jobraker.privacy.sealed_fields import for_subject, learn_key
-from jobraker.projections.json_format import job_json, render_json
+from jobraker.projections.json_format import match_json, render_json
 from jobraker.projections.models import (
     ApplicationRecord,
     CandidateMatch,
@@ -137,8 +137,7 @@ def render_page(candidate_id: UUID) -> None:
     rows: a matches request then reads and opens one value instead of building twenty jobs."""
     rows = list(_in_order(candidate_id).select_related("job")[:PAGE_SIZE + 1])
     shown = [row for row in rows[:PAGE_SIZE] if row.job is not None]  # a listing's row not there (yet)
-    lines = [render_json({"job": job_json(row.job), "score": row.score, "explanation": row.explanation})
-             for row in shown]
+    lines = [render_json(match_json(row.job, row.score, row.explanation)) for row in shown]
     MatchSummary.objects.filter(candidate_id=candidate_id).update(
         page=for_subject(candidate_id, "\n".join(lines)),  # JSON text holds no raw newline
         page_jobs=[row.job_id for row in shown], page_complete=len(rows) <= PAGE_SIZE)
@@ -359,13 +358,40 @@ def _clear(which: Q, position: int) -> None:
 
 
 @dataclass
-class Stored:
-    """A candidate's precomputed matches as the API shows them."""
+class Summary:
+    """What a precomputed read shows beside the matches."""
 
     model: str
     removed_by_filter: dict[str, int]
     computed_at: datetime
+
+
+@dataclass
+class Stored(Summary):
+    """A candidate's precomputed matches as the API shows them."""
+
     results: list[tuple[JobRecord, int, dict[str, Any]]]  # job, score, explanation
+
+
+# The summary's columns both reads start with: a mark pending for the candidate's own change, and
+# their wrapped key (which opens the sealed explanations or page).
+SUMMARY_COLUMNS = """s.model, s.removed_by_filter, s.computed_at,
+       EXISTS (SELECT 1 FROM jobraker_match_marks k WHERE k.candidate_id = s.candidate_id AND k.wishes_changed),
+       sk.kek_id, sk.wrapped_key"""
+SUMMARY_FROM = f"jobraker_match_summaries s LEFT JOIN {KEYS} sk ON sk.subject_id = s.candidate_id"
+_AFTER_SUMMARY = 6
+
+
+def _trusted_summary(candidate_id: UUID, row: tuple[Any, ...] | None, model: str) -> Summary | None:
+    """The summary at the start of ``row``, None when its matches are not to be trusted: never
+    computed, computed with another model, or the candidate changed something not yet ranked
+    (their own change must show at once, so the caller ranks on the fly then)."""
+    if row is None or row[0] != model or row[3]:
+        return None
+    summary_model, removed, computed_at, _, kek_id, wrapped = row[:_AFTER_SUMMARY]
+    learn_key(candidate_id, kek_id, wrapped)
+    removed_field = MatchSummary._meta.get_field("removed_by_filter")
+    return Summary(summary_model, removed_field.from_db_value(removed, None, connection), computed_at)
 
 
 # Read columns of a listing (its search vector is only for full-text search).
@@ -377,11 +403,8 @@ _JOB_ATTNAMES = [f.attname for f in JobRecord._meta.concrete_fields if f.name !=
 # The summary row comes with the page (a candidate never computed has none: no rows at all), and
 # a job applied to since the ranking is left out at once.
 STORED_MATCHES_SQL = f"""
-SELECT s.model, s.removed_by_filter, s.computed_at,
-       EXISTS (SELECT 1 FROM jobraker_match_marks k WHERE k.candidate_id = s.candidate_id AND k.wishes_changed),
-       sk.kek_id, sk.wrapped_key, m.score, m.explanation, {", ".join(f"j.{c}" for c in _JOB_COLUMNS)}
-FROM jobraker_match_summaries s
-LEFT JOIN {KEYS} sk ON sk.subject_id = s.candidate_id  -- the key that opens the sealed explanations
+SELECT {SUMMARY_COLUMNS}, m.score, m.explanation, {", ".join(f"j.{c}" for c in _JOB_COLUMNS)}
+FROM {SUMMARY_FROM}
 LEFT JOIN LATERAL (
     SELECT c.job_id, c.score, c.tiebreak, c.explanation FROM jobraker_candidate_matches c
     WHERE c.candidate_id = s.candidate_id
@@ -397,46 +420,38 @@ ORDER BY m.score DESC, m.tiebreak DESC, m.job_id
 
 def stored_matches(candidate_id: UUID, model: str, limit: int) -> Stored | None:
     """The best ``limit`` kept matches by index, with their jobs and the candidate's summary in one
-    query; None while there are none to trust: never computed, computed with another model, or
-    the candidate changed something not yet ranked (their own change must show at once, so the
-    caller ranks on the fly then). A job they applied to since is left out at once; the worker's
-    next ranking refills the list."""
+    query; None while there are none to trust (``_trusted_summary``). A job they applied to since
+    is left out at once; the worker's next ranking refills the list."""
     with connection.cursor() as cursor:
         cursor.execute(STORED_MATCHES_SQL, {"candidate": candidate_id, "limit": limit})
         rows = cursor.fetchall()
-    if not rows or rows[0][0] != model or rows[0][3]:
+    summary = _trusted_summary(candidate_id, rows[0] if rows else None, model)
+    if summary is None:
         return None
-    summary_model, removed, computed_at, _, kek_id, wrapped = rows[0][:6]
-    learn_key(candidate_id, kek_id, wrapped)
-    removed_field = MatchSummary._meta.get_field("removed_by_filter")
     explanation_field = CandidateMatch._meta.get_field("explanation")
+    job_at = _AFTER_SUMMARY + 2
     results = [
-        (JobRecord.from_db(connection.alias, _JOB_ATTNAMES, row[8:]), row[6],
-         explanation_field.from_db_value(row[7], None, connection))
-        for row in rows if row[8] is not None  # no kept match, or its listing's row not there (yet)
+        (JobRecord.from_db(connection.alias, _JOB_ATTNAMES, row[job_at:]), row[_AFTER_SUMMARY],
+         explanation_field.from_db_value(row[_AFTER_SUMMARY + 1], None, connection))
+        for row in rows if row[job_at] is not None  # no kept match, or its listing's row not there (yet)
     ]
-    return Stored(summary_model, removed_field.from_db_value(removed, None, connection), computed_at, results)
+    return Stored(summary.model, summary.removed_by_filter, summary.computed_at, results)
 
 
 @dataclass
-class RenderedPage:
+class RenderedPage(Summary):
     """A candidate's first precomputed matches as the API's JSON text, one match per line."""
 
-    model: str
-    removed_by_filter: dict[str, int]
-    computed_at: datetime
     lines: list[str]
 
 
-# The summary with its page, the key that opens it, and which of the page's jobs the candidate
-# applied to since it was rendered (left out at once, as ``stored_matches`` leaves them out).
+# The summary with its page and which of the page's jobs the candidate applied to since it was
+# rendered (left out at once, as ``stored_matches`` leaves them out).
 STORED_PAGE_SQL = f"""
-SELECT s.model, s.removed_by_filter, s.computed_at,
-       EXISTS (SELECT 1 FROM jobraker_match_marks k WHERE k.candidate_id = s.candidate_id AND k.wishes_changed),
-       sk.kek_id, sk.wrapped_key, s.page, s.page_jobs, s.page_complete,
+SELECT {SUMMARY_COLUMNS}, s.page, s.page_jobs, s.page_complete,
        ARRAY(SELECT a.job_id FROM jobraker_applications a
              WHERE a.candidate_id = s.candidate_id AND a.job_id = ANY(s.page_jobs))
-FROM jobraker_match_summaries s LEFT JOIN {KEYS} sk ON sk.subject_id = s.candidate_id
+FROM {SUMMARY_FROM}
 WHERE s.candidate_id = %s
 """
 
@@ -449,20 +464,19 @@ def stored_page(candidate_id: UUID, model: str, limit: int) -> RenderedPage | No
     with connection.cursor() as cursor:
         cursor.execute(STORED_PAGE_SQL, [candidate_id])
         row = cursor.fetchone()
-    if row is None or row[0] != model or row[3] or row[6] is None:
+    summary = _trusted_summary(candidate_id, row, model)
+    if summary is None or row is None:
         return None
-    summary_model, removed, computed_at, _, kek_id, wrapped, page, page_jobs, complete, applied = row
-    learn_key(candidate_id, kek_id, wrapped)
+    page, page_jobs, complete, applied = row[_AFTER_SUMMARY:]
     text = MatchSummary._meta.get_field("page").from_db_value(page, None, connection)
-    if text is None:  # erased meanwhile
+    if text is None:  # not rendered yet, or erased meanwhile
         return None
     gone = set(applied)
     lines = [line for line, job_id in zip(text.split("\n") if text else [], page_jobs, strict=True)
              if job_id not in gone]
     if len(lines) < limit and not complete:
         return None
-    removed_by_filter = MatchSummary._meta.get_field("removed_by_filter").from_db_value(removed, None, connection)
-    return RenderedPage(summary_model, removed_by_filter, computed_at, lines[:limit])
+    return RenderedPage(summary.model, summary.removed_by_filter, summary.computed_at, lines[:limit])
 
 
 # --- marking (the projection; and whoever writes vectors) ------------------------------------------

@@ -1,5 +1,5 @@
 """Read models written as the API's JSON, for pages built without DRF's per-field machinery
-(a matches page pre-rendered by the worker, the applications list and timeline written out).
+(matches, pre-rendered by the worker or read from the rows; the applications list and timeline).
 
 The output is what DRF would give: ``JobSerializer`` for a listing (which stays the OpenAPI
 description; ``tests/api/test_read_queries.py`` compares the two), ``DateTimeField`` for a time,
@@ -41,6 +41,11 @@ def _plain(value: Any) -> Any:
 
 def job_json(job: JobRecord) -> dict[str, Any]:
     return {name: _plain(getattr(job, name)) for name in _JOB_FIELDS}
+
+
+def match_json(job: JobRecord, score: int, explanation: Any) -> dict[str, Any]:
+    """One match as the API shows it: ranked for the request, read from the rows, or pre-rendered."""
+    return {"job": job_json(job), "score": score, "explanation": explanation}
 
 
 def render_json(value: Any) -> str:

@@ -23,11 +23,15 @@ GONE_WITHIN = 30.0
 
 
 def processes_of(up: Up, data_dir: Path) -> list[psutil.Process]:  # noqa: F811  (not the fixture)
-    """Everything this `up` runs: its descendants and the PostgreSQL that pg_ctl detached."""
-    processes = psutil.Process(up.process.pid).children(recursive=True)
-    postmaster = pid_in(data_dir / "postgres" / "postmaster.pid")
-    assert postmaster is not None
-    return [*processes, psutil.Process(postmaster)]
+    """Everything this `up` runs: its descendants, then (last) the PostgreSQL that pg_ctl detached.
+    `up` adopts orphans, so the detached postmaster and its backends are among its descendants too:
+    they are left out of the first part, since PostgreSQL outlives a killed `up` by design."""
+    postmaster_pid = pid_in(data_dir / "postgres" / "postmaster.pid")
+    assert postmaster_pid is not None
+    postmaster = psutil.Process(postmaster_pid)
+    postgres = {postmaster_pid, *(p.pid for p in postmaster.children(recursive=True))}
+    processes = [p for p in psutil.Process(up.process.pid).children(recursive=True) if p.pid not in postgres]
+    return [*processes, postmaster]
 
 
 def still_alive(processes: list[psutil.Process], within: float = GONE_WITHIN) -> list[psutil.Process]:

@@ -9,6 +9,7 @@ from pathlib import Path
 import psutil
 
 PR_SET_PDEATHSIG = 1
+PR_SET_CHILD_SUBREAPER = 36
 STOP_SECONDS = 10.0
 
 
@@ -18,6 +19,35 @@ def die_with_parent() -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
     except OSError:
         pass  # not Linux: the next `up` stops orphans by their PID files instead
+
+
+def adopt_orphans() -> None:
+    """Make this process the one Linux hands its descendants' orphans to (a "subreaper"): a
+    grandchild whose parent exits first (a Dramatiq worker process still starting when its
+    main process stopped) stays ours to stop and wait for, instead of outliving us under init."""
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1)
+    except OSError:
+        pass  # not Linux: orphans go to init as before
+
+
+def stop_adopted(timeout: float = STOP_SECONDS) -> list[int]:
+    """Stop and reap every child still left once the ones we started are gone: orphans adopted
+    by ``adopt_orphans``. SIGTERM first, SIGKILL after ``timeout``; their PIDs are returned."""
+    left = psutil.Process().children()
+    for process in left:
+        try:
+            process.terminate()
+        except psutil.NoSuchProcess:
+            pass
+    _, alive = psutil.wait_procs(left, timeout=timeout)
+    for process in alive:
+        try:
+            process.kill()
+        except psutil.NoSuchProcess:
+            pass
+    psutil.wait_procs(alive, timeout=timeout)
+    return [process.pid for process in left]
 
 
 def pid_in(path: Path) -> int | None:

@@ -20,7 +20,7 @@ from pathlib import Path
 from jobraker.config import Settings, load_settings
 from jobraker.runtime import embedded
 from jobraker.runtime.connectivity import require_reachable
-from jobraker.runtime.lifetime import die_with_parent
+from jobraker.runtime.lifetime import adopt_orphans, die_with_parent, stop_adopted
 from jobraker.runtime.ownership import DataFolderLock
 from jobraker.runtime.postgres_sizing import machine_memory
 
@@ -54,6 +54,7 @@ class Supervisor:
     announced: bool = False
 
     def run(self) -> int:
+        adopt_orphans()
         for signum in STOP_SIGNALS:
             signal.signal(signum, self._on_signal)
         try:
@@ -191,6 +192,7 @@ class Supervisor:
                 child.wait()
         for server in reversed(self.services):
             server.stop()
+        stop_adopted()  # grandchildren whose parent exited before them (nothing outlives `up`)
         (Path(self.env.get("JOBRAKER_DATA_DIR", ".")) / RUNTIME_FILE).unlink(missing_ok=True)
         if self.children or self.services:
             print("jobraker: stopped", flush=True)

@@ -21,19 +21,20 @@ def die_with_parent() -> None:
         pass  # not Linux: the next `up` stops orphans by their PID files instead
 
 
-def adopt_orphans() -> None:
+def adopt_orphans() -> bool:
     """Make this process the one Linux hands its descendants' orphans to (a "subreaper"): a
     grandchild whose parent exits first (a Dramatiq worker process still starting when its
     main process stopped) stays ours to stop and wait for, instead of outliving us under init."""
     try:
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1)
+        return ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1) == 0
     except OSError:
-        pass  # not Linux: orphans go to init as before
+        return False  # not Linux: orphans go to init as before
 
 
 def stop_adopted(timeout: float = STOP_SECONDS) -> list[int]:
     """Stop and reap every child still left once the ones we started are gone: orphans adopted
-    by ``adopt_orphans``. SIGTERM first, SIGKILL after ``timeout``; their PIDs are returned."""
+    by ``adopt_orphans``. SIGTERM first, SIGKILL after ``timeout``; their PIDs are returned. Every
+    child counts, so call it only in a process that has stopped all it started itself."""
     left = psutil.Process().children()
     for process in left:
         try:

@@ -52,9 +52,10 @@ class Supervisor:
     arguments: dict[str, tuple[str, ...]] = field(default_factory=dict)  # a restarted child gets the same
     stopping: bool = False
     announced: bool = False
+    adopting: bool = False  # orphans of our descendants are ours (run() makes this process a subreaper)
 
     def run(self) -> int:
-        adopt_orphans()
+        self.adopting = adopt_orphans()
         for signum in STOP_SIGNALS:
             signal.signal(signum, self._on_signal)
         try:
@@ -192,7 +193,8 @@ class Supervisor:
                 child.wait()
         for server in reversed(self.services):
             server.stop()
-        stop_adopted()  # grandchildren whose parent exited before them (nothing outlives `up`)
+        if self.adopting:
+            stop_adopted()  # grandchildren whose parent exited before them (nothing outlives `up`)
         (Path(self.env.get("JOBRAKER_DATA_DIR", ".")) / RUNTIME_FILE).unlink(missing_ok=True)
         if self.children or self.services:
             print("jobraker: stopped", flush=True)

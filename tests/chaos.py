@@ -492,10 +492,9 @@ def _events_table() -> str:
 
 
 def _close_event_store() -> None:
-    from jobraker.eventstore.app import get_jobraker
+    from jobraker.components import components
 
-    get_jobraker().close()
-    get_jobraker.cache_clear()
+    components().forget("event_store")
 
 
 def _read_models() -> dict[str, list]:

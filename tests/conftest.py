@@ -146,10 +146,10 @@ def _stop_services() -> None:
 
 
 def _close_event_store() -> None:
-    from jobraker.eventstore.app import get_jobraker
+    """Closed and forgotten: the next ask builds one on the settings of the moment."""
+    from jobraker.components import components
 
-    if get_jobraker.cache_info().currsize:
-        get_jobraker().close()
+    components().forget("event_store")
 
 
 def _with_database(url: str, dbname: str) -> str:
@@ -234,14 +234,11 @@ def _copy_keks(source_url: str, target_url: str) -> None:
 def _switch_database(database_url: str) -> None:
     from django.db import connections
 
-    from jobraker.eventstore.app import get_jobraker
-
     following = [projector for projector in _live if projector.running]
     for projector in following:
         projector.stop()
     connections.close_all()
     _close_event_store()
-    get_jobraker.cache_clear()
     os.environ["DATABASE_URL"] = database_url
     _point_settings_at(database_url)
     for projector in following:
@@ -385,7 +382,7 @@ def unique_email(prefix: str = "candidate") -> str:
 
 
 def clear_throttles() -> None:
-    from jobraker.workers.broker import redis_client
+    from jobraker.components import redis_client
 
     client = redis_client()
     for pattern in ("jobraker-cache:*throttle*", "jobraker-cache:*axes*"):  # DRF throttles, admin lockouts

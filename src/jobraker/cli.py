@@ -10,8 +10,8 @@ import sys
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any
 
+from jobraker.components import Components, Followed, components, install
 from jobraker.config import ConfigError, Settings, get_settings, skyvern_webhook_problem
 
 STAFF_PASSWORD_VARIABLE = "JOBRAKER_STAFF_PASSWORD"  # read by `jobraker createstaff`
@@ -146,6 +146,7 @@ def _ready_settings() -> Settings:
     from jobraker.bootstrap import setup_django
 
     setup_django()
+    install(Components(settings))  # the composition root, built from these settings
     return settings
 
 
@@ -175,9 +176,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     from django.core.management import call_command
 
     call_command("migrate", interactive=False, verbosity=0)
-    from jobraker.eventstore.app import get_jobraker
-
-    get_jobraker()  # the recorder creates the event store's tables if they are missing
+    components().event_store.close()  # built, the recorder creates the event store's tables if they are missing
     return 0
 
 
@@ -202,26 +201,23 @@ def _until_signalled(run: Callable[[threading.Event], None]) -> int:
     return 0
 
 
-# A process's projections and the hooks it runs after each catch-up.
-Followed = tuple[list[Any], list[Any]]
-
-
-def _follow(choose: Callable[[], Followed], batch_size: int = 500, only: str = "", skip: str = "") -> int:
-    """Run the projections ``choose`` returns with its after-catch-up hooks (``only`` those
-    projections, or all but ``skip``: comma-separated names) until signalled. ``choose`` runs
-    once Django is set up."""
+def _follow(choose: Callable[[Components], Followed], batch_size: int = 500, only: str = "", skip: str = "") -> int:
+    """Run the projections ``choose`` picks from the composition root, with its after-catch-up
+    hooks (``only`` those projections, or all but ``skip``: comma-separated names) until
+    signalled. ``choose`` runs once Django is set up."""
     settings = _ready_settings()
-    from jobraker.eventstore.app import get_jobraker
     from jobraker.projections.base import ProjectionRunner
 
-    projections, hooks = choose()
+    parts = components()
+    projections, hooks = choose(parts)
     names = {p.name for p in projections}
     wanted, unwanted = _names(only), _names(skip)
     if not (wanted | unwanted) <= names:
         raise ConfigError(f"projector: no projection named {', '.join(sorted((wanted | unwanted) - names))}")
     projections = [p for p in projections if (not wanted or p.name in wanted) and p.name not in unwanted]
     # The hooks (the hash chain) run in the projector that runs the rest, not in a --only one.
-    runner = ProjectionRunner(get_jobraker(), projections, batch_size=batch_size, after_catch_up=[] if wanted else hooks)
+    runner = ProjectionRunner(parts.event_store, projections, batch_size=batch_size,
+                              after_catch_up=[] if wanted else hooks)
     return _until_signalled(lambda stop: runner.run_forever(stop, settings.database_url or ""))
 
 
@@ -229,25 +225,12 @@ def _names(listed: str) -> set[str]:
     return {name.strip() for name in listed.split(",") if name.strip()}
 
 
-def _read_models() -> Followed:
-    from jobraker.audit.chain import extend_chain
-    from jobraker.projections.registry import all_projections
-
-    return all_projections(), [extend_chain]
-
-
-def _relay() -> Followed:
-    from jobraker.workers.relay import relay_projections
-
-    return relay_projections(), []
-
-
 def cmd_projector(args: argparse.Namespace) -> int:
-    return _follow(_read_models, args.batch_size, args.only, args.skip)
+    return _follow(Components.read_models, args.batch_size, args.only, args.skip)
 
 
 def cmd_relay(args: argparse.Namespace) -> int:
-    return _follow(_relay)
+    return _follow(Components.relay)
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
@@ -292,18 +275,16 @@ def cmd_sandbox_skyvern(args: argparse.Namespace) -> int:
 
 def cmd_projections(args: argparse.Namespace) -> int:
     _ready_settings()
-    from jobraker.eventstore.app import get_jobraker
     from jobraker.projections.base import ProjectionRunner
-    from jobraker.projections.registry import all_projections
-    from jobraker.workers.relay import relay_projections
 
-    runner = ProjectionRunner(get_jobraker(), all_projections())
-    relay = ProjectionRunner(get_jobraker(), relay_projections())  # status and retry, never rebuilt
+    parts = components()
+    runner = ProjectionRunner(parts.event_store, parts.read_models()[0])
+    relay = ProjectionRunner(parts.event_store, parts.relay()[0])  # status and retry, never rebuilt
     if args.action == "status":
         _print_status(runner.status() + relay.status())
         return 0
     if args.action == "retry":
-        runner = ProjectionRunner(get_jobraker(), [*runner.projections, *relay.projections])
+        runner = ProjectionRunner(parts.event_store, [*runner.projections, *relay.projections])
     names = {p.name: p for p in runner.projections}
     if args.name not in {*names, "all"}:
         raise ConfigError(f"projections {args.action}: name one of {', '.join(sorted(names))} or 'all'")
@@ -407,11 +388,9 @@ def cmd_audit(args: argparse.Namespace) -> int:
     from django.db import connection
 
     from jobraker.audit.chain import extend_chain, verify
-    from jobraker.eventstore.app import get_jobraker
-
     extend_chain()
     with connection.cursor() as cursor:
-        intact, problems = verify(cursor.cursor, get_jobraker().recorder.events_table_name)  # type: ignore[attr-defined]
+        intact, problems = verify(cursor.cursor, components().event_store.recorder.events_table_name)  # type: ignore[attr-defined]
         cursor.execute("SELECT notification_id, digest FROM jobraker_event_chain ORDER BY notification_id DESC LIMIT 1")
         head = cursor.fetchone()
     for problem in problems:
@@ -428,10 +407,9 @@ def cmd_keys(args: argparse.Namespace) -> int:
     if args.action == "add":
         return _print_keks_with_a_new_one(settings)
     _ready_settings()
-    from jobraker.eventstore.app import get_jobraker
     from jobraker.privacy.models import Kek, SubjectKey
 
-    keyring = get_jobraker().keyring
+    keyring = components().event_store.keyring
     if args.action == "rotate":
         from jobraker.privacy.rotation import rotate_keks
 
@@ -470,7 +448,6 @@ def cmd_privacy(args: argparse.Namespace) -> int:
     _ready_settings()
     from tqdm import tqdm
 
-    from jobraker.eventstore.app import get_jobraker
     from jobraker.privacy.plaintext_migration import migrate_plaintext
     from jobraker.privacy.vacuum import vacuum
 
@@ -480,11 +457,11 @@ def cmd_privacy(args: argparse.Namespace) -> int:
             bar.total = total
             bar.update(done - bar.n)
 
-        migration = migrate_plaintext(get_jobraker(), progress)
+        migration = migrate_plaintext(components().event_store, progress)
     if not migration.rewritten:
         print(f"{migration.scanned} events with personal fields read: none held plaintext; nothing changed")
         return 0
-    vacuum([get_jobraker().recorder.events_table_name])  # type: ignore[attr-defined]
+    vacuum([components().event_store.recorder.events_table_name])  # type: ignore[attr-defined]
     print(f"{len(migration.rewritten)} of {migration.scanned} events re-sealed "
           f"({len(migration.erased_subjects)} of erased candidates, replaced by unopenable bytes); "
           f"hash chain head was {migration.old_head}, is now {migration.new_head} (recorded in jobraker_chain_rewrites); "

@@ -5,9 +5,10 @@ A process has one ``Components``: its event store (the application service with 
 pool), its Redis client, its Dramatiq broker and its embedding provider, each built the first
 time it is asked for and kept; its applier (Skyvern, the sandbox or the dry run) and its Adzuna
 client, built on each call from the settings of the moment; and the projections the projector and
-the relay follow. The entry points (``jobraker serve|projector|relay|worker|scheduler|…``, the
-WSGI application, Dramatiq's worker processes) and the code under them ask ``components()`` for
-these parts; tests that point the settings at another database call ``forget("event_store")``.
+the relay follow. An entry point may ``install`` components built from its settings (the
+projector and the relay do); the code under the entry points (views, actors, projections) asks
+``components()`` for the parts; tests that point the settings at another database call
+``forget("event_store")``.
 
 Each part's module is imported when the part is first built, not when this module is: the root
 sits below the features that ask it for parts (a projection asks for Redis, an actor for the
@@ -58,8 +59,8 @@ class Components:
 
     @property
     def redis(self) -> redis.Redis:
-        return self._once("redis", lambda: redis.Redis.from_url(self._redis_url(), socket_connect_timeout=3,
-                                                                 socket_timeout=5))
+        return self._once("redis", lambda: redis.Redis.from_url(required_redis_url(self.settings),
+                                                                 socket_connect_timeout=3, socket_timeout=5))
 
     @property
     def broker(self) -> RedisBroker:
@@ -69,7 +70,7 @@ class Components:
         from jobraker.workers.broker import new_broker
 
         def build() -> RedisBroker:
-            instance = new_broker(self._redis_url(), self.settings)
+            instance = new_broker(self.settings)
             dramatiq.set_broker(instance)
             return instance
 
@@ -123,11 +124,11 @@ class Components:
                 self._built[name] = build()
             return self._built[name]
 
-    def _redis_url(self) -> str:
-        url = self.settings.redis_url
-        if not url:
-            raise RuntimeError("REDIS_URL is resolved before Redis is used")
-        return url
+
+def required_redis_url(settings: Settings) -> str:
+    if not settings.redis_url:
+        raise RuntimeError("REDIS_URL is resolved before Redis is used")
+    return settings.redis_url
 
 
 _process = Components()
@@ -136,6 +137,14 @@ _process = Components()
 def components() -> Components:
     """This process's components."""
     return _process
+
+
+def install(parts: Components) -> Components:
+    """Make ``parts`` this process's components: an entry point does so with its settings before
+    anything asks for a part."""
+    global _process
+    _process = parts
+    return parts
 
 
 def redis_client() -> redis.Redis:

@@ -217,8 +217,8 @@ def test_arbitrary_sequences_never_exceed_the_company_limit(jobraker, limit, seq
 
 
 def test_the_daily_cap_is_recorded_once_as_the_skip_reason(jobraker):
+    from jobraker.components import redis_client
     from jobraker.workers import actors
-    from jobraker.workers.broker import redis_client
 
     candidate_id = candidate_in(jobraker, daily_cap=1)
     application = match(jobraker, candidate_id, f"Capped {uuid4().hex[:6]}", datetime.now(UTC))

@@ -29,6 +29,7 @@ from jobraker.appliers.skyvern import (
     sign,
     signature_is_valid,
 )
+from jobraker.components import redis_client
 from jobraker.embeddings.providers import DIMENSIONS, OpenAIProvider, UnusableEmbeddings
 from jobraker.resumes.extract import (
     DOCX,
@@ -41,7 +42,6 @@ from jobraker.resumes.extract import (
 from jobraker.sources.adzuna_client import AdzunaClient, AdzunaError
 from jobraker.sources.adzuna_models import AdzunaSearchResults
 from jobraker.sources.quota import AdzunaQuota
-from jobraker.workers.broker import redis_client
 
 from ..assistant_helpers import environment
 from ..documents import docx_with_text, pdf_with_text

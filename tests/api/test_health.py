@@ -111,7 +111,7 @@ def test_not_ready_while_the_embedding_model_loads_and_ready_once_it_has(project
 
 def test_not_ready_when_redis_answers_ping_but_refuses_writes(projector):
     """A Redis that answers PING yet refuses writes (here: a replica, read-only) is not ready."""
-    from jobraker.workers.broker import redis_client
+    from jobraker.components import redis_client
 
     projector.catch_up()
     model_loaded()

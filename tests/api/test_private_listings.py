@@ -252,11 +252,11 @@ def test_a_name_that_turns_internal_after_entry_is_not_sent(jobraker, monkeypatc
 
 
 def test_ingestion_leaves_out_a_listing_with_an_internal_url(jobraker):
+    from jobraker.components import redis_client
     from jobraker.domain.job import job_id
     from jobraker.sources.adzuna_client import AdzunaClient
     from jobraker.sources.ingest import Ingestion, SavedSearch
     from jobraker.sources.quota import AdzunaQuota
-    from jobraker.workers.broker import redis_client
 
     from ..fakes.adzuna_server import FakeAdzuna, listing
 

@@ -9,13 +9,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from jobraker.components import redis_client
 from jobraker.domain.job import job_id
 from jobraker.sources.adzuna_client import AdzunaAuthError, AdzunaClient, AdzunaTransientError
 from jobraker.sources.adzuna_models import AdzunaJob
 from jobraker.sources.adzuna_sandbox import SANDBOX_BASE_URL, sandbox_transport
 from jobraker.sources.ingest import Ingestion, IngestReport, SavedSearch, saved_searches
 from jobraker.sources.quota import AdzunaQuota, QuotaExhausted
-from jobraker.workers.broker import redis_client
 
 from ..fakes.adzuna_server import FakeAdzuna, listing
 

@@ -14,12 +14,12 @@ from dramatiq.rate_limits.backends import RedisBackend
 
 from jobraker.appliers.expired_listings import withdraw_for_expired_listing
 from jobraker.appliers.submit import not_a_listing
+from jobraker.components import redis_client
 from jobraker.domain.application import Actor, Status
 from jobraker.domain.job import job_id
 from jobraker.sources.boards.client import BoardClient, BoardFormatError, BoardNotFound, BoardTransientError
 from jobraker.sources.boards.following import follow, unfollow
 from jobraker.sources.boards.ingest import ingest_board
-from jobraker.workers.broker import redis_client
 
 from ..api_helpers import operator, signed_in
 from ..conftest import unique_email

@@ -75,7 +75,7 @@ def test_the_projection_records_what_needs_embedding_and_embeds_nothing(jobraker
 
 
 def test_the_actor_embeds_what_the_projector_recorded(jobraker, no_live_projector, dramatiq_worker):
-    from jobraker.workers.broker import redis_client
+    from jobraker.components import redis_client
 
     runner = vectors_only(jobraker)
     redis_client().delete(embedder.NUDGE_KEY)  # a nudge left by another test with no worker running

@@ -12,9 +12,9 @@ from uuid import UUID
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from jobraker.components import redis_client
 from jobraker.domain.application import Status
 from jobraker.domain.personal import ERASED
-from jobraker.workers.broker import redis_client
 
 from ..api_helpers import PASSWORD, signed_in, wait
 

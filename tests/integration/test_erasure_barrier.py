@@ -20,12 +20,12 @@ import pytest
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from jobraker.components import redis_client
 from jobraker.domain.notification import notification_id
 from jobraker.privacy.erasure import erase_candidate
 from jobraker.privacy.keyring import SubjectErased, unwrap
 from jobraker.privacy.models import ErasedSubject, SubjectKey
 from jobraker.privacy.rotation import rotate_keks, rotation_due
-from jobraker.workers.broker import redis_client
 from jobraker.workers.scheduler import rotate_keks_when_due
 
 from ..conftest import unique_email

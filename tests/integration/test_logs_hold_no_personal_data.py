@@ -22,6 +22,7 @@ from django.core.mail import EmailMessage
 from django.test import override_settings
 
 from jobraker.appliers.skyvern import SkyvernApplier
+from jobraker.components import redis_client
 from jobraker.config import get_settings
 from jobraker.delivery.models import EmailDelivery
 from jobraker.delivery.outbox import OutboxEmailBackend, subject_folder
@@ -31,7 +32,6 @@ from jobraker.logs import configure_logging, json_formatter, redact, register_se
 from jobraker.sources.adzuna_client import AdzunaClient
 from jobraker.sources.ingest import Ingestion, searches_of
 from jobraker.sources.quota import AdzunaQuota
-from jobraker.workers.broker import redis_client
 
 from ..api_helpers import caught_up, signed_in
 from ..conftest import relay_from_now

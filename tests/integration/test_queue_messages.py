@@ -9,8 +9,9 @@ import uuid
 
 import pytest
 
+from jobraker.components import redis_client
 from jobraker.workers import scheduler
-from jobraker.workers.broker import broker, redis_client
+from jobraker.workers.broker import broker
 
 from ..conftest import relay_from_now, unique_email
 

@@ -158,7 +158,7 @@ def test_the_poll_back_off_starts_at_the_deadline_grows_and_stays_under_its_ceil
 def test_one_message_owns_a_queued_application_until_its_promise_lapses():
     import uuid
 
-    from jobraker.workers.broker import redis_client
+    from jobraker.components import redis_client
     from jobraker.workers.pickup import Owners
 
     owners, app = Owners(redis_client(), grace_seconds=0.3), str(uuid.uuid4())

@@ -11,11 +11,11 @@ from uuid import UUID, uuid4
 import pytest
 from django.utils import timezone
 
+from jobraker.components import redis_client
 from jobraker.delivery.reminders import reminder_cause, send_follow_up_reminders
 from jobraker.domain.application import Actor
 from jobraker.domain.notification import notification_id
 from jobraker.workers import scheduler
-from jobraker.workers.broker import redis_client
 
 from ..api_helpers import caught_up
 from ..conftest import relay_from_now, unique_email

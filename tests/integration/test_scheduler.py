@@ -5,8 +5,8 @@ from __future__ import annotations
 import threading
 import time
 
+from jobraker.components import redis_client
 from jobraker.workers import scheduler
-from jobraker.workers.broker import redis_client
 
 
 def test_only_one_scheduler_sends_and_a_standby_takes_over(monkeypatch):

@@ -27,7 +27,7 @@ PUBLIC_HOOK = "https://jobraker.example.org/api/v1/webhooks/skyvern"
 
 @pytest.fixture
 def redis():  # type: ignore[no-untyped-def]
-    from jobraker.workers.broker import redis_client
+    from jobraker.components import redis_client
 
     client = redis_client()
     client.delete(HALT_KEY)

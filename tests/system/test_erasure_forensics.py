@@ -32,12 +32,12 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from jobraker.components import redis_client
 from jobraker.config import get_settings
 from jobraker.delivery.outbox import subject_folder
 from jobraker.eventstore.app import get_jobraker
 from jobraker.privacy.keyring import unwrap
 from jobraker.privacy.rotation import rotate_keks
-from jobraker.workers.broker import redis_client
 
 from ..api_helpers import PASSWORD, caught_up, signed_in, wait
 from ..assistant_helpers import ask, chat_model, start

@@ -55,12 +55,13 @@ def operations_view(request: HttpRequest) -> HttpResponse:
     from django.shortcuts import redirect
 
     from jobraker.appliers.halt import halt_report, lift
+    from jobraker.components import redis_client
     from jobraker.projections.base import ProjectionRunner
     from jobraker.projections.failures import open_parked
     from jobraker.projections.models import ApplicationRecord, CandidateRecord
     from jobraker.projections.registry import all_projections
     from jobraker.sources.factory import adzuna_quota
-    from jobraker.workers.broker import broker, redis_client
+    from jobraker.workers.broker import broker
     from jobraker.workers.queues import queue_table
     from jobraker.workers.relay import relay_projections
 

@@ -220,7 +220,7 @@ def _answer(conversation_id: UUID, candidate_id: UUID, awaiting: bool) -> Iterat
     if not awaiting:
         yield from step(replay(jobraker.get_conversation(conversation_id, candidate_id)))
         return
-    from jobraker.workers.broker import redis_client
+    from jobraker.components import redis_client
 
     lock = redis_client().lock(f"jobraker:assistant:turn:{conversation_id}", timeout=TURN_LOCK_SECONDS)
     if not lock.acquire(blocking=False):

@@ -10,12 +10,12 @@ from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
+from jobraker.components import redis_client
 from jobraker.config import get_settings
 from jobraker.embeddings.readiness import warm_up
 from jobraker.eventstore.app import get_jobraker
 from jobraker.projections.base import ProjectionRunner
 from jobraker.projections.registry import all_projections
-from jobraker.workers.broker import redis_client
 from jobraker.workers.relay import relay_projections
 
 log = structlog.get_logger(__name__)

@@ -36,7 +36,7 @@ _process_slots = threading.BoundedSemaphore(process_stream_limit())
 
 @lru_cache(maxsize=1)
 def _redis() -> Any:
-    from jobraker.workers.broker import redis_client
+    from jobraker.components import redis_client
 
     return redis_client()
 

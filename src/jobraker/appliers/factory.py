@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from jobraker.appliers.halt import SkyvernHalt
 from jobraker.appliers.skyvern import Applier, DryRunApplier, SkyvernApplier
-from jobraker.config import get_settings
+from jobraker.components import components
+from jobraker.config import Settings, get_settings
 from jobraker.domain.candidate import Candidate
 from jobraker.domain.commands.applications import Preparer
 from jobraker.domain.job import Job
@@ -18,7 +19,11 @@ if TYPE_CHECKING:
 
 
 def applier() -> Applier:
-    settings = get_settings()
+    """This process's applier (the composition root builds it from the settings of the moment)."""
+    return components().applier()
+
+
+def applier_for(settings: Settings) -> Applier:
     if settings.skyvern_api_key is None:
         return DryRunApplier()
     name = "sandbox" if settings.skyvern_sandbox else "skyvern"

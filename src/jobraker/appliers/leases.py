@@ -45,8 +45,8 @@ class SubmissionLeases:
 
 
 def submission_leases() -> SubmissionLeases:
+    from jobraker.components import redis_client
     from jobraker.config import get_settings
-    from jobraker.workers.broker import redis_client
 
     return SubmissionLeases(redis_client(), get_settings().submission_lease_seconds)
 

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
-from jobraker.config import ConfigError, get_settings
+from jobraker.components import components
+from jobraker.config import ConfigError, Settings
 from jobraker.embeddings.providers import EmbeddingProvider, LocalE5Provider, OpenAIProvider
 
 
-@lru_cache(maxsize=1)
 def get_provider() -> EmbeddingProvider:
-    settings = get_settings()
+    """The process's provider, built once by the composition root."""
+    return components().embedding_provider
+
+
+def provider_for(settings: Settings) -> EmbeddingProvider:
     if settings.embedding_provider == "local":
         return LocalE5Provider()
     if settings.openai_api_key is None:

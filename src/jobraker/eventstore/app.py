@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterable, Sequence
-from functools import lru_cache, partial
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -13,7 +12,8 @@ from eventsourcing.utils import get_topic
 from psycopg.conninfo import conninfo_to_dict
 
 from jobraker.accounts import reservations
-from jobraker.config import Settings, get_settings
+from jobraker.components import components
+from jobraker.config import Settings
 from jobraker.domain.candidate import Candidate
 from jobraker.domain.personal import data_subject, personal_fields
 from jobraker.domain.service import Jobraker
@@ -136,20 +136,7 @@ def build_jobraker(settings: Settings) -> EncryptedJobraker:
     )
 
 
-_building = threading.Lock()
-
-
-@lru_cache(maxsize=1)
-def _the_jobraker() -> EncryptedJobraker:
-    return build_jobraker(get_settings())
-
-
 def get_jobraker() -> EncryptedJobraker:
-    """The process's one application service (it owns a connection pool). Built once even when
-    a worker's threads ask for it at the same moment (lru_cache alone would build one each)."""
-    with _building:
-        return _the_jobraker()
-
-
-get_jobraker.cache_info = _the_jobraker.cache_info  # type: ignore[attr-defined]
-get_jobraker.cache_clear = _the_jobraker.cache_clear  # type: ignore[attr-defined]
+    """The process's one application service (it owns a connection pool), as the composition
+    root built it (``jobraker.components``)."""
+    return components().event_store

@@ -73,7 +73,7 @@ def nudge() -> None:
     """Ask a worker to embed what is pending: one message at a time (the actor clears the key
     before it looks, so a row committed after that look sends a new one)."""
     try:
-        from jobraker.workers.broker import redis_client
+        from jobraker.components import redis_client
 
         if redis_client().set(NUDGE_KEY, 1, nx=True, ex=NUDGE_TTL_SECONDS):
             from jobraker.workers import actors

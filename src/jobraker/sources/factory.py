@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from jobraker.config import get_settings
+import redis
+
+from jobraker.components import components, redis_client
+from jobraker.config import Settings
 from jobraker.sources.adzuna_client import AdzunaClient
 from jobraker.sources.adzuna_sandbox import SANDBOX_BASE_URL, sandbox_transport
 from jobraker.sources.quota import AdzunaQuota
-from jobraker.workers.broker import redis_client
 
 
 def adzuna_quota() -> AdzunaQuota:
@@ -14,8 +16,13 @@ def adzuna_quota() -> AdzunaQuota:
 
 
 def adzuna_client() -> AdzunaClient:
-    settings = get_settings()
+    """This process's Adzuna client (the composition root builds it from the settings of the moment)."""
+    return components().adzuna()
+
+
+def adzuna_for(settings: Settings, redis: redis.Redis) -> AdzunaClient:
+    quota = AdzunaQuota(redis)
     if settings.adzuna_app_id and settings.adzuna_app_key:
-        return AdzunaClient(settings.adzuna_app_id, settings.adzuna_app_key.get_secret_value(), adzuna_quota(),
+        return AdzunaClient(settings.adzuna_app_id, settings.adzuna_app_key.get_secret_value(), quota,
                             base_url=settings.adzuna_base_url)
-    return AdzunaClient("sandbox", "sandbox", adzuna_quota(), base_url=SANDBOX_BASE_URL, transport=sandbox_transport())
+    return AdzunaClient("sandbox", "sandbox", quota, base_url=SANDBOX_BASE_URL, transport=sandbox_transport())

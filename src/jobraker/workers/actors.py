@@ -16,7 +16,8 @@ import structlog
 from dramatiq.middleware import CurrentMessage
 
 from jobraker.bootstrap import setup_django
-from jobraker.workers.broker import broker, redis_client
+from jobraker.components import redis_client
+from jobraker.workers.broker import broker
 from jobraker.workers.erased import done_if_erased
 from jobraker.workers.pickup import owned_submission, owners, renew_owner
 
@@ -409,11 +410,11 @@ def ingest_board(source: str, token: str) -> None:
 
 def _fetch_boards(jobraker, boards, correlation_id: str) -> None:  # type: ignore[no-untyped-def]
     """Ingest each board in turn; a board API's Retry-After becomes the message's retry delay."""
+    from jobraker.components import redis_client
     from jobraker.eventstore.context import caused_by
     from jobraker.sources.boards.client import BoardTransientError
     from jobraker.sources.boards.following import board_client
     from jobraker.sources.boards.ingest import ingest_board as ingest
-    from jobraker.workers.broker import redis_client
 
     try:
         with caused_by(correlation_id, actor="system"):

@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import dramatiq
-import redis
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.middleware import CurrentMessage, Retries
 
-from jobraker.config import get_settings
+from jobraker.components import components, required_redis_url
+from jobraker.config import Settings, get_settings
 from jobraker.workers.redis_broker import ConnectionSafeRedisBroker
 from jobraker.workers.retry_log import RetryLog
-
-
-@lru_cache(maxsize=1)
-def redis_client() -> redis.Redis:
-    return redis.Redis.from_url(_redis_url(), socket_connect_timeout=3, socket_timeout=5)
 
 
 class DatabaseConnections(dramatiq.Middleware):
@@ -37,21 +30,19 @@ class DatabaseConnections(dramatiq.Middleware):
     after_skip_message = after_process_message
 
 
-@lru_cache(maxsize=1)
 def broker() -> RedisBroker:
-    """The process's broker, which actors declared without one use."""
-    instance = new_broker()
-    dramatiq.set_broker(instance)
-    return instance
+    """The process's broker, which actors declared without one use (built by the composition root)."""
+    return components().broker
 
 
-def new_broker() -> RedisBroker:
+def new_broker(settings: Settings | None = None) -> RedisBroker:
     """A broker with Jobraker's middleware; tests with a worker of their own use a fresh one
     (a stopped dramatiq Worker leaves its middleware on the broker it ran on)."""
-    settings = get_settings()
+    settings = settings or get_settings()
     # A killed worker's unacknowledged messages are requeued once its heartbeat is older than
     # heartbeat_timeout, checked during maintenance (that share per million of broker commands).
-    instance = ConnectionSafeRedisBroker(url=_redis_url(), heartbeat_timeout=settings.broker_heartbeat_timeout_ms,
+    instance = ConnectionSafeRedisBroker(url=required_redis_url(settings),
+                                         heartbeat_timeout=settings.broker_heartbeat_timeout_ms,
                                          maintenance_chance=settings.broker_maintenance_chance)
     instance.add_middleware(DatabaseConnections())
 
@@ -60,9 +51,3 @@ def new_broker() -> RedisBroker:
     instance.add_middleware(RetryLog(), before=Retries)
     return instance
 
-
-def _redis_url() -> str:
-    url = get_settings().redis_url
-    if not url:
-        raise RuntimeError("REDIS_URL is resolved before the broker is used")
-    return url

@@ -81,7 +81,7 @@ class Owners:
 
 
 def owners() -> Owners:
-    from jobraker.workers.broker import redis_client
+    from jobraker.components import redis_client
 
     return Owners(redis_client(), _grace())
 

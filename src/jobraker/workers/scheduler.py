@@ -245,7 +245,7 @@ LOCK_SECONDS = 30
 def run_scheduler(stop: threading.Event, jobs: list[tuple[Any, Callable[[], None]]] = JOBS) -> None:
     """Only the scheduler holding the Redis lock sends; others stand by and take over
     within LOCK_SECONDS if it dies."""
-    from jobraker.workers.broker import redis_client
+    from jobraker.components import redis_client
 
     lock = redis_client().lock("jobraker:scheduler:leader", timeout=LOCK_SECONDS)
     while not stop.is_set():

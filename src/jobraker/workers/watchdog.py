@@ -40,13 +40,13 @@ def check_projection_lag(max_seconds: float, max_events: int) -> dict[str, Any]:
 
 
 def last_report() -> dict[str, Any] | None:
-    from jobraker.workers.broker import redis_client
+    from jobraker.components import redis_client
 
     raw = redis_client().get(REPORT_KEY)
     return json.loads(raw) if raw else None
 
 
 def _store(report: dict[str, Any]) -> None:
-    from jobraker.workers.broker import redis_client
+    from jobraker.components import redis_client
 
     redis_client().set(REPORT_KEY, json.dumps(report), ex=REPORT_TTL_SECONDS)

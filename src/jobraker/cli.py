@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from jobraker.components import Components, Followed, components, install
+from jobraker.components import Components, Followed, components
 from jobraker.config import ConfigError, Settings, get_settings, skyvern_webhook_problem
 
 STAFF_PASSWORD_VARIABLE = "JOBRAKER_STAFF_PASSWORD"  # read by `jobraker createstaff`
@@ -146,7 +146,6 @@ def _ready_settings() -> Settings:
     from jobraker.bootstrap import setup_django
 
     setup_django()
-    install(Components(settings))  # the composition root, built from these settings
     return settings
 
 

@@ -5,10 +5,10 @@ A process has one ``Components``: its event store (the application service with 
 pool), its Redis client, its Dramatiq broker and its embedding provider, each built the first
 time it is asked for and kept; its applier (Skyvern, the sandbox or the dry run) and its Adzuna
 client, built on each call from the settings of the moment; and the projections the projector and
-the relay follow. An entry point may ``install`` components built from its settings (the
-projector and the relay do); the code under the entry points (views, actors, projections) asks
-``components()`` for the parts; tests that point the settings at another database call
-``forget("event_store")``.
+the relay follow. The entry points and the code under them (views, actors, projections) ask
+``components()`` for the parts. The process's root reads the process's settings (``jobraker``
+commands resolve them first: a running ``up``'s servers); tests that point the settings at
+another database call ``forget("event_store")``, and a test may ``install`` a root of its own.
 
 Each part's module is imported when the part is first built, not when this module is: the root
 sits below the features that ask it for parts (a projection asks for Redis, an actor for the
@@ -140,8 +140,7 @@ def components() -> Components:
 
 
 def install(parts: Components) -> Components:
-    """Make ``parts`` this process's components: an entry point does so with its settings before
-    anything asks for a part."""
+    """Make ``parts`` this process's components (a test's own root; put the old one back after)."""
     global _process
     _process = parts
     return parts

@@ -205,6 +205,9 @@ class ChaosRun:
             JOBRAKER_BROKER_HEARTBEAT_TIMEOUT_MS="5000",
             JOBRAKER_BROKER_MAINTENANCE_CHANCE="100000",
             JOBRAKER_BROKER_ORPHAN_AFTER_SECONDS="20",
+            # The loopback Skyvern sends no webhook: runs are settled by polling, which starts once
+            # a webhook is this late (a minute by default, which was most of the drain's time).
+            JOBRAKER_SKYVERN_WEBHOOK_DEADLINE_SECONDS="15",
         )
         return env
 

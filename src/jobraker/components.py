@@ -119,6 +119,9 @@ class Components:
             part.close()
 
     def _once(self, name: str, build: Callable[[], Any]) -> Any:
+        part = self._built.get(name)  # built: no lock (a gunicorn worker's threads ask on every request)
+        if part is not None:
+            return part
         with self._lock:
             if name not in self._built:
                 self._built[name] = build()

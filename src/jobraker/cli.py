@@ -175,7 +175,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     from django.core.management import call_command
 
     call_command("migrate", interactive=False, verbosity=0)
-    components().event_store.close()  # built, the recorder creates the event store's tables if they are missing
+    components().event_store  # noqa: B018  (building it creates the event store's tables if they are missing)
     return 0
 
 

@@ -20,8 +20,9 @@ def adzuna_client() -> AdzunaClient:
     return components().adzuna()
 
 
-def adzuna_for(settings: Settings, redis: redis.Redis) -> AdzunaClient:
-    quota = AdzunaQuota(redis)
+def adzuna_for(settings: Settings, client: redis.Redis) -> AdzunaClient:
+    """``client``: the Redis that counts the quota's four windows, shared by every process."""
+    quota = AdzunaQuota(client)
     if settings.adzuna_app_id and settings.adzuna_app_key:
         return AdzunaClient(settings.adzuna_app_id, settings.adzuna_app_key.get_secret_value(), quota,
                             base_url=settings.adzuna_base_url)

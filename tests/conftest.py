@@ -51,6 +51,10 @@ def pytest_configure(config: pytest.Config) -> None:
     # the tests start inherit it. The cost itself is tested in tests/unit/test_password_hashing.py.
     for name, value in zip(ARGON2_COST, ("64", "1", "1"), strict=True):
         os.environ.setdefault(name, value)
+    # The local embedding model runs on OpenMP threads, one per core by default. The suite keeps
+    # both cores busy, and there a second thread waits spinning: the same embeddings took 42 %
+    # more CPU (and longer) than on one thread (README, "Tests").
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
     os.environ.update(
         JOBRAKER_DATA_DIR=str(data_dir),
         JOBRAKER_ENV="development",

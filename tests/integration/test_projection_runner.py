@@ -117,3 +117,60 @@ def test_erasure_drops_the_read_rows(jobraker, projector):
     projector.catch_up()
     assert not CandidateRecord.objects.filter(id=candidate_id).exists()
     assert not Account.objects.filter(id=candidate_id).exists()
+
+
+def test_a_quiet_log_wakes_no_lane_and_an_event_wakes_every_lane(jobraker, monkeypatch):
+    """Following the log, a poll with nothing new looks at the head once and wakes no lane that
+    is caught up to it (each lane's look is two queries, for every projection, every poll)."""
+    import os
+    import threading
+    import time
+    from collections import Counter
+
+    from django.db import connection
+
+    looks: Counter[tuple[str, ...]] = Counter()
+    run_once = ProjectionRunner.run_once
+
+    def counted(self: ProjectionRunner) -> int:
+        looks[tuple(p.name for p in self.projections)] += 1
+        return run_once(self)
+
+    monkeypatch.setattr(ProjectionRunner, "run_once", counted)
+    projections = [MarkerProjection() for _ in range(3)]
+    ours = {(p.name,) for p in projections}
+    stop = threading.Event()
+
+    def follow() -> None:
+        try:
+            ProjectionRunner(jobraker, projections).run_forever(stop, os.environ["DATABASE_URL"], poll_seconds=0.05)
+        finally:
+            connection.close()
+
+    def our_looks() -> int:
+        return sum(n for names, n in looks.items() if names in ours)
+
+    thread = threading.Thread(target=follow, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while ours - set(looks) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.3)  # every lane has finished its first catch-up
+        before = our_looks()
+        time.sleep(1.0)  # 20 polls: 60 looks before quiet polls were told apart
+        assert our_looks() - before == 0
+        candidate_id, position = jobraker.register_candidate(unique_email(), "Woken", "h")
+        while time.monotonic() < deadline and any(
+            p.name not in [n for n, _ in _positions_at_least(position)] for p in projections
+        ):
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+    for projection in projections:
+        assert projection.marker_positions() == [position]
+
+
+def _positions_at_least(position: int) -> list[tuple[str, int]]:
+    return list(ProjectionPosition.objects.filter(position__gte=position).values_list("name", "position"))

@@ -15,6 +15,8 @@ import time
 import httpx
 import pytest
 
+from jobraker.tls import tls_context
+
 from ..api_helpers import signed_in
 from ..live_servers import gunicorn
 
@@ -61,26 +63,37 @@ def server():
 def hold_streams(origin: str, token: str, stop: threading.Event, outcomes: list[int]) -> None:
     """Like EventSource: open, read until the stream ends, reopen; a 429 is recorded and retried later."""
     headers = {"Authorization": token, "Accept": "text/event-stream"}
-    while not stop.is_set():
-        try:
-            with httpx.stream("GET", f"{origin}/api/v1/notifications/stream", headers=headers, timeout=40) as response:
-                outcomes.append(response.status_code)
-                if response.status_code != 200:
-                    stop.wait(float(response.headers.get("Retry-After", 5)) + random.random())  # as EventSource would
-                    continue
-                for _ in response.iter_bytes():
-                    if stop.is_set():
-                        return
-        except httpx.HTTPError:
-            outcomes.append(0)
-            stop.wait(0.5)
+    # One client per thread, as a browser tab keeps one, with the process's one TLS context: a
+    # client per attempt read the CA bundle every time (~20 ms of CPU, ~40 reconnects a second).
+    with httpx.Client(timeout=40, verify=tls_context()) as client:
+        while not stop.is_set():
+            if not _hold_one_stream(client, origin, headers, stop, outcomes):
+                return
+
+
+def _hold_one_stream(client: httpx.Client, origin: str, headers: dict[str, str], stop: threading.Event,
+                     outcomes: list[int]) -> bool:
+    """One attempt; False once told to stop while streaming."""
+    try:
+        with client.stream("GET", f"{origin}/api/v1/notifications/stream", headers=headers) as response:
+            outcomes.append(response.status_code)
+            if response.status_code != 200:
+                stop.wait(float(response.headers.get("Retry-After", 5)) + random.random())  # as EventSource would
+                return True
+            for _ in response.iter_bytes():
+                if stop.is_set():
+                    return False
+    except httpx.HTTPError:
+        outcomes.append(0)
+        stop.wait(0.5)
+    return True
 
 
 def wait_anonymously(origin: str, stop: threading.Event, outcomes: list[int]) -> None:
     """One of 64 clients that together send a burst of requests with a huge position every few
     seconds (each such request once held a thread for the full 2 s wait, so 64 held every thread)."""
     stop.wait(random.uniform(0, ANONYMOUS_EVERY_SECONDS))  # the clients are not in step
-    with httpx.Client(timeout=60) as client:
+    with httpx.Client(timeout=60, verify=tls_context()) as client:
         while not stop.is_set():
             outcomes.append(client.get(f"{origin}/api/v1/candidates/me", headers={"X-Min-Position": "9" * 18}).status_code)
             stop.wait(ANONYMOUS_EVERY_SECONDS)

@@ -125,6 +125,11 @@ def test_killing_workers_mid_submission_never_submits_twice_and_loses_nothing(jo
         workers = [WorkerProcess(env, logs / f"worker-{i}.log") for i in range(WORKERS)]
         relay.catch_up()  # the relay sends one submit message per queued application (and notifications)
         try:
+            # Kills start with the first submission: on a loaded machine a worker takes seconds to
+            # start, and kills every second or so could otherwise all land before any submission.
+            first_post = time.monotonic() + 60
+            while not skyvern.tasks and time.monotonic() < first_post:
+                time.sleep(0.05)
             kills, posts_at_kill = 0, []
             while kills < KILLS:
                 time.sleep(random.uniform(0.7, 1.8))

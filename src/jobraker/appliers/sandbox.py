@@ -49,6 +49,7 @@ import httpx
 import structlog
 
 from jobraker.appliers.skyvern import TERMINAL, sign
+from jobraker.tls import tls_context
 
 log = structlog.get_logger(__name__)
 
@@ -403,7 +404,7 @@ class SandboxSkyvern:
             headers = {"content-type": "application/json", "x-skyvern-signature": sign(raw, self.api_key),
                        "x-skyvern-timestamp": str(int(time.time()))}
             try:
-                answer = httpx.post(url, content=raw, headers=headers, timeout=30)
+                answer = httpx.post(url, content=raw, headers=headers, timeout=30, verify=tls_context())
             except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
                 answer = None
                 log.warning("sandbox_skyvern_webhook_failed", run_id=run.run_id, attempt=attempt + 1,

@@ -11,6 +11,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict
 
 from jobraker.retry_after import retry_after_seconds
+from jobraker.tls import tls_context
 
 TERMINAL = {"completed", "failed", "terminated", "canceled", "timed_out"}
 
@@ -99,7 +100,8 @@ class SkyvernApplier:
     def __init__(self, base_url: str, api_key: str, *, transport: httpx.BaseTransport | None = None, timeout: float = 30.0,
                  name: str = "skyvern") -> None:
         self.name = name  # "sandbox" when base_url is `jobraker up`'s Skyvern sandbox
-        self._http = httpx.Client(base_url=base_url, headers={"x-api-key": api_key}, transport=transport, timeout=timeout)
+        self._http = httpx.Client(base_url=base_url, headers={"x-api-key": api_key}, transport=transport, timeout=timeout,
+                                  verify=tls_context())
 
     def run_task(self, payload: dict[str, Any]) -> str:
         try:

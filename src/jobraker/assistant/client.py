@@ -17,6 +17,7 @@ import openai
 
 from jobraker.config import Settings
 from jobraker.domain.conversation import ToolCall
+from jobraker.tls import tls_context
 
 # What an operator must set for the assistant to answer (the 503 problem names them).
 CONFIGURE_HINT = (
@@ -75,6 +76,7 @@ class ChatModel:
         self._client = openai.OpenAI(
             api_key=key, base_url=settings.openai_base_url or None,
             max_retries=settings.chat_max_retries, timeout=settings.chat_timeout_seconds,
+            http_client=openai.DefaultHttpxClient(verify=tls_context()),  # made per answer: no new CA read
         )
 
     def close(self) -> None:

@@ -61,9 +61,12 @@ class OpenAIProvider:
     usage_tokens: int = field(default=0, init=False)
 
     def __post_init__(self) -> None:
-        from openai import OpenAI
+        from openai import DefaultHttpxClient, OpenAI
 
-        self._client = OpenAI(base_url=self.base_url, api_key=self.api_key, max_retries=self.max_retries, timeout=30)
+        from jobraker.tls import tls_context
+
+        self._client = OpenAI(base_url=self.base_url, api_key=self.api_key, max_retries=self.max_retries, timeout=30,
+                              http_client=DefaultHttpxClient(verify=tls_context()))
 
     def embed_passages(self, texts: Sequence[str]) -> list[list[float]]:
         vectors: list[list[float]] = []

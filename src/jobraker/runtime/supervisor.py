@@ -204,8 +204,10 @@ def _serving(base: str) -> bool:
     """/health/ready answers 200 and no read model trails the log (projections status' lag is 0)."""
     import httpx
 
+    from jobraker.tls import tls_context
+
     try:
-        answer = httpx.get(f"{base}/health/ready", timeout=2)
+        answer = httpx.get(f"{base}/health/ready", timeout=2, verify=tls_context())
         return answer.status_code == 200 and answer.json().get("projection_lag") == 0
     except (httpx.HTTPError, ValueError):
         return False

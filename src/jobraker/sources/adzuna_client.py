@@ -12,6 +12,7 @@ import structlog
 
 from jobraker.sources.adzuna_models import AdzunaSearchResults
 from jobraker.sources.quota import AdzunaQuota
+from jobraker.tls import tls_context
 
 log = structlog.get_logger(__name__)
 
@@ -35,7 +36,7 @@ class AdzunaClient:
                  transport: httpx.BaseTransport | None = None, timeout: float = 15.0) -> None:
         self._auth = {"app_id": app_id, "app_key": app_key}
         self.quota = quota
-        self._http = httpx.Client(base_url=base_url, transport=transport, timeout=timeout,
+        self._http = httpx.Client(base_url=base_url, transport=transport, timeout=timeout, verify=tls_context(),
                                   headers={"Accept": "application/json"})
 
     def search(self, country: str, page: int, **query: Any) -> AdzunaSearchResults:

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from jobraker.domain.candidate import check_board_token
 from jobraker.retry_after import retry_after_seconds
 from jobraker.sources.boards import ashby, greenhouse, lever
+from jobraker.tls import tls_context
 
 FORMATS: dict[str, ModuleType] = {"greenhouse": greenhouse, "lever": lever, "ashby": ashby}
 SANDBOX_PREFIX = "sandbox-"
@@ -67,7 +68,7 @@ class BoardClient:
 
     def _get(self, source: str, token: str, path: str, params: dict[str, str]) -> httpx.Response:
         transport = self.sandbox if token.startswith(SANDBOX_PREFIX) and self.sandbox is not None else None
-        with self._permit(source), httpx.Client(transport=transport, timeout=TIMEOUT_SECONDS) as client:
+        with self._permit(source), httpx.Client(transport=transport, timeout=TIMEOUT_SECONDS, verify=tls_context()) as client:
             try:
                 response = client.get(self.base_urls[source].rstrip("/") + path, params=params,
                                       headers={"Accept": "application/json"})

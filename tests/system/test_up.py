@@ -15,7 +15,9 @@ import httpx
 import psutil
 import pytest
 
+from ..fakes.openai_chat_server import FakeOpenAIChat, Say
 from ..live_servers import free_port
+from .test_readme_walkthrough import check_walkthrough, run_walkthrough, write_walkthrough
 
 READY_WITHIN = 120.0  # to the banner, on a loaded machine (about 17 s on a quiet one)
 BANNER = "Jobraker is up"
@@ -23,14 +25,14 @@ PASSWORD = "correct horse battery staple"
 
 
 class Up:
-    def __init__(self, data_dir: Path, port: int) -> None:
+    def __init__(self, data_dir: Path, port: int, cwd: Path | None = None, **env_vars: str) -> None:
         env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"}}
-        env.update(JOBRAKER_DATA_DIR=str(data_dir), JOBRAKER_PORT=str(port))
+        env.update(JOBRAKER_DATA_DIR=str(data_dir), JOBRAKER_PORT=str(port), **env_vars)
         self.log_path = data_dir.parent / f"{data_dir.name}-up.log"
         self.log = self.log_path.open("ab")
         self.log_start = self.log.tell()  # a second start in the same folder appends to the same log
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "jobraker", "up"], env=env, stdout=self.log, stderr=subprocess.STDOUT
+            [sys.executable, "-m", "jobraker", "up"], cwd=cwd, env=env, stdout=self.log, stderr=subprocess.STDOUT
         )
         self.base = f"http://127.0.0.1:{port}"
 
@@ -104,28 +106,50 @@ def data_dir():
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(240)
-def test_up_serves_the_slice_stops_cleanly_and_keeps_data(data_dir: Path):
+@pytest.mark.system
+@pytest.mark.timeout(900)
+def test_up_from_nothing_runs_the_readme_walkthrough_stops_cleanly_and_keeps_data():
+    """One `up` from nothing serves the README's walk-through (tests/system/test_readme_walkthrough.py
+    says how it is run and checked), then a candidate of its own; stopped, it leaves nothing
+    running; started again on the same folder, the data is there and a killed child comes back.
+    (The walk-through had an `up` of its own: one start less is about 20 s of CPU.)"""
+    folder = Path(tempfile.mkdtemp(prefix="jrreadme-"))
     port = free_port()
-    first = Up(data_dir, port)
-    try:
-        print(f"\nbanner {first.wait_ready(caught_up=True):.1f} s after `jobraker up` started from nothing")
-        email = "ada@example.org"
-        created = httpx.post(
-            f"{first.base}/api/v1/auth/register",
-            json={"email": email, "name": "Ada Lovelace", "password": PASSWORD},
-        )
-        assert created.status_code == 202, created.text
-        token = log_in_once_projected(first.base, email)
-        me = httpx.get(f"{first.base}/api/v1/candidates/me", headers={"Authorization": f"Bearer {token}"})
-        assert me.json()["name"] == "Ada Lovelace"
-        candidate_id = me.json()["id"]
-        assert httpx.get(f"{first.base}/api/docs/").status_code == 200
-        assert httpx.get(f"{first.base}/admin/login/").status_code == 200
-    finally:
-        first.stop()
+    write_walkthrough(folder, port)
+    answer = "Your best match is the Python role: it asks for the skills you list."
+    with FakeOpenAIChat([Say(answer)]) as model:
+        # `.jobraker` under the folder: the data folder the walk-through's commands find from there.
+        first = Up(folder / ".jobraker", port, cwd=folder, OPENAI_BASE_URL=model.base_url,
+                   OPENAI_API_KEY=model.api_key, JOBRAKER_CHAT_MODEL="gpt-loopback", JOBRAKER_SANDBOX_SKYVERN_DELAY="1",
+                   # The one scripted answer is the assistant's: no cover letter may take it first.
+                   JOBRAKER_COVER_LETTERS="false")
+        try:
+            print(f"\nbanner {first.wait_ready(caught_up=True):.1f} s after `jobraker up` started from nothing")
+            run = run_walkthrough(folder, first.log_path)
+            check_walkthrough(run, folder, answer)
+            candidate_id, email = serves_a_candidate(first.base)
+        finally:
+            first.stop()
+    assert_restart_keeps_data(Up(folder / ".jobraker", port), candidate_id, email)
+    shutil.rmtree(folder, ignore_errors=True)  # kept when the test fails
 
-    second = Up(data_dir, port)
+
+def serves_a_candidate(base: str) -> tuple[str, str]:
+    """Register, log in once projected, read oneself; the docs and the admin answer. Returns the id and address."""
+    email = "ada@example.org"
+    created = httpx.post(f"{base}/api/v1/auth/register",
+                         json={"email": email, "name": "Ada Lovelace", "password": PASSWORD})
+    assert created.status_code == 202, created.text
+    token = log_in_once_projected(base, email)
+    me = httpx.get(f"{base}/api/v1/candidates/me", headers={"Authorization": f"Bearer {token}"})
+    assert me.json()["name"] == "Ada Lovelace"
+    assert httpx.get(f"{base}/api/docs/").status_code == 200
+    assert httpx.get(f"{base}/admin/login/").status_code == 200
+    return me.json()["id"], email
+
+
+def assert_restart_keeps_data(second: Up, candidate_id: str, email: str) -> None:
+    """A second start on the folder: the candidate logs in, and a killed child is started again."""
     try:
         second.wait_ready()
         token = httpx.post(f"{second.base}/api/v1/auth/token", json={"email": email, "password": PASSWORD})

@@ -1,4 +1,4 @@
-"""`jobraker up` from nothing: embedded servers, every process, Ctrl-C, and data kept across runs."""
+"""`jobraker up` from nothing: embedded servers, every process, the README walk-through, Ctrl-C, and data kept across runs."""
 
 from __future__ import annotations
 

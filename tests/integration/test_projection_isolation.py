@@ -276,8 +276,8 @@ def test_the_following_projector_parks_and_goes_on_by_itself(jobraker, no_live_p
     thread.start()
     try:
         later, _ = jobraker.register_candidate(unique_email(), "Followed Later", "h")
-        # Retries 0.05 s apart: well within 20 s, unless a lane waiting for its retry is left
-        # asleep until its 30 s safety-net look (a quiet poll must still wake it).
+        # Retries 0.05 s apart finish in well under a second; 20 s leaves room for a loaded
+        # machine, and still fails a follower that waits far longer than the retry delay.
         deadline = time.monotonic() + 20
         while not (failing.marked(later) and healthy.marked(later)) and time.monotonic() < deadline:
             time.sleep(0.1)

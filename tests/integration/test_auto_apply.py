@@ -22,6 +22,11 @@ from jobraker.domain.policy import auto_apply_decision
 from ..conftest import relay_from_now, unique_email
 from ..fakes.skyvern_server import FakeSkyvern
 
+# A new job is matched, queued and sent for every candidate whose automation is on in the
+# database: only this module's. On the shared one, the whole-loop test's queues filled with
+# earlier tests' candidates (after tests/api/test_automation_api.py its apply queue never drained).
+pytestmark = pytest.mark.usefixtures("module_database")
+
 HOOK = "http://127.0.0.1:8000/api/v1/webhooks/skyvern"
 
 

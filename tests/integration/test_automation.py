@@ -40,6 +40,10 @@ from jobraker.resumes.store import ResumeStore
 from ..conftest import unique_email
 from ..fakes.skyvern_server import FakeSkyvern
 
+# The match actor scores a new job for every candidate whose automation is on in the database:
+# only this module's (on the shared one, every earlier test's candidates are scored too).
+pytestmark = pytest.mark.usefixtures("module_database")
+
 HOOK = "http://127.0.0.1:8000/api/v1/webhooks/skyvern"
 WINDOW = timedelta(hours=72)
 

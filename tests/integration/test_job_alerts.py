@@ -37,6 +37,11 @@ from jobraker.domain.notification import notification_id
 from ..api_helpers import caught_up, operator, signed_in, wait
 from ..conftest import relay_from_now, unique_email
 
+# A new job is matched for every candidate whose automation is on and checked against every
+# subscribed alert in the database: only this module's (on the shared one, every earlier
+# test's candidates made a job's matching take 10-30 s here).
+pytestmark = pytest.mark.usefixtures("module_database")
+
 # The matching rule.
 
 PYTHON_JOB = {"title": "Senior Python Developer", "company": "Acme", "description": "Django and PostgreSQL",

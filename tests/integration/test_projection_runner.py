@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import threading
+import time
+from collections import Counter
+from contextlib import contextmanager
 from functools import singledispatchmethod
 from uuid import uuid4
 
 import pytest
+from django.db import connection
 
 from jobraker.domain.candidate import Candidate
 from jobraker.projections.base import Projection, ProjectionRunner
@@ -117,3 +123,86 @@ def test_erasure_drops_the_read_rows(jobraker, projector):
     projector.catch_up()
     assert not CandidateRecord.objects.filter(id=candidate_id).exists()
     assert not Account.objects.filter(id=candidate_id).exists()
+
+
+def test_a_quiet_log_wakes_no_lane_and_an_event_wakes_every_lane(jobraker, monkeypatch):
+    """Following the log, a poll with nothing new looks at the head once and wakes no lane that
+    is caught up to it (each lane's look is two queries, for every projection, every poll)."""
+    looks: Counter[tuple[str, ...]] = Counter()
+    run_once = ProjectionRunner.run_once
+
+    def counted(self: ProjectionRunner) -> int:
+        looks[tuple(p.name for p in self.projections)] += 1
+        return run_once(self)
+
+    monkeypatch.setattr(ProjectionRunner, "run_once", counted)
+    projections = [MarkerProjection() for _ in range(3)]
+    ours = {(p.name,) for p in projections}
+
+    def our_looks() -> int:
+        return sum(n for names, n in looks.items() if names in ours)
+
+    with following(jobraker, projections):
+        deadline = time.monotonic() + 10
+        while ours - set(looks) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.3)  # every lane has finished its first catch-up
+        before = our_looks()
+        time.sleep(1.0)  # 20 polls: 60 looks before quiet polls were told apart
+        assert our_looks() - before == 0
+        _, position = jobraker.register_candidate(unique_email(), "Woken", "h")
+        wait_for(projections, position)
+    for projection in projections:
+        assert projection.marker_positions() == [position]
+
+
+def test_a_failing_look_at_the_head_never_ends_the_listener(jobraker, monkeypatch):
+    """The recorder raises its own errors, not psycopg's: one from a quiet poll's look at the
+    head ended the listener, and the lanes then looked only every 30 s."""
+    recorder = type(jobraker.recorder)
+    head = recorder.max_notification_id
+
+    def failing_for_the_listener(self):  # type: ignore[no-untyped-def]
+        if threading.current_thread().name == LISTENER:
+            raise RuntimeError("the recorder's pool is away")
+        return head(self)
+
+    monkeypatch.setattr(recorder, "max_notification_id", failing_for_the_listener)
+    projections = [MarkerProjection()]
+    with following(jobraker, projections):
+        time.sleep(0.5)  # ten quiet polls, each look failing
+        _, position = jobraker.register_candidate(unique_email(), "Still followed", "h")
+        wait_for(projections, position, within=5.0)
+    assert projections[0].marker_positions() == [position]
+
+
+LISTENER = "test-listener"
+
+
+@contextmanager
+def following(jobraker, projections: list[Projection]):  # type: ignore[no-untyped-def]
+    """``run_forever`` in a thread named ``LISTENER``, polling every 50 ms, stopped on leaving."""
+    stop = threading.Event()
+
+    def follow() -> None:
+        try:
+            ProjectionRunner(jobraker, projections).run_forever(stop, os.environ["DATABASE_URL"], poll_seconds=0.05)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=follow, name=LISTENER, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+
+
+def wait_for(projections: list[Projection], position: int, within: float = 10.0) -> None:
+    """Until every projection has reached ``position`` (the caller asserts what they wrote)."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline and any(
+        not ProjectionPosition.objects.filter(name=p.name, position__gte=position).exists() for p in projections
+    ):
+        time.sleep(0.05)

@@ -90,35 +90,47 @@ class ProjectionRunner:
         self.max_attempts = max_attempts or settings.projection_max_attempts
         self.retry_seconds = settings.projection_retry_seconds if retry_seconds is None else retry_seconds
         self._retry_due = False  # a failed projection may try again at once (no delay configured)
+        self._retry_waiting = False  # a failed projection waits for its retry time
+        self._head_seen = 0
+        # The head this runner last caught up to with nothing left to retry: until the log
+        # moves past it, looking again finds no work (None: look).
+        self.idle_at: int | None = None
 
     def run_once(self) -> int:
         """Apply at most one batch to each projection; return how many events were applied or parked."""
         # One look at the head and at every position: projections already there cost no
         # transaction (the projector runs this on every NOTIFY, for a dozen projections).
-        head = self.app.recorder.max_notification_id() or 0
+        head = self._head_seen = self.app.recorder.max_notification_id() or 0
         tracked = _positions([p.name for p in self.projections])
         now = datetime.now(UTC)
-        self._retry_due = False
+        self._retry_due = self._retry_waiting = False
         applied = 0
         for projection in self.projections:
             position, retry_at = tracked.get(projection.name, (-1, None))
             if position < head and (retry_at is None or retry_at <= now):
                 applied += self._advance_alone(projection, head, has_position=projection.name in tracked)
+            elif position < head:
+                self._retry_waiting = True
         return applied
 
     def catch_up(self) -> int:
+        self.idle_at = None
         applied = total = self.run_once()
         while applied or self._retry_due:
             applied = self.run_once()
             total += applied
         for step in self.after_catch_up:
             step()
+        # A runner of hooks alone is never idle: a hook may find work that no new event announces.
+        if self.projections and not self._retry_waiting:
+            self.idle_at = self._head_seen
         return total
 
     def run_forever(self, stop: threading.Event, database_url: str, poll_seconds: float = 1.0) -> None:
         """Follow the log until ``stop``: each lane (projections/lanes.py) in its own thread, so a
         slow projection never holds the others; one LISTEN connection wakes them all whenever the
-        recorder NOTIFYs a new event (and each looks at least every ``poll_seconds`` anyway).
+        recorder NOTIFYs a new event, and every ``poll_seconds`` looks at the head for the lanes
+        that could have work anyway (lanes/``Lane.due``).
         Losing the database (a restart, a failover) means waiting and listening again, not exiting."""
         from jobraker.projections.lanes import Lane, lanes_of
 
@@ -148,11 +160,25 @@ class ProjectionRunner:
         channel = self.app.recorder.channel_name  # type: ignore[attr-defined]
         with psycopg.connect(database_url, autocommit=True, connect_timeout=5) as listener:
             listener.execute(psycopg.sql.SQL("LISTEN {}").format(psycopg.sql.Identifier(channel)))
+            notified = True  # (also after a reconnect: events may have come meanwhile)
             while not stop.is_set():
-                for lane in lanes:  # (also after a reconnect: events may have come meanwhile)
-                    lane.wake()
-                for _ in listener.notifies(timeout=poll_seconds, stop_after=1):
-                    pass
+                # A NOTIFY wakes every lane; a quiet poll costs one look at the head, and wakes
+                # only the lanes that could find work (each lane's own look costs two queries).
+                head = None if notified else self._head_or_none()
+                for lane in lanes:
+                    if head is None or lane.due(head):
+                        lane.wake()
+                notified = any(True for _ in listener.notifies(timeout=poll_seconds, stop_after=1))
+
+    def _head_or_none(self) -> int | None:
+        """The log's head, for a quiet poll; None (wake every lane) when the look fails. The
+        recorder raises its own errors, not psycopg's: one escaping here would end the listener,
+        leaving the lanes to look only every 30 s."""
+        try:
+            return self.app.recorder.max_notification_id() or 0
+        except Exception as exc:
+            log.warning("projection_head_look_failed", error=type(exc).__name__)
+            return None
 
     def rebuild(self, projection: Projection, progress: Callable[[int, int], None] = lambda done, head: None) -> int:
         """Replay the whole log into ``projection`` in one transaction.
@@ -299,6 +325,7 @@ class ProjectionRunner:
                 tracking.last_error, tracking.retry_at = str(error), now + delay
                 fields += ["failing_notification_id", "failed_attempts", "last_error", "retry_at"]
                 self._retry_due = self._retry_due or (counts and not delay)
+                self._retry_waiting = True
                 log.warning("projection_event_failed", projection=projection.name, notification_id=notification.id,
                             topic=notification.topic, attempt=attempts, max_attempts=self.max_attempts,
                             retry_in_seconds=delay.total_seconds(), error=str(error))

@@ -18,6 +18,8 @@ from django.db import close_old_connections, connection
 
 log = structlog.get_logger(__name__)
 
+LOOK_AT_LEAST_EVERY = 30.0  # seconds, however quiet the log
+
 
 def lanes_of(projections: Iterable[Any]) -> list[tuple[str, list[Any]]]:
     """The projections grouped by lane, in the order first named."""
@@ -29,7 +31,7 @@ def lanes_of(projections: Iterable[Any]) -> list[tuple[str, list[Any]]]:
 
 class Lane:
     """A thread that catches its runner up each time it is woken (and at least every
-    ``poll_seconds``), with its own database connection."""
+    ``LOOK_AT_LEAST_EVERY`` seconds), with its own database connection."""
 
     def __init__(self, runner: Any, name: str, stop: threading.Event, poll_seconds: float) -> None:
         self.runner, self.name, self.stop, self.poll_seconds = runner, name, stop, poll_seconds
@@ -42,13 +44,20 @@ class Lane:
     def wake(self) -> None:
         self._woken.set()
 
+    def due(self, head: int) -> bool:
+        """Whether a look could find work at this ``head``: the log moved past where the lane last
+        caught up, or it may have work anyway (a retry waits, it has hooks to run)."""
+        return self.runner.idle_at != head
+
     def join(self, timeout: float = 30.0) -> None:
         self._thread.join(timeout)
 
     def _run(self) -> None:
         try:
             while not self.stop.is_set():
-                self._woken.wait(self.poll_seconds)
+                # The listener wakes the lane (run_forever); the timeout is only a safety net
+                # (a position moved back by hand is found then, too).
+                self._woken.wait(LOOK_AT_LEAST_EVERY)
                 self._woken.clear()
                 if self.stop.is_set():
                     return

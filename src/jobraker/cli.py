@@ -19,6 +19,11 @@ STAFF_PASSWORD_VARIABLE = "JOBRAKER_STAFF_PASSWORD"  # read by `jobraker creates
 CLOSED_PIPE = 141  # what a shell reports for a program that SIGPIPE stopped
 PIPED_WIDTH = 400
 
+# Every actor is safe to run again (at-most-once submission holds a lease), so a message cut off
+# at shutdown is delivered again rather than waited for: Dramatiq's 10 minutes kept a worker
+# embedding a minute's batch alive long after a SIGKILLed `jobraker up` and its Redis were gone.
+SHUTDOWN_SECONDS = 15.0
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
@@ -66,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
     worker = command("worker", cmd_worker, "Run Dramatiq workers for the actors.")
     worker.add_argument("--processes", type=int, default=1)
     worker.add_argument("--threads", type=int, default=4)
+    worker.add_argument("--shutdown-seconds", type=float, default=SHUTDOWN_SECONDS,
+                        help="on SIGTERM, how long messages in progress may take to finish before the worker exits "
+                             "(the broker delivers an unfinished one again; Dramatiq's own default is 10 minutes)")
     command("scheduler", cmd_scheduler, "Send periodic messages.")
     inbound = command("inbound-mail", cmd_inbound_mail, "Receive mail for candidates' forwarding addresses over SMTP "
                       "(JOBRAKER_INBOUND_SMTP_HOST/PORT; `jobraker up` runs it on a loopback port).")
@@ -234,11 +242,13 @@ def cmd_relay(args: argparse.Namespace) -> int:
 
 def cmd_worker(args: argparse.Namespace) -> int:
     _webhook_reachable(_ready_settings())
-    dramatiq = [
-        sys.executable, "-m", "dramatiq", "jobraker.workers.process",
-        "--processes", str(args.processes), "--threads", str(args.threads),
-    ]
-    os.execv(sys.executable, dramatiq)
+    os.execv(sys.executable, [sys.executable, *dramatiq_arguments(args.processes, args.threads, args.shutdown_seconds)])
+
+
+def dramatiq_arguments(processes: int, threads: int, shutdown_seconds: float) -> list[str]:
+    """Dramatiq's command line for ``jobraker worker`` (after the interpreter)."""
+    return ["-m", "dramatiq", "jobraker.workers.process", "--processes", str(processes), "--threads", str(threads),
+            "--worker-shutdown-timeout", str(round(shutdown_seconds * 1000))]
 
 
 def cmd_scheduler(args: argparse.Namespace) -> int:

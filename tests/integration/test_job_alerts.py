@@ -215,7 +215,7 @@ def test_a_daily_alert_collects_hits_into_one_digest(jobraker, live_projector):
     assert set(AlertHit.objects.filter(alert_id=alert_id).values_list("digested_on", flat=True)) == {cutoff.date()}
 
 
-def test_alert_emails_carry_one_click_unsubscribe_headers_and_others_do_not(jobraker, mailoutbox):
+def test_alert_emails_carry_one_click_unsubscribe_headers_and_others_do_not(jobraker, live_projector, mailoutbox):
     email = unique_email("headers")
     candidate_id, _ = jobraker.register_candidate(email, "Headers", "hash")
     alert_id = _alert(jobraker, candidate_id, "daily", keywords=(f"headers-{candidate_id.hex[:8]}",))

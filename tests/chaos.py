@@ -162,6 +162,7 @@ class ChaosRun:
         self.last_fault = self.started
         self.samples: list[tuple[float, int]] = []  # (seconds after the last fault, stalled applications)
         self.last_stall: dict | None = None
+        self.left_after_two_minutes: dict | None = None  # what a slow drain was waiting for
 
     def run(self) -> dict:
         self.servers = Servers(self.work / "data")
@@ -261,14 +262,17 @@ class ChaosRun:
 
     def _drain(self) -> bool:
         """Let the work finish with no more faults: nothing queued or mid-submission, projections current."""
-        deadline = time.monotonic() + self.args.drain_seconds
+        started = time.monotonic()
+        deadline = started + self.args.drain_seconds
         while time.monotonic() < deadline:
             self.fleet.revive()
             self._sample()
             if self._settled():
                 return True
+            if self.left_after_two_minutes is None and time.monotonic() - started > 120:
+                self.left_after_two_minutes = self._left()  # a drain is usually done in under a minute
             time.sleep(2)
-        self.left_at_deadline = {"messages": self._message_counts(), "open_applications": self._open_applications()}
+        self.left_at_deadline = self._left()
         return False
 
     def _settled(self) -> bool:
@@ -382,6 +386,14 @@ class ChaosRun:
     def _dead_letters(self) -> dict[str, int]:
         return {key: count for key, count in self._message_counts().items() if ".XQ." in key and count}
 
+    def _left(self) -> dict[str, object]:
+        """What the drain still waits for: messages per queue (ready and delayed), open applications."""
+        try:
+            return {"messages": self._message_counts(), "open_applications": self._open_applications()}
+        except (DatabaseError, RedisError) as error:
+            self._close_connections()
+            return {"unreadable": type(error).__name__}
+
     def _message_counts(self) -> dict[str, int]:
         import redis
 
@@ -465,6 +477,7 @@ class ChaosRun:
             "faults_total": sum(self.faults.counts.values()),
             "drained_before_deadline": drained,
             "left_at_deadline": getattr(self, "left_at_deadline", None),
+            "left_after_two_minutes": self.left_after_two_minutes,
             "skyvern_tasks": len(self.skyvern.tasks),
             "adzuna_requests": len(self.adzuna.requests),
             "applications": dict(statuses),

@@ -6,9 +6,12 @@ import json
 import os
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
+
+SLOW_DRAIN_SECONDS = 120  # usually 40-50 s; twice on 2026-12-04 the whole test took about 300 s
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -34,3 +37,5 @@ def test_short_chaos_run_keeps_every_invariant():
     # scheduler itself settled every run by polling: the loopback Skyvern sends no webhook.
     assert summary["recovery_seconds"] is not None and summary["recovery_seconds"] <= 120, summary
     assert summary["polled_runs"] > 0
+    if summary["drain_seconds"] > SLOW_DRAIN_SECONDS:  # shown at the end of a passing run: what the drain waited for
+        warnings.warn(f"slow chaos drain: {json.dumps({k: v for k, v in summary.items() if k != 'chain'})}", stacklevel=1)

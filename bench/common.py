@@ -137,16 +137,18 @@ def _number(value: float) -> str:
 
 class BenchDatabase:
     """The embedded PostgreSQL in a temporary folder (or DATABASE_URL's server) with a fresh
-    database; Django is set up against it and migrated."""
+    database; Django is set up against it and migrated. The embedded server gets the memory
+    settings `jobraker up` gives it on this machine (runtime/postgres_sizing.py)."""
 
     def __enter__(self) -> str:
         sys.path.insert(0, str(ROOT / "src"))
         from jobraker.runtime import embedded
+        from jobraker.runtime.postgres_sizing import machine_memory
 
         self.tmp = Path(tempfile.mkdtemp(prefix="jrb-"))
         os.environ["JOBRAKER_DATA_DIR"] = str(self.tmp)
         server_url = os.environ.get("DATABASE_URL")
-        self.server = None if server_url else embedded.start_postgres(self.tmp)
+        self.server = None if server_url else embedded.start_postgres(self.tmp, memory_bytes=machine_memory())
         self.server_url = server_url or self.server.url
         self.dbname = f"jobraker_bench_{uuid.uuid4().hex[:8]}"
         with psycopg.connect(self.server_url, autocommit=True) as conn:

@@ -90,7 +90,9 @@ def _database(url: str | None) -> dict[str, object]:
         "PORT": parts.get("port", ""),
         "CONN_MAX_AGE": 60,
         "CONN_HEALTH_CHECKS": True,
-        "OPTIONS": {"connect_timeout": 5},
+        # prepare_threshold: statements through projections/prepared.py's server-binding cursor
+        # are prepared on their first run in a connection (Django's own cursors never prepare).
+        "OPTIONS": {"connect_timeout": 5, "prepare_threshold": 0},
     }
 
 

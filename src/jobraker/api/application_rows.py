@@ -20,6 +20,7 @@ from jobraker.privacy.keystore import KEYS
 from jobraker.privacy.sealed_fields import learn_key
 from jobraker.projections.json_format import when
 from jobraker.projections.models import ApplicationRecord, TimelineEntry
+from jobraker.projections.prepared import prepared_cursor
 
 APPLICATION_COLUMNS = ("id", "candidate_id", "job_id", "source", "status", "score", "notes", "created_at",
                        "updated_at", "submitted_at", "skip_reason", "version")
@@ -34,23 +35,26 @@ APPLICATIONS_SQL = f"""
 SELECT {", ".join(f"a.{name}" for name in APPLICATION_COLUMNS)}, j.id IS NOT NULL, j.title, j.company, j.url
 FROM jobraker_applications AS a LEFT JOIN jobraker_jobs AS j ON j.id = a.job_id
 """
-# One application, its job, how it was sent and the candidate's wrapped key (which opens the
-# sealed columns of the submission and the timeline), in one round trip.
+# One application, its job, how it was sent, the candidate's wrapped key (which opens the sealed
+# columns of the submission and the timeline) and its timeline as one array per column (null:
+# no entries), in one round trip.
 APPLICATION_SQL = f"""
 SELECT {", ".join(f"a.{name}" for name in APPLICATION_COLUMNS)}, j.id IS NOT NULL, j.title, j.company, j.url,
-       s.application_id IS NOT NULL, {", ".join(f"s.{name}" for name in SUBMISSION_COLUMNS)}, k.kek_id, k.wrapped_key
+       s.application_id IS NOT NULL, {", ".join(f"s.{name}" for name in SUBMISSION_COLUMNS)}, k.kek_id, k.wrapped_key,
+       {", ".join(f't."{name}"' for name in TIMELINE_COLUMNS)}
 FROM jobraker_applications AS a LEFT JOIN jobraker_jobs AS j ON j.id = a.job_id
      LEFT JOIN {SubmissionRecord._meta.db_table} AS s ON s.application_id = a.id
      LEFT JOIN {KEYS} AS k ON k.subject_id = a.candidate_id
+     LEFT JOIN LATERAL (
+         SELECT {", ".join(f'array_agg(e."{name}" ORDER BY e.version) AS "{name}"' for name in TIMELINE_COLUMNS)}
+         FROM jobraker_timeline AS e WHERE e.aggregate_id = a.id
+     ) AS t ON true
 WHERE a.id = %s
-"""
-TIMELINE_SQL = f"""
-SELECT {", ".join(f't."{name}"' for name in TIMELINE_COLUMNS)} FROM jobraker_timeline AS t
-WHERE t.aggregate_id = %s ORDER BY t.version
 """
 _SHOWN_AT = len(APPLICATION_COLUMNS)
 _SUBMISSION_AT = _SHOWN_AT + 1 + len(JOB_SHOWN)
 _KEY_AT = _SUBMISSION_AT + 1 + len(SUBMISSION_COLUMNS)
+_TIMELINE_AT = _KEY_AT + 2
 
 
 class ApplicationPage:
@@ -98,7 +102,7 @@ class ApplicationPage:
         direction = "DESC" if self.newest_first else "ASC"
         where = " AND ".join(self.where) or "TRUE"
         sql = f"{APPLICATIONS_SQL} WHERE {where} ORDER BY a.created_at {direction}, a.id {direction} LIMIT %s OFFSET %s"
-        with connection.cursor() as cursor:
+        with prepared_cursor(binary=True) as cursor:
             cursor.execute(sql, [*self.params, rows.stop - rows.start, rows.start])
             found = cursor.fetchall()
         zone = timezone.get_current_timezone()
@@ -121,14 +125,13 @@ def application_json(row: tuple[Any, ...], zone: tzinfo) -> dict[str, Any]:
 def application_detail(application_id: UUID, candidate_id: UUID | None) -> dict[str, Any] | None:
     """The application with its timeline and submission; None if there is none, or it is not
     ``candidate_id``'s (None: anyone's, for staff and auditors)."""
-    with connection.cursor() as cursor:
+    with prepared_cursor(binary=True) as cursor:
         cursor.execute(APPLICATION_SQL, [application_id])
         row = cursor.fetchone()
-        if row is None or (candidate_id is not None and row[1] != candidate_id):
-            return None
-        cursor.execute(TIMELINE_SQL, [application_id])
-        entries = cursor.fetchall()
-    learn_key(row[1], *row[_KEY_AT:])
+    if row is None or (candidate_id is not None and row[1] != candidate_id):
+        return None
+    learn_key(row[1], *row[_KEY_AT:_TIMELINE_AT])
+    entries = list(zip(*(column or [] for column in row[_TIMELINE_AT:]), strict=True))
     zone = timezone.get_current_timezone()
     return {**application_json(row, zone), "timeline": timeline_json(entries, zone),
             "submission": submission_json(row[_SUBMISSION_AT:_KEY_AT])}

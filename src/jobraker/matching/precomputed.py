@@ -46,6 +46,7 @@ from jobraker.projections.models import (
     MatchMark,
     MatchSummary,
 )
+from jobraker.projections.prepared import prepared_cursor
 
 log = structlog.get_logger(__name__)
 
@@ -374,8 +375,9 @@ class Stored(Summary):
 
 
 # The summary's columns both reads start with: a mark pending for the candidate's own change, and
-# their wrapped key (which opens the sealed explanations or page).
-SUMMARY_COLUMNS = """s.model, s.removed_by_filter, s.computed_at,
+# their wrapped key (which opens the sealed explanations or page); the counts as text, as a JSON
+# field reads them (a binary read would hand them parsed).
+SUMMARY_COLUMNS = """s.model, s.removed_by_filter::text, s.computed_at,
        EXISTS (SELECT 1 FROM jobraker_match_marks k WHERE k.candidate_id = s.candidate_id AND k.wishes_changed),
        sk.kek_id, sk.wrapped_key"""
 SUMMARY_FROM = f"jobraker_match_summaries s LEFT JOIN {KEYS} sk ON sk.subject_id = s.candidate_id"
@@ -422,7 +424,7 @@ def stored_matches(candidate_id: UUID, model: str, limit: int) -> Stored | None:
     """The best ``limit`` kept matches by index, with their jobs and the candidate's summary in one
     query; None while there are none to trust (``_trusted_summary``). A job they applied to since
     is left out at once; the worker's next ranking refills the list."""
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(STORED_MATCHES_SQL, {"candidate": candidate_id, "limit": limit})
         rows = cursor.fetchall()
     summary = _trusted_summary(candidate_id, rows[0] if rows else None, model)
@@ -461,7 +463,7 @@ def stored_page(candidate_id: UUID, model: str, limit: int) -> RenderedPage | No
     cannot answer: when ``stored_matches`` would not trust the rows, before a page is rendered,
     and when it holds fewer than ``limit`` after the jobs applied to since while more are kept
     (``stored_matches`` reads those rows)."""
-    with connection.cursor() as cursor:
+    with prepared_cursor(binary=True) as cursor:
         cursor.execute(STORED_PAGE_SQL, [candidate_id])
         row = cursor.fetchone()
     summary = _trusted_summary(candidate_id, row, model)

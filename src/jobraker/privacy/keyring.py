@@ -86,7 +86,15 @@ class Keyring:
 
     def seal_fields(self, subject: UUID, plaintexts: dict[str, bytes]) -> dict[str, str]:
         """Seal several fields of one subject: one key lookup, and every field's random nonce
-        from one read of the OS's random source."""
+        from one read of the OS's random source. Each as base64 text."""
+        return {field: binascii.b2a_base64(ciphertext, newline=False).decode("ascii")  # = base64.b64encode
+                for field, ciphertext in self._seal_raw(subject, plaintexts).items()}
+
+    def seal_bytes(self, subject: UUID, field: str, plaintext: bytes) -> bytes:
+        """As ``seal``, as bytes (nonce + ciphertext) for a bytea column: nothing to decode on read."""
+        return self._seal_raw(subject, {field: plaintext})[field]
+
+    def _seal_raw(self, subject: UUID, plaintexts: dict[str, bytes]) -> dict[str, bytes]:
         key = self._unsaved_key(subject) or self._key(subject)
         if key is None:
             self.ensure_keys({subject})
@@ -98,16 +106,18 @@ class Keyring:
         sealed = {}
         for i, (field, plaintext) in enumerate(plaintexts.items()):
             nonce = randomness[i * NONCE_BYTES : (i + 1) * NONCE_BYTES]
-            ciphertext = nonce + key.encrypt(nonce, plaintext, subject_bytes + field.encode())  # = _aad(subject, field)
-            sealed[field] = binascii.b2a_base64(ciphertext, newline=False).decode("ascii")  # = base64.b64encode
+            sealed[field] = nonce + key.encrypt(nonce, plaintext, subject_bytes + field.encode())  # = _aad(subject, field)
         return sealed
 
     def open(self, subject: UUID, field: str, sealed: str) -> bytes | None:
         """The plaintext, or None when the subject's key has been destroyed."""
+        return self.open_bytes(subject, field, base64.b64decode(sealed))
+
+    def open_bytes(self, subject: UUID, field: str, raw: bytes) -> bytes | None:
+        """``open`` for a value sealed by ``seal_bytes``."""
         key = self._key(subject)
         if key is None:
             return None
-        raw = base64.b64decode(sealed)
         return key.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], _aad(subject, field))
 
     def ensure_keys(self, subjects: set[UUID]) -> None:

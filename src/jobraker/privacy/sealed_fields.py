@@ -117,6 +117,35 @@ class SealedTextField(models.TextField):
         return value
 
 
+class SealedBinaryTextField(SealedTextField):
+    """Text sealed as ``SealedTextField`` seals it, stored as bytes (bytea): ``sealed:v1:``, the
+    subject's 16 bytes, nonce and ciphertext. For a large value read on every request (a
+    candidate's pre-rendered matches, about 40 kB): base64 cost 150 µs to decode at that size
+    (a tenth of a whole trivial request), and a third more bytes to send."""
+
+    def get_internal_type(self) -> str:
+        return "BinaryField"
+
+    def get_prep_value(self, value: Any) -> Any:
+        if not isinstance(value, ForSubject) or value.value is None:
+            return super().get_prep_value(value)  # None, or refused
+        try:
+            sealed = _keyring().seal_bytes(value.subject, self.aad_name, self.encode(value.value))
+        except SubjectErased:
+            return ERASED_MARK.encode()
+        return PREFIX.encode() + value.subject.bytes + sealed
+
+    def from_db_value(self, value: bytes | memoryview | None, expression: Any, connection: Any) -> Any:
+        stored = None if value is None else bytes(value)
+        if stored is None or stored == ERASED_MARK.encode():
+            return None
+        if not stored.startswith(PREFIX.encode()):
+            raise ValueError(f"{self.aad_name} holds a value that is not sealed")
+        start = len(PREFIX)
+        plaintext = _keyring().open_bytes(UUID(bytes=stored[start:start + 16]), self.aad_name, stored[start + 16:])
+        return None if plaintext is None else self.decode(plaintext)
+
+
 class SealedJSONField(SealedTextField):
     """A JSON value (a dict or list), sealed like ``SealedTextField``."""
 

@@ -5,7 +5,7 @@ from django.db import models
 from pgvector.django import HnswIndex, VectorField
 
 from jobraker.embeddings.providers import DIMENSIONS
-from jobraker.privacy.sealed_fields import SealedJSONField, SealedTextField
+from jobraker.privacy.sealed_fields import SealedBinaryTextField, SealedJSONField, SealedTextField
 
 
 class ProjectionPosition(models.Model):
@@ -320,7 +320,7 @@ class MatchSummary(models.Model):
     removed_by_filter = models.JSONField(default=dict)
     counted_through = models.BigIntegerField(default=0)  # the newest listing event the counts and rows include
     computed_at = models.DateTimeField()
-    page = SealedTextField(null=True)  # null: not rendered yet (the API reads the rows meanwhile)
+    page = SealedBinaryTextField(null=True)  # null: not rendered yet (the API reads the rows meanwhile)
     page_jobs = ArrayField(models.UUIDField(), default=list)
     page_complete = models.BooleanField(default=False)
 

@@ -197,10 +197,13 @@ def measure(load_seconds: float) -> list[Row]:
     return [_endpoint_row(name, label, paired[name], runs, paced) for name, label in MEASURED.items()]
 
 
+def _median_run(results: list[WrkResult]) -> WrkResult:
+    return sorted(results, key=lambda r: r.rps)[len(results) // 2]
+
+
 def _endpoint_row(name: str, label: str, pair: Paired, runs: dict[str, list[WrkResult]],
                   paced: dict[str, WrkResult]) -> Row:
-    middle = sorted(runs[name], key=lambda r: r.rps)[len(runs[name]) // 2]  # the median run's latencies
-    trivial = sorted(runs["trivial"], key=lambda r: r.rps)[len(runs["trivial"]) // 2]
+    middle, trivial = _median_run(runs[name]), _median_run(runs["trivial"])  # whose latencies are shown
     calm, calm_trivial = paced[name], paced["trivial"]
     verdict = {True: "met", False: "MISSED"}
     errors = sum(r.errors for r in runs[name]) + calm.errors

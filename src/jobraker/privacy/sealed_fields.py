@@ -96,11 +96,16 @@ class SealedTextField(models.TextField):
             if value.value is None:
                 return None
             try:
-                sealed = _keyring().seal(value.subject, self.aad_name, self.encode(value.value))
+                return self.sealed(value.subject, self.encode(value.value))
             except SubjectErased:
-                return ERASED_MARK
-            return f"{PREFIX}{value.subject}:{sealed}"
+                return self.erased_mark
         raise TypeError(f"{self.aad_name} is sealed: write it through save() or with for_subject(candidate_id, value)")
+
+    erased_mark: str | bytes = ERASED_MARK
+
+    def sealed(self, subject: UUID, plaintext: bytes) -> str | bytes:
+        """What the column stores for ``plaintext`` sealed under ``subject``'s key."""
+        return f"{PREFIX}{subject}:{_keyring().seal(subject, self.aad_name, plaintext)}"
 
     def from_db_value(self, value: str | None, expression: Any, connection: Any) -> Any:
         if value is None:
@@ -126,18 +131,14 @@ class SealedBinaryTextField(SealedTextField):
     def get_internal_type(self) -> str:
         return "BinaryField"
 
-    def get_prep_value(self, value: Any) -> Any:
-        if not isinstance(value, ForSubject) or value.value is None:
-            return super().get_prep_value(value)  # None, or refused
-        try:
-            sealed = _keyring().seal_bytes(value.subject, self.aad_name, self.encode(value.value))
-        except SubjectErased:
-            return ERASED_MARK.encode()
-        return PREFIX.encode() + value.subject.bytes + sealed
+    erased_mark = ERASED_MARK.encode()
+
+    def sealed(self, subject: UUID, plaintext: bytes) -> bytes:
+        return PREFIX.encode() + subject.bytes + _keyring().seal_bytes(subject, self.aad_name, plaintext)
 
     def from_db_value(self, value: bytes | memoryview | None, expression: Any, connection: Any) -> Any:
         stored = None if value is None else bytes(value)
-        if stored is None or stored == ERASED_MARK.encode():
+        if stored is None or stored == self.erased_mark:
             return None
         if not stored.startswith(PREFIX.encode()):
             raise ValueError(f"{self.aad_name} holds a value that is not sealed")

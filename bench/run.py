@@ -59,7 +59,7 @@ def main() -> None:
         "# Benchmarks\n\n"
         f"`.venv/bin/python {command}` on {machine()}, PostgreSQL {postgres} (embedded, pgvector), "
         f"{when}, {time.perf_counter() - started:.0f} s. The machine is shared: each pair is measured in the "
-        "same run, in turns, best of the rounds. Ratios are measured ÷ baseline for rates and baseline ÷ measured "
+        "same run, in turns: the best of the rounds, or the median of back-to-back pairs where a row says so. Ratios are measured ÷ baseline for rates and baseline ÷ measured "
         "for latencies, so above 1 is better for Jobraker either way.\n\n"
         + table(rows)
         + "\n"

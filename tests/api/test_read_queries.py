@@ -94,10 +94,54 @@ def test_the_applications_list_does_the_same_queries_for_5_or_50_rows(pipeline):
     many, large = queries(client, "/api/v1/applications", page_size=APPLICATIONS)
     assert len(small["results"]) == 5 and len(large["results"]) == APPLICATIONS
     assert few == many <= 2, (few, many)  # the account (authentication), then the page with its jobs
-    # The same answer the DRF serializer gives.
-    page = list(ApplicationRecord.objects.filter(id__in=[r["id"] for r in large["results"]]).order_by("-created_at", "-id"))
+    assert_reads_as_described(client, page_size=APPLICATIONS)
+
+
+def assert_reads_as_described(client: APIClient, **params) -> None:
+    """Byte for byte, the list (rendered by PostgreSQL, spliced) is what DRF renders for the
+    same rows through ``ApplicationSerializer`` and the cursor paginator."""
+    response = client.get("/api/v1/applications", params)
+    assert response.status_code == 200, response.content
+    body = response.json()
+    ids = [row["id"] for row in body["results"]]
+    records = {str(r.id): r for r in ApplicationRecord.objects.filter(id__in=ids)}
+    page = [records[i] for i in ids]
     described = ApplicationSerializer(page, many=True, context={"jobs": jobs_of(page)}).data
-    assert large["results"] == json.loads(JSONRenderer().render(described))
+    expected = {"next": body["next"], "previous": body["previous"], "results": described}
+    assert response.content == JSONRenderer().render(expected)
+    assert response["Content-Type"] == "application/json"
+
+
+def test_the_list_reads_as_described_whatever_its_text_and_times(pipeline):
+    """Text that needs escaping (quotes, backslashes, control characters, the line separators
+    JavaScript refuses, non-Latin script) and times with and without microseconds, or none.
+    In a transaction rolled back at the end (the test client shares its connection), so the
+    module's other tests read the pipeline as built."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    mine = list(ApplicationRecord.objects.filter(candidate_id=pipeline["candidate"]).order_by("-created_at", "-id")[:4])
+    on_the_second = timezone.now().replace(microsecond=0)
+    with transaction.atomic():
+        JobRecord.with_tracked.filter(id=mine[0].job_id).update(
+            title='Senior "Python" \\ dev\u2028line\u2029para\ttab\x01\x1f', company="Zürich Ωmega 東京 😀",
+            url="https://x.test/a?b=1&c=<d>")
+        JobRecord.with_tracked.filter(id=mine[1].job_id).delete()  # no job row: "job" is null
+        # A position without microseconds: the next page starts after it, not at it again.
+        ApplicationRecord.objects.filter(id=mine[1].id).update(created_at=mine[1].created_at.replace(microsecond=0))
+        ApplicationRecord.objects.filter(id=mine[2].id).update(updated_at=on_the_second, submitted_at=None)
+        ApplicationRecord.objects.filter(id=mine[3].id).update(updated_at=on_the_second.replace(microsecond=7),
+                                                               submitted_at=on_the_second.replace(microsecond=999999))
+        client = client_of(pipeline["candidate"])
+        assert_reads_as_described(client, page_size=6)
+        in_order = [str(i) for i in ApplicationRecord.objects.filter(candidate_id=pipeline["candidate"])
+                    .order_by("-created_at", "-id").values_list("id", flat=True)[:6]]
+        paged, response = [], client.get("/api/v1/applications", {"page_size": 1})
+        while len(paged) < 6:
+            paged += ids(response)
+            response = client.get(response.json()["next"])
+        assert paged == in_order
+        transaction.set_rollback(True)
 
 
 def test_the_timeline_does_the_same_queries_for_1_or_13_entries(pipeline):

@@ -4,12 +4,14 @@ The same output as ``ApplicationSerializer`` / ``ApplicationDetailSerializer`` (
 OpenAPI description, and which ``tests/api/test_read_queries.py`` compares this with), without the
 ORM's query building or DRF's per-field machinery: the applications list and the timeline are the
 most read pages after matches, and building their queries cost more than running them (issue 15:
-≥ 0.6 of a trivial endpoint's throughput)."""
+≥ 0.6 of a trivial endpoint's throughput). The list's rows are written as JSON by PostgreSQL
+itself: loading twenty rows of thirteen columns into Python objects and writing them out again
+cost more than the rest of the request's own work."""
 
 from __future__ import annotations
 
 from datetime import tzinfo
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from django.db import connection
@@ -18,7 +20,7 @@ from django.utils import timezone
 from jobraker.appliers.models import SubmissionRecord
 from jobraker.privacy.keystore import KEYS
 from jobraker.privacy.sealed_fields import learn_key
-from jobraker.projections.json_format import when
+from jobraker.projections.json_format import javascript_safe, when
 from jobraker.projections.models import ApplicationRecord, TimelineEntry
 from jobraker.projections.prepared import prepared_cursor
 
@@ -29,11 +31,27 @@ SUBMISSION_COLUMNS = ("applier", "dry_run", "run_id", "verification", "reason", 
                       "recording_url", "screenshot_urls", "app_url")
 TIMELINE_COLUMNS = ("version", "kind", "action", "status", "by", "at", "detail")
 
-# An application with what it shows of its job: tracked jobs too (these are applications the
-# reader may see, so their jobs are theirs); "job" is null when the job has no row.
-APPLICATIONS_SQL = f"""
-SELECT {", ".join(f"a.{name}" for name in APPLICATION_COLUMNS)}, j.id IS NOT NULL, j.title, j.company, j.url
-FROM jobraker_applications AS a LEFT JOIN jobraker_jobs AS j ON j.id = a.job_id
+
+
+def utc_text(column: str) -> str:
+    """SQL writing a timestamp as ``when`` does in the API's time zone, UTC: ISO 8601, the
+    microseconds only when there are any (as ``datetime.isoformat``), "Z"; null stays null."""
+    return f"""replace(to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US'), '.000000', '') || 'Z'"""
+
+
+_TIMES = ("created_at", "updated_at", "submitted_at")
+# Each application the reader may see as ``application_json`` writes it, with its creation time
+# as written there (the paginator's position): one compact JSON object per row, keys in the
+# serializer's order, "job" what it shows of its job (tracked jobs too: these are applications the
+# reader may see, so their jobs are theirs) or null when the job has no row.
+APPLICATION_PAGE_SQL = f"""
+SELECT shown.created_at, row_to_json(shown)::text
+FROM jobraker_applications AS a LEFT JOIN jobraker_jobs AS j ON j.id = a.job_id,
+     LATERAL (SELECT a.id, a.candidate_id, a.job_id,
+                     CASE WHEN j.id IS NOT NULL THEN (SELECT row_to_json(job) FROM (SELECT j.title, j.company, j.url) AS job)
+                     END AS job,
+                     {", ".join(utc_text(f"a.{name}") + f" AS {name}" if name in _TIMES else f"a.{name}"
+                                for name in APPLICATION_COLUMNS[3:])}) AS shown
 """
 # One application, its job, how it was sent, the candidate's wrapped key (which opens the sealed
 # columns of the submission and the timeline) and its timeline as one array per column (null:
@@ -59,8 +77,9 @@ _TIMELINE_AT = _KEY_AT + 2
 
 class ApplicationPage:
     """The applications a reader may see, as DRF's cursor paginator reads them: it orders, filters
-    on the position and slices, and only that. The rows are the API's JSON; the paginator takes
-    the next page's position from their ``created_at`` text, which reads back as the same instant."""
+    on the position and slices, and only that. The rows are the API's JSON text; the paginator
+    takes the next page's position from their ``created_at`` text, which reads back as the same
+    instant."""
 
     model = ApplicationRecord  # the paginator checks a cursor's position against its field
 
@@ -98,19 +117,26 @@ class ApplicationPage:
         at = at if timezone.is_aware(at) else timezone.make_aware(at)
         return ApplicationPage([*self.where, f"a.created_at {operator} %s"], [*self.params, at], self.newest_first)
 
-    def __getitem__(self, rows: slice) -> list[dict[str, Any]]:
+    def __getitem__(self, rows: slice) -> list[RenderedApplication]:
         direction = "DESC" if self.newest_first else "ASC"
         where = " AND ".join(self.where) or "TRUE"
-        sql = f"{APPLICATIONS_SQL} WHERE {where} ORDER BY a.created_at {direction}, a.id {direction} LIMIT %s OFFSET %s"
-        with prepared_cursor(binary=True) as cursor:
+        sql = f"{APPLICATION_PAGE_SQL} WHERE {where} ORDER BY a.created_at {direction}, a.id {direction} LIMIT %s OFFSET %s"
+        with prepared_cursor() as cursor:
             cursor.execute(sql, [*self.params, rows.stop - rows.start, rows.start])
-            found = cursor.fetchall()
-        zone = timezone.get_current_timezone()
-        return [application_json(row, zone) for row in found]
+            return [RenderedApplication(created_at, javascript_safe(text)) for created_at, text in cursor.fetchall()]
+
+
+class RenderedApplication(NamedTuple):
+    """A row of the list: the API's JSON text, and its creation time as written there (where
+    the paginator reads a page's position)."""
+
+    created_at: str
+    json: str
 
 
 def application_json(row: tuple[Any, ...], zone: tzinfo) -> dict[str, Any]:
-    """A row that starts with ``APPLICATIONS_SQL``'s columns."""
+    """A row that starts with ``APPLICATION_SQL``'s columns: the application, then whether it has
+    a job row and what it shows of it."""
     (id_, candidate_id, job_id, source, status, score, notes, created_at, updated_at, submitted_at, skip_reason,
      version, has_job, *shown) = row[:_SUBMISSION_AT]
     return {

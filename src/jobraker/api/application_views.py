@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
@@ -59,12 +60,12 @@ class ApplicationListView(APIView):
         return [IsAuthenticated()]
 
     @extend_schema(parameters=[ApplicationQuerySerializer], responses=ApplicationSerializer(many=True))
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> HttpResponse:
         query = validated_query(request, ApplicationQuerySerializer)
         reader = None if is_staff_or_auditor(request) else request.user.id
         paginator = NewestFirst()
         page = paginator.paginate_queryset(ApplicationPage.of(reader, query), request, view=self)
-        return paginator.get_paginated_response(page)
+        return paginator.get_rendered_response([row.json for row in page])
 
     @extend_schema(request=ManualApplicationSerializer, responses={201: CommandAcceptedSerializer})
     def post(self, request: Request) -> Response:

@@ -28,7 +28,7 @@ from jobraker.eventstore.app import get_jobraker
 from jobraker.matching.precomputed import RenderedPage, Summary, stored_matches, stored_page
 from jobraker.matching.scoring import Match
 from jobraker.matching.service import explain, semantic_search, top_matches
-from jobraker.projections.json_format import match_json, render_json, when
+from jobraker.projections.json_format import match_json, render_with_list, when
 from jobraker.projections.models import CandidateRecord, JobRecord
 
 
@@ -75,8 +75,7 @@ def summary_json(summary: Summary) -> dict[str, Any]:
 
 def page_response(page: RenderedPage) -> HttpResponse:
     """The pre-rendered matches as they are: the text DRF would render for the same dict."""
-    head = render_json(summary_json(page))
-    return HttpResponse(f'{head[:-1]},"results":[{",".join(page.lines)}]}}', content_type="application/json")
+    return HttpResponse(render_with_list(summary_json(page), "results", page.lines), content_type="application/json")
 
 
 def _own_record(request: Request) -> CandidateRecord:

@@ -4,9 +4,12 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.http import HttpResponse
 from rest_framework.exceptions import NotFound, ParseError
 from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.request import Request
+
+from jobraker.projections.json_format import render_with_list
 
 INVALID_CURSOR = "The cursor is not one this API gave out; start again without it."
 
@@ -27,6 +30,12 @@ class NewestFirst(CursorPagination):
     def paginate_queryset(self, queryset: QuerySet, request: Request, view: Any = None) -> list[Any] | None:
         self._position_field = queryset.model._meta.get_field(self.ordering[0].lstrip("-"))
         return super().paginate_queryset(queryset, request, view)
+
+    def get_rendered_response(self, rendered: list[str]) -> HttpResponse:
+        """The page whose rows are already the API's JSON text: what ``get_paginated_response``
+        renders for the same rows, spliced rather than parsed and rendered again."""
+        links = {"next": self.get_next_link(), "previous": self.get_previous_link()}
+        return HttpResponse(render_with_list(links, "results", rendered), content_type="application/json")
 
     def decode_cursor(self, request: Request) -> Cursor | None:
         try:

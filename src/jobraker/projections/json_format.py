@@ -49,7 +49,18 @@ def match_json(job: JobRecord, score: int, explanation: Any) -> dict[str, Any]:
 
 
 def render_json(value: Any) -> str:
-    """The text DRF's JSONRenderer writes for plain JSON values (it escapes the two line
-    separators JavaScript does not allow in strings)."""
-    text = json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    """The text DRF's JSONRenderer writes for plain JSON values."""
+    return javascript_safe(json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":")))
+
+
+def javascript_safe(text: str) -> str:
+    """Compact JSON text as DRF's JSONRenderer finishes it: escaping the two line separators
+    JavaScript does not allow in strings."""
     return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def render_with_list(fields: dict[str, Any], name: str, rendered: list[str]) -> str:
+    """``fields`` and then ``name``, a list whose items are already rendered: the text
+    ``render_json`` writes for the whole dict, without parsing or rendering the items again."""
+    head = render_json(fields)[:-1]
+    return f'{head}{"," if fields else ""}"{name}":[{",".join(rendered)}]}}'

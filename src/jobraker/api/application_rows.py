@@ -32,7 +32,6 @@ SUBMISSION_COLUMNS = ("applier", "dry_run", "run_id", "verification", "reason", 
 TIMELINE_COLUMNS = ("version", "kind", "action", "status", "by", "at", "detail")
 
 
-
 def utc_text(column: str) -> str:
     """SQL writing a timestamp as ``when`` does in the API's time zone, UTC: ISO 8601, the
     microseconds only when there are any (as ``datetime.isoformat``), "Z"; null stays null."""

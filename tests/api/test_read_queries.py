@@ -103,9 +103,9 @@ def assert_reads_as_described(client: APIClient, **params) -> None:
     response = client.get("/api/v1/applications", params)
     assert response.status_code == 200, response.content
     body = response.json()
-    ids = [row["id"] for row in body["results"]]
-    records = {str(r.id): r for r in ApplicationRecord.objects.filter(id__in=ids)}
-    page = [records[i] for i in ids]
+    shown = [row["id"] for row in body["results"]]
+    records = {str(r.id): r for r in ApplicationRecord.objects.filter(id__in=shown)}
+    page = [records[i] for i in shown]
     described = ApplicationSerializer(page, many=True, context={"jobs": jobs_of(page)}).data
     expected = {"next": body["next"], "previous": body["previous"], "results": described}
     assert response.content == JSONRenderer().render(expected)

@@ -163,6 +163,7 @@ class ChaosRun:
         self.samples: list[tuple[float, int]] = []  # (seconds after the last fault, stalled applications)
         self.last_stall: dict | None = None
         self.left_after_two_minutes: dict | None = None  # what a slow drain was waiting for
+        self.delayed_at_drain_start: list | None = None
 
     def run(self) -> dict:
         self.servers = Servers(self.work / "data")
@@ -264,6 +265,7 @@ class ChaosRun:
         """Let the work finish with no more faults: nothing queued or mid-submission, projections current."""
         started = time.monotonic()
         deadline = started + self.args.drain_seconds
+        self.delayed_at_drain_start = self._left().get("delayed")  # the retries the drain will wait for
         while time.monotonic() < deadline:
             self.fleet.revive()
             self._sample()
@@ -387,12 +389,30 @@ class ChaosRun:
         return {key: count for key, count in self._message_counts().items() if ".XQ." in key and count}
 
     def _left(self) -> dict[str, object]:
-        """What the drain still waits for: messages per queue (ready and delayed), open applications."""
+        """What the drain still waits for: messages per queue (ready and delayed), each delayed
+        message's actor, retries so far and when it is due, and the open applications."""
         try:
-            return {"messages": self._message_counts(), "open_applications": self._open_applications()}
-        except (DatabaseError, RedisError) as error:
+            return {"messages": self._message_counts(), "delayed": self._delayed(),
+                    "open_applications": self._open_applications()}
+        except (DatabaseError, RedisError, ValueError) as error:
             self._close_connections()
             return {"unreadable": type(error).__name__}
+
+    def _delayed(self) -> list[dict[str, object]]:
+        """A retry backs off exponentially, so a message the faults hit several times can be due
+        minutes after the last fault: the drain waits for it."""
+        import redis
+
+        client = redis.Redis.from_url(self.servers.redis.url)
+        now_ms = time.time() * 1000
+        delayed = []
+        for key in client.scan_iter("dramatiq:*.DQ.msgs"):
+            for encoded in client.hvals(key):
+                message = json.loads(encoded)
+                options = message.get("options", {})
+                delayed.append({"actor": message["actor_name"], "retries": options.get("retries", 0),
+                                "due_in_s": round((options.get("eta", now_ms) - now_ms) / 1000, 1)})
+        return sorted(delayed, key=lambda m: -m["due_in_s"])
 
     def _message_counts(self) -> dict[str, int]:
         import redis
@@ -478,6 +498,7 @@ class ChaosRun:
             "drained_before_deadline": drained,
             "left_at_deadline": getattr(self, "left_at_deadline", None),
             "left_after_two_minutes": self.left_after_two_minutes,
+            "delayed_at_drain_start": self.delayed_at_drain_start,
             "skyvern_tasks": len(self.skyvern.tasks),
             "adzuna_requests": len(self.adzuna.requests),
             "applications": dict(statuses),

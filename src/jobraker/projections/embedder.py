@@ -29,7 +29,9 @@ from jobraker.projections.vectors import job_text_of, text_at
 log = structlog.get_logger(__name__)
 
 BATCH = 64  # texts per model call: e5 on a CPU embeds about this many in a second
-LEASE = timedelta(minutes=2)  # a killed worker's claim comes back after this
+# A killed worker's claim comes back after this: 30 times what a batch takes, so a live worker
+# keeps its claim (and one that loses it only makes a second worker embed the same rows again).
+LEASE = timedelta(seconds=30)
 NUDGE_KEY = "jobraker:embed:nudged"
 NUDGE_TTL_SECONDS = 60  # a lost message is re-sent after this (and by the scheduler)
 

@@ -218,10 +218,23 @@ def _retries_so_far() -> int:
     return message.options.get("retries", 0) if message is not None else 0
 
 
+# Waiting for the read side is not a failure, so the waits stop growing at a minute: work goes on
+# within a minute of the read side catching up. They had grown to 10 minutes: after a chaos
+# run's faults (a worker killed mid-embedding), its drain waited over four minutes on such
+# retries. The first five waits take 62 s, so 124 of them last about two hours in all.
+READ_SIDE_WAIT_CAP_MS = 60_000
+READ_SIDE_RETRIES = 124
+
+
+def read_side_wait_ms(retries: int) -> int:
+    """How long the ``retries``-th wait for the read side lasts: 2 s, doubling, at most a minute."""
+    return min(READ_SIDE_WAIT_CAP_MS, 2_000 * 2 ** min(retries, 16))
+
+
 def _wait_for_projector(reason: str) -> NoReturn:
-    """Retry later, backing off from 2 s to 10 minutes: about two hours in all (max_retries=20),
-    so a projector restart or a database failover never drops a new job unmatched."""
-    raise dramatiq.Retry(reason, delay=min(600_000, 2_000 * 2 ** _retries_so_far()))
+    """Retry later (``read_side_wait_ms``), for about two hours in all, so a projector restart
+    or a database failover never drops a new job unmatched."""
+    raise dramatiq.Retry(reason, delay=read_side_wait_ms(_retries_so_far()))
 
 
 @dramatiq.actor(queue_name="embed", max_retries=10, min_backoff=1_000, max_backoff=60_000, time_limit=300_000)
@@ -237,7 +250,7 @@ def embed_pending_vectors() -> None:
         log.info("vectors_embedded", count=done)
 
 
-@dramatiq.actor(queue_name="match", max_retries=20)
+@dramatiq.actor(queue_name="match", max_retries=READ_SIDE_RETRIES)
 @done_if_erased
 def match_new_job(job_id: str, correlation_id: str) -> None:
     """Score a new job for every candidate whose automation mode records matches. Waits for
@@ -254,7 +267,7 @@ def match_new_job(job_id: str, correlation_id: str) -> None:
         _auto_matcher().new_job(job)
 
 
-@dramatiq.actor(queue_name="match", max_retries=20)
+@dramatiq.actor(queue_name="match", max_retries=READ_SIDE_RETRIES)
 @done_if_erased
 def match_existing_jobs(candidate_id: str, position: int, correlation_id: str) -> None:
     """A candidate's wishes or automation mode changed: score the best jobs already known for
@@ -319,7 +332,7 @@ def build_data_export(export_id: str) -> None:
     log.info("data_export_ready", export_id=export_id, size=export.size)
 
 
-@dramatiq.actor(queue_name="default", max_retries=20)
+@dramatiq.actor(queue_name="default", max_retries=READ_SIDE_RETRIES)
 def vacuum_after_erasure(candidate_id: str, position: int) -> None:
     """Once every projection has dropped an erased candidate's rows (they read the erasure at
     ``position``), sweep what names them once more and VACUUM the tables, so the deleted rows'

@@ -403,15 +403,16 @@ class ChaosRun:
         minutes after the last fault: the drain waits for it."""
         import redis
 
+        from jobraker.workers.orphans import due_ms
+
         client = redis.Redis.from_url(self.servers.redis.url)
         now_ms = time.time() * 1000
         delayed = []
         for key in client.scan_iter("dramatiq:*.DQ.msgs"):
             for encoded in client.hvals(key):
                 message = json.loads(encoded)
-                options = message.get("options", {})
-                delayed.append({"actor": message["actor_name"], "retries": options.get("retries", 0),
-                                "due_in_s": round((options.get("eta", now_ms) - now_ms) / 1000, 1)})
+                delayed.append({"actor": message["actor_name"], "retries": message["options"].get("retries", 0),
+                                "due_in_s": round((due_ms(message) - now_ms) / 1000, 1)})
         return sorted(delayed, key=lambda m: -m["due_in_s"])
 
     def _message_counts(self) -> dict[str, int]:

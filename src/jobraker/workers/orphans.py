@@ -37,7 +37,7 @@ def requeue_orphans(broker: RedisBroker, orphan_after_seconds: float, now: float
         cutoff_ms = (now - after) * 1000
         for message_id in client.smembers(acks_key):
             raw = client.hget(f"{namespace}:{queue_name}.msgs", message_id)
-            if raw is not None and _due_ms(json.loads(raw)) < cutoff_ms:
+            if raw is not None and due_ms(json.loads(raw)) < cutoff_ms:
                 # Atomic: leave the acknowledgement set and join the queue together.
                 client.pipeline().srem(acks_key, message_id).rpush(f"{namespace}:{queue_name}", message_id).execute()
                 requeued += 1
@@ -51,6 +51,6 @@ def _queue_of(acks_key: str, namespace: str) -> str:
     return acks_key.removeprefix(f"{namespace}:__acks__.").split(".", 1)[1]
 
 
-def _due_ms(message: dict) -> float:
+def due_ms(message: dict) -> float:
     options = message.get("options", {})
     return max(message.get("message_timestamp", 0), options.get("eta", 0), options.get("requeue_timestamp", 0))

@@ -151,7 +151,7 @@ def waiting_messages(broker: Any, now: float, grace_seconds: float) -> set[str]:
     or delayed and due within ``grace_seconds`` either side of now (one due longer ago is a dead
     or disconnected worker's: workers/orphans.py). Read from Dramatiq's Redis layout: ``{ns}:apply`` lists the
     ready messages' ids, ``{ns}:{queue}.msgs`` holds every unacknowledged message."""
-    from jobraker.workers.orphans import _due_ms
+    from jobraker.workers.orphans import due_ms
 
     client, namespace = broker.client, broker.namespace
     ready = client.lrange(f"{namespace}:apply", 0, -1)
@@ -160,6 +160,6 @@ def waiting_messages(broker: Any, now: float, grace_seconds: float) -> set[str]:
     since_ms, until_ms = (now - grace_seconds) * 1000, (now + grace_seconds) * 1000
     for body in client.hvals(f"{namespace}:apply.DQ.msgs"):
         message = json.loads(body)
-        if since_ms <= _due_ms(message) <= until_ms:  # (one due later: an error's long back-off)
+        if since_ms <= due_ms(message) <= until_ms:  # (one due later: an error's long back-off)
             waiting.add(message["args"][0])
     return waiting
